@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+#ifndef MR_CONF_H
+#define MR_CONF_H
+
+/**
+ * @file
+ * The configuration file (INI, read with rte_cfgfile) turned into one
+ * validated structure. Every key is checked here and nowhere else; an
+ * error names the section, the key and the accepted values.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+
+#include "mr_pkt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MR_CONF_MAX_PORTS 8      /**< [port.N] sections, N < this */
+#define MR_CONF_MAX_WORKERS 64   /**< worker lcores */
+#define MR_CONF_MAX_FWD 8        /**< destinations per leg */
+#define MR_CONF_MAX_PAIRS 64     /**< [pairs.NAME] sections */
+#define MR_CONF_NAME_LEN 32      /**< leg/session/pairs names, with NUL */
+
+/** [port.N]: one ethdev port, N being its DPDK port id. */
+struct mr_conf_port {
+	bool present;                   /**< a [port.N] section exists */
+	bool has_ipv4;
+	bool has_ipv6;
+	struct mr_endpoint ipv4;        /**< ipv4 = local IPv4 address (port 0) */
+	struct mr_endpoint ipv6;        /**< ipv6 = local IPv6 address (port 0) */
+	struct rte_ether_addr nexthop_mac; /**< nexthop_mac = where we send */
+	uint16_t vlan;                  /**< vlan = 0 (none) or 1..4094 */
+	uint16_t rx_desc;               /**< rx_desc = 64..16384, default 1024 */
+	uint16_t tx_desc;               /**< tx_desc = 64..16384, default 1024 */
+};
+
+/** [leg.NAME]: one local endpoint of a session and where it forwards. */
+struct mr_conf_leg {
+	char name[MR_CONF_NAME_LEN];
+	char session[MR_CONF_NAME_LEN]; /**< session = NAME (required) */
+	uint16_t port;                  /**< port = N, a configured [port.N] */
+	struct mr_endpoint local;       /**< local = addr:port, one of the port's addresses */
+	bool latch;                     /**< remote = latch */
+	struct mr_endpoint remote;      /**< remote = addr:port (when !latch) */
+	uint16_t n_fwd;
+	uint32_t fwd[MR_CONF_MAX_FWD];  /**< forward = leg names -> indices in legs[] */
+	bool rewrite_ssrc;              /**< ssrc_out = 1..2^32-1 given */
+	uint32_t ssrc_out;
+	uint16_t seq_offset;            /**< seq_offset = 0..65535 */
+	uint32_t ts_offset;             /**< ts_offset = 0..2^32-1 */
+	uint32_t clock_rate;            /**< clock_rate = 8000..192000, default 48000 */
+};
+
+/**
+ * [pairs.NAME]: @c count generated sessions of two legs each (A and B),
+ * A forwarding to B and B to A. Session i uses a_local.port + i,
+ * a_remote.port + i, b_local.port + i, b_remote.port + i. Made for
+ * benchmarks and the embedded default, where writing thousands of
+ * [leg] sections is not sensible.
+ */
+struct mr_conf_pairs {
+	char name[MR_CONF_NAME_LEN];
+	uint16_t port;                  /**< port = N */
+	uint32_t count;                 /**< count = 1..65535 */
+	struct mr_endpoint a_local;     /**< a_local = addr:port */
+	struct mr_endpoint a_remote;    /**< a_remote = addr:port or latch */
+	struct mr_endpoint b_local;     /**< b_local = addr:port */
+	struct mr_endpoint b_remote;    /**< b_remote = addr:port or latch */
+	bool a_latch;
+	bool b_latch;
+	uint32_t clock_rate;            /**< clock_rate, default 48000 */
+};
+
+/** The whole configuration. */
+struct mr_conf {
+	/* [relay] */
+	uint16_t n_workers;             /**< workers = lcore list, e.g. 1-3,5 */
+	uint16_t worker_lcores[MR_CONF_MAX_WORKERS]; /**< empty: all EAL workers */
+	uint16_t burst;                 /**< burst = 1..256, default 32 */
+	uint32_t mbufs;                 /**< mbufs = 1023..4194303, default 16383 */
+	uint32_t mbuf_cache;            /**< mbuf_cache = 0..512, default 256 */
+	uint32_t streams_max;           /**< streams_max = 64..16777216, default 65536 */
+	uint32_t legs_max;              /**< legs_max = 16..4194304, default 16384 */
+	uint32_t stream_idle_ms;        /**< stream_idle_ms = 100..86400000, default 30000 */
+	uint32_t tx_drain_us;           /**< tx_drain_us = 1..10000, default 100 */
+	uint32_t learn_ring;            /**< learn_ring = 64..65536 (power of 2), default 1024 */
+	uint16_t rtp_port_min;          /**< rtp_port_min = 1024..65535, default 30000 */
+	uint16_t rtp_port_max;          /**< rtp_port_max >= rtp_port_min, default 39999 */
+	uint32_t stats_interval_ms;     /**< stats_interval_ms = 0 (off) or 100..60000, default 1000 */
+
+	struct mr_conf_port ports[MR_CONF_MAX_PORTS];
+
+	uint32_t n_legs;
+	struct mr_conf_leg *legs;       /**< n_legs entries, malloc'd */
+
+	uint32_t n_pairs;
+	struct mr_conf_pairs pairs[MR_CONF_MAX_PAIRS];
+};
+
+/** Fill @p conf with the defaults and no ports, legs or pairs. */
+void mr_conf_defaults(struct mr_conf *conf);
+
+/**
+ * Read and validate a configuration file. Unknown sections and keys are
+ * errors (a typo must not silently fall back to a default).
+ *
+ * @param path
+ *   The INI file.
+ * @param conf
+ *   Filled on success; on failure it is left freed (mr_conf_free() is safe).
+ * @param err
+ *   On failure, "file: [section] key: reason (accepted: ...)".
+ * @return
+ *   0, -ENOENT when the file cannot be read, -EINVAL on a bad value.
+ */
+int mr_conf_load(const char *path, struct mr_conf *conf, char *err, size_t errlen);
+
+/**
+ * The same as mr_conf_load() for a configuration held in memory (used for
+ * the embedded default and by the tests).
+ */
+int mr_conf_load_string(const char *text, struct mr_conf *conf, char *err, size_t errlen);
+
+/** Release what mr_conf_load() allocated. */
+void mr_conf_free(struct mr_conf *conf);
+
+/**
+ * Parse a list of lcore ids such as "1-3,5".
+ *
+ * @return
+ *   The number of ids written to @p out, or -EINVAL (bad syntax, an id
+ *   >= RTE_MAX_LCORE, a duplicate, more than @p max ids).
+ */
+int mr_conf_parse_lcores(const char *text, uint16_t *out, unsigned int max);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MR_CONF_H */

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+#ifndef MR_PKT_H
+#define MR_PKT_H
+
+/**
+ * @file
+ * Ethernet (+802.1Q), IPv4, IPv6 and UDP: parsing with full bounds checks,
+ * UDP endpoints, and prebuilt header templates for the relay's rewrite.
+ *
+ * The parser never reads a byte before it has checked that the byte is
+ * inside the frame; malformed input yields a drop reason, never a fault.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "mr_metrics.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * A UDP endpoint. Addresses of both families live in one 16-byte form:
+ * IPv4 as the IPv4-mapped IPv6 address ::ffff:a.b.c.d (RFC 4291 2.5.5.2),
+ * so endpoints compare and hash as plain bytes.
+ */
+struct mr_endpoint {
+	uint8_t ip[16];   /**< IPv6, or IPv4-mapped IPv6 */
+	uint16_t port;    /**< UDP port, network byte order */
+	uint16_t zero;    /**< always 0, so the struct hashes as bytes */
+};
+
+/** Longest "[v6addr]:port" string, with the NUL. */
+#define MR_ENDPOINT_STRLEN 64
+
+/** Set an endpoint from an IPv4 address and port, both network order. */
+void mr_endpoint_set_v4(struct mr_endpoint *ep, uint32_t ip_be, uint16_t port_be);
+
+/** Set an endpoint from an IPv6 address and port (network order). */
+void mr_endpoint_set_v6(struct mr_endpoint *ep, const uint8_t ip[16], uint16_t port_be);
+
+/** True when the endpoint holds an IPv4(-mapped) address. */
+static inline bool
+mr_endpoint_is_v4(const struct mr_endpoint *ep)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	return memcmp(ep->ip, mapped, sizeof(mapped)) == 0;
+}
+
+/** True when both endpoints are the same address and port. */
+static inline bool
+mr_endpoint_equal(const struct mr_endpoint *a, const struct mr_endpoint *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+/**
+ * Parse "a.b.c.d:port" or "[v6]:port" (port 1..65535).
+ *
+ * @return
+ *   0, or -EINVAL when the text is not such an endpoint.
+ */
+int mr_endpoint_parse(const char *text, struct mr_endpoint *ep);
+
+/**
+ * Parse an address without a port ("a.b.c.d" or "v6", no brackets);
+ * the endpoint's port is set to 0.
+ *
+ * @return
+ *   0, or -EINVAL.
+ */
+int mr_endpoint_parse_addr(const char *text, struct mr_endpoint *ep);
+
+/**
+ * Format an endpoint as "a.b.c.d:port" or "[v6]:port".
+ *
+ * @return
+ *   buf.
+ */
+char *mr_endpoint_format(const struct mr_endpoint *ep, char *buf, size_t len);
+
+/** What the parser learned of a UDP datagram in an Ethernet frame. */
+struct mr_pkt_info {
+	struct mr_endpoint src;   /**< IP source and UDP source port */
+	struct mr_endpoint dst;   /**< IP destination and UDP destination port */
+	uint16_t payload_off;     /**< offset of the UDP payload in the frame */
+	uint16_t payload_len;     /**< UDP payload length (from the UDP header) */
+	uint16_t vlan_tci;        /**< outer 802.1Q TCI, 0 when untagged */
+	uint8_t ip_version;       /**< 4 or 6 */
+	uint8_t has_vlan;         /**< 1 when an 802.1Q tag was present */
+};
+
+/**
+ * Parse an Ethernet frame down to the UDP payload.
+ *
+ * Accepts at most one 802.1Q (or 802.1ad) tag, IPv4 with options, IPv6
+ * with the hop-by-hop, routing and destination-options extension headers.
+ * Rejects: runts, unsupported ethertypes (ARP, ...), bad IPv4 version/IHL/
+ * total length, IPv4 header checksum errors (from @p ol_flags, or checked
+ * in software when the port did not check), fragments (v4 MF/offset, v6
+ * fragment header), non-UDP protocols, UDP length mismatches, and L4
+ * checksum errors flagged by the port. Trailing Ethernet padding is allowed.
+ *
+ * @param frame
+ *   First byte of the Ethernet header.
+ * @param len
+ *   Bytes readable at @p frame.
+ * @param ol_flags
+ *   The mbuf's RX offload flags (RTE_MBUF_F_RX_*_CKSUM_*), 0 if none.
+ * @param pi
+ *   Filled on success; unspecified on failure.
+ * @return
+ *   MR_DROP_NONE on success, else the reason to drop the frame.
+ */
+enum mr_drop_reason mr_pkt_parse(const uint8_t *frame, uint32_t len,
+				 uint64_t ol_flags, struct mr_pkt_info *pi);
+
+/** Largest header a template writes: Ethernet + 802.1Q + IPv6 + UDP. */
+#define MR_PKT_HDR_MAX (RTE_ETHER_HDR_LEN + 4 + 40 + 8)
+
+/**
+ * Prebuilt Ethernet/IP/UDP headers for one destination. Built once by the
+ * control plane, applied to every packet sent there: a copy plus the
+ * length and checksum fields.
+ */
+struct mr_pkt_tmpl {
+	uint8_t hdr[MR_PKT_HDR_MAX]; /**< headers with zero lengths/checksums */
+	uint8_t len;                 /**< bytes used in hdr */
+	uint8_t l2_len;              /**< Ethernet (+VLAN) length */
+	uint8_t l3_len;              /**< 20 or 40 */
+	uint8_t ip_version;          /**< 4 or 6 */
+	uint32_t ip_sum;             /**< IPv4 header sum without total length */
+	uint32_t udp_sum;            /**< pseudo header + ports, without lengths */
+};
+
+/**
+ * Build a template. @p src and @p dst must be of the same family.
+ *
+ * @param vlan_tci
+ *   802.1Q TCI to insert, or 0 for an untagged frame.
+ * @return
+ *   0, or -EINVAL when the families differ or a port is 0.
+ */
+int mr_pkt_tmpl_init(struct mr_pkt_tmpl *t, const struct rte_ether_addr *src_mac,
+		     const struct rte_ether_addr *dst_mac, uint16_t vlan_tci,
+		     const struct mr_endpoint *src, const struct mr_endpoint *dst);
+
+/** Offloads a TX queue offers, as used by mr_pkt_tmpl_apply(). */
+#define MR_PKT_TX_CKSUM_OFFLOAD (RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM)
+
+/**
+ * Prepend the template's headers to @p m, whose data must start at the
+ * UDP payload (rte_pktmbuf_pkt_len(m) is the payload length). Fills the
+ * IP and UDP lengths and checksums: in software from @p payload_sum, or
+ * as TX offload requests when @p use_offload is true (the port must offer
+ * MR_PKT_TX_CKSUM_OFFLOAD).
+ *
+ * @param payload_sum
+ *   rte_raw_cksum of the payload (unfolded or folded, not complemented);
+ *   ignored with @p use_offload.
+ * @return
+ *   0, or -ENOSPC when the first segment has too little headroom,
+ *   -EMSGSIZE when the datagram would exceed 65535 bytes.
+ */
+int mr_pkt_tmpl_apply(const struct mr_pkt_tmpl *t, struct rte_mbuf *m,
+		      uint32_t payload_sum, bool use_offload);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MR_PKT_H */

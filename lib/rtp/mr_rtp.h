@@ -57,7 +57,8 @@ mr_rtp_is_rtcp(const uint8_t *p, uint32_t len)
  * non-zero and not larger than what follows the header.
  *
  * @return
- *   MR_DROP_NONE, or MR_DROP_RTP_TRUNCATED, MR_DROP_RTP_VERSION,
+ *   MR_DROP_NONE, or MR_DROP_RTP_TRUNCATED (also for len > 65535, which
+ *   UDP cannot carry), MR_DROP_RTP_VERSION,
  *   MR_DROP_RTP_CSRC, MR_DROP_RTP_EXTENSION, MR_DROP_RTP_PADDING.
  */
 enum mr_drop_reason mr_rtp_parse(const uint8_t *p, uint32_t len,
@@ -73,6 +74,8 @@ enum mr_rtcp_pt {
 	MR_RTCP_SDES = 202,
 	MR_RTCP_BYE = 203,
 	MR_RTCP_APP = 204,
+	MR_RTCP_RTPFB = 205, /**< transport feedback (RFC 4585), e.g. NACK */
+	MR_RTCP_PSFB = 206,  /**< payload-specific feedback (RFC 4585), e.g. PLI */
 };
 
 /** One RTCP report block (RFC 3550 6.4.1). */
@@ -155,7 +158,8 @@ enum mr_seq_result {
 
 /**
  * Start tracking a source at its first packet. Puts it on probation
- * (MR_SEQ_MIN_SEQUENTIAL) as A.1 does.
+ * (MR_SEQ_MIN_SEQUENTIAL) as A.1 does: max_seq = seq - 1, so the caller
+ * then passes that same first packet to mr_seq_update() too.
  */
 void mr_seq_init(struct mr_seq *s, uint16_t seq);
 

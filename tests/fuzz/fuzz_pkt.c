@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * libFuzzer harness for mr_pkt_parse(). The first input byte picks the RX
+ * checksum flags (bits 0-1: IP state, bits 2-3: L4 state), the rest is
+ * the Ethernet frame. A parse that succeeds must describe a payload that
+ * lies inside the frame, with sane fields; anything else aborts.
+ */
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mr_pkt.h"
+
+static const uint64_t ip_flags[4] = {
+	RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, RTE_MBUF_F_RX_IP_CKSUM_BAD,
+	RTE_MBUF_F_RX_IP_CKSUM_GOOD, RTE_MBUF_F_RX_IP_CKSUM_NONE,
+};
+static const uint64_t l4_flags[4] = {
+	RTE_MBUF_F_RX_L4_CKSUM_UNKNOWN, RTE_MBUF_F_RX_L4_CKSUM_BAD,
+	RTE_MBUF_F_RX_L4_CKSUM_GOOD, RTE_MBUF_F_RX_L4_CKSUM_NONE,
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char buf[MR_ENDPOINT_STRLEN];
+	struct mr_pkt_info pi;
+	enum mr_drop_reason r;
+	uint64_t ol;
+	uint32_t len;
+
+	if (size < 1 || size - 1 > UINT32_MAX)
+		return 0;
+	ol = ip_flags[data[0] & 3] | l4_flags[(data[0] >> 2) & 3];
+	len = (uint32_t)(size - 1);
+
+	r = mr_pkt_parse(data + 1, len, ol, &pi);
+	if (r >= MR_DROP__MAX)
+		abort();
+	if (r != MR_DROP_NONE)
+		return 0;
+	if ((uint32_t)pi.payload_off + pi.payload_len > len)
+		abort();
+	if (pi.ip_version != 4 && pi.ip_version != 6)
+		abort();
+	if (pi.has_vlan > 1 || (!pi.has_vlan && pi.vlan_tci != 0))
+		abort();
+	if (pi.src.zero != 0 || pi.dst.zero != 0)
+		abort();
+	/* IPv6 may carry mapped addresses; IPv4 always does */
+	if (pi.ip_version == 4 &&
+	    (!mr_endpoint_is_v4(&pi.src) || !mr_endpoint_is_v4(&pi.dst)))
+		abort();
+	/* the formatter must cope with whatever the parser produced */
+	mr_endpoint_format(&pi.src, buf, sizeof(buf));
+	if (memchr(buf, '\0', sizeof(buf)) == NULL)
+		abort();
+	mr_endpoint_format(&pi.dst, buf, sizeof(buf));
+	return 0;
+}

@@ -1,3 +1,1470 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
-typedef int mr_placeholder_t_;
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * Configuration file reader, in two stages.
+ *
+ * 1. A line check of the raw text. rte_cfgfile skips lines that have
+ *    neither '[' nor '=', ignores text after a section's ']', and
+ *    truncates long names and values without a word; a typo there would
+ *    silently change the configuration, so those lines are rejected here,
+ *    with their line number, before rte_cfgfile sees the text.
+ * 2. rte_cfgfile parses the text, and every section is validated key by
+ *    key, then the cross-section rules (ports, addresses, endpoints,
+ *    forward lists, leg count) are checked.
+ *
+ * The first problem found is reported; nothing is guessed or defaulted
+ * around a bad value.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/mman.h>
+
+#include <rte_byteorder.h>
+#include <rte_cfgfile.h>
+#include <rte_common.h>
+#include <rte_config.h>
+#include <rte_ether.h>
+#include <rte_string_fns.h>
+
+#include "mr_conf.h"
+
+/* Longest line accepted; rte_cfgfile's own limit is 322 characters. */
+#define MR_CONF_LINE_MAX 320
+/* Largest file read; a configuration is text, this only stops runaways. */
+#define MR_CONF_FILE_MAX (64u << 20)
+/* Most keys any section has. */
+#define MR_CONF_KEYS_MAX 16
+
+#define MR_CONF_NAME_ACCEPTED "1..31 characters of A-Z a-z 0-9 _ -"
+#define MR_CONF_EP_ACCEPTED "a.b.c.d:port or [v6addr]:port, port 1..65535"
+
+struct mr_conf_ctx {
+	const char *file;       /* path, or "<default>", for messages */
+	char *err;
+	size_t errlen;
+	struct mr_conf *conf;
+	struct rte_cfgfile *cfg;
+};
+
+/* One section's entries, matched to the section's key table. */
+struct mr_conf_sect {
+	char name[CFG_NAME_LEN];
+	int n;
+	struct rte_cfgfile_entry *ents;
+	const char *vals[MR_CONF_KEYS_MAX]; /* NULL: key absent */
+};
+
+enum mr_conf_sect_type {
+	MR_SECT_RELAY,
+	MR_SECT_PORT,
+	MR_SECT_LEG,
+	MR_SECT_PAIRS,
+};
+
+enum {
+	K_RELAY_WORKERS, K_RELAY_BURST, K_RELAY_MBUFS, K_RELAY_MBUF_CACHE,
+	K_RELAY_STREAMS_MAX, K_RELAY_LEGS_MAX, K_RELAY_STREAM_IDLE_MS,
+	K_RELAY_TX_DRAIN_US, K_RELAY_LEARN_RING, K_RELAY_RTP_PORT_MIN,
+	K_RELAY_RTP_PORT_MAX, K_RELAY_STATS_INTERVAL_MS, K_RELAY_N,
+};
+static const char *const relay_keys[K_RELAY_N] = {
+	"workers", "burst", "mbufs", "mbuf_cache", "streams_max", "legs_max",
+	"stream_idle_ms", "tx_drain_us", "learn_ring", "rtp_port_min",
+	"rtp_port_max", "stats_interval_ms",
+};
+
+enum {
+	K_PORT_IPV4, K_PORT_IPV6, K_PORT_NEXTHOP_MAC, K_PORT_VLAN,
+	K_PORT_RX_DESC, K_PORT_TX_DESC, K_PORT_N,
+};
+static const char *const port_keys[K_PORT_N] = {
+	"ipv4", "ipv6", "nexthop_mac", "vlan", "rx_desc", "tx_desc",
+};
+
+enum {
+	K_LEG_SESSION, K_LEG_PORT, K_LEG_LOCAL, K_LEG_REMOTE, K_LEG_FORWARD,
+	K_LEG_SSRC_OUT, K_LEG_SEQ_OFFSET, K_LEG_TS_OFFSET, K_LEG_CLOCK_RATE,
+	K_LEG_N,
+};
+static const char *const leg_keys[K_LEG_N] = {
+	"session", "port", "local", "remote", "forward", "ssrc_out",
+	"seq_offset", "ts_offset", "clock_rate",
+};
+
+enum {
+	K_PAIRS_PORT, K_PAIRS_COUNT, K_PAIRS_A_LOCAL, K_PAIRS_A_REMOTE,
+	K_PAIRS_B_LOCAL, K_PAIRS_B_REMOTE, K_PAIRS_CLOCK_RATE, K_PAIRS_N,
+};
+static const char *const pairs_keys[K_PAIRS_N] = {
+	"port", "count", "a_local", "a_remote", "b_local", "b_remote",
+	"clock_rate",
+};
+
+static int __rte_format_printf(5, 6)
+conf_err(struct mr_conf_ctx *c, const char *sect, const char *key,
+	 const char *accepted, const char *fmt, ...)
+{
+	char reason[512];
+	char acc[512];
+	va_list ap;
+
+	if (c->err == NULL || c->errlen == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	acc[0] = '\0';
+	if (accepted != NULL)
+		snprintf(acc, sizeof(acc), " (accepted: %s)", accepted);
+	if (sect == NULL)
+		snprintf(c->err, c->errlen, "%s: %s%s", c->file, reason, acc);
+	else if (key == NULL)
+		snprintf(c->err, c->errlen, "%s: [%s]: %s%s", c->file, sect,
+			 reason, acc);
+	else
+		snprintf(c->err, c->errlen, "%s: [%s] %s: %s%s", c->file, sect,
+			 key, reason, acc);
+	return -EINVAL;
+}
+
+static int
+is_blank(int ch)
+{
+	return isspace((unsigned char)ch);
+}
+
+static bool
+name_ok(const char *s)
+{
+	size_t n;
+
+	for (n = 0; s[n] != '\0'; n++) {
+		char ch = s[n];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return n >= 1 && n < MR_CONF_NAME_LEN;
+}
+
+/*
+ * Unsigned number, decimal or 0x hex, the whole string: no sign, no
+ * blanks, no suffix. -ERANGE when it does not fit 64 bits.
+ */
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	unsigned int base = 10;
+	uint64_t v = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		base = 16;
+		s += 2;
+	}
+	if (*s == '\0')
+		return -EINVAL;
+	for (; *s != '\0'; s++) {
+		unsigned int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (base == 16 && *s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (base == 16 && *s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return -EINVAL;
+		if (v > (UINT64_MAX - d) / base)
+			return -ERANGE;
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A number key in min..max; @p val NULL (key absent) leaves *out as is. */
+static int
+get_uint(struct mr_conf_ctx *c, const char *sect, const char *key,
+	 const char *val, uint64_t min, uint64_t max, const char *accepted,
+	 uint64_t *out)
+{
+	char range[64];
+	uint64_t v = 0;
+	int ret;
+
+	if (val == NULL)
+		return 0;
+	if (accepted == NULL) {
+		snprintf(range, sizeof(range), "%" PRIu64 "..%" PRIu64, min, max);
+		accepted = range;
+	}
+	ret = parse_u64(val, &v);
+	if (ret == -EINVAL)
+		return conf_err(c, sect, key, accepted,
+				"'%s' is not a number (decimal or 0x hex)", val);
+	if (ret != 0 || v < min || v > max)
+		return conf_err(c, sect, key, accepted, "%s is out of range", val);
+	*out = v;
+	return 0;
+}
+
+static int
+get_u32(struct mr_conf_ctx *c, const char *sect, const char *key,
+	const char *val, uint32_t min, uint32_t max, const char *accepted,
+	uint32_t *out)
+{
+	uint64_t v = *out;
+	int ret;
+
+	ret = get_uint(c, sect, key, val, min, max, accepted, &v);
+	if (ret == 0)
+		*out = (uint32_t)v;
+	return ret;
+}
+
+static int
+get_u16(struct mr_conf_ctx *c, const char *sect, const char *key,
+	const char *val, uint16_t min, uint16_t max, const char *accepted,
+	uint16_t *out)
+{
+	uint64_t v = *out;
+	int ret;
+
+	ret = get_uint(c, sect, key, val, min, max, accepted, &v);
+	if (ret == 0)
+		*out = (uint16_t)v;
+	return ret;
+}
+
+static int
+missing(struct mr_conf_ctx *c, const char *sect, const char *key,
+	const char *accepted)
+{
+	return conf_err(c, sect, key, accepted, "missing, this key is required");
+}
+
+static void
+fmt_addr(const uint8_t ip[16], char *buf, size_t len)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+	if (memcmp(ip, mapped, sizeof(mapped)) == 0) {
+		if (inet_ntop(AF_INET, ip + 12, buf, len) != NULL)
+			return;
+	} else if (inet_ntop(AF_INET6, ip, buf, len) != NULL) {
+		return;
+	}
+	snprintf(buf, len, "?");
+}
+
+/* Unicast as a destination or local address: not unspecified, not
+ * 0.0.0.0/8, not multicast, not 240.0.0.0/4 or broadcast.
+ */
+static bool
+addr_unicast(const struct mr_endpoint *ep)
+{
+	static const uint8_t zero[16];
+
+	if (mr_endpoint_is_v4(ep))
+		return ep->ip[12] != 0 && ep->ip[12] < 224;
+	return memcmp(ep->ip, zero, sizeof(zero)) != 0 && ep->ip[0] != 0xff;
+}
+
+/*
+ * Lcore lists. Returns NULL and the count in *n on success, else the
+ * reason the list is not accepted.
+ */
+static const char *
+lcores_parse(const char *text, uint16_t *out, unsigned int max, unsigned int *n)
+{
+	uint8_t seen[RTE_MAX_LCORE] = {0};
+	const char *p = text;
+	unsigned int cnt = 0;
+
+	for (;;) {
+		unsigned long lo, hi, id;
+		const char *q;
+
+		while (is_blank(*p))
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return "expected an lcore id or a range like 1-3";
+		lo = strtoul(p, (char **)&q, 10);
+		p = q;
+		hi = lo;
+		while (is_blank(*p))
+			p++;
+		if (*p == '-') {
+			p++;
+			while (is_blank(*p))
+				p++;
+			if (!isdigit((unsigned char)*p))
+				return "a range needs an end, like 1-3";
+			hi = strtoul(p, (char **)&q, 10);
+			p = q;
+			while (is_blank(*p))
+				p++;
+		}
+		/* strtoul saturates at ULONG_MAX: still caught here */
+		if (lo >= RTE_MAX_LCORE || hi >= RTE_MAX_LCORE)
+			return "an lcore id is not below " RTE_STR(RTE_MAX_LCORE);
+		if (lo > hi)
+			return "range start above its end";
+		for (id = lo; id <= hi; id++) {
+			if (seen[id])
+				return "an lcore is listed twice";
+			seen[id] = 1;
+			if (cnt >= max)
+				return "too many lcores";
+			out[cnt++] = (uint16_t)id;
+		}
+		if (*p == '\0')
+			break;
+		if (*p != ',')
+			return "expected ',' between items";
+		p++;
+	}
+	*n = cnt;
+	return NULL;
+}
+
+int
+mr_conf_parse_lcores(const char *text, uint16_t *out, unsigned int max)
+{
+	unsigned int n;
+
+	if (text == NULL || out == NULL)
+		return -EINVAL;
+	if (lcores_parse(text, out, max, &n) != NULL)
+		return -EINVAL;
+	return (int)n;
+}
+
+void
+mr_conf_defaults(struct mr_conf *conf)
+{
+	memset(conf, 0, sizeof(*conf));
+	conf->burst = 32;
+	conf->mbufs = 16383;
+	conf->mbuf_cache = 256;
+	conf->streams_max = 65536;
+	conf->legs_max = 16384;
+	conf->stream_idle_ms = 30000;
+	conf->tx_drain_us = 100;
+	conf->learn_ring = 1024;
+	conf->rtp_port_min = 30000;
+	conf->rtp_port_max = 39999;
+	conf->stats_interval_ms = 1000;
+}
+
+void
+mr_conf_free(struct mr_conf *conf)
+{
+	if (conf == NULL)
+		return;
+	free(conf->legs);
+	conf->legs = NULL;
+	conf->n_legs = 0;
+}
+
+/* Stage 1: the line check. */
+static int
+lint_line(struct mr_conf_ctx *c, unsigned int lineno, const char *line,
+	  size_t len, bool *in_section)
+{
+	char buf[MR_CONF_LINE_MAX + 1];
+	char *s, *e, *eq, *key, *val;
+	size_t klen, vlen;
+
+	if (len > MR_CONF_LINE_MAX)
+		return conf_err(c, NULL, NULL, NULL,
+				"line %u: longer than %u characters", lineno,
+				MR_CONF_LINE_MAX);
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	/* the comment rule of rte_cfgfile: the first ';' unless escaped */
+	s = strchr(buf, CFG_DEFAULT_COMMENT_CHARACTER);
+	if (s != NULL && (s == buf || s[-1] != '\\'))
+		*s = '\0';
+	s = buf;
+	while (is_blank(*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && is_blank(e[-1]))
+		*--e = '\0';
+	if (*s == '\0')
+		return 0;
+
+	if (*s == '[') {
+		char *end = strchr(s, ']');
+		char *name = s + 1;
+
+		if (end == NULL)
+			return conf_err(c, NULL, NULL, NULL,
+					"line %u: section header without ']'", lineno);
+		for (e = end + 1; *e != '\0'; e++)
+			if (!is_blank(*e))
+				return conf_err(c, NULL, NULL, NULL,
+						"line %u: text after the section header",
+						lineno);
+		*end = '\0';
+		while (is_blank(*name))
+			name++;
+		e = name + strlen(name);
+		while (e > name && is_blank(e[-1]))
+			*--e = '\0';
+		if (*name == '\0')
+			return conf_err(c, NULL, NULL, NULL,
+					"line %u: empty section name", lineno);
+		if (strlen(name) >= CFG_NAME_LEN)
+			return conf_err(c, NULL, NULL, NULL,
+					"line %u: section name longer than %d characters",
+					lineno, CFG_NAME_LEN - 1);
+		*in_section = true;
+		return 0;
+	}
+
+	eq = strchr(s, '=');
+	if (eq == NULL)
+		return conf_err(c, NULL, NULL, NULL,
+				"line %u: expected '[section]' or 'key = value' "
+				"(comments start with ';')", lineno);
+	*eq = '\0';
+	key = s;
+	e = key + strlen(key);
+	while (e > key && is_blank(e[-1]))
+		*--e = '\0';
+	val = eq + 1;
+	while (is_blank(*val))
+		val++;
+	klen = strlen(key);
+	vlen = strlen(val);
+	if (klen == 0)
+		return conf_err(c, NULL, NULL, NULL, "line %u: no key before '='",
+				lineno);
+	if (klen >= CFG_NAME_LEN)
+		return conf_err(c, NULL, NULL, NULL,
+				"line %u: key longer than %d characters", lineno,
+				CFG_NAME_LEN - 1);
+	if (vlen == 0)
+		return conf_err(c, NULL, NULL, NULL, "line %u: %s: empty value",
+				lineno, key);
+	if (vlen >= CFG_VALUE_LEN)
+		return conf_err(c, NULL, NULL, NULL,
+				"line %u: %s: value longer than %d characters",
+				lineno, key, CFG_VALUE_LEN - 1);
+	if (!*in_section)
+		return conf_err(c, NULL, NULL, NULL,
+				"line %u: %s: key before the first [section]",
+				lineno, key);
+	return 0;
+}
+
+static int
+lint_text(struct mr_conf_ctx *c, const char *text, size_t len)
+{
+	bool in_section = false;
+	unsigned int lineno = 0;
+	size_t pos = 0;
+	int ret;
+
+	if (memchr(text, '\0', len) != NULL)
+		return conf_err(c, NULL, NULL, NULL, "contains a NUL byte");
+	while (pos < len) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t l = nl != NULL ? (size_t)(nl - (text + pos)) : len - pos;
+
+		ret = lint_line(c, ++lineno, text + pos, l, &in_section);
+		if (ret != 0)
+			return ret;
+		pos += l + 1;
+	}
+	return 0;
+}
+
+static int
+read_text(const char *path, char **out, size_t *outlen)
+{
+	size_t len = 0, cap = 0;
+	char *buf = NULL;
+	FILE *f;
+	int ret = 0;
+
+	f = fopen(path, "r");
+	if (f == NULL)
+		return -errno;
+	for (;;) {
+		size_t got;
+
+		if (len == cap) {
+			char *nb;
+
+			if (cap >= MR_CONF_FILE_MAX) {
+				ret = -EFBIG;
+				break;
+			}
+			cap = cap == 0 ? 4096 : cap * 2;
+			nb = realloc(buf, cap + 1);
+			if (nb == NULL) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = nb;
+		}
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (got == 0) {
+			if (ferror(f))
+				ret = errno != 0 ? -errno : -EIO;
+			break;
+		}
+	}
+	fclose(f);
+	if (ret != 0) {
+		free(buf);
+		return ret;
+	}
+	if (buf == NULL)
+		buf = malloc(1);
+	if (buf == NULL)
+		return -ENOMEM;
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+static int
+write_all(int fd, const char *text, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, text, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		text += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * rte_cfgfile reads only files: hand it the text through a memfd, or a
+ * private temporary file where memfd or /proc is not available.
+ */
+static struct rte_cfgfile *
+cfg_from_text(const char *text, size_t len)
+{
+	struct rte_cfgfile *cfg = NULL;
+	char path[PATH_MAX];
+	const char *dir;
+	int fd;
+
+	fd = memfd_create("mr_conf", MFD_CLOEXEC);
+	if (fd >= 0) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		if (write_all(fd, text, len) == 0)
+			cfg = rte_cfgfile_load(path, 0);
+		close(fd);
+		if (cfg != NULL)
+			return cfg;
+	}
+	dir = getenv("TMPDIR");
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	snprintf(path, sizeof(path), "%s/mr_conf.XXXXXX", dir);
+	fd = mkstemp(path);
+	if (fd < 0)
+		return NULL;
+	if (write_all(fd, text, len) == 0)
+		cfg = rte_cfgfile_load(path, 0);
+	unlink(path);
+	close(fd);
+	return cfg;
+}
+
+/* Fetch section @p idx and match its keys against @p names. */
+static int
+sect_open(struct mr_conf_ctx *c, int idx, const char *const *names,
+	  unsigned int n_names, struct mr_conf_sect *s)
+{
+	char list[512];
+	int i, n;
+
+	memset(s, 0, sizeof(*s));
+	n = rte_cfgfile_section_num_entries_by_index(c->cfg, s->name, idx);
+	if (n < 0)
+		return -EINVAL;
+	if (n > 0) {
+		s->ents = calloc((size_t)n, sizeof(*s->ents));
+		if (s->ents == NULL) {
+			conf_err(c, s->name, NULL, NULL, "out of memory");
+			return -ENOMEM;
+		}
+		n = rte_cfgfile_section_entries_by_index(c->cfg, idx, s->name,
+							 s->ents, n);
+		if (n < 0)
+			return -EINVAL;
+	}
+	s->n = n;
+	for (i = 0; i < n; i++) {
+		const char *key = s->ents[i].name;
+		unsigned int k;
+
+		for (k = 0; k < n_names; k++)
+			if (strcmp(key, names[k]) == 0)
+				break;
+		if (k == n_names) {
+			size_t off = 0;
+
+			list[0] = '\0';
+			for (k = 0; k < n_names && off < sizeof(list); k++)
+				off += snprintf(list + off, sizeof(list) - off,
+						"%s%s", k > 0 ? ", " : "", names[k]);
+			return conf_err(c, s->name, key, list, "unknown key");
+		}
+		if (s->vals[k] != NULL)
+			return conf_err(c, s->name, key, "one line per key",
+					"given twice");
+		s->vals[k] = s->ents[i].value;
+	}
+	return 0;
+}
+
+static void
+sect_close(struct mr_conf_sect *s)
+{
+	free(s->ents);
+	s->ents = NULL;
+}
+
+static int
+parse_relay(struct mr_conf_ctx *c, int idx)
+{
+	struct mr_conf *conf = c->conf;
+	struct mr_conf_sect s;
+	const char **v = s.vals;
+	const char *sn = s.name;
+	int ret;
+
+	ret = sect_open(c, idx, relay_keys, K_RELAY_N, &s);
+	if (ret != 0)
+		goto out;
+	if (v[K_RELAY_WORKERS] != NULL) {
+		const char *why;
+		unsigned int n;
+
+		why = lcores_parse(v[K_RELAY_WORKERS], conf->worker_lcores,
+				   MR_CONF_MAX_WORKERS, &n);
+		if (why != NULL) {
+			ret = conf_err(c, sn, "workers",
+				       "a list of lcore ids < " RTE_STR(RTE_MAX_LCORE)
+				       " like 1-3,5, at most "
+				       RTE_STR(MR_CONF_MAX_WORKERS) ", no duplicates",
+				       "'%s': %s", v[K_RELAY_WORKERS], why);
+			goto out;
+		}
+		conf->n_workers = (uint16_t)n;
+	}
+	ret = get_u16(c, sn, "burst", v[K_RELAY_BURST], 1, 256, NULL, &conf->burst);
+	if (ret == 0)
+		ret = get_u32(c, sn, "mbufs", v[K_RELAY_MBUFS], 1023, 4194303,
+			      NULL, &conf->mbufs);
+	if (ret == 0)
+		ret = get_u32(c, sn, "mbuf_cache", v[K_RELAY_MBUF_CACHE], 0, 512,
+			      NULL, &conf->mbuf_cache);
+	if (ret == 0)
+		ret = get_u32(c, sn, "streams_max", v[K_RELAY_STREAMS_MAX], 64,
+			      16777216, NULL, &conf->streams_max);
+	if (ret == 0)
+		ret = get_u32(c, sn, "legs_max", v[K_RELAY_LEGS_MAX], 16, 4194304,
+			      NULL, &conf->legs_max);
+	if (ret == 0)
+		ret = get_u32(c, sn, "stream_idle_ms", v[K_RELAY_STREAM_IDLE_MS],
+			      100, 86400000, NULL, &conf->stream_idle_ms);
+	if (ret == 0)
+		ret = get_u32(c, sn, "tx_drain_us", v[K_RELAY_TX_DRAIN_US], 1,
+			      10000, NULL, &conf->tx_drain_us);
+	if (ret == 0)
+		ret = get_u32(c, sn, "learn_ring", v[K_RELAY_LEARN_RING], 64, 65536,
+			      "a power of 2 in 64..65536", &conf->learn_ring);
+	if (ret == 0 && !rte_is_power_of_2(conf->learn_ring))
+		ret = conf_err(c, sn, "learn_ring", "a power of 2 in 64..65536",
+			       "%s is not a power of 2", v[K_RELAY_LEARN_RING]);
+	if (ret == 0)
+		ret = get_u16(c, sn, "rtp_port_min", v[K_RELAY_RTP_PORT_MIN], 1024,
+			      65535, NULL, &conf->rtp_port_min);
+	if (ret == 0)
+		ret = get_u16(c, sn, "rtp_port_max", v[K_RELAY_RTP_PORT_MAX], 1024,
+			      65535, NULL, &conf->rtp_port_max);
+	if (ret == 0 && conf->rtp_port_max < conf->rtp_port_min)
+		ret = conf_err(c, sn, "rtp_port_max", "rtp_port_min..65535",
+			       "%u is below rtp_port_min %u", conf->rtp_port_max,
+			       conf->rtp_port_min);
+	if (ret == 0)
+		ret = get_u32(c, sn, "stats_interval_ms",
+			      v[K_RELAY_STATS_INTERVAL_MS], 0, 60000,
+			      "0 (off) or 100..60000", &conf->stats_interval_ms);
+	if (ret == 0 && conf->stats_interval_ms > 0 &&
+	    conf->stats_interval_ms < 100)
+		ret = conf_err(c, sn, "stats_interval_ms", "0 (off) or 100..60000",
+			       "%s is out of range", v[K_RELAY_STATS_INTERVAL_MS]);
+out:
+	sect_close(&s);
+	return ret;
+}
+
+static int
+parse_port(struct mr_conf_ctx *c, int idx, unsigned int pid)
+{
+	struct mr_conf_port *p = &c->conf->ports[pid];
+	struct mr_conf_sect s;
+	const char **v = s.vals;
+	const char *sn = s.name;
+	int ret;
+
+	p->present = true;
+	p->rx_desc = 1024;
+	p->tx_desc = 1024;
+	ret = sect_open(c, idx, port_keys, K_PORT_N, &s);
+	if (ret != 0)
+		goto out;
+	if (v[K_PORT_IPV4] != NULL) {
+		if (mr_endpoint_parse_addr(v[K_PORT_IPV4], &p->ipv4) != 0 ||
+		    !mr_endpoint_is_v4(&p->ipv4) || !addr_unicast(&p->ipv4)) {
+			ret = conf_err(c, sn, "ipv4", "a unicast IPv4 address like 10.0.0.1",
+				       "'%s' is not accepted", v[K_PORT_IPV4]);
+			goto out;
+		}
+		p->has_ipv4 = true;
+	}
+	if (v[K_PORT_IPV6] != NULL) {
+		if (mr_endpoint_parse_addr(v[K_PORT_IPV6], &p->ipv6) != 0 ||
+		    mr_endpoint_is_v4(&p->ipv6) || !addr_unicast(&p->ipv6)) {
+			ret = conf_err(c, sn, "ipv6",
+				       "a unicast IPv6 address like fd00::1, without brackets",
+				       "'%s' is not accepted", v[K_PORT_IPV6]);
+			goto out;
+		}
+		p->has_ipv6 = true;
+	}
+	if (!p->has_ipv4 && !p->has_ipv6) {
+		ret = conf_err(c, sn, "ipv4", "ipv4, ipv6 or both",
+			       "missing, a port needs an address");
+		goto out;
+	}
+	if (v[K_PORT_NEXTHOP_MAC] == NULL) {
+		ret = missing(c, sn, "nexthop_mac", "a unicast MAC like 02:00:00:00:00:02");
+		goto out;
+	}
+	if (rte_ether_unformat_addr(v[K_PORT_NEXTHOP_MAC], &p->nexthop_mac) != 0 ||
+	    !rte_is_valid_assigned_ether_addr(&p->nexthop_mac)) {
+		ret = conf_err(c, sn, "nexthop_mac",
+			       "a unicast, non-zero MAC like 02:00:00:00:00:02",
+			       "'%s' is not accepted", v[K_PORT_NEXTHOP_MAC]);
+		goto out;
+	}
+	ret = get_u16(c, sn, "vlan", v[K_PORT_VLAN], 0, 4094, "0 (none) or 1..4094",
+		      &p->vlan);
+	if (ret == 0)
+		ret = get_u16(c, sn, "rx_desc", v[K_PORT_RX_DESC], 64, 16384, NULL,
+			      &p->rx_desc);
+	if (ret == 0)
+		ret = get_u16(c, sn, "tx_desc", v[K_PORT_TX_DESC], 64, 16384, NULL,
+			      &p->tx_desc);
+out:
+	sect_close(&s);
+	return ret;
+}
+
+/* The configured port ids, for messages. */
+static void
+port_list(const struct mr_conf *conf, char *buf, size_t len)
+{
+	size_t off = 0;
+	unsigned int i;
+
+	off = snprintf(buf, len, "a port with a [port.N] section:");
+	for (i = 0; i < MR_CONF_MAX_PORTS && off < len; i++)
+		if (conf->ports[i].present)
+			off += snprintf(buf + off, len - off, " %u", i);
+}
+
+static int
+get_port_ref(struct mr_conf_ctx *c, const char *sn, const char *val,
+	     uint16_t *out)
+{
+	char list[80];
+	int ret;
+
+	port_list(c->conf, list, sizeof(list));
+	if (val == NULL)
+		return missing(c, sn, "port", list);
+	ret = get_u16(c, sn, "port", val, 0, MR_CONF_MAX_PORTS - 1, list, out);
+	if (ret != 0)
+		return ret;
+	if (!c->conf->ports[*out].present)
+		return conf_err(c, sn, "port", list, "%u has no [port.%u] section",
+				*out, *out);
+	return 0;
+}
+
+/*
+ * A local endpoint: parsed, its address one of the port's, and its UDP
+ * ports first..first+count-1 inside rtp_port_min..rtp_port_max.
+ */
+static int
+get_local(struct mr_conf_ctx *c, const char *sn, const char *key,
+	  const char *val, uint16_t pid, uint32_t count, struct mr_endpoint *ep)
+{
+	const struct mr_conf_port *p = &c->conf->ports[pid];
+	const struct mr_conf *conf = c->conf;
+	char acc[160], a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
+	uint32_t first, last;
+	bool ok;
+
+	a4[0] = a6[0] = '\0';
+	if (p->has_ipv4)
+		fmt_addr(p->ipv4.ip, a4, sizeof(a4));
+	if (p->has_ipv6)
+		fmt_addr(p->ipv6.ip, a6, sizeof(a6));
+	snprintf(acc, sizeof(acc), "addr:port, addr %s%s%s%s%s of [port.%u], port %u..%u",
+		 a4, p->has_ipv4 && p->has_ipv6 ? " or " : "",
+		 p->has_ipv6 ? "[" : "", a6, p->has_ipv6 ? "]" : "", pid,
+		 conf->rtp_port_min, conf->rtp_port_max);
+	if (val == NULL)
+		return missing(c, sn, key, acc);
+	if (mr_endpoint_parse(val, ep) != 0)
+		return conf_err(c, sn, key, acc, "'%s' is not an endpoint", val);
+	if (mr_endpoint_is_v4(ep))
+		ok = p->has_ipv4 && memcmp(ep->ip, p->ipv4.ip, 16) == 0;
+	else
+		ok = p->has_ipv6 && memcmp(ep->ip, p->ipv6.ip, 16) == 0;
+	if (!ok)
+		return conf_err(c, sn, key, acc,
+				"%s: the address is not one of [port.%u]", val, pid);
+	first = rte_be_to_cpu_16(ep->port);
+	last = first + count - 1;
+	if (first < conf->rtp_port_min || last > conf->rtp_port_max) {
+		if (count == 1)
+			return conf_err(c, sn, key, acc,
+					"%s: UDP port outside rtp_port_min..rtp_port_max",
+					val);
+		return conf_err(c, sn, key, acc,
+				"%s: UDP ports %u..%u (count %u) leave "
+				"rtp_port_min..rtp_port_max", val, first, last, count);
+	}
+	return 0;
+}
+
+/*
+ * A remote: "latch" or an endpoint of the local's family whose ports
+ * port..port+count-1 stay <= 65535.
+ */
+static int
+get_remote(struct mr_conf_ctx *c, const char *sn, const char *key,
+	   const char *val, const struct mr_endpoint *local, uint32_t count,
+	   struct mr_endpoint *ep, bool *latch)
+{
+	bool v4 = mr_endpoint_is_v4(local);
+	const char *acc = v4 ?
+		"latch, or a.b.c.d:port, a unicast IPv4 address like the local one" :
+		"latch, or [v6addr]:port, a unicast IPv6 address like the local one";
+
+	if (val == NULL)
+		return missing(c, sn, key, acc);
+	memset(ep, 0, sizeof(*ep));
+	if (strcmp(val, "latch") == 0) {
+		*latch = true;
+		return 0;
+	}
+	*latch = false;
+	if (mr_endpoint_parse(val, ep) != 0)
+		return conf_err(c, sn, key, acc, "'%s' is not an endpoint", val);
+	if (!addr_unicast(ep))
+		return conf_err(c, sn, key, acc, "%s is not a unicast address", val);
+	if (mr_endpoint_is_v4(ep) != v4)
+		return conf_err(c, sn, key, acc,
+				"%s is not of the local address's family", val);
+	if ((uint32_t)rte_be_to_cpu_16(ep->port) + count - 1 > 65535)
+		return conf_err(c, sn, key, acc,
+				"%s: the last of count %u ports exceeds 65535", val,
+				count);
+	return 0;
+}
+
+static int
+parse_leg(struct mr_conf_ctx *c, int idx, struct mr_conf_leg *leg)
+{
+	struct mr_conf_sect s;
+	const char **v = s.vals;
+	const char *sn = s.name;
+	int ret;
+
+	ret = sect_open(c, idx, leg_keys, K_LEG_N, &s);
+	if (ret != 0)
+		goto out;
+	/* checked by name_ok() when the sections were listed */
+	rte_strscpy(leg->name, sn + strlen("leg."), sizeof(leg->name));
+	leg->clock_rate = 48000;
+	if (v[K_LEG_SESSION] == NULL) {
+		ret = missing(c, sn, "session", MR_CONF_NAME_ACCEPTED);
+		goto out;
+	}
+	if (!name_ok(v[K_LEG_SESSION])) {
+		ret = conf_err(c, sn, "session", MR_CONF_NAME_ACCEPTED,
+			       "'%s' is not a session name", v[K_LEG_SESSION]);
+		goto out;
+	}
+	rte_strscpy(leg->session, v[K_LEG_SESSION], sizeof(leg->session));
+	ret = get_port_ref(c, sn, v[K_LEG_PORT], &leg->port);
+	if (ret == 0)
+		ret = get_local(c, sn, "local", v[K_LEG_LOCAL], leg->port, 1,
+				&leg->local);
+	if (ret == 0)
+		ret = get_remote(c, sn, "remote", v[K_LEG_REMOTE], &leg->local, 1,
+				 &leg->remote, &leg->latch);
+	if (ret == 0 && v[K_LEG_SSRC_OUT] != NULL) {
+		ret = get_u32(c, sn, "ssrc_out", v[K_LEG_SSRC_OUT], 1, UINT32_MAX,
+			      NULL, &leg->ssrc_out);
+		leg->rewrite_ssrc = ret == 0;
+	}
+	if (ret == 0)
+		ret = get_u16(c, sn, "seq_offset", v[K_LEG_SEQ_OFFSET], 0, 65535,
+			      NULL, &leg->seq_offset);
+	if (ret == 0)
+		ret = get_u32(c, sn, "ts_offset", v[K_LEG_TS_OFFSET], 0, UINT32_MAX,
+			      NULL, &leg->ts_offset);
+	if (ret == 0)
+		ret = get_u32(c, sn, "clock_rate", v[K_LEG_CLOCK_RATE], 8000, 192000,
+			      NULL, &leg->clock_rate);
+	/* forward is resolved once every leg's name is known */
+out:
+	sect_close(&s);
+	return ret;
+}
+
+static int
+parse_pairs(struct mr_conf_ctx *c, int idx, struct mr_conf_pairs *pr)
+{
+	struct mr_conf_sect s;
+	const char **v = s.vals;
+	const char *sn = s.name;
+	int ret;
+
+	ret = sect_open(c, idx, pairs_keys, K_PAIRS_N, &s);
+	if (ret != 0)
+		goto out;
+	rte_strscpy(pr->name, sn + strlen("pairs."), sizeof(pr->name));
+	pr->clock_rate = 48000;
+	ret = get_port_ref(c, sn, v[K_PAIRS_PORT], &pr->port);
+	if (ret != 0)
+		goto out;
+	if (v[K_PAIRS_COUNT] == NULL) {
+		ret = missing(c, sn, "count", "1..65535");
+		goto out;
+	}
+	ret = get_u32(c, sn, "count", v[K_PAIRS_COUNT], 1, 65535, NULL, &pr->count);
+	if (ret == 0)
+		ret = get_local(c, sn, "a_local", v[K_PAIRS_A_LOCAL], pr->port,
+				pr->count, &pr->a_local);
+	if (ret == 0)
+		ret = get_remote(c, sn, "a_remote", v[K_PAIRS_A_REMOTE], &pr->a_local,
+				 pr->count, &pr->a_remote, &pr->a_latch);
+	if (ret == 0)
+		ret = get_local(c, sn, "b_local", v[K_PAIRS_B_LOCAL], pr->port,
+				pr->count, &pr->b_local);
+	if (ret == 0)
+		ret = get_remote(c, sn, "b_remote", v[K_PAIRS_B_REMOTE], &pr->b_local,
+				 pr->count, &pr->b_remote, &pr->b_latch);
+	if (ret == 0)
+		ret = get_u32(c, sn, "clock_rate", v[K_PAIRS_CLOCK_RATE], 8000,
+			      192000, NULL, &pr->clock_rate);
+out:
+	sect_close(&s);
+	return ret;
+}
+
+struct mr_conf_name_ix {
+	const char *name;
+	uint32_t idx;
+};
+
+static int
+name_ix_cmp(const void *a, const void *b)
+{
+	const struct mr_conf_name_ix *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* Resolve leg @p li's forward list against the sorted name index. */
+static int
+parse_forward(struct mr_conf_ctx *c, int idx, uint32_t li,
+	      const struct mr_conf_name_ix *ix, uint32_t n)
+{
+	struct mr_conf_leg *leg = &c->conf->legs[li];
+	static const char acc[] = "up to " RTE_STR(MR_CONF_MAX_FWD)
+		" names of other [leg.NAME] sections, separated by ','";
+	char list[CFG_VALUE_LEN];
+	struct mr_conf_sect s;
+	char *item, *save = NULL;
+	const char *sn = s.name;
+	int ret;
+
+	ret = sect_open(c, idx, leg_keys, K_LEG_N, &s);
+	if (ret != 0 || s.vals[K_LEG_FORWARD] == NULL)
+		goto out;
+	snprintf(list, sizeof(list), "%s", s.vals[K_LEG_FORWARD]);
+	/* strtok_r would merge empty items; an empty item is an error */
+	for (item = list; item != NULL; item = save) {
+		struct mr_conf_name_ix key, *hit;
+		char *e;
+		unsigned int k;
+
+		save = strchr(item, ',');
+		if (save != NULL)
+			*save++ = '\0';
+		while (is_blank(*item))
+			item++;
+		e = item + strlen(item);
+		while (e > item && is_blank(e[-1]))
+			*--e = '\0';
+		if (*item == '\0') {
+			ret = conf_err(c, sn, "forward", acc, "'%s': empty name",
+				       s.vals[K_LEG_FORWARD]);
+			goto out;
+		}
+		if (!name_ok(item)) {
+			ret = conf_err(c, sn, "forward", acc, "'%s' is not a leg name",
+				       item);
+			goto out;
+		}
+		key.name = item;
+		hit = bsearch(&key, ix, n, sizeof(*ix), name_ix_cmp);
+		if (hit == NULL) {
+			ret = conf_err(c, sn, "forward", acc, "no leg named '%s'", item);
+			goto out;
+		}
+		if (hit->idx == li) {
+			ret = conf_err(c, sn, "forward", acc,
+				       "'%s': a leg cannot forward to itself", item);
+			goto out;
+		}
+		for (k = 0; k < leg->n_fwd; k++)
+			if (leg->fwd[k] == hit->idx)
+				break;
+		if (k < leg->n_fwd) {
+			ret = conf_err(c, sn, "forward", acc, "'%s' is listed twice", item);
+			goto out;
+		}
+		if (leg->n_fwd == MR_CONF_MAX_FWD) {
+			ret = conf_err(c, sn, "forward", acc, "more than %d legs",
+				       MR_CONF_MAX_FWD);
+			goto out;
+		}
+		leg->fwd[leg->n_fwd++] = hit->idx;
+	}
+out:
+	sect_close(&s);
+	return ret;
+}
+
+/* A range of local UDP ports on one address, owned by a leg or a pairs side. */
+struct mr_conf_span {
+	uint8_t ip[16];
+	uint32_t lo;
+	uint32_t hi;
+	uint32_t order;         /* file order: the later one is blamed */
+	uint32_t owner;         /* index in legs[] or pairs[] */
+	uint8_t kind;           /* 0: leg local, 1: pairs a_local, 2: b_local */
+};
+
+static int
+span_cmp(const void *a, const void *b)
+{
+	const struct mr_conf_span *x = a, *y = b;
+	int d = memcmp(x->ip, y->ip, sizeof(x->ip));
+
+	if (d != 0)
+		return d;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static void
+span_where(const struct mr_conf *conf, const struct mr_conf_span *sp,
+	   char *sect, size_t slen, const char **key)
+{
+	if (sp->kind == 0) {
+		snprintf(sect, slen, "leg.%s", conf->legs[sp->owner].name);
+		*key = "local";
+	} else {
+		snprintf(sect, slen, "pairs.%s", conf->pairs[sp->owner].name);
+		*key = sp->kind == 1 ? "a_local" : "b_local";
+	}
+}
+
+static void
+span_what(const struct mr_conf_span *sp, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	fmt_addr(sp->ip, a, sizeof(a));
+	if (sp->lo == sp->hi)
+		snprintf(buf, len, "%s port %u", a, sp->lo);
+	else
+		snprintf(buf, len, "%s ports %u..%u", a, sp->lo, sp->hi);
+}
+
+static void
+span_set(struct mr_conf_span *sp, const struct mr_endpoint *ep, uint32_t count,
+	 uint32_t order, uint32_t owner, uint8_t kind)
+{
+	memcpy(sp->ip, ep->ip, sizeof(sp->ip));
+	sp->lo = rte_be_to_cpu_16(ep->port);
+	sp->hi = sp->lo + count - 1;
+	sp->order = order;
+	sp->owner = owner;
+	sp->kind = kind;
+}
+
+/* No two legs, explicit or generated by pairs, share a local endpoint. */
+static int
+check_spans(struct mr_conf_ctx *c, const int *leg_sect, const int *pairs_sect)
+{
+	const struct mr_conf *conf = c->conf;
+	uint32_t n = conf->n_legs + 2 * conf->n_pairs;
+	struct mr_conf_span *sp, *run, *bad, *other;
+	char s1[CFG_NAME_LEN + 8], s2[CFG_NAME_LEN + 8], w1[96], w2[96];
+	const char *k1, *k2;
+	uint32_t i, j = 0;
+	int ret = 0;
+
+	if (n == 0)
+		return 0;
+	sp = calloc(n, sizeof(*sp));
+	if (sp == NULL) {
+		conf_err(c, NULL, NULL, NULL, "out of memory");
+		return -ENOMEM;
+	}
+	for (i = 0; i < conf->n_legs; i++)
+		span_set(&sp[j++], &conf->legs[i].local, 1,
+			 (uint32_t)leg_sect[i] * 2, i, 0);
+	for (i = 0; i < conf->n_pairs; i++) {
+		const struct mr_conf_pairs *pr = &conf->pairs[i];
+
+		span_set(&sp[j++], &pr->a_local, pr->count,
+			 (uint32_t)pairs_sect[i] * 2, i, 1);
+		span_set(&sp[j++], &pr->b_local, pr->count,
+			 (uint32_t)pairs_sect[i] * 2 + 1, i, 2);
+	}
+	qsort(sp, n, sizeof(*sp), span_cmp);
+	/* @run: the span reaching highest so far on the current address */
+	run = &sp[0];
+	for (i = 1; i < n; i++) {
+		if (memcmp(sp[i].ip, run->ip, sizeof(run->ip)) != 0 ||
+		    sp[i].lo > run->hi) {
+			if (memcmp(sp[i].ip, run->ip, sizeof(run->ip)) != 0 ||
+			    sp[i].hi > run->hi)
+				run = &sp[i];
+			continue;
+		}
+		bad = sp[i].order > run->order ? &sp[i] : run;
+		other = bad == run ? &sp[i] : run;
+		span_where(conf, bad, s1, sizeof(s1), &k1);
+		span_where(conf, other, s2, sizeof(s2), &k2);
+		span_what(bad, w1, sizeof(w1));
+		span_what(other, w2, sizeof(w2));
+		ret = conf_err(c, s1, k1,
+			       "local endpoints no other leg or pairs side uses",
+			       "%s overlaps [%s] %s (%s)", w1, s2, k2, w2);
+		break;
+	}
+	free(sp);
+	return ret;
+}
+
+/* "port.N" with N canonical decimal (no sign, no leading 0) below MR_CONF_MAX_PORTS, else -1. */
+static int
+port_section_id(const char *s)
+{
+	unsigned int v = 0;
+	size_t i;
+
+	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned int)(s[i] - '0');
+		if (v >= MR_CONF_MAX_PORTS)
+			return -1;
+	}
+	return (int)v;
+}
+
+static int
+conf_build(struct mr_conf_ctx *c)
+{
+	static const char sect_acc[] =
+		"relay, port.N (N < " RTE_STR(MR_CONF_MAX_PORTS) "), leg.NAME, "
+		"pairs.NAME; NAME " MR_CONF_NAME_ACCEPTED;
+	struct mr_conf *conf = c->conf;
+	int port_sect[MR_CONF_MAX_PORTS];
+	int pairs_sect[MR_CONF_MAX_PAIRS];
+	struct mr_conf_name_ix *ix = NULL;
+	int *leg_sect = NULL;
+	int relay_sect = -1;
+	char name[CFG_NAME_LEN];
+	uint32_t n_legs = 0, li;
+	uint64_t total;
+	int i, n_sect, ret = 0;
+	bool any_port = false;
+
+	for (i = 0; i < MR_CONF_MAX_PORTS; i++)
+		port_sect[i] = -1;
+	n_sect = rte_cfgfile_num_sections(c->cfg, NULL, 0);
+
+	/* which sections there are, before any of them is read */
+	for (i = 0; i < n_sect; i++) {
+		rte_cfgfile_section_num_entries_by_index(c->cfg, name, i);
+		if (strcmp(name, "relay") == 0) {
+			if (relay_sect >= 0)
+				return conf_err(c, name, NULL, "one [relay] section",
+						"section given twice");
+			relay_sect = i;
+		} else if (strncmp(name, "port.", 5) == 0) {
+			int pid = port_section_id(name + 5);
+
+			if (pid < 0)
+				return conf_err(c, name, NULL, "port.N, N < "
+						RTE_STR(MR_CONF_MAX_PORTS) " in decimal",
+						"not a port number");
+			if (port_sect[pid] >= 0)
+				return conf_err(c, name, NULL, "one section per port",
+						"section given twice");
+			port_sect[pid] = i;
+			any_port = true;
+		} else if (strncmp(name, "leg.", 4) == 0) {
+			if (!name_ok(name + 4))
+				return conf_err(c, name, NULL, "leg.NAME, NAME "
+						MR_CONF_NAME_ACCEPTED, "bad leg name");
+			n_legs++;
+		} else if (strncmp(name, "pairs.", 6) == 0) {
+			if (!name_ok(name + 6))
+				return conf_err(c, name, NULL, "pairs.NAME, NAME "
+						MR_CONF_NAME_ACCEPTED, "bad pairs name");
+			if (conf->n_pairs == MR_CONF_MAX_PAIRS)
+				return conf_err(c, name, NULL, "at most "
+						RTE_STR(MR_CONF_MAX_PAIRS) " [pairs.NAME] sections",
+						"one [pairs] section too many");
+			pairs_sect[conf->n_pairs++] = i;
+		} else {
+			return conf_err(c, name, NULL, sect_acc, "unknown section");
+		}
+	}
+	if (!any_port)
+		return conf_err(c, NULL, NULL, "at least one [port.N], N < "
+				RTE_STR(MR_CONF_MAX_PORTS),
+				"no [port.N] section");
+
+	if (relay_sect >= 0) {
+		ret = parse_relay(c, relay_sect);
+		if (ret != 0)
+			return ret;
+	}
+	for (i = 0; i < MR_CONF_MAX_PORTS; i++) {
+		int j;
+
+		if (port_sect[i] < 0)
+			continue;
+		ret = parse_port(c, port_sect[i], (unsigned int)i);
+		if (ret != 0)
+			return ret;
+		/* lookups key on the address alone: one port per address */
+		for (j = 0; j < i; j++) {
+			const struct mr_conf_port *p = &conf->ports[i];
+			const struct mr_conf_port *q = &conf->ports[j];
+			char a[INET6_ADDRSTRLEN];
+			const char *key = NULL;
+
+			if (!q->present)
+				continue;
+			if (p->has_ipv4 && q->has_ipv4 &&
+			    memcmp(p->ipv4.ip, q->ipv4.ip, 16) == 0)
+				key = "ipv4";
+			else if (p->has_ipv6 && q->has_ipv6 &&
+				 memcmp(p->ipv6.ip, q->ipv6.ip, 16) == 0)
+				key = "ipv6";
+			if (key == NULL)
+				continue;
+			snprintf(name, sizeof(name), "port.%d", i);
+			fmt_addr(key[3] == '4' ? p->ipv4.ip : p->ipv6.ip, a, sizeof(a));
+			return conf_err(c, name, key, "an address no other port has",
+					"%s is also the address of [port.%d]", a, j);
+		}
+	}
+
+	/* legs, in file order; forward lists once all names are known */
+	if (n_legs > 0) {
+		conf->legs = calloc(n_legs, sizeof(*conf->legs));
+		leg_sect = calloc(n_legs, sizeof(*leg_sect));
+		ix = calloc(n_legs, sizeof(*ix));
+		if (conf->legs == NULL || leg_sect == NULL || ix == NULL) {
+			conf_err(c, NULL, NULL, NULL, "out of memory");
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	for (i = 0; i < n_sect; i++) {
+		rte_cfgfile_section_num_entries_by_index(c->cfg, name, i);
+		if (strncmp(name, "leg.", 4) != 0)
+			continue;
+		li = conf->n_legs++;
+		leg_sect[li] = i;
+		ret = parse_leg(c, i, &conf->legs[li]);
+		if (ret != 0)
+			goto out;
+		ix[li].name = conf->legs[li].name;
+		ix[li].idx = li;
+	}
+	if (n_legs > 0)
+		qsort(ix, n_legs, sizeof(*ix), name_ix_cmp);
+	for (li = 1; li < n_legs; li++) {
+		if (strcmp(ix[li - 1].name, ix[li].name) == 0) {
+			snprintf(name, sizeof(name), "leg.%s", ix[li].name);
+			ret = conf_err(c, name, NULL, "one section per leg name",
+				       "section given twice");
+			goto out;
+		}
+	}
+	for (i = 0; i < (int)conf->n_pairs; i++) {
+		int j;
+
+		ret = parse_pairs(c, pairs_sect[i], &conf->pairs[i]);
+		if (ret != 0)
+			goto out;
+		for (j = 0; j < i; j++) {
+			if (strcmp(conf->pairs[i].name, conf->pairs[j].name) == 0) {
+				snprintf(name, sizeof(name), "pairs.%s",
+					 conf->pairs[i].name);
+				ret = conf_err(c, name, NULL,
+					       "one section per pairs name",
+					       "section given twice");
+				goto out;
+			}
+		}
+	}
+	for (li = 0; li < n_legs; li++) {
+		ret = parse_forward(c, leg_sect[li], li, ix, n_legs);
+		if (ret != 0)
+			goto out;
+	}
+
+	total = conf->n_legs;
+	for (i = 0; i < (int)conf->n_pairs; i++)
+		total += 2 * (uint64_t)conf->pairs[i].count;
+	if (total > conf->legs_max) {
+		ret = conf_err(c, "relay", "legs_max",
+			       "16..4194304, at least the legs configured",
+			       "%u is below the %" PRIu64 " legs configured "
+			       "(%u [leg] sections + 2 x count of every [pairs])",
+			       conf->legs_max, total, conf->n_legs);
+		goto out;
+	}
+	ret = check_spans(c, leg_sect, pairs_sect);
+out:
+	free(ix);
+	free(leg_sect);
+	return ret;
+}
+
+static int
+conf_load_text(const char *file, const char *path, const char *text,
+	       size_t len, struct mr_conf *conf, char *err, size_t errlen)
+{
+	struct mr_conf_ctx c = {
+		.file = file, .err = err, .errlen = errlen, .conf = conf,
+	};
+	int ret;
+
+	ret = lint_text(&c, text, len);
+	if (ret != 0)
+		return ret;
+	c.cfg = path != NULL ? rte_cfgfile_load(path, 0) : cfg_from_text(text, len);
+	if (c.cfg == NULL) {
+		/* the text passed the line check: the file went away */
+		conf_err(&c, NULL, NULL, NULL, "cannot be read by rte_cfgfile");
+		return path != NULL ? -ENOENT : -ENOMEM;
+	}
+	ret = conf_build(&c);
+	rte_cfgfile_close(c.cfg);
+	if (ret != 0)
+		mr_conf_free(conf);
+	return ret;
+}
+
+int
+mr_conf_load(const char *path, struct mr_conf *conf, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (conf == NULL)
+		return -EINVAL;
+	mr_conf_defaults(conf);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (path == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "no configuration file given");
+		return -EINVAL;
+	}
+	ret = read_text(path, &text, &len);
+	if (ret != 0) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s: cannot read: %s%s", path,
+				 strerror(-ret), ret == -EFBIG ?
+				 " (accepted: at most 64 MiB)" : "");
+		return ret == -ENOMEM ? -ENOMEM : ret == -EFBIG ? -EINVAL : -ENOENT;
+	}
+	ret = conf_load_text(path, path, text, len, conf, err, errlen);
+	free(text);
+	return ret;
+}
+
+int
+mr_conf_load_string(const char *text, struct mr_conf *conf, char *err,
+		    size_t errlen)
+{
+	if (conf == NULL)
+		return -EINVAL;
+	mr_conf_defaults(conf);
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (text == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "<default>: no text given");
+		return -EINVAL;
+	}
+	return conf_load_text("<default>", NULL, text, strlen(text), conf, err,
+			      errlen);
+}

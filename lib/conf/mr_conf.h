@@ -53,10 +53,14 @@ struct mr_conf_leg {
 	struct mr_endpoint remote;      /**< remote = addr:port (when !latch) */
 	uint16_t n_fwd;
 	uint32_t fwd[MR_CONF_MAX_FWD];  /**< forward = leg names -> indices in legs[] */
+	/*
+	 * Egress rewrite: applied to RTP packets SENT OUT of this leg (to its
+	 * remote), whichever leg received them. RTCP is not rewritten.
+	 */
 	bool rewrite_ssrc;              /**< ssrc_out = 1..2^32-1 given */
-	uint32_t ssrc_out;
-	uint16_t seq_offset;            /**< seq_offset = 0..65535 */
-	uint32_t ts_offset;             /**< ts_offset = 0..2^32-1 */
+	uint32_t ssrc_out;              /**< SSRC written on egress RTP */
+	uint16_t seq_offset;            /**< seq_offset = 0..65535, added to egress RTP seq */
+	uint32_t ts_offset;             /**< ts_offset = 0..2^32-1, added to egress RTP timestamp */
 	uint32_t clock_rate;            /**< clock_rate = 8000..192000, default 48000 */
 };
 

@@ -1,3 +1,660 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
-typedef int mr_placeholder_t_;
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "mr_relay.h"
+
+RTE_LOG_REGISTER_DEFAULT(mr_relay_logtype, INFO);
+#define RELAY_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, mr_relay_logtype, "mr_relay: " __VA_ARGS__)
+
+/* What stage one learned of a packet, for the stages after the lookup. */
+struct pkt_ctx {
+	struct mr_pkt_info pi;
+	struct mr_stream_key key;
+	uint8_t is_rtcp;
+	union {
+		struct mr_rtp_info rtp;
+		struct mr_rtcp_info rtcp;
+	};
+};
+
+static inline void
+drop(struct mr_worker *w, struct rte_mbuf *m, enum mr_drop_reason reason)
+{
+	mr_drop_count(w->ctr, reason, 1);
+	rte_pktmbuf_free(m);
+}
+
+/* TX buffer error callback: the PMD did not take these; free and count. */
+static void
+tx_unsent(struct rte_mbuf **pkts, uint16_t unsent, void *userdata)
+{
+	struct mr_worker *w = userdata;
+
+	mr_drop_count(w->ctr, MR_DROP_TX_FULL, unsent);
+	rte_pktmbuf_free_bulk(pkts, unsent);
+}
+
+struct mr_relay *
+mr_relay_create(const struct mr_relay_params *p)
+{
+	struct mr_relay *r;
+
+	if (p == NULL || p->streams == NULL || p->hdr_pool == NULL ||
+	    p->copy_pool == NULL || p->burst == 0 || p->burst > MR_RELAY_BURST_MAX ||
+	    p->rtp_port_min > p->rtp_port_max || p->tx_drain_us == 0 ||
+	    !rte_is_power_of_2(p->ring_size)) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	r = rte_zmalloc("mr_relay", sizeof(*r), RTE_CACHE_LINE_SIZE);
+	if (r == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	r->streams = p->streams;
+	r->hdr_pool = p->hdr_pool;
+	r->copy_pool = p->copy_pool;
+	r->burst = p->burst;
+	r->rtp_port_min = p->rtp_port_min;
+	r->rtp_port_max = p->rtp_port_max;
+	r->ring_size = p->ring_size;
+	r->tsc_hz = rte_get_tsc_hz();
+	r->drain_tsc = (r->tsc_hz + US_PER_S - 1) / US_PER_S * p->tx_drain_us;
+	return r;
+}
+
+int
+mr_relay_add_port(struct mr_relay *r, uint16_t port_id)
+{
+	struct rte_eth_dev_info info;
+
+	if (!rte_eth_dev_is_valid_port(port_id) ||
+	    rte_eth_dev_info_get(port_id, &info) != 0)
+		return -EINVAL;
+	if (r->n_ports >= RTE_MAX_ETHPORTS)
+		return -ENOSPC;
+	r->multiseg[port_id] = (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	r->ports[r->n_ports++] = port_id;
+	return 0;
+}
+
+struct mr_worker *
+mr_relay_add_worker(struct mr_relay *r, unsigned int lcore_id)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	char name[RTE_RING_NAMESIZE];
+	struct mr_worker *w;
+	uint16_t i;
+
+	if (r->n_workers >= MR_RELAY_MAX_WORKERS || lcore_id >= RTE_MAX_LCORE) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	w = rte_zmalloc_socket("mr_worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL)
+		goto nomem;
+	w->relay = r;
+	w->lcore_id = lcore_id;
+	w->queue_id = r->n_workers;
+	w->ctr = &mr_counters[lcore_id];
+
+	snprintf(name, sizeof(name), "mr_learn_%u", lcore_id);
+	w->learn_ring = rte_ring_create(name, r->ring_size, socket,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "mr_return_%u", lcore_id);
+	w->return_ring = rte_ring_create(name, r->ring_size, socket,
+					 RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->learn_ring == NULL || w->return_ring == NULL)
+		goto fail;
+
+	for (i = 0; i < r->n_ports; i++) {
+		uint16_t port = r->ports[i];
+
+		w->txb[port] = rte_zmalloc_socket("mr_txb", RTE_ETH_TX_BUFFER_SIZE(r->burst),
+						  0, socket);
+		if (w->txb[port] == NULL)
+			goto nomem;
+		rte_eth_tx_buffer_init(w->txb[port], r->burst);
+		rte_eth_tx_buffer_set_err_callback(w->txb[port], tx_unsent, w);
+	}
+	r->workers[r->n_workers++] = w;
+	return w;
+
+nomem:
+	rte_errno = ENOMEM;
+fail:
+	if (w != NULL) {
+		for (i = 0; i < RTE_MAX_ETHPORTS; i++)
+			rte_free(w->txb[i]);
+		rte_ring_free(w->learn_ring);
+		rte_ring_free(w->return_ring);
+		rte_free(w);
+	}
+	return NULL;
+}
+
+/*
+ * Stage one: parse and validate down to the RTP/RTCP header and build
+ * the lookup key. Returns the drop reason, MR_DROP_NONE when usable.
+ */
+static inline enum mr_drop_reason
+classify(const struct mr_relay *r, const struct rte_mbuf *m, struct pkt_ctx *c)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	enum mr_drop_reason reason;
+	const uint8_t *payload;
+	uint16_t dport;
+
+	if (unlikely(m->nb_segs != 1))
+		return MR_DROP_MULTISEG;
+	reason = mr_pkt_parse(frame, m->data_len, m->ol_flags, &c->pi);
+	if (unlikely(reason != MR_DROP_NONE))
+		return reason;
+	dport = rte_be_to_cpu_16(c->pi.dst.port);
+	if (unlikely(dport < r->rtp_port_min || dport > r->rtp_port_max))
+		return MR_DROP_PORT_UNUSED;
+
+	payload = frame + c->pi.payload_off;
+	c->is_rtcp = mr_rtp_is_rtcp(payload, c->pi.payload_len);
+	if (c->is_rtcp) {
+		reason = mr_rtcp_parse(payload, c->pi.payload_len, &c->rtcp);
+		c->key.ssrc = c->rtcp.ssrc;
+	} else {
+		reason = mr_rtp_parse(payload, c->pi.payload_len, &c->rtp);
+		c->key.ssrc = c->rtp.ssrc;
+	}
+	c->key.local = c->pi.dst;
+	return reason;
+}
+
+/* Hand a packet to the main lcore to learn its stream (or to queue it behind). */
+static inline void
+to_learn(struct mr_worker *w, struct rte_mbuf *m)
+{
+	if (unlikely(rte_ring_sp_enqueue(w->learn_ring, m) != 0)) {
+		drop(w, m, MR_DROP_LEARN_RING_FULL);
+		return;
+	}
+	mr_counter_add(&w->ctr->learn_reqs, 1);
+}
+
+static inline uint32_t
+rtp_clock_now(struct mr_worker *w, uint32_t clock_rate, uint64_t now)
+{
+	if (unlikely(clock_rate != w->clock_rate)) {
+		w->clock_rate = clock_rate;
+		w->clock_mult = ((uint64_t)clock_rate << 32) / w->relay->tsc_hz;
+	}
+	/* a multiply instead of a 128-bit division per packet */
+	return (uint32_t)(((unsigned __int128)now * w->clock_mult) >> 32);
+}
+
+static inline void
+stream_account(struct mr_worker *w, struct mr_stream *st, const struct mr_leg *leg,
+	       const struct pkt_ctx *c, uint64_t now)
+{
+	uint32_t ext;
+
+	if (c->is_rtcp) {
+		st->rtcp_pkts++;
+		if (c->rtcp.has_sr) {
+			st->has_sr = 1;
+			st->sr_ntp = c->rtcp.sr_ntp;
+		}
+		if (c->rtcp.n_rb > 0) {
+			st->has_rr = 1;
+			st->rr_fraction_lost = c->rtcp.rb[0].fraction_lost;
+			st->rr_cum_lost = c->rtcp.rb[0].cum_lost;
+			st->rr_jitter = c->rtcp.rb[0].jitter;
+		}
+		mr_counter_add(&w->ctr->rtcp_pkts, 1);
+	} else {
+		if (unlikely(!st->started)) {
+			mr_seq_init(&st->seq, c->rtp.seq);
+			st->started = 1;
+		}
+		mr_seq_update(&st->seq, c->rtp.seq, &ext);
+		mr_jitter_update(&st->jitter, rtp_clock_now(w, leg->clock_rate, now),
+				 c->rtp.ts);
+		st->last_pt = c->rtp.pt;
+		st->pkts++;
+		mr_counter_add(&w->ctr->rtp_pkts, 1);
+	}
+	st->bytes += c->pi.payload_len;
+	__atomic_store_n(&st->last_tsc, now, __ATOMIC_RELAXED);
+}
+
+static inline void
+send_one(struct mr_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	uint16_t sent = rte_eth_tx_buffer(port, w->queue_id, w->txb[port], m);
+
+	if (sent != 0)
+		mr_counter_add(&w->ctr->tx_pkts, sent);
+}
+
+/*
+ * Headers for one destination on a payload-only mbuf, then send.
+ * Consumes @p out. @p sum is the payload's raw checksum (unless offloaded).
+ */
+static inline void
+emit(struct mr_worker *w, const struct mr_dest *d, struct rte_mbuf *out, uint32_t sum)
+{
+	if (unlikely(mr_pkt_tmpl_apply(&d->tmpl, out, sum, d->cksum_offload) != 0)) {
+		drop(w, out, MR_DROP_MBUF_EXHAUSTED);
+		return;
+	}
+	send_one(w, d->port_id, out);
+}
+
+static inline uint32_t
+payload_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
+{
+	return rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), len);
+}
+
+/* A payload-only mbuf for destination d, not sharing what it rewrites. */
+static struct rte_mbuf *
+dest_copy(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, bool private)
+{
+	struct mr_relay *r = w->relay;
+	struct rte_mbuf *hdr, *clone;
+
+	if (private || !r->multiseg[m->port])
+		return rte_pktmbuf_copy(m, r->copy_pool, c->pi.payload_off, c->pi.payload_len);
+
+	/* Shared payload: a header mbuf chained to an indirect clone. */
+	hdr = rte_pktmbuf_alloc(r->hdr_pool);
+	if (hdr == NULL)
+		return NULL;
+	clone = rte_pktmbuf_clone(m, r->hdr_pool);
+	if (clone == NULL) {
+		rte_pktmbuf_free(hdr);
+		return NULL;
+	}
+	rte_pktmbuf_adj(clone, c->pi.payload_off);
+	rte_pktmbuf_trim(clone, clone->data_len - c->pi.payload_len);
+	if (rte_pktmbuf_chain(hdr, clone) != 0) {
+		rte_pktmbuf_free(hdr);
+		rte_pktmbuf_free(clone);
+		return NULL;
+	}
+	return hdr;
+}
+
+static inline void
+rtp_rewrite(const struct mr_dest *d, uint8_t *rtp, const struct pkt_ctx *c)
+{
+	mr_rtp_rewrite(rtp, d->ssrc_out != 0 ? d->ssrc_out : c->rtp.ssrc,
+		       (uint16_t)(c->rtp.seq + d->seq_offset), c->rtp.ts + d->ts_offset);
+}
+
+/*
+ * Send one packet to every destination of its leg. Consumes @p m.
+ * Copies and clones are made first, from the untouched packet; the
+ * original goes last to leg->orig_dest, rewritten in place.
+ */
+static void
+forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
+	const struct mr_leg *leg)
+{
+	uint32_t shared_sum = 0;
+	bool have_sum = false;
+	const struct mr_dest *d;
+	uint8_t i;
+
+	if (unlikely(leg->n_dests == 0)) {
+		drop(w, m, MR_DROP_NO_DEST);
+		return;
+	}
+	for (i = 0; i < leg->n_dests; i++) {
+		bool rewrite;
+		struct rte_mbuf *out;
+		uint32_t sum = 0;
+
+		if (i == leg->orig_dest)
+			continue;
+		d = &leg->dests[i];
+		rewrite = d->rewrite && !c->is_rtcp;
+		out = dest_copy(w, m, c, rewrite);
+		if (unlikely(out == NULL)) {
+			mr_drop_count(w->ctr, MR_DROP_MBUF_EXHAUSTED, 1);
+			continue;
+		}
+		mr_counter_add(&w->ctr->fwd_clones, 1);
+		if (rewrite)
+			rtp_rewrite(d, rte_pktmbuf_mtod(out, uint8_t *), c);
+		if (!d->cksum_offload) {
+			if (rewrite) {
+				sum = payload_sum(out, 0, c->pi.payload_len);
+			} else {
+				if (!have_sum) {
+					shared_sum = payload_sum(m, c->pi.payload_off,
+								 c->pi.payload_len);
+					have_sum = true;
+				}
+				sum = shared_sum;
+			}
+		}
+		emit(w, d, out, sum);
+	}
+
+	d = &leg->dests[leg->orig_dest];
+	rte_pktmbuf_adj(m, c->pi.payload_off);
+	rte_pktmbuf_trim(m, m->data_len - c->pi.payload_len);
+	if (d->rewrite && !c->is_rtcp) {
+		rtp_rewrite(d, rte_pktmbuf_mtod(m, uint8_t *), c);
+		have_sum = false;
+	}
+	if (!d->cksum_offload && !have_sum)
+		shared_sum = payload_sum(m, 0, c->pi.payload_len);
+	emit(w, d, m, shared_sum);
+}
+
+void
+mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		 bool returned, uint64_t now)
+{
+	struct mr_relay *r = w->relay;
+	struct pkt_ctx ctx[MR_RELAY_BURST_MAX];
+	const void *keys[MR_RELAY_BURST_MAX];
+	struct rte_mbuf *valid[MR_RELAY_BURST_MAX];
+	void *data[MR_RELAY_BURST_MAX];
+	uint64_t hits = 0;
+	uint16_t i, nv = 0;
+
+	if (n > MR_RELAY_BURST_MAX) {
+		mr_relay_process(w, pkts + MR_RELAY_BURST_MAX, n - MR_RELAY_BURST_MAX,
+				 returned, now);
+		n = MR_RELAY_BURST_MAX;
+	}
+	for (i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+
+	/* Stage 1: parse and validate. */
+	for (i = 0; i < n; i++) {
+		enum mr_drop_reason reason = classify(r, pkts[i], &ctx[nv]);
+
+		if (unlikely(reason != MR_DROP_NONE)) {
+			drop(w, pkts[i], reason);
+			continue;
+		}
+		keys[nv] = &ctx[nv].key;
+		valid[nv++] = pkts[i];
+	}
+	if (nv == 0)
+		return;
+
+	/* Stage 2: one bulk lookup for the burst. */
+	rte_hash_lookup_bulk_data(r->streams->streams, keys, nv, &hits, data);
+
+	/* Stage 3: source check, statistics, forwarding. */
+	for (i = 0; i < nv; i++) {
+		struct rte_mbuf *m = valid[i];
+		const struct pkt_ctx *c = &ctx[i];
+		const struct mr_leg *leg;
+		struct mr_stream *st;
+
+		if (!(hits & (1ULL << i))) {
+			if (mr_streams_leg_find(r->streams, &c->key.local) < 0)
+				drop(w, m, MR_DROP_NO_LEG);
+			else
+				to_learn(w, m);
+			continue;
+		}
+		st = data[i];
+		if (unlikely(st->owner_lcore != w->lcore_id)) {
+			drop(w, m, MR_DROP_WRONG_WORKER);
+			continue;
+		}
+		if (returned) {
+			__atomic_store_n(&st->returns_done, st->returns_done + 1,
+					 __ATOMIC_RELEASE);
+		} else if (unlikely((int32_t)(__atomic_load_n(&st->returns_queued,
+				__ATOMIC_ACQUIRE) - st->returns_done) > 0)) {
+			/* older packets of this stream are still coming back */
+			to_learn(w, m);
+			continue;
+		}
+		leg = mr_streams_leg(r->streams, st->leg_idx);
+		if (unlikely(leg == NULL)) {
+			drop(w, m, MR_DROP_NO_LEG);
+			continue;
+		}
+		if (unlikely(!leg->has_remote ||
+			     !mr_endpoint_equal(&c->pi.src, &leg->remote))) {
+			drop(w, m, MR_DROP_SOURCE_MISMATCH);
+			continue;
+		}
+		stream_account(w, st, leg, c, now);
+		forward(w, m, c, leg);
+	}
+}
+
+void
+mr_relay_flush(struct mr_worker *w)
+{
+	struct mr_relay *r = w->relay;
+	uint16_t i, sent;
+
+	for (i = 0; i < r->n_ports; i++) {
+		uint16_t port = r->ports[i];
+
+		sent = rte_eth_tx_buffer_flush(port, w->queue_id, w->txb[port]);
+		if (sent != 0)
+			mr_counter_add(&w->ctr->tx_pkts, sent);
+	}
+}
+
+int
+mr_relay_worker_main(void *arg)
+{
+	struct mr_worker *w = arg;
+	struct mr_relay *r = w->relay;
+	struct rte_rcu_qsbr *qsbr = r->streams->qsbr;
+	struct rte_mbuf *pkts[MR_RELAY_BURST_MAX];
+	uint64_t start, now;
+	uint16_t i, n;
+
+	if (rte_rcu_qsbr_thread_register(qsbr, w->lcore_id) != 0) {
+		RELAY_LOG(ERR, "lcore %u: cannot register as RCU reader\n", w->lcore_id);
+		return -1;
+	}
+	rte_rcu_qsbr_thread_online(qsbr, w->lcore_id);
+	RELAY_LOG(INFO, "worker on lcore %u polls queue %u of %u port(s)\n",
+		  w->lcore_id, w->queue_id, r->n_ports);
+
+	now = rte_rdtsc();
+	w->next_drain = now + r->drain_tsc;
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		unsigned int got = 0;
+		bool full = false;
+
+		start = now;
+		n = rte_ring_sc_dequeue_burst(w->return_ring, (void **)pkts, r->burst, NULL);
+		if (n != 0) {
+			mr_relay_process(w, pkts, n, true, now);
+			got += n;
+		}
+		for (i = 0; i < r->n_ports; i++) {
+			n = rte_eth_rx_burst(r->ports[i], w->queue_id, pkts, r->burst);
+			if (n == 0)
+				continue;
+			mr_counter_add(&w->ctr->rx_pkts, n);
+			mr_counter_add(&w->ctr->rx_bursts, 1);
+			mr_relay_process(w, pkts, n, false, now);
+			got += n;
+			full |= n == r->burst;
+		}
+
+		now = rte_rdtsc();
+		/*
+		 * Caught up with every queue: send now rather than hold packets
+		 * for the drain deadline (latency at low load; under load the
+		 * buffers fill and leave in full bursts anyway).
+		 * Otherwise drain on a TSC deadline. The next deadline follows the
+		 * previous one (no drift), but never lies in the past, so a
+		 * stall does not make the loop drain over and over.
+		 */
+		if (got != 0 && !full) {
+			mr_relay_flush(w);
+			w->next_drain = now + r->drain_tsc;
+		} else if (now >= w->next_drain) {
+			mr_relay_flush(w);
+			w->next_drain += r->drain_tsc;
+			if (w->next_drain <= now)
+				w->next_drain = now + r->drain_tsc;
+		}
+		rte_rcu_qsbr_quiescent(qsbr, w->lcore_id);
+
+		if (got != 0) {
+			mr_counter_add(&w->ctr->busy_polls, 1);
+			mr_counter_add(&w->ctr->busy_cycles, now - start);
+		} else {
+			mr_counter_add(&w->ctr->idle_polls, 1);
+			mr_counter_add(&w->ctr->idle_cycles, now - start);
+		}
+	}
+	mr_relay_flush(w);
+	rte_rcu_qsbr_thread_offline(qsbr, w->lcore_id);
+	rte_rcu_qsbr_thread_unregister(qsbr, w->lcore_id);
+	return 0;
+}
+
+/* Main lcore: learn the stream of one handed-over packet. Consumes m. */
+static void
+learn_one(struct mr_relay *r, struct mr_worker *w, struct rte_mbuf *m,
+	  struct mr_lcore_counters *ctr)
+{
+	struct mr_streams *s = r->streams;
+	enum mr_drop_reason reason;
+	const struct mr_leg_def *def;
+	struct mr_stream *st;
+	struct pkt_ctx c;
+	int32_t leg;
+	int rc;
+
+	reason = classify(r, m, &c);
+	if (reason != MR_DROP_NONE)
+		goto drop;
+	leg = mr_streams_leg_find(s, &c.key.local);
+	if (leg < 0) {
+		reason = MR_DROP_NO_LEG;
+		goto drop;
+	}
+	def = &s->defs[leg];
+	if (def->latch && !def->latched) {
+		if (mr_streams_latch(s, (uint32_t)leg, &c.pi.src) != 0) {
+			reason = MR_DROP_SOURCE_MISMATCH;
+			goto drop;
+		}
+	} else if (!mr_endpoint_equal(&def->remote, &c.pi.src)) {
+		reason = MR_DROP_SOURCE_MISMATCH;
+		goto drop;
+	}
+
+	rc = mr_streams_add(s, &c.key, (uint32_t)leg, w->lcore_id, 1, &st);
+	if (rc == -EEXIST) {
+		if (st->owner_lcore != w->lcore_id) {
+			reason = MR_DROP_WRONG_WORKER;
+			goto drop;
+		}
+		__atomic_store_n(&st->returns_queued, st->returns_queued + 1,
+				 __ATOMIC_RELEASE);
+	} else if (rc != 0) {
+		reason = MR_DROP_STREAM_TABLE_FULL;
+		goto drop;
+	}
+	if (rte_ring_sp_enqueue(w->return_ring, m) != 0) {
+		/* the owner will not see this packet: take its count back */
+		__atomic_store_n(&st->returns_queued, st->returns_queued - 1,
+				 __ATOMIC_RELEASE);
+		reason = MR_DROP_LEARN_RING_FULL;
+		goto drop;
+	}
+	return;
+drop:
+	mr_drop_count(ctr, reason, 1);
+	rte_pktmbuf_free(m);
+}
+
+unsigned int
+mr_relay_learn_poll(struct mr_relay *r, unsigned int budget)
+{
+	struct mr_lcore_counters *ctr = mr_counters_self();
+	struct rte_mbuf *pkts[MR_RELAY_BURST_MAX];
+	unsigned int taken = 0, k, j, n;
+
+	for (k = 0; k < r->n_workers && taken < budget; k++) {
+		struct mr_worker *w = r->workers[k];
+
+		n = RTE_MIN(budget - taken, (unsigned int)RTE_DIM(pkts));
+		n = rte_ring_sc_dequeue_burst(w->learn_ring, (void **)pkts, n, NULL);
+		for (j = 0; j < n; j++)
+			learn_one(r, w, pkts[j], ctr);
+		taken += n;
+	}
+	return taken;
+}
+
+void
+mr_relay_stop(struct mr_relay *r)
+{
+	__atomic_store_n(&r->stop, true, __ATOMIC_RELAXED);
+}
+
+static void
+ring_drain(struct rte_ring *ring, struct mr_lcore_counters *ctr)
+{
+	void *m;
+
+	if (ring == NULL)
+		return;
+	while (rte_ring_sc_dequeue(ring, &m) == 0) {
+		mr_drop_count(ctr, MR_DROP_SHUTDOWN, 1);
+		rte_pktmbuf_free(m);
+	}
+	rte_ring_free(ring);
+}
+
+void
+mr_relay_free(struct mr_relay *r)
+{
+	uint16_t k, i;
+
+	if (r == NULL)
+		return;
+	for (k = 0; k < r->n_workers; k++) {
+		struct mr_worker *w = r->workers[k];
+
+		ring_drain(w->learn_ring, w->ctr);
+		ring_drain(w->return_ring, w->ctr);
+		for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
+			if (w->txb[i] == NULL)
+				continue;
+			/* never flushed at this point means never sendable */
+			if (w->txb[i]->length != 0) {
+				mr_drop_count(w->ctr, MR_DROP_SHUTDOWN, w->txb[i]->length);
+				rte_pktmbuf_free_bulk(w->txb[i]->pkts, w->txb[i]->length);
+			}
+			rte_free(w->txb[i]);
+		}
+		rte_free(w);
+	}
+	rte_free(r);
+}

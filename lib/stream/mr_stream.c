@@ -1,3 +1,485 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
-typedef int mr_placeholder_t_;
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_hash_crc.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mempool.h>
+
+#include "mr_stream.h"
+
+RTE_LOG_REGISTER_DEFAULT(mr_stream_logtype, INFO);
+#define STREAM_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, mr_stream_logtype, "mr_stream: " __VA_ARGS__)
+
+/* Expiry deletes at most this many streams per call. */
+#define EXPIRE_BATCH 64
+
+static void
+stream_free_cb(void *p, void *key_data)
+{
+	struct mr_streams *s = p;
+
+	rte_mempool_put(s->stream_pool, key_data);
+}
+
+static void
+leg_free_cb(void *p __rte_unused, void *e, unsigned int n)
+{
+	struct mr_leg **legs = e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		rte_free(legs[i]);
+}
+
+static struct rte_hash *
+hash_create(const char *prefix, const char *what, uint32_t entries,
+	    uint32_t key_len, int socket_id)
+{
+	char name[RTE_HASH_NAMESIZE];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		/* rte_hash needs at least one bucket (8 entries) */
+		.entries = RTE_MAX(entries, UINT32_C(8)),
+		.key_len = key_len,
+		.hash_func = rte_hash_crc,
+		.socket_id = socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+
+	snprintf(name, sizeof(name), "%s_%s", prefix, what);
+	return rte_hash_create(&hp);
+}
+
+struct mr_streams *
+mr_streams_create(const struct mr_streams_params *p)
+{
+	struct rte_hash_rcu_config rcu = {
+		.mode = RTE_HASH_QSBR_MODE_DQ,
+		/* reclaim early: freed streams return to the pool quickly */
+		.trigger_reclaim_limit = 32,
+		.max_reclaim_size = 256,
+	};
+	struct rte_rcu_qsbr_dq_parameters dqp = {
+		.esize = sizeof(struct mr_leg *),
+		.trigger_reclaim_limit = 32,
+		.max_reclaim_size = 256,
+		.free_fn = leg_free_cb,
+	};
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct mr_streams *s;
+	size_t qsz;
+
+	if (p == NULL || p->name == NULL || p->legs_max == 0 ||
+	    p->streams_max == 0 || p->max_threads == 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	s = rte_zmalloc_socket("mr_streams", sizeof(*s), RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (s == NULL)
+		goto nomem;
+	s->legs_max = p->legs_max;
+	s->streams_max = p->streams_max;
+
+	qsz = rte_rcu_qsbr_get_memsize(p->max_threads);
+	s->qsbr = rte_zmalloc_socket("mr_qsbr", qsz, RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (s->qsbr == NULL || rte_rcu_qsbr_init(s->qsbr, p->max_threads) != 0)
+		goto nomem;
+
+	s->slots = rte_zmalloc_socket("mr_leg_slots", sizeof(*s->slots) * p->legs_max,
+				      RTE_CACHE_LINE_SIZE, p->socket_id);
+	s->defs = rte_zmalloc_socket("mr_leg_defs", sizeof(*s->defs) * p->legs_max,
+				     RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (s->slots == NULL || s->defs == NULL)
+		goto nomem;
+
+	s->streams = hash_create(p->name, "streams", p->streams_max,
+				 sizeof(struct mr_stream_key), p->socket_id);
+	s->legs = hash_create(p->name, "legs", p->legs_max,
+			      sizeof(struct mr_endpoint), p->socket_id);
+	if (s->streams == NULL || s->legs == NULL)
+		goto fail;
+
+	rcu.v = s->qsbr;
+	rcu.key_data_ptr = s;
+	rcu.free_key_data_func = stream_free_cb;
+	if (rte_hash_rcu_qsbr_add(s->streams, &rcu) != 0)
+		goto fail;
+	rcu.free_key_data_func = NULL; /* leg data is a slot index */
+	rcu.key_data_ptr = NULL;
+	if (rte_hash_rcu_qsbr_add(s->legs, &rcu) != 0)
+		goto fail;
+
+	/* Slack over streams_max: deleted streams wait a grace period. */
+	snprintf(name, sizeof(name), "%s_strm", p->name);
+	s->stream_pool = rte_mempool_create(name, p->streams_max + p->streams_max / 8 + 64,
+					    sizeof(struct mr_stream), 0, 0, NULL, NULL,
+					    NULL, NULL, p->socket_id,
+					    RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+	if (s->stream_pool == NULL)
+		goto fail;
+
+	snprintf(name, sizeof(name), "%s_legdq", p->name);
+	dqp.name = name;
+	dqp.size = p->legs_max * 2;
+	dqp.v = s->qsbr;
+	dqp.p = s;
+	s->leg_dq = rte_rcu_qsbr_dq_create(&dqp);
+	if (s->leg_dq == NULL)
+		goto fail;
+	return s;
+
+nomem:
+	rte_errno = ENOMEM;
+fail:
+	STREAM_LOG(ERR, "cannot create tables (%u legs, %u streams): %s\n",
+		   p->legs_max, p->streams_max, rte_strerror(rte_errno));
+	mr_streams_free(s);
+	return NULL;
+}
+
+void
+mr_streams_free(struct mr_streams *s)
+{
+	const void *key;
+	void *data;
+	uint32_t next = 0;
+	uint32_t i;
+
+	if (s == NULL)
+		return;
+	if (s->leg_dq != NULL)
+		rte_rcu_qsbr_dq_delete(s->leg_dq); /* frees what it held */
+	if (s->streams != NULL) {
+		/* No readers remain: stream objects go with their pool. */
+		while (rte_hash_iterate(s->streams, &key, &data, &next) >= 0)
+			;
+		rte_hash_free(s->streams);
+	}
+	rte_hash_free(s->legs);
+	rte_mempool_free(s->stream_pool);
+	if (s->slots != NULL)
+		for (i = 0; i < s->legs_max; i++)
+			rte_free(s->slots[i]);
+	rte_free(s->slots);
+	rte_free(s->defs);
+	rte_free(s->qsbr);
+	rte_free(s);
+}
+
+static bool
+def_has_remote(const struct mr_leg_def *d)
+{
+	return d->in_use && (!d->latch || d->latched);
+}
+
+static void
+retire_snapshot(struct mr_streams *s, struct mr_leg *old)
+{
+	if (old == NULL)
+		return;
+	if (rte_rcu_qsbr_dq_enqueue(s->leg_dq, &old) == 0)
+		return;
+	/* Defer queue full even after its own reclaim: wait for readers. */
+	rte_rcu_qsbr_synchronize(s->qsbr, RTE_QSBR_THRID_INVALID);
+	rte_free(old);
+}
+
+/* Build and swap in the snapshot of leg idx from its definition. */
+static int
+leg_publish(struct mr_streams *s, uint32_t idx)
+{
+	const struct mr_leg_def *d = &s->defs[idx];
+	int orig = -1, last_rewrite = -1;
+	struct mr_leg *leg, *old;
+	uint16_t i;
+
+	if (!d->in_use) {
+		old = __atomic_exchange_n(&s->slots[idx], NULL, __ATOMIC_ACQ_REL);
+		retire_snapshot(s, old);
+		return 0;
+	}
+	leg = rte_zmalloc("mr_leg", sizeof(*leg), RTE_CACHE_LINE_SIZE);
+	if (leg == NULL)
+		return -ENOMEM;
+	leg->local = d->local;
+	leg->remote = d->remote;
+	leg->idx = idx;
+	leg->clock_rate = d->clock_rate;
+	leg->port_id = d->port_id;
+	leg->has_remote = def_has_remote(d);
+	for (i = 0; i < d->n_fwd; i++) {
+		const struct mr_leg_def *t = &s->defs[d->fwd[i]];
+		const struct mr_stream_port *port = &s->ports[t->port_id];
+		struct mr_dest *dest = &leg->dests[leg->n_dests];
+
+		if (!def_has_remote(t) || !port->present) {
+			leg->n_unsendable++;
+			continue;
+		}
+		if (mr_pkt_tmpl_init(&dest->tmpl, &port->mac, &port->nexthop, port->vlan,
+				     &t->local, &t->remote) != 0) {
+			leg->n_unsendable++;
+			continue;
+		}
+		dest->port_id = t->port_id;
+		dest->cksum_offload = port->cksum_offload;
+		dest->rewrite = t->rewrite;
+		dest->ssrc_out = t->ssrc_out;
+		dest->seq_offset = t->seq_offset;
+		dest->ts_offset = t->ts_offset;
+		dest->leg_idx = d->fwd[i];
+		if (t->rewrite)
+			last_rewrite = leg->n_dests;
+		else
+			orig = leg->n_dests;
+		leg->n_dests++;
+	}
+	/*
+	 * The original mbuf goes to a destination that leaves the payload
+	 * alone when there is one (the others share it by clone); else to
+	 * a rewriting one (the others get private copies).
+	 */
+	if (orig < 0)
+		orig = last_rewrite;
+	leg->orig_dest = orig < 0 ? 0 : (uint8_t)orig;
+
+	old = __atomic_exchange_n(&s->slots[idx], leg, __ATOMIC_ACQ_REL);
+	retire_snapshot(s, old);
+	return 0;
+}
+
+/* Republish idx and every leg whose destinations include it. */
+static int
+leg_publish_with_refs(struct mr_streams *s, uint32_t idx)
+{
+	const struct mr_leg_def *d = &s->defs[idx];
+	uint16_t i;
+	int rc;
+
+	rc = leg_publish(s, idx);
+	for (i = 0; rc == 0 && i < d->n_refs; i++)
+		rc = leg_publish(s, d->refs[i]);
+	return rc;
+}
+
+static void
+refs_remove(struct mr_leg_def *t, uint32_t idx)
+{
+	uint16_t i;
+
+	for (i = 0; i < t->n_refs; i++) {
+		if (t->refs[i] == idx) {
+			t->refs[i] = t->refs[--t->n_refs];
+			return;
+		}
+	}
+}
+
+int32_t
+mr_streams_leg_find(const struct mr_streams *s, const struct mr_endpoint *local)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(s->legs, local, &data) < 0)
+		return -ENOENT;
+	return (int32_t)((uintptr_t)data - 1);
+}
+
+int
+mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def)
+{
+	struct mr_leg_def *cur;
+	int32_t other;
+	uint16_t i, j;
+	int rc;
+
+	if (idx >= s->legs_max || def == NULL || def->n_fwd > MR_STREAM_MAX_DESTS)
+		return -EINVAL;
+	cur = &s->defs[idx];
+	if (def->in_use) {
+		other = mr_streams_leg_find(s, &def->local);
+		if (other >= 0 && (uint32_t)other != idx)
+			return -EEXIST;
+		if (!cur->in_use && s->n_legs >= s->legs_max)
+			return -ENOSPC;
+		/* Check every forward target before changing anything. */
+		for (i = 0; i < def->n_fwd; i++) {
+			const struct mr_leg_def *t;
+			bool known = false;
+
+			if (def->fwd[i] >= s->legs_max || def->fwd[i] == idx)
+				return -EINVAL;
+			t = &s->defs[def->fwd[i]];
+			if (!t->in_use)
+				return -EINVAL;
+			for (j = 0; j < t->n_refs; j++)
+				known |= t->refs[j] == idx;
+			if (!known && t->n_refs >= MR_STREAM_MAX_REFS)
+				return -EINVAL;
+			for (j = 0; j < i; j++)
+				if (def->fwd[j] == def->fwd[i])
+					return -EINVAL;
+		}
+	}
+
+	/* Unlink the old definition. */
+	if (cur->in_use) {
+		for (i = 0; i < cur->n_fwd; i++)
+			refs_remove(&s->defs[cur->fwd[i]], idx);
+		if (!def->in_use || !mr_endpoint_equal(&cur->local, &def->local))
+			rte_hash_del_key(s->legs, &cur->local);
+		s->n_legs--;
+	}
+
+	if (def->in_use) {
+		uint16_t n_refs = cur->n_refs;
+		uint32_t refs[MR_STREAM_MAX_REFS];
+
+		/* Who forwards to this leg does not change with its own definition. */
+		memcpy(refs, cur->refs, sizeof(refs));
+		*cur = *def;
+		cur->n_refs = n_refs;
+		memcpy(cur->refs, refs, sizeof(refs));
+		for (i = 0; i < cur->n_fwd; i++) {
+			struct mr_leg_def *t = &s->defs[cur->fwd[i]];
+
+			for (j = 0; j < t->n_refs && t->refs[j] != idx; j++)
+				;
+			if (j == t->n_refs)
+				t->refs[t->n_refs++] = idx;
+		}
+		rc = rte_hash_add_key_data(s->legs, &cur->local, (void *)(uintptr_t)(idx + 1));
+		if (rc < 0) {
+			cur->in_use = false;
+			for (i = 0; i < cur->n_fwd; i++)
+				refs_remove(&s->defs[cur->fwd[i]], idx);
+			leg_publish_with_refs(s, idx);
+			return rc == -ENOSPC ? -ENOSPC : rc;
+		}
+		s->n_legs++;
+	} else {
+		cur->in_use = false;
+		cur->n_fwd = 0;
+	}
+	return leg_publish_with_refs(s, idx);
+}
+
+int
+mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *remote)
+{
+	struct mr_leg_def *d;
+
+	if (idx >= s->legs_max || !s->defs[idx].in_use)
+		return -ENOENT;
+	d = &s->defs[idx];
+	if (!d->latch || d->latched)
+		return mr_endpoint_equal(&d->remote, remote) ? 0 : -EPERM;
+	d->remote = *remote;
+	d->latched = true;
+	return leg_publish_with_refs(s, idx);
+}
+
+int
+mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
+	       uint32_t leg_idx, unsigned int owner_lcore, uint32_t returns_queued,
+	       struct mr_stream **out)
+{
+	struct mr_stream *st;
+	void *data;
+	int rc;
+
+	if (key == NULL || out == NULL || leg_idx >= s->legs_max)
+		return -EINVAL;
+	if (rte_hash_lookup_data(s->streams, key, &data) >= 0) {
+		*out = data;
+		return -EEXIST;
+	}
+	/* live streams only: deleted ones may still wait for a grace period */
+	if (s->n_streams >= s->streams_max)
+		return -ENOSPC;
+	if (rte_mempool_get(s->stream_pool, &data) != 0)
+		return -ENOSPC;
+	st = data;
+	memset(st, 0, sizeof(*st));
+	st->key = *key;
+	st->leg_idx = leg_idx;
+	st->owner_lcore = (uint16_t)owner_lcore;
+	st->returns_queued = returns_queued;
+	st->last_tsc = rte_rdtsc();
+	/* rte_hash_add publishes with release semantics: readers see st whole. */
+	rc = rte_hash_add_key_data(s->streams, key, st);
+	if (rc < 0) {
+		rte_mempool_put(s->stream_pool, st);
+		return -ENOSPC;
+	}
+	__atomic_store_n(&s->n_streams, s->n_streams + 1, __ATOMIC_RELAXED);
+	*out = st;
+	return 0;
+}
+
+struct mr_stream *
+mr_streams_find(const struct mr_streams *s, const struct mr_stream_key *key)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(s->streams, key, &data) < 0)
+		return NULL;
+	return data;
+}
+
+int
+mr_streams_del(struct mr_streams *s, const struct mr_stream_key *key)
+{
+	if (rte_hash_del_key(s->streams, key) < 0)
+		return -ENOENT;
+	__atomic_store_n(&s->n_streams, s->n_streams - 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+unsigned int
+mr_streams_expire(struct mr_streams *s, uint64_t now, uint64_t idle, unsigned int budget)
+{
+	struct mr_stream_key victims[EXPIRE_BATCH];
+	unsigned int n = 0, scanned, i;
+	const void *key;
+	void *data;
+
+	for (scanned = 0; scanned < budget && n < EXPIRE_BATCH; scanned++) {
+		const struct mr_stream *st;
+		uint64_t last;
+
+		if (rte_hash_iterate(s->streams, &key, &data, &s->expire_next) < 0) {
+			s->expire_next = 0; /* wrapped: next call starts over */
+			break;
+		}
+		st = data;
+		last = __atomic_load_n(&st->last_tsc, __ATOMIC_RELAXED);
+		if (now > last && now - last > idle)
+			victims[n++] = st->key;
+	}
+	for (i = 0; i < n; i++)
+		mr_streams_del(s, &victims[i]);
+	return n;
+}
+
+uint32_t
+mr_streams_count(const struct mr_streams *s)
+{
+	return __atomic_load_n(&s->n_streams, __ATOMIC_RELAXED);
+}
+
+void
+mr_streams_reclaim(struct mr_streams *s)
+{
+	rte_rcu_qsbr_dq_reclaim(s->leg_dq, UINT32_MAX, NULL, NULL, NULL);
+}

@@ -1,3 +1,449 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
-typedef int mr_placeholder_t;
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * The worker fast path end to end on a net_ring port (what the relay
+ * sends comes back on the same port's RX): learning through the main
+ * lcore without reordering, forwarding with header rewrite and valid
+ * checksums, fan-out by clone and by private copy with RTP rewrite,
+ * source checks, latching, drops by reason, and every mbuf back in its
+ * pool afterwards (a double free or a leak shows as a wrong count).
+ */
+
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include "mr_test.h"
+#include "mr_metrics.h"
+#include "mr_pkt.h"
+#include "mr_relay.h"
+#include "mr_rtp.h"
+#include "mr_stream.h"
+
+#define NEXTHOP {{0x02, 0, 0, 0, 0, 0x02}}
+#define PAYLOAD 160
+
+struct env {
+	uint16_t port;
+	struct rte_mempool *pkt_pool;
+	struct rte_mempool *hdr_pool;
+	struct mr_streams *streams;
+	struct mr_relay *relay;
+	struct mr_worker *w;
+	struct mr_lcore_counters *ctr;
+};
+
+static int port_ready = -1;
+
+static int
+ring_port(uint16_t *port, struct rte_mempool *pool)
+{
+	struct rte_eth_conf conf = {0};
+
+	if (port_ready < 0) {
+		if (rte_dev_probe("net_ring0") != 0 ||
+		    rte_eth_dev_get_port_by_name("net_ring0", port) != 0)
+			return -1;
+		if (rte_eth_dev_configure(*port, 1, 1, &conf) != 0 ||
+		    rte_eth_rx_queue_setup(*port, 0, 512, 0, NULL, pool) != 0 ||
+		    rte_eth_tx_queue_setup(*port, 0, 512, 0, NULL) != 0 ||
+		    rte_eth_dev_start(*port) != 0)
+			return -1;
+		port_ready = *port;
+	}
+	*port = (uint16_t)port_ready;
+	return 0;
+}
+
+static struct mr_endpoint
+ep(const char *text)
+{
+	struct mr_endpoint e;
+
+	if (mr_endpoint_parse(text, &e) != 0)
+		memset(&e, 0xff, sizeof(e));
+	return e;
+}
+
+static int
+env_setup(struct env *e)
+{
+	static unsigned int gen;
+	struct mr_streams_params sp = {
+		.legs_max = 64, .streams_max = 256, .max_threads = RTE_MAX_LCORE,
+		.socket_id = (int)rte_socket_id(),
+	};
+	struct mr_relay_params rp = {
+		.burst = 32, .rtp_port_min = 30000, .rtp_port_max = 39999,
+		.tx_drain_us = 100, .ring_size = 256,
+	};
+	struct rte_ether_addr nexthop = NEXTHOP;
+	char name[32];
+
+	memset(e, 0, sizeof(*e));
+	gen++;
+	snprintf(name, sizeof(name), "trelay_pkt%u", gen);
+	e->pkt_pool = rte_pktmbuf_pool_create(name, 2047, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	snprintf(name, sizeof(name), "trelay_hdr%u", gen);
+	e->hdr_pool = rte_pktmbuf_pool_create(name, 2047, 0, 0, RTE_PKTMBUF_HEADROOM, 0);
+	if (e->pkt_pool == NULL || e->hdr_pool == NULL || ring_port(&e->port, e->pkt_pool) != 0)
+		return -1;
+	snprintf(name, sizeof(name), "trelay%u", gen);
+	sp.name = name;
+	e->streams = mr_streams_create(&sp);
+	if (e->streams == NULL)
+		return -1;
+	e->streams->ports[e->port].present = true;
+	rte_eth_macaddr_get(e->port, &e->streams->ports[e->port].mac);
+	e->streams->ports[e->port].nexthop = nexthop;
+	rp.streams = e->streams;
+	rp.hdr_pool = e->hdr_pool;
+	rp.copy_pool = e->pkt_pool;
+	e->relay = mr_relay_create(&rp);
+	if (e->relay == NULL || mr_relay_add_port(e->relay, e->port) != 0)
+		return -1;
+	e->w = mr_relay_add_worker(e->relay, rte_lcore_id());
+	if (e->w == NULL)
+		return -1;
+	e->ctr = e->w->ctr;
+	memset(e->ctr, 0, sizeof(*e->ctr));
+	return 0;
+}
+
+/* Frees everything; fails when an mbuf is missing from or extra in a pool. */
+static int
+env_teardown(struct env *e)
+{
+	struct rte_mbuf *m[32];
+	uint16_t n;
+	int rc = 0;
+
+	while ((n = rte_eth_rx_burst(e->port, 0, m, 32)) != 0)
+		rte_pktmbuf_free_bulk(m, n);
+	mr_relay_free(e->relay);
+	mr_streams_free(e->streams);
+	if (rte_mempool_avail_count(e->pkt_pool) != e->pkt_pool->size ||
+	    rte_mempool_avail_count(e->hdr_pool) != e->hdr_pool->size) {
+		fprintf(stderr, "  pools: pkt %u/%u hdr %u/%u available\n",
+			rte_mempool_avail_count(e->pkt_pool), e->pkt_pool->size,
+			rte_mempool_avail_count(e->hdr_pool), e->hdr_pool->size);
+		rc = -1;
+	}
+	rte_mempool_free(e->pkt_pool);
+	rte_mempool_free(e->hdr_pool);
+	return rc;
+}
+
+static int
+add_leg(struct env *e, uint32_t idx, const char *local, const char *remote,
+	const uint32_t *fwd, uint16_t n_fwd)
+{
+	struct mr_leg_def d = {0};
+
+	snprintf(d.name, sizeof(d.name), "leg%u", idx);
+	d.in_use = true;
+	d.local = ep(local);
+	if (remote == NULL)
+		d.latch = true;
+	else
+		d.remote = ep(remote);
+	d.port_id = e->port;
+	d.clock_rate = 48000;
+	d.n_fwd = n_fwd;
+	memcpy(d.fwd, fwd, sizeof(*fwd) * n_fwd);
+	return mr_streams_leg_set(e->streams, idx, &d);
+}
+
+/* An RTP packet as a peer would send it: from src to dst. */
+static struct rte_mbuf *
+rtp_packet(struct env *e, const char *src, const char *dst, uint32_t ssrc, uint16_t seq)
+{
+	struct rte_ether_addr a = {{0x02, 0, 0, 0, 0, 0x09}}, b = {{0x02, 0, 0, 0, 0, 0x01}};
+	struct mr_endpoint s = ep(src), d = ep(dst);
+	struct mr_pkt_tmpl t;
+	struct rte_mbuf *m;
+	uint8_t *p;
+	unsigned int i;
+
+	m = rte_pktmbuf_alloc(e->pkt_pool);
+	if (m == NULL || mr_pkt_tmpl_init(&t, &a, &b, 0, &s, &d) != 0)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, MR_RTP_HDR_LEN + PAYLOAD);
+	p[0] = 0x80;
+	p[1] = 111;
+	for (i = 0; i < PAYLOAD; i++)
+		p[MR_RTP_HDR_LEN + i] = (uint8_t)(seq + i);
+	mr_rtp_rewrite(p, ssrc, seq, (uint32_t)seq * 960);
+	if (mr_pkt_tmpl_apply(&t, m, rte_raw_cksum(p, MR_RTP_HDR_LEN + PAYLOAD), false) != 0)
+		return NULL;
+	m->port = e->port;
+	return m;
+}
+
+/* Run one packet through the worker as if it came from RX. */
+static void
+rx_one(struct env *e, struct rte_mbuf *m)
+{
+	mr_relay_process(e->w, &m, 1, false, rte_rdtsc());
+}
+
+/* Main lcore learns, then the worker takes back what was returned. */
+static void
+learn_round(struct env *e)
+{
+	struct rte_mbuf *m[32];
+	unsigned int n;
+
+	mr_relay_learn_poll(e->relay, 64);
+	n = rte_ring_sc_dequeue_burst(e->w->return_ring, (void **)m, 32, NULL);
+	if (n != 0)
+		mr_relay_process(e->w, m, (uint16_t)n, true, rte_rdtsc());
+}
+
+static uint16_t
+collect(struct env *e, struct rte_mbuf **out, uint16_t max)
+{
+	mr_relay_flush(e->w);
+	return rte_eth_rx_burst(e->port, 0, out, max);
+}
+
+/*
+ * Check the headers and checksums of a relayed packet (which may be a
+ * chain: header mbuf + clone) and return its RTP header, or NULL.
+ * The returned pointer is valid until the next call.
+ */
+static const uint8_t *
+check_out(struct rte_mbuf *m, const char *src, const char *dst, struct mr_pkt_info *pi)
+{
+	static uint8_t flat[2048];
+	struct rte_ether_addr nexthop = NEXTHOP;
+	struct mr_endpoint s = ep(src), d = ep(dst);
+	const struct rte_ether_hdr *eh;
+	const uint8_t *frame, *l3;
+
+	if (m->pkt_len > sizeof(flat))
+		return NULL;
+	frame = rte_pktmbuf_read(m, 0, m->pkt_len, flat);
+	if (frame != flat)
+		memcpy(flat, frame, m->pkt_len);
+	if (mr_pkt_parse(flat, m->pkt_len, 0, pi) != MR_DROP_NONE)
+		return NULL;
+	eh = (const struct rte_ether_hdr *)flat;
+	if (!rte_is_same_ether_addr(&eh->dst_addr, &nexthop) ||
+	    !mr_endpoint_equal(&pi->src, &s) || !mr_endpoint_equal(&pi->dst, &d))
+		return NULL;
+	/* over the header (v4) and over pseudo header + UDP (both), the sum is 0xffff */
+	l3 = flat + sizeof(*eh);
+	if (pi->ip_version == 4) {
+		if (rte_raw_cksum(l3, 20) != 0xffff ||
+		    rte_ipv4_udptcp_cksum_verify((const void *)l3, l3 + 20) != 0)
+			return NULL;
+	} else if (rte_ipv6_udptcp_cksum_verify((const void *)l3, l3 + 40) != 0) {
+		return NULL;
+	}
+	return flat + pi->payload_off;
+}
+
+/* Learning keeps order: packets that arrive while earlier ones are with the main lcore wait. */
+static int
+test_relay_learn_order(void)
+{
+	static const uint32_t to_b[] = {1}, to_a[] = {0};
+	struct rte_mbuf *in[4], *out[8];
+	struct mr_stream_key key;
+	struct mr_stream *st;
+	struct mr_pkt_info pi;
+	struct env e;
+	uint16_t n, i;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", to_a, 1), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
+	for (i = 0; i < 4; i++) {
+		in[i] = rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x1111, (uint16_t)(65534 + i));
+		MR_TEST_ASSERT(in[i] != NULL, "packet %u", i);
+	}
+	rx_one(&e, in[0]);                 /* unknown: to the main lcore */
+	rx_one(&e, in[1]);                 /* unknown: to the main lcore */
+	mr_relay_learn_poll(e.relay, 64);  /* stream created, both queued back */
+	rx_one(&e, in[2]);                 /* known, but 2 are still coming back: waits */
+	MR_TEST_EQ(e.ctr->learn_reqs, 3);
+	n = rte_ring_sc_dequeue_burst(e.w->return_ring, (void **)out, 8, NULL);
+	MR_TEST_EQ(n, 2);
+	mr_relay_process(e.w, out, n, true, rte_rdtsc());
+	learn_round(&e);                   /* in[2] comes back */
+	rx_one(&e, in[3]);                 /* nothing pending: direct */
+	MR_TEST_EQ(e.ctr->learn_reqs, 3);
+
+	n = collect(&e, out, 8);
+	MR_TEST_EQ(n, 4);
+	for (i = 0; i < n; i++) {
+		const uint8_t *rtp = check_out(out[i], "10.0.0.1:30002", "10.2.0.1:20002", &pi);
+
+		MR_TEST_ASSERT(rtp != NULL, "output %u headers or checksums wrong", i);
+		MR_TEST_EQ(rte_be_to_cpu_16(*(const uint16_t *)(rtp + 2)), (uint16_t)(65534 + i));
+		MR_TEST_EQ(rtp[MR_RTP_HDR_LEN + 5], (uint8_t)(65534 + i + 5));
+	}
+	rte_pktmbuf_free_bulk(out, n);
+
+	key.local = ep("10.0.0.1:30000");
+	key.ssrc = 0x1111;
+	st = mr_streams_find(e.streams, &key);
+	MR_TEST_ASSERT(st != NULL, "stream learned");
+	MR_TEST_EQ(st->owner_lcore, rte_lcore_id());
+	MR_TEST_EQ(st->returns_queued, 3);
+	MR_TEST_EQ(st->returns_done, 3);
+	MR_TEST_EQ(st->pkts, 4);
+	MR_TEST_EQ(mr_seq_ext_max(&st->seq), 65537); /* crossed the 16-bit wrap */
+	MR_TEST_EQ(e.ctr->tx_pkts, 4);
+	return env_teardown(&e);
+}
+
+/* Fan-out to three legs, one of which rewrites SSRC and sequence. */
+static int
+test_relay_fanout(void)
+{
+	static const uint32_t fan[] = {1, 2, 3};
+	struct rte_mbuf *m, *out[16];
+	struct mr_leg_def d;
+	struct mr_pkt_info pi;
+	struct env e;
+	int seen[3] = {0, 0, 0};
+	uint16_t n, i;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30010", "10.2.0.1:20010", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 2, "10.0.0.1:30012", "10.2.0.2:20012", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 3, "[fd00::1]:30014", "[fd00::9]:20014", NULL, 0), 0);
+	d = e.streams->defs[3];
+	d.rewrite = true;
+	d.ssrc_out = 0xabcdef01;
+	d.seq_offset = 1000;
+	MR_TEST_EQ(mr_streams_leg_set(e.streams, 3, &d), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", fan, 3), 0);
+
+	for (i = 0; i < 3; i++) {
+		m = rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x2222, (uint16_t)(10 + i));
+		MR_TEST_ASSERT(m != NULL, "packet");
+		rx_one(&e, m);
+		learn_round(&e);
+	}
+	n = collect(&e, out, 16);
+	MR_TEST_EQ(n, 9);
+	MR_TEST_EQ(e.ctr->fwd_clones, 6);
+	for (i = 0; i < n; i++) {
+		const uint8_t *rtp;
+		uint32_t ssrc;
+		uint16_t seq;
+		int k;
+
+		if ((rtp = check_out(out[i], "10.0.0.1:30010", "10.2.0.1:20010", &pi)) != NULL)
+			k = 0;
+		else if ((rtp = check_out(out[i], "10.0.0.1:30012", "10.2.0.2:20012", &pi)) != NULL)
+			k = 1;
+		else if ((rtp = check_out(out[i], "[fd00::1]:30014", "[fd00::9]:20014", &pi)) != NULL)
+			k = 2;
+		else
+			MR_TEST_ASSERT(0, "output %u matches no destination", i);
+		ssrc = rte_be_to_cpu_32(*(const uint32_t *)(rtp + 8));
+		seq = rte_be_to_cpu_16(*(const uint16_t *)(rtp + 2));
+		MR_TEST_EQ(ssrc, k == 2 ? 0xabcdef01 : 0x2222);
+		MR_TEST_EQ(seq, (uint16_t)(10 + seen[k] + (k == 2 ? 1000 : 0)));
+		MR_TEST_EQ(rtp[MR_RTP_HDR_LEN + 7], (uint8_t)(10 + seen[k] + 7));
+		MR_TEST_EQ(pi.ip_version, k == 2 ? 6 : 4);
+		seen[k]++;
+	}
+	MR_TEST_ASSERT(seen[0] == 3 && seen[1] == 3 && seen[2] == 3, "3 of each");
+	rte_pktmbuf_free_bulk(out, n);
+	return env_teardown(&e);
+}
+
+/* Wrong sources, latching, malformed input, unknown legs: each dropped under its reason. */
+static int
+test_relay_drops(void)
+{
+	static const uint32_t to_b[] = {1}, to_l[] = {2};
+	struct rte_mbuf *m, *out[8];
+	struct env e;
+	uint16_t n;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
+	MR_TEST_EQ(add_leg(&e, 2, "10.0.0.1:30004", NULL, NULL, 0), 0);   /* latch */
+	MR_TEST_EQ(add_leg(&e, 3, "10.0.0.1:30006", "10.3.0.1:20006", to_l, 1), 0);
+
+	/* signalled remote: another source is dropped, before and after learning */
+	rx_one(&e, rtp_packet(&e, "10.9.9.9:20000", "10.0.0.1:30000", 1, 1));
+	learn_round(&e);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_SOURCE_MISMATCH], 1);
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 1, 2));
+	learn_round(&e);
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20001", "10.0.0.1:30000", 1, 3));
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_SOURCE_MISMATCH], 2);
+
+	/* leg 3 forwards to a latch leg that has not latched: nowhere to send */
+	rx_one(&e, rtp_packet(&e, "10.3.0.1:20006", "10.0.0.1:30006", 7, 1));
+	learn_round(&e);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_NO_DEST], 1);
+	/* the latch leg latches to its first source, then refuses others */
+	rx_one(&e, rtp_packet(&e, "10.4.0.1:40000", "10.0.0.1:30004", 9, 1));
+	learn_round(&e);
+	MR_TEST_ASSERT(e.streams->defs[2].latched, "latched");
+	rx_one(&e, rtp_packet(&e, "10.4.0.1:40001", "10.0.0.1:30004", 9, 2));
+	learn_round(&e);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_SOURCE_MISMATCH], 3);
+	/* ... and now leg 3's packets reach the latched address */
+	rx_one(&e, rtp_packet(&e, "10.3.0.1:20006", "10.0.0.1:30006", 7, 2));
+
+	/* malformed RTP, a port outside the range, a port without a leg */
+	m = rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 1, 4);
+	*rte_pktmbuf_mtod_offset(m, uint8_t *, 42) = 0x40; /* RTP version 1 */
+	rx_one(&e, m);
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:5060", 1, 5));
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:31000", 1, 6));
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_RTP_VERSION], 1);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_PORT_UNUSED], 1);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_NO_LEG], 1);
+
+	n = collect(&e, out, 8);
+	MR_TEST_EQ(n, 2); /* leg 0 seq 2, and leg 3 seq 2 to the latched address */
+	MR_TEST_ASSERT(check_out(out[1], "10.0.0.1:30004", "10.4.0.1:40000",
+				 &(struct mr_pkt_info){0}) != NULL, "sent to the latched source");
+	rte_pktmbuf_free_bulk(out, n);
+	return env_teardown(&e);
+}
+
+/* Streams owned by another worker are not written by this one. */
+static int
+test_relay_single_writer(void)
+{
+	static const uint32_t to_b[] = {1};
+	struct mr_stream_key key = { .ssrc = 5 };
+	struct mr_stream *st;
+	struct env e;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
+	key.local = ep("10.0.0.1:30000");
+	MR_TEST_EQ(mr_streams_add(e.streams, &key, 0, rte_lcore_id() + 1, 0, &st), 0);
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 5, 1));
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_WRONG_WORKER], 1);
+	MR_TEST_EQ(st->pkts, 0);
+	return env_teardown(&e);
+}
+
+MR_REGISTER_EAL_TEST(relay, learn_order, test_relay_learn_order)
+MR_REGISTER_EAL_TEST(relay, fanout, test_relay_fanout)
+MR_REGISTER_EAL_TEST(relay, drops, test_relay_drops)
+MR_REGISTER_EAL_TEST(relay, single_writer, test_relay_single_writer)

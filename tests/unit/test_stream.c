@@ -1,3 +1,247 @@
-/* SPDX-License-Identifier: BSD-3-Clause */
-/* placeholder: being written */
-typedef int mr_placeholder_t;
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * Tables and model: leg definitions and snapshots, latching, stream
+ * insert/lookup/delete, a full table, expiry, and RCU reclamation that
+ * never frees a stream a reader may still hold.
+ */
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+
+#include "mr_test.h"
+#include "mr_stream.h"
+
+static struct mr_streams *
+tables(uint32_t legs, uint32_t streams)
+{
+	static unsigned int gen;
+	char name[24];
+	struct mr_streams_params p = {
+		.name = name, .legs_max = legs, .streams_max = streams,
+		.max_threads = RTE_MAX_LCORE, .socket_id = (int)rte_socket_id(),
+	};
+	struct mr_streams *s;
+
+	snprintf(name, sizeof(name), "tstrm%u", ++gen);
+	s = mr_streams_create(&p);
+	if (s != NULL)
+		s->ports[0].present = true;
+	return s;
+}
+
+static struct mr_leg_def
+leg(const char *local, const char *remote, uint32_t fwd_to)
+{
+	struct mr_leg_def d;
+
+	memset(&d, 0, sizeof(d));
+	d.in_use = true;
+	mr_endpoint_parse(local, &d.local);
+	if (remote == NULL)
+		d.latch = true;
+	else
+		mr_endpoint_parse(remote, &d.remote);
+	d.clock_rate = 8000;
+	if (fwd_to != UINT32_MAX) {
+		d.n_fwd = 1;
+		d.fwd[0] = fwd_to;
+	}
+	return d;
+}
+
+static int
+test_stream_legs(void)
+{
+	struct mr_streams *s = tables(4, 64);
+	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", 1);
+	struct mr_leg_def b = leg("10.0.0.1:30002", NULL, UINT32_MAX);
+	struct mr_leg_def d;
+	struct mr_endpoint src;
+	const struct mr_leg *snap;
+
+	MR_TEST_ASSERT(s != NULL, "create");
+	/* a forward to a leg not defined yet is refused */
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), -EINVAL);
+	MR_TEST_EQ(mr_streams_leg_set(s, 1, &b), 0);
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	MR_TEST_EQ(s->n_legs, 2);
+	MR_TEST_EQ(mr_streams_leg_find(s, &a.local), 0);
+	MR_TEST_EQ(mr_streams_leg_find(s, &b.local), 1);
+
+	/* b is a latch leg without a remote yet: a has nowhere to send */
+	snap = mr_streams_leg(s, 0);
+	MR_TEST_ASSERT(snap != NULL, "snapshot");
+	MR_TEST_EQ(snap->n_dests, 0);
+	MR_TEST_EQ(snap->n_unsendable, 1);
+	MR_TEST_EQ(mr_streams_leg(s, 1)->has_remote, 0);
+
+	/* latching b republishes a with b as its destination */
+	mr_endpoint_parse("10.2.0.9:4000", &src);
+	MR_TEST_EQ(mr_streams_latch(s, 1, &src), 0);
+	snap = mr_streams_leg(s, 0);
+	MR_TEST_EQ(snap->n_dests, 1);
+	MR_TEST_EQ(snap->dests[0].leg_idx, 1);
+	MR_TEST_ASSERT(mr_endpoint_equal(&mr_streams_leg(s, 1)->remote, &src), "latched");
+	/* latching is once; the same source again is fine */
+	MR_TEST_EQ(mr_streams_latch(s, 1, &src), 0);
+	mr_endpoint_parse("10.2.0.9:4001", &src);
+	MR_TEST_EQ(mr_streams_latch(s, 1, &src), -EPERM);
+	MR_TEST_EQ(mr_streams_latch(s, 0, &src), -EPERM); /* not a latch leg */
+
+	/* bad definitions change nothing */
+	d = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
+	MR_TEST_EQ(mr_streams_leg_set(s, 2, &d), -EEXIST); /* same local endpoint */
+	d = leg("10.0.0.1:30004", "10.1.0.1:1000", 2);
+	MR_TEST_EQ(mr_streams_leg_set(s, 2, &d), -EINVAL); /* forward to itself */
+	d = leg("10.0.0.1:30004", "10.1.0.1:1000", 0);
+	d.n_fwd = 2;
+	d.fwd[1] = 0;
+	MR_TEST_EQ(mr_streams_leg_set(s, 2, &d), -EINVAL); /* the same target twice */
+	MR_TEST_EQ(mr_streams_leg_set(s, 9, &d), -EINVAL); /* no such slot */
+	MR_TEST_EQ(s->n_legs, 2);
+	MR_TEST_EQ(mr_streams_leg(s, 2) == NULL, 1);
+
+	/* redefinition to another endpoint moves the hash key */
+	a = leg("10.0.0.1:30010", "10.1.0.1:1000", 1);
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	MR_TEST_EQ(mr_streams_leg_find(s, &a.local), 0);
+	d = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
+	MR_TEST_EQ(mr_streams_leg_find(s, &d.local), -ENOENT);
+	MR_TEST_EQ(s->n_legs, 2);
+
+	/* removal: the leg forwarding to it loses the destination */
+	b.in_use = false;
+	MR_TEST_EQ(mr_streams_leg_set(s, 1, &b), 0);
+	MR_TEST_EQ(s->n_legs, 1);
+	MR_TEST_EQ(mr_streams_leg(s, 0)->n_dests, 0);
+	mr_streams_free(s);
+	return 0;
+}
+
+static int
+test_stream_table(void)
+{
+	const uint32_t cap = 128;
+	struct mr_streams *s = tables(4, cap);
+	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
+	struct mr_stream_key k;
+	struct mr_stream *st, *st2;
+	uint32_t i;
+
+	MR_TEST_ASSERT(s != NULL, "create");
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	memset(&k, 0, sizeof(k));
+	k.local = a.local;
+	for (i = 0; i < cap; i++) {
+		k.ssrc = 0x1000 + i;
+		MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), 0);
+		MR_TEST_EQ(st->key.ssrc, k.ssrc);
+	}
+	MR_TEST_EQ(mr_streams_count(s), cap);
+	k.ssrc = 0x1000 + cap;
+	MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), -ENOSPC); /* full: an error, not a crash */
+	k.ssrc = 0x1005;
+	MR_TEST_EQ(mr_streams_add(s, &k, 0, 2, 0, &st2), -EEXIST);
+	MR_TEST_EQ(st2->owner_lcore, 1);
+	MR_TEST_ASSERT(mr_streams_find(s, &k) == st2, "find");
+	MR_TEST_EQ(mr_streams_del(s, &k), 0);
+	MR_TEST_ASSERT(mr_streams_find(s, &k) == NULL, "gone");
+	MR_TEST_EQ(mr_streams_del(s, &k), -ENOENT);
+	k.ssrc = 0x1000 + cap;
+	MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), 0); /* room again */
+	mr_streams_free(s);
+	return 0;
+}
+
+static int
+test_stream_expiry(void)
+{
+	struct mr_streams *s = tables(4, 256);
+	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
+	uint64_t now = rte_rdtsc(), idle = rte_get_tsc_hz();
+	struct mr_stream_key k;
+	struct mr_stream *st;
+	unsigned int i, expired = 0, rounds = 0;
+
+	MR_TEST_ASSERT(s != NULL, "create");
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	memset(&k, 0, sizeof(k));
+	k.local = a.local;
+	for (i = 0; i < 200; i++) {
+		k.ssrc = i;
+		MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), 0);
+		/* odd SSRCs last heard 2 s ago, even ones now */
+		st->last_tsc = (i & 1) ? now - 2 * idle : now;
+	}
+	/* a small budget: the scan resumes where it stopped */
+	while (rounds++ < 100) {
+		unsigned int n = mr_streams_expire(s, now, idle, 16);
+
+		expired += n;
+		if (mr_streams_count(s) == 100)
+			break;
+	}
+	MR_TEST_EQ(expired, 100);
+	MR_TEST_ASSERT(rounds > 2, "needed several bounded passes (%u)", rounds);
+	for (i = 0; i < 200; i++) {
+		k.ssrc = i;
+		MR_TEST_EQ(mr_streams_find(s, &k) != NULL, !(i & 1));
+	}
+	mr_streams_free(s);
+	return 0;
+}
+
+/* A deleted stream stays allocated while a reader has not passed a quiescent state. */
+static int
+test_stream_rcu(void)
+{
+	struct mr_streams *s = tables(4, 256);
+	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
+	const unsigned int reader = RTE_MAX_LCORE - 1;
+	struct mr_stream_key k;
+	struct mr_stream *st;
+	unsigned int i, avail_before;
+
+	MR_TEST_ASSERT(s != NULL, "create");
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	MR_TEST_EQ(rte_rcu_qsbr_thread_register(s->qsbr, reader), 0);
+	rte_rcu_qsbr_thread_online(s->qsbr, reader);
+	memset(&k, 0, sizeof(k));
+	k.local = a.local;
+	for (i = 0; i < 100; i++) {
+		k.ssrc = i;
+		MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), 0);
+	}
+	avail_before = rte_mempool_avail_count(s->stream_pool);
+	for (i = 0; i < 80; i++) {
+		k.ssrc = i;
+		MR_TEST_EQ(mr_streams_del(s, &k), 0);
+	}
+	/* the reader may still hold any of them: nothing went back */
+	MR_TEST_EQ(rte_mempool_avail_count(s->stream_pool), avail_before);
+	rte_rcu_qsbr_quiescent(s->qsbr, reader);
+	/* the next deletion passes the reclaim threshold and frees them */
+	k.ssrc = 90;
+	MR_TEST_EQ(mr_streams_del(s, &k), 0);
+	MR_TEST_ASSERT(rte_mempool_avail_count(s->stream_pool) >= avail_before + 32,
+		       "reclaimed after the grace period: %u vs %u",
+		       rte_mempool_avail_count(s->stream_pool), avail_before);
+	rte_rcu_qsbr_thread_offline(s->qsbr, reader);
+	rte_rcu_qsbr_thread_unregister(s->qsbr, reader);
+	mr_streams_free(s);
+	return 0;
+}
+
+MR_REGISTER_EAL_TEST(stream, legs, test_stream_legs)
+MR_REGISTER_EAL_TEST(stream, table, test_stream_table)
+MR_REGISTER_EAL_TEST(stream, expiry, test_stream_expiry)
+MR_REGISTER_EAL_TEST(stream, rcu, test_stream_rcu)

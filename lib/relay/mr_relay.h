@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+#ifndef MR_RELAY_H
+#define MR_RELAY_H
+
+/**
+ * @file
+ * The worker fast path: receive, classify, look up, update, forward.
+ *
+ * Each worker owns RX queue q and TX queue q of every port (q = its
+ * index). A packet of a stream the tables do not know yet is handed to
+ * the main lcore over the worker's learn ring (single producer, single
+ * consumer); the main lcore validates the leg and source, creates the
+ * stream with this worker as its owner, and hands the packet back over
+ * the worker's return ring, which the worker polls before its RX queues.
+ * Until the owner has processed every packet handed back, newer packets
+ * of that stream take the same way, so none overtakes another.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#include "mr_metrics.h"
+#include "mr_stream.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MR_RELAY_MAX_WORKERS 64
+#define MR_RELAY_BURST_MAX 64  /**< rte_hash bulk lookup limit */
+
+struct mr_relay;
+
+/** One worker lcore. Everything in it is written by that lcore only. */
+struct mr_worker {
+	struct mr_relay *relay;
+	struct mr_lcore_counters *ctr;
+	struct rte_ring *learn_ring;   /**< to the main lcore */
+	struct rte_ring *return_ring;  /**< from the main lcore */
+	unsigned int lcore_id;
+	uint16_t queue_id;
+	uint64_t next_drain;           /**< TSC deadline of the next TX drain */
+	uint32_t clock_rate;           /**< cached RTP clock conversion */
+	uint64_t clock_mult;           /**< clock_rate * 2^32 / tsc_hz */
+	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
+} __rte_cache_aligned;
+
+/** Relay settings, fixed before the workers start. */
+struct mr_relay_params {
+	struct mr_streams *streams;
+	struct rte_mempool *hdr_pool;  /**< small mbufs: headers and clones */
+	struct rte_mempool *copy_pool; /**< full mbufs for private copies */
+	uint16_t burst;                /**< RX burst, <= MR_RELAY_BURST_MAX */
+	uint16_t rtp_port_min;         /**< host order */
+	uint16_t rtp_port_max;
+	uint32_t tx_drain_us;
+	uint32_t ring_size;            /**< learn and return rings, power of 2 */
+};
+
+/** The relay: shared, read-only settings and the workers. */
+struct mr_relay {
+	struct mr_streams *streams;
+	struct rte_mempool *hdr_pool;
+	struct rte_mempool *copy_pool;
+	uint64_t tsc_hz;
+	uint64_t drain_tsc;
+	uint16_t burst;
+	uint16_t rtp_port_min;
+	uint16_t rtp_port_max;
+	uint16_t n_workers;
+	uint16_t n_ports;
+	uint16_t ports[RTE_MAX_ETHPORTS];
+	bool multiseg[RTE_MAX_ETHPORTS]; /**< TX takes chained mbufs */
+	uint32_t ring_size;
+	bool stop;                       /**< set by the main lcore, read atomically */
+	struct mr_worker *workers[MR_RELAY_MAX_WORKERS];
+};
+
+/**
+ * Create the relay. Ports are added with mr_relay_add_port(), workers with
+ * mr_relay_add_worker(), both before the workers start.
+ *
+ * @return
+ *   The relay, or NULL with rte_errno set.
+ */
+struct mr_relay *mr_relay_create(const struct mr_relay_params *p);
+
+/**
+ * Use an ethdev port: the workers poll it and send on it.
+ *
+ * @return
+ *   0, -EINVAL (bad port), -ENOSPC (too many).
+ */
+int mr_relay_add_port(struct mr_relay *r, uint16_t port_id);
+
+/**
+ * Add a worker for @p lcore_id using queue mr_relay::n_workers of every
+ * port; creates its rings and TX buffers on the lcore's socket.
+ *
+ * @return
+ *   The worker, or NULL with rte_errno set.
+ */
+struct mr_worker *mr_relay_add_worker(struct mr_relay *r, unsigned int lcore_id);
+
+/** Worker lcore entry point (rte_eal_remote_launch); @p arg is the worker. */
+int mr_relay_worker_main(void *arg);
+
+/**
+ * Process packets of one worker (the loop's body, exposed for tests).
+ * Consumes every mbuf: forwarded, handed to the main lcore, or freed and
+ * counted under a drop reason.
+ *
+ * @param returned
+ *   The packets come back from the main lcore after learning.
+ */
+void mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		      bool returned, uint64_t now);
+
+/** Send what a worker's TX buffers hold. */
+void mr_relay_flush(struct mr_worker *w);
+
+/**
+ * Main lcore: learn the streams the workers handed over, at most
+ * @p budget packets. Consumes every mbuf it takes.
+ *
+ * @return
+ *   Packets taken.
+ */
+unsigned int mr_relay_learn_poll(struct mr_relay *r, unsigned int budget);
+
+/** Ask the workers to leave their loops. */
+void mr_relay_stop(struct mr_relay *r);
+
+/**
+ * After the workers returned: free and count (MR_DROP_SHUTDOWN) every
+ * mbuf still in the rings, free the rings and TX buffers and the relay.
+ */
+void mr_relay_free(struct mr_relay *r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MR_RELAY_H */

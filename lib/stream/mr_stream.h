@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+#ifndef MR_STREAM_H
+#define MR_STREAM_H
+
+/**
+ * @file
+ * The session model and its lookup tables.
+ *
+ * A *leg* is one local UDP endpoint of a session, with the remote peer it
+ * talks to (signalled, or latched from the first packet) and the legs it
+ * forwards to. A *stream* is one RTP source (SSRC) received on a leg.
+ *
+ * Ownership:
+ * - The main lcore is the only writer of both tables and of every leg.
+ *   Legs are published as immutable snapshots (struct mr_leg) in a slot
+ *   array; a change builds a new snapshot and swaps the slot pointer, the
+ *   old snapshot is freed after an RCU grace period.
+ * - A stream's identity fields are written once by the main lcore before
+ *   it is published. Its statistics are written only by its owner worker
+ *   (the worker whose RX queue its packets arrive on).
+ * - Workers read both tables without locks (rte_hash lock-free readers)
+ *   and report quiescent states on the QSBR variable once per poll loop.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_hash.h>
+#include <rte_rcu_qsbr.h>
+
+#include "mr_metrics.h"
+#include "mr_pkt.h"
+#include "mr_rtp.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MR_STREAM_MAX_DESTS 8   /**< destinations per leg */
+#define MR_STREAM_MAX_REFS 16   /**< legs that may forward to one leg */
+#define MR_STREAM_NAME_LEN 48   /**< leg and session names, with NUL (config names + "_a65535") */
+#define MR_STREAM_NO_LEG UINT32_MAX
+
+/** Hash key of a stream: the local endpoint it arrives on, and its SSRC. */
+struct mr_stream_key {
+	struct mr_endpoint local;
+	uint32_t ssrc;
+};
+
+/** One egress of a leg snapshot: where and how a packet is sent. */
+struct mr_dest {
+	struct mr_pkt_tmpl tmpl;  /**< headers: dest leg local -> its remote */
+	uint16_t port_id;         /**< egress port */
+	uint8_t cksum_offload;    /**< port computes IPv4/UDP checksums */
+	uint8_t rewrite;          /**< RTP SSRC/seq/ts rewritten on egress */
+	uint32_t ssrc_out;        /**< with rewrite: SSRC to write, 0 = keep */
+	uint16_t seq_offset;      /**< with rewrite: added to seq */
+	uint32_t ts_offset;       /**< with rewrite: added to timestamp */
+	uint32_t leg_idx;         /**< the destination leg */
+};
+
+/** Immutable snapshot of a leg, as the fast path sees it. */
+struct mr_leg {
+	struct mr_endpoint local;
+	struct mr_endpoint remote;   /**< valid when has_remote */
+	uint32_t idx;                /**< slot index */
+	uint32_t clock_rate;         /**< RTP clock of its streams (jitter units) */
+	uint16_t port_id;
+	uint8_t has_remote;          /**< signalled, or latched */
+	uint8_t n_dests;             /**< sendable destinations */
+	uint8_t orig_dest;           /**< which dest may take the original mbuf */
+	uint8_t n_unsendable;        /**< forward targets not yet latched */
+	struct mr_dest dests[MR_STREAM_MAX_DESTS];
+};
+
+/** Per-stream state. */
+struct mr_stream {
+	/* Written once by the main lcore before publication. */
+	struct mr_stream_key key;
+	uint32_t leg_idx;
+	uint16_t owner_lcore;
+	/*
+	 * Packets of this stream handed back to the owner after the main
+	 * lcore learned it: queued counts them (main lcore), done counts
+	 * those the owner processed (owner). While they differ, the owner
+	 * sends new packets of the stream behind them to keep their order.
+	 */
+	uint32_t returns_queued;
+	uint32_t returns_done;
+
+	/* Written by the owner lcore only. */
+	uint8_t started;
+	struct mr_seq seq;
+	struct mr_jitter jitter;
+	uint64_t last_tsc;        /**< last packet (read by the main lcore for expiry) */
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t rtcp_pkts;
+	uint32_t last_pt;
+	uint32_t rr_jitter;       /**< from the peer's last RTCP report block */
+	int32_t rr_cum_lost;
+	uint8_t rr_fraction_lost;
+	uint8_t has_rr;
+	uint8_t has_sr;
+	uint64_t sr_ntp;
+} __rte_cache_aligned;
+
+/** Port facts the leg snapshots need. */
+struct mr_stream_port {
+	bool present;
+	bool cksum_offload;          /**< TX IPv4 + UDP checksum offload */
+	uint16_t vlan;               /**< 0: untagged */
+	struct rte_ether_addr mac;   /**< our MAC */
+	struct rte_ether_addr nexthop;
+};
+
+/** Control-plane definition of a leg (main lcore only). */
+struct mr_leg_def {
+	char name[MR_STREAM_NAME_LEN];
+	char session[MR_STREAM_NAME_LEN];
+	bool in_use;
+	bool latch;
+	bool latched;
+	bool rewrite;
+	struct mr_endpoint local;
+	struct mr_endpoint remote;   /**< signalled or latched */
+	uint16_t port_id;
+	uint16_t n_fwd;
+	uint16_t n_refs;
+	uint32_t clock_rate;
+	uint32_t ssrc_out;
+	uint16_t seq_offset;
+	uint32_t ts_offset;
+	uint32_t fwd[MR_STREAM_MAX_DESTS];  /**< legs this one forwards to */
+	uint32_t refs[MR_STREAM_MAX_REFS];  /**< legs forwarding to this one */
+};
+
+/** Creation parameters. */
+struct mr_streams_params {
+	const char *name;            /**< prefix for DPDK object names */
+	uint32_t legs_max;
+	uint32_t streams_max;
+	uint32_t max_threads;        /**< RCU readers (lcore ids < this) */
+	int socket_id;
+};
+
+/** The tables and the model. */
+struct mr_streams {
+	struct rte_hash *streams;          /**< mr_stream_key -> struct mr_stream * */
+	struct rte_hash *legs;             /**< local mr_endpoint -> slot + 1 */
+	struct mr_leg **slots;             /**< [legs_max] current snapshots */
+	struct mr_leg_def *defs;           /**< [legs_max] (main lcore) */
+	struct rte_mempool *stream_pool;
+	struct rte_rcu_qsbr *qsbr;
+	struct rte_rcu_qsbr_dq *leg_dq;    /**< snapshots waiting for a grace period */
+	uint32_t legs_max;
+	uint32_t streams_max;
+	uint32_t n_legs;
+	uint32_t n_streams;                /**< live streams (main lcore writes) */
+	uint32_t expire_next;              /**< rte_hash_iterate position */
+	struct mr_stream_port ports[RTE_MAX_ETHPORTS];
+};
+
+/**
+ * Create empty tables.
+ *
+ * @return
+ *   The object, or NULL with rte_errno set (ENOMEM, EINVAL).
+ */
+struct mr_streams *mr_streams_create(const struct mr_streams_params *p);
+
+/**
+ * Free the tables, every stream and every snapshot. No reader may be
+ * running.
+ */
+void mr_streams_free(struct mr_streams *s);
+
+/**
+ * Define or redefine leg @p idx and publish it (and the legs that forward
+ * to it, whose destinations change with it). Main lcore only.
+ *
+ * @return
+ *   0; -EINVAL for a bad index, a forward to an unknown leg or to itself,
+ *   too many references; -EEXIST when another leg has the same local
+ *   endpoint; -ENOSPC when the leg table is full; -ENOMEM.
+ */
+int mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def);
+
+/** Find a leg slot by local endpoint (any thread). @return idx or -ENOENT. */
+int32_t mr_streams_leg_find(const struct mr_streams *s, const struct mr_endpoint *local);
+
+/** The current snapshot of leg @p idx, or NULL (readers: inside a QSBR critical section). */
+static inline const struct mr_leg *
+mr_streams_leg(const struct mr_streams *s, uint32_t idx)
+{
+	return __atomic_load_n(&s->slots[idx], __ATOMIC_ACQUIRE);
+}
+
+/**
+ * Latch leg @p idx to @p remote and republish it and its referrers.
+ * Main lcore only. Latching is once: a latched leg keeps its remote.
+ *
+ * @return
+ *   0 (latched now or already latched to @p remote), -EPERM when latched
+ *   to another remote or not a latch leg, -ENOENT, -ENOMEM.
+ */
+int mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *remote);
+
+/**
+ * Create a stream on leg @p leg_idx. Main lcore only.
+ *
+ * @param returns_queued
+ *   Packets of the stream the caller is about to hand back to the owner
+ *   (set before the stream becomes visible, so no later packet can
+ *   overtake them).
+ * @return
+ *   0 with *out set; -EEXIST (with *out the existing stream); -ENOSPC
+ *   when the table (or the stream pool) is full; -EINVAL.
+ */
+int mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
+		   uint32_t leg_idx, unsigned int owner_lcore, uint32_t returns_queued,
+		   struct mr_stream **out);
+
+/** Find a stream (any thread). @return the stream or NULL. */
+struct mr_stream *mr_streams_find(const struct mr_streams *s, const struct mr_stream_key *key);
+
+/**
+ * Delete a stream. Its memory is reclaimed after a grace period.
+ * Main lcore only. @return 0 or -ENOENT.
+ */
+int mr_streams_del(struct mr_streams *s, const struct mr_stream_key *key);
+
+/**
+ * Delete streams idle since before @p now - @p idle, scanning at most
+ * @p budget table entries from where the previous call stopped, so the
+ * main lcore never stalls on a big table. Main lcore only.
+ *
+ * @return
+ *   Streams deleted.
+ */
+unsigned int mr_streams_expire(struct mr_streams *s, uint64_t now, uint64_t idle,
+			       unsigned int budget);
+
+/** Streams in the table. */
+uint32_t mr_streams_count(const struct mr_streams *s);
+
+/**
+ * Reclaim what readers no longer reference. Main lcore, periodically.
+ */
+void mr_streams_reclaim(struct mr_streams *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MR_STREAM_H */

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/* The configuration's legs and pairs turned into the relay's tables. */
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "mrelay.h"
+
+int
+mr_app_tables_create(struct mr_app *app)
+{
+	const struct mr_conf *cf = &app->conf;
+	struct mr_streams_params sp = {
+		.name = "mr",
+		.legs_max = cf->legs_max,
+		.streams_max = cf->streams_max,
+		.max_threads = RTE_MAX_LCORE,
+		.socket_id = (int)rte_socket_id(),
+	};
+	struct mr_relay_params rp = {
+		.hdr_pool = app->hdr_pool,
+		.copy_pool = app->pkt_pool,
+		.burst = RTE_MIN(cf->burst, MR_RELAY_BURST_MAX),
+		.rtp_port_min = cf->rtp_port_min,
+		.rtp_port_max = cf->rtp_port_max,
+		.tx_drain_us = cf->tx_drain_us,
+		.ring_size = cf->learn_ring,
+	};
+
+	app->streams = mr_streams_create(&sp);
+	if (app->streams == NULL) {
+		fprintf(stderr, "mrelay: cannot create tables for %u legs and %u streams: %s\n",
+			cf->legs_max, cf->streams_max, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	rp.streams = app->streams;
+	app->relay = mr_relay_create(&rp);
+	if (app->relay == NULL) {
+		fprintf(stderr, "mrelay: cannot create the relay: %s\n", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static struct mr_endpoint
+endpoint_plus(const struct mr_endpoint *ep, uint32_t i)
+{
+	struct mr_endpoint r = *ep;
+
+	r.port = rte_cpu_to_be_16((uint16_t)(rte_be_to_cpu_16(ep->port) + i));
+	return r;
+}
+
+static void
+def_from_leg(struct mr_leg_def *d, const struct mr_conf_leg *l)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s", l->name);
+	snprintf(d->session, sizeof(d->session), "%s", l->session);
+	d->in_use = true;
+	d->latch = l->latch;
+	d->local = l->local;
+	d->remote = l->remote;
+	d->port_id = l->port;
+	d->clock_rate = l->clock_rate;
+	d->rewrite = l->rewrite_ssrc || l->seq_offset != 0 || l->ts_offset != 0;
+	d->ssrc_out = l->rewrite_ssrc ? l->ssrc_out : 0;
+	d->seq_offset = l->seq_offset;
+	d->ts_offset = l->ts_offset;
+}
+
+static void
+def_from_pair(struct mr_leg_def *d, const struct mr_conf_pairs *pp, uint32_t i, bool side_a)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->name, sizeof(d->name), "%s_%c%u", pp->name, side_a ? 'a' : 'b', i);
+	snprintf(d->session, sizeof(d->session), "%s_%u", pp->name, i);
+	d->in_use = true;
+	d->latch = side_a ? pp->a_latch : pp->b_latch;
+	d->local = endpoint_plus(side_a ? &pp->a_local : &pp->b_local, i);
+	if (!d->latch)
+		d->remote = endpoint_plus(side_a ? &pp->a_remote : &pp->b_remote, i);
+	d->port_id = pp->port;
+	d->clock_rate = pp->clock_rate;
+}
+
+static int
+leg_set(struct mr_app *app, uint32_t idx, const struct mr_leg_def *d, char *err, size_t errlen)
+{
+	int rc = mr_streams_leg_set(app->streams, idx, d);
+
+	if (rc != 0)
+		snprintf(err, errlen, "[leg.%s]: cannot install: %s", d->name, strerror(-rc));
+	return rc;
+}
+
+/*
+ * Two passes: every leg first without destinations, then again with
+ * them, because a leg may forward to one defined after it.
+ */
+int
+mr_app_legs_load(struct mr_app *app, char *err, size_t errlen)
+{
+	const struct mr_conf *cf = &app->conf;
+	struct mr_leg_def d;
+	uint32_t i, j, idx;
+	int pass, rc;
+
+	for (pass = 0; pass < 2; pass++) {
+		idx = 0;
+		for (i = 0; i < cf->n_legs; i++, idx++) {
+			def_from_leg(&d, &cf->legs[i]);
+			if (pass == 1) {
+				d.n_fwd = cf->legs[i].n_fwd;
+				memcpy(d.fwd, cf->legs[i].fwd, sizeof(d.fwd[0]) * d.n_fwd);
+			}
+			rc = leg_set(app, idx, &d, err, errlen);
+			if (rc != 0)
+				return rc;
+		}
+		for (j = 0; j < cf->n_pairs; j++) {
+			const struct mr_conf_pairs *pp = &cf->pairs[j];
+
+			for (i = 0; i < pp->count; i++, idx += 2) {
+				def_from_pair(&d, pp, i, true);
+				if (pass == 1) {
+					d.n_fwd = 1;
+					d.fwd[0] = idx + 1;
+				}
+				rc = leg_set(app, idx, &d, err, errlen);
+				if (rc != 0)
+					return rc;
+				def_from_pair(&d, pp, i, false);
+				if (pass == 1) {
+					d.n_fwd = 1;
+					d.fwd[0] = idx;
+				}
+				rc = leg_set(app, idx + 1, &d, err, errlen);
+				if (rc != 0)
+					return rc;
+			}
+		}
+	}
+	return 0;
+}

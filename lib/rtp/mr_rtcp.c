@@ -15,9 +15,9 @@
 #include "mr_rtp.h"
 
 /*
- * Feedback types (RFC 4585). Not in enum mr_rtcp_pt, but a reduced-size
- * packet is most often a lone NACK or PLI, so they count as known types
- * with a sender SSRC at the same place as the others.
+ * Feedback types (RFC 4585) count as known first packets: a reduced-size
+ * packet is most often a lone NACK or PLI, with its sender SSRC where the
+ * other types have it.
  */
 
 #define RTCP_HDR_LEN 4

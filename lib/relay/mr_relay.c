@@ -268,14 +268,18 @@ payload_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), len);
 }
 
-/* A payload-only mbuf for destination d, not sharing what it rewrites. */
+/*
+ * A payload-only mbuf for destination d: a private copy when d rewrites
+ * RTP or its port cannot send chains, else a clone sharing the payload.
+ */
 static struct rte_mbuf *
-dest_copy(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, bool private)
+dest_copy(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
+	  const struct mr_dest *d, bool private)
 {
 	struct mr_relay *r = w->relay;
 	struct rte_mbuf *hdr, *clone;
 
-	if (private || !r->multiseg[m->port])
+	if (private || !r->multiseg[d->port_id])
 		return rte_pktmbuf_copy(m, r->copy_pool, c->pi.payload_off, c->pi.payload_len);
 
 	/* Shared payload: a header mbuf chained to an indirect clone. */
@@ -331,7 +335,7 @@ forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 			continue;
 		d = &leg->dests[i];
 		rewrite = d->rewrite && !c->is_rtcp;
-		out = dest_copy(w, m, c, rewrite);
+		out = dest_copy(w, m, c, d, rewrite);
 		if (unlikely(out == NULL)) {
 			mr_drop_count(w->ctr, MR_DROP_MBUF_EXHAUSTED, 1);
 			continue;

@@ -15,6 +15,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "mr_hist.h"
 #include "mr_relay.h"
 
 RTE_LOG_REGISTER_DEFAULT(mr_relay_logtype, INFO);
@@ -182,15 +183,45 @@ classify(const struct mr_relay *r, const struct rte_mbuf *m, struct pkt_ctx *c)
 	return reason;
 }
 
-/* Hand a packet to the main lcore to learn its stream (or to queue it behind). */
+/*
+ * Hand a packet to the main lcore to learn its stream, or, for a stream
+ * not yet settled (@p st), to queue it behind the packets already there.
+ */
 static inline void
-to_learn(struct mr_worker *w, struct rte_mbuf *m)
+to_learn(struct mr_worker *w, struct rte_mbuf *m, struct mr_stream *st)
 {
 	if (unlikely(rte_ring_sp_enqueue(w->learn_ring, m) != 0)) {
 		drop(w, m, MR_DROP_LEARN_RING_FULL);
 		return;
 	}
+	__atomic_store_n(&w->learn_sent, w->learn_sent + 1, __ATOMIC_RELEASE);
+	if (st != NULL)
+		st->learn_mark = w->learn_sent;
 	mr_counter_add(&w->ctr->learn_reqs, 1);
+}
+
+/*
+ * May packets of this stream go straight out? Only once the main lcore
+ * has finished with every packet this worker handed over up to the last
+ * one of this stream (learn_seen >= learn_mark: each was dropped or
+ * queued back, and queued back means counted in returns_queued first),
+ * and this worker has processed every packet handed back. The first time
+ * a stream is seen, the mark is what was handed over until then, which
+ * covers the packets sent while the stream was unknown. Once settled, a
+ * stream stays settled: the check costs one byte on the fast path.
+ */
+static inline bool
+stream_settle(struct mr_worker *w, struct mr_stream *st)
+{
+	if (st->learn_mark == 0)
+		st->learn_mark = w->learn_sent;
+	if (__atomic_load_n(&w->learn_seen, __ATOMIC_ACQUIRE) < st->learn_mark)
+		return false;
+	if ((int32_t)(__atomic_load_n(&st->returns_queued, __ATOMIC_ACQUIRE) -
+		      st->returns_done) > 0)
+		return false;
+	st->settled = 1;
+	return true;
 }
 
 static inline uint32_t
@@ -204,9 +235,23 @@ rtp_clock_now(struct mr_worker *w, uint32_t clock_rate, uint64_t now)
 	return (uint32_t)(((unsigned __int128)now * w->clock_mult) >> 32);
 }
 
+/*
+ * Jitter is sampled every MR_HIST_JITTER_EVERY packets of a stream: the
+ * A.8 estimate moves by 1/16 of a deviation per packet, so closer samples
+ * repeat each other, and the division to microseconds stays off most packets.
+ */
+static inline void
+jitter_record(struct mr_worker *w, const struct mr_stream *st, const struct mr_leg *leg)
+{
+	if ((st->pkts & (MR_HIST_JITTER_EVERY - 1)) != 0 || unlikely(leg->clock_rate == 0))
+		return;
+	mr_hist_record(mr_hist_get(w->lcore_id, MR_HIST_JITTER),
+		       (uint64_t)mr_jitter_get(&st->jitter) * US_PER_S / leg->clock_rate);
+}
+
 static inline void
 stream_account(struct mr_worker *w, struct mr_stream *st, const struct mr_leg *leg,
-	       const struct pkt_ctx *c, uint64_t now)
+	       const struct pkt_ctx *c, uint64_t now, bool hist)
 {
 	uint32_t ext;
 
@@ -233,6 +278,8 @@ stream_account(struct mr_worker *w, struct mr_stream *st, const struct mr_leg *l
 				 c->rtp.ts);
 		st->last_pt = c->rtp.pt;
 		st->pkts++;
+		if (hist)
+			jitter_record(w, st, leg);
 		mr_counter_add(&w->ctr->rtp_pkts, 1);
 	}
 	st->bytes += c->pi.payload_len;
@@ -381,6 +428,7 @@ mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	void *data[MR_RELAY_BURST_MAX];
 	uint64_t hits = 0;
 	uint16_t i, nv = 0;
+	bool hist = mr_hist_on();
 
 	if (n > MR_RELAY_BURST_MAX) {
 		mr_relay_process(w, pkts + MR_RELAY_BURST_MAX, n - MR_RELAY_BURST_MAX,
@@ -418,7 +466,7 @@ mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			if (mr_streams_leg_find(r->streams, &c->key.local) < 0)
 				drop(w, m, MR_DROP_NO_LEG);
 			else
-				to_learn(w, m);
+				to_learn(w, m, NULL);
 			continue;
 		}
 		st = data[i];
@@ -427,12 +475,10 @@ mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			continue;
 		}
 		if (returned) {
-			__atomic_store_n(&st->returns_done, st->returns_done + 1,
-					 __ATOMIC_RELEASE);
-		} else if (unlikely((int32_t)(__atomic_load_n(&st->returns_queued,
-				__ATOMIC_ACQUIRE) - st->returns_done) > 0)) {
-			/* older packets of this stream are still coming back */
-			to_learn(w, m);
+			st->returns_done++;
+		} else if (unlikely(!st->settled) && !stream_settle(w, st)) {
+			/* older packets of this stream are still with the main lcore */
+			to_learn(w, m, st);
 			continue;
 		}
 		leg = mr_streams_leg(r->streams, st->leg_idx);
@@ -445,7 +491,7 @@ mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			drop(w, m, MR_DROP_SOURCE_MISMATCH);
 			continue;
 		}
-		stream_account(w, st, leg, c, now);
+		stream_account(w, st, leg, c, now, hist);
 		forward(w, m, c, leg);
 	}
 }
@@ -472,7 +518,9 @@ mr_relay_worker_main(void *arg)
 	struct mr_relay *r = w->relay;
 	struct rte_rcu_qsbr *qsbr = r->streams->qsbr;
 	struct rte_mbuf *pkts[MR_RELAY_BURST_MAX];
-	uint64_t start, now;
+	struct mr_hist_lcore *hl = &mr_hists[w->lcore_id];
+	const uint64_t busy_window = r->tsc_hz / US_PER_S * MR_HIST_BUSY_WINDOW_US;
+	uint64_t start, now, t0 = 0;
 	uint16_t i, n;
 
 	if (rte_rcu_qsbr_thread_register(qsbr, w->lcore_id) != 0) {
@@ -488,6 +536,7 @@ mr_relay_worker_main(void *arg)
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
 		unsigned int got = 0;
 		bool full = false;
+		bool hist = mr_hist_on();
 
 		start = now;
 		n = rte_ring_sc_dequeue_burst(w->return_ring, (void **)pkts, r->burst, NULL);
@@ -501,7 +550,13 @@ mr_relay_worker_main(void *arg)
 				continue;
 			mr_counter_add(&w->ctr->rx_pkts, n);
 			mr_counter_add(&w->ctr->rx_bursts, 1);
+			if (hist) {
+				mr_hist_record(&hl->h[MR_HIST_RX_BURST], n);
+				t0 = rte_rdtsc();
+			}
 			mr_relay_process(w, pkts, n, false, now);
+			if (hist)
+				mr_hist_record(&hl->h[MR_HIST_PKT_TIME], (rte_rdtsc() - t0) / n);
 			got += n;
 			full |= n == r->burst;
 		}
@@ -519,6 +574,8 @@ mr_relay_worker_main(void *arg)
 			mr_relay_flush(w);
 			w->next_drain = now + r->drain_tsc;
 		} else if (now >= w->next_drain) {
+			if (hist)
+				mr_hist_record(&hl->h[MR_HIST_TX_DRAIN_LATE], now - w->next_drain);
 			mr_relay_flush(w);
 			w->next_drain += r->drain_tsc;
 			if (w->next_drain <= now)
@@ -533,6 +590,8 @@ mr_relay_worker_main(void *arg)
 			mr_counter_add(&w->ctr->idle_polls, 1);
 			mr_counter_add(&w->ctr->idle_cycles, now - start);
 		}
+		if (hist)
+			mr_hist_busy_tick(hl, now, w->ctr->busy_cycles, busy_window);
 	}
 	mr_relay_flush(w);
 	rte_rcu_qsbr_thread_offline(qsbr, w->lcore_id);
@@ -609,8 +668,11 @@ mr_relay_learn_poll(struct mr_relay *r, unsigned int budget)
 
 		n = RTE_MIN(budget - taken, (unsigned int)RTE_DIM(pkts));
 		n = rte_ring_sc_dequeue_burst(w->learn_ring, (void **)pkts, n, NULL);
-		for (j = 0; j < n; j++)
+		for (j = 0; j < n; j++) {
 			learn_one(r, w, pkts[j], ctr);
+			/* after returns_queued moved: the worker's settle check relies on it */
+			__atomic_store_n(&w->learn_seen, w->learn_seen + 1, __ATOMIC_RELEASE);
+		}
 		taken += n;
 	}
 	return taken;

@@ -15,8 +15,9 @@
  * consumer); the main lcore validates the leg and source, creates the
  * stream with this worker as its owner, and hands the packet back over
  * the worker's return ring, which the worker polls before its RX queues.
- * Until the owner has processed every packet handed back, newer packets
- * of that stream take the same way, so none overtakes another.
+ * Until the main lcore has finished with every packet the worker handed
+ * over before, and the worker with every packet handed back, newer
+ * packets of that stream take the same way, so none overtakes another.
  */
 
 #include <stdbool.h>
@@ -50,7 +51,10 @@ struct mr_worker {
 	uint64_t next_drain;           /**< TSC deadline of the next TX drain */
 	uint32_t clock_rate;           /**< cached RTP clock conversion */
 	uint64_t clock_mult;           /**< clock_rate * 2^32 / tsc_hz */
+	uint64_t learn_sent;           /**< packets handed to the main lcore */
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
+	/** Written by the main lcore: learn packets it has finished with. */
+	uint64_t learn_seen __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /** Relay settings, fixed before the workers start. */

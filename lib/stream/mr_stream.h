@@ -85,16 +85,17 @@ struct mr_stream {
 	uint32_t leg_idx;
 	uint16_t owner_lcore;
 	/*
-	 * Packets of this stream handed back to the owner after the main
-	 * lcore learned it: queued counts them (main lcore), done counts
-	 * those the owner processed (owner). While they differ, the owner
-	 * sends new packets of the stream behind them to keep their order.
+	 * Packets of this stream handed back to the owner by the main lcore:
+	 * queued counts them (main lcore), done counts those the owner
+	 * processed (owner). See mr_relay.c, stream_settle().
 	 */
 	uint32_t returns_queued;
-	uint32_t returns_done;
 
 	/* Written by the owner lcore only. */
+	uint32_t returns_done;
+	uint8_t settled;          /**< no packet of it is with the main lcore: go direct */
 	uint8_t started;
+	uint64_t learn_mark;      /**< owner's learn_sent when it last handed one over */
 	struct mr_seq seq;
 	struct mr_jitter jitter;
 	uint64_t last_tsc;        /**< last packet (read by the main lcore for expiry) */

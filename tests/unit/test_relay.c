@@ -308,6 +308,50 @@ test_relay_learn_order(void)
 	return env_teardown(&e);
 }
 
+/*
+ * The main lcore learns a stream from the first of two queued packets;
+ * a third packet arriving before it processed the second must wait too.
+ */
+static int
+test_relay_learn_partial(void)
+{
+	static const uint32_t to_b[] = {1}, to_a[] = {0};
+	struct rte_mbuf *in[4], *out[8];
+	struct mr_pkt_info pi;
+	struct env e;
+	uint16_t n, i;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", to_a, 1), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
+	for (i = 0; i < 4; i++) {
+		in[i] = rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x3333, (uint16_t)(100 + i));
+		MR_TEST_ASSERT(in[i] != NULL, "packet %u", i);
+	}
+	rx_one(&e, in[0]);
+	rx_one(&e, in[1]);
+	MR_TEST_EQ(mr_relay_learn_poll(e.relay, 1), 1);  /* only in[0]: stream created */
+	n = rte_ring_sc_dequeue_burst(e.w->return_ring, (void **)out, 8, NULL);
+	MR_TEST_EQ(n, 1);
+	mr_relay_process(e.w, out, n, true, rte_rdtsc());
+	rx_one(&e, in[2]);        /* in[1] is still with the main lcore: must queue */
+	MR_TEST_EQ(e.ctr->learn_reqs, 3);
+	learn_round(&e);          /* in[1] and in[2] come back, in order */
+	rx_one(&e, in[3]);        /* settled: direct */
+	MR_TEST_EQ(e.ctr->learn_reqs, 3);
+	n = collect(&e, out, 8);
+	MR_TEST_EQ(n, 4);
+	for (i = 0; i < n; i++) {
+		const uint8_t *rtp = check_out(out[i], "10.0.0.1:30002", "10.2.0.1:20002", &pi);
+
+		MR_TEST_ASSERT(rtp != NULL, "output %u", i);
+		MR_TEST_EQ(rte_be_to_cpu_16(*(const uint16_t *)(rtp + 2)), 100 + i);
+	}
+	rte_pktmbuf_free_bulk(out, n);
+	return env_teardown(&e);
+}
+
 /* Fan-out to three legs, one of which rewrites SSRC and sequence. */
 static int
 test_relay_fanout(void)
@@ -444,6 +488,7 @@ test_relay_single_writer(void)
 }
 
 MR_REGISTER_EAL_TEST(relay, learn_order, test_relay_learn_order)
+MR_REGISTER_EAL_TEST(relay, learn_partial, test_relay_learn_partial)
 MR_REGISTER_EAL_TEST(relay, fanout, test_relay_fanout)
 MR_REGISTER_EAL_TEST(relay, drops, test_relay_drops)
 MR_REGISTER_EAL_TEST(relay, single_writer, test_relay_single_writer)

@@ -1,0 +1,261 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The mrelay authors
+"""Helpers shared by the dts suites: command line, processes, summaries.
+
+A dts test is a plain script run by meson. Exit status: 0 pass, 1 fail,
+77 skip (only when a tool or kernel feature the test needs is missing,
+never because the relay misbehaved).
+"""
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+EXIT_PASS = 0
+EXIT_FAIL = 1
+EXIT_SKIP = 77
+
+# scapy lives with Debian's interpreter, not with whatever python3 is first
+# on PATH (docs: CONVENTIONS.md, pitfalls).
+SCAPY_PYTHON = '/usr/bin/python3'
+
+
+class TestFailed(Exception):
+    """The relay (or the traffic it sent) did not do what it should."""
+
+
+class TestSkipped(Exception):
+    """A tool or kernel feature the test needs is missing."""
+
+
+def log(msg):
+    print('[dts] ' + msg, flush=True)
+
+
+def parse_args(description, extra=None):
+    """Common options: --mrelay, --build; extra(parser) adds more.
+    MR_DTS_KEEP=1 in the environment keeps the work directory of a pass."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument('--mrelay', required=True,
+                    help='path of the mrelay executable under test')
+    ap.add_argument('--build', default=None,
+                    help='build directory (default: three levels above --mrelay, '
+                         'i.e. BUILD of BUILD/app/mrelay/mrelay)')
+    if extra is not None:
+        extra(ap)
+    args = ap.parse_args()
+    if args.build is None:
+        args.build = os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(args.mrelay))))
+    return args
+
+
+def eal_mem():
+    """EAL memory options: $MR_EAL_MEM when set, else --no-huge -m 1024."""
+    return shlex.split(os.environ.get('MR_EAL_MEM') or '--no-huge -m 1024')
+
+
+def need_root():
+    if os.geteuid() != 0:
+        raise TestSkipped('needs root (DPDK, netns)')
+
+
+def need_tool(name):
+    path = shutil.which(name)
+    if path is None:
+        raise TestSkipped('tool not found: ' + name)
+    return path
+
+
+def need_scapy():
+    if not os.access(SCAPY_PYTHON, os.X_OK):
+        raise TestSkipped(SCAPY_PYTHON + ' not found')
+    r = subprocess.run([SCAPY_PYTHON, '-c', 'import scapy.all'],
+                       capture_output=True, check=False)
+    if r.returncode != 0:
+        raise TestSkipped('scapy is not importable by ' + SCAPY_PYTHON)
+
+
+def need_pmd(name):
+    """Skip when DPDK's shared PMD librte_net_<name>.so is not installed."""
+    for d in ('/usr/lib/x86_64-linux-gnu/dpdk', '/usr/lib/dpdk',
+              '/usr/local/lib/x86_64-linux-gnu/dpdk'):
+        if not os.path.isdir(d):
+            continue
+        for root, _dirs, files in os.walk(d):
+            if 'librte_net_%s.so' % name in files:
+                return os.path.join(root, 'librte_net_%s.so' % name)
+    raise TestSkipped('DPDK PMD librte_net_%s.so not installed' % name)
+
+
+class Workdir:
+    """A temporary directory for logs; kept (and named) when a test fails."""
+
+    def __init__(self, prefix):
+        self.path = tempfile.mkdtemp(prefix=prefix)
+
+    def file(self, name):
+        return os.path.join(self.path, name)
+
+    def remove(self):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+class Proc:
+    """A process this test started: output to a log file, stopped by pid."""
+
+    def __init__(self, name, cmd, logpath, env=None):
+        self.name = name
+        self.cmd = cmd
+        self.logpath = logpath
+        self._log = open(logpath, 'wb')
+        log('start %s: %s' % (name, ' '.join(shlex.quote(c) for c in cmd)))
+        self.p = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, env=env)
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def output(self):
+        if not self._log.closed:
+            self._log.flush()
+        with open(self.logpath, 'rb') as f:
+            return f.read().decode('utf-8', 'replace')
+
+    def wait_output(self, pattern, timeout):
+        """Wait until the log matches regex pattern; False on timeout or exit."""
+        deadline = time.monotonic() + timeout
+        rx = re.compile(pattern)
+        while time.monotonic() < deadline:
+            if rx.search(self.output()):
+                return True
+            if not self.alive():
+                return bool(rx.search(self.output()))
+            time.sleep(0.1)
+        return False
+
+    def stop(self, timeout=15.0):
+        """SIGINT, then SIGKILL after timeout seconds. Returns the exit status
+        (negative signal number when killed by a signal)."""
+        if self.alive():
+            log('SIGINT %s (pid %d)' % (self.name, self.pid))
+            self.p.send_signal(signal.SIGINT)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                log('%s did not stop in %.0f s: SIGKILL (pid %d)'
+                    % (self.name, timeout, self.pid))
+                self.p.send_signal(signal.SIGKILL)
+                self.p.wait()
+        self._log.close()
+        return self.p.returncode
+
+    def wait(self, timeout):
+        """Wait for a self-terminating run; SIGINT/SIGKILL if it overruns."""
+        try:
+            self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            log('%s still running after %.0f s' % (self.name, timeout))
+            return self.stop()
+        self._log.close()
+        return self.p.returncode
+
+
+
+def private_plugin(so):
+    """Copy a PMD plugin where EAL will load it, and return the copy's path.
+
+    EAL refuses a -d plugin whose directory, or any directory above it, is
+    world-writable (e.g. a build tree under /tmp). The copy goes to a fresh
+    root-only directory under /run; remove it with shutil.rmtree(dirname).
+    """
+    d = tempfile.mkdtemp(prefix='mrelay-plugin-', dir='/run')
+    os.chmod(d, 0o700)
+    dst = os.path.join(d, os.path.basename(so))
+    shutil.copy2(so, dst)
+    return dst
+
+
+def load_summary(path):
+    """mrelay's --summary JSON."""
+    try:
+        with open(path, encoding='utf-8') as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise TestFailed('cannot read mrelay summary %s: %s' % (path, e)) from e
+
+
+def check_summary(summary, allowed_drops=()):
+    """Drops only of the allowed reasons, every mbuf back in its pool.
+    Returns the total of allowed drops."""
+    bad = {k: v for k, v in summary.get('drops', {}).items()
+           if v != 0 and k not in allowed_drops}
+    if bad:
+        raise TestFailed('mrelay dropped packets: %s' % bad)
+    if 'mbufs_in_use_at_exit' not in summary:
+        raise TestFailed('summary has no mbufs_in_use_at_exit')
+    if summary['mbufs_in_use_at_exit'] != 0:
+        raise TestFailed('mbufs_in_use_at_exit = %d' % summary['mbufs_in_use_at_exit'])
+    return sum(v for k, v in summary.get('drops', {}).items() if k in allowed_drops)
+
+
+_RTPGEN_RX = re.compile(
+    r'(?P<port>\S+): generated (?P<generated>\d+) RTP packets \((?P<malformed>\d+) malformed, '
+    r'(?P<dropped>\d+) dropped, (?P<gen_reordered>\d+) reordered, '
+    r'(?P<duplicated>\d+) duplicated\); validated (?P<valid>\d+) valid, '
+    r'(?P<bad_magic>\d+) bad magic, (?P<bad_checksum>\d+) bad checksum, '
+    r'(?P<bad_udp_csum>\d+) bad UDP checksum, (?P<not_rtp>\d+) not RTP, '
+    r'(?P<unknown_flow>\d+) unknown flow; (?P<lost>\d+) lost, (?P<reordered>\d+) reordered, '
+    r'(?P<duplicate>\d+) duplicate, (?P<ssrc_changes>\d+) SSRC changes')
+
+
+def rtpgen_summary(text):
+    """The close summary net_rtpgen logs (type mrelay.rtpgen, level info),
+    as a dict of ints; None when absent."""
+    m = None
+    for m in _RTPGEN_RX.finditer(text):
+        pass
+    if m is None:
+        return None
+    return {k: (v if k == 'port' else int(v)) for k, v in m.groupdict().items()}
+
+
+def main(run):
+    """Run run(work) and map its outcome to the exit status."""
+    work = Workdir('mrelay_dts_')
+    status = EXIT_FAIL
+    try:
+        run(work)
+        status = EXIT_PASS
+        log('PASS')
+    except TestSkipped as e:
+        status = EXIT_SKIP
+        log('SKIP: %s' % e)
+    except TestFailed as e:
+        log('FAIL: %s' % e)
+    finally:
+        if status == EXIT_FAIL:
+            for name in sorted(os.listdir(work.path)):
+                if name.endswith('.log'):
+                    with open(work.file(name), 'rb') as f:
+                        data = f.read().decode('utf-8', 'replace')
+                    lines = [l for l in data.splitlines()
+                             if l.strip() and 'pps' not in l and 'bps' not in l]
+                    log('--- %s (last 40 lines without stats) ---' % name)
+                    print('\n'.join(lines[-40:]), flush=True)
+            log('work directory kept: ' + work.path)
+        elif not os.environ.get('MR_DTS_KEEP'):
+            work.remove()
+    sys.exit(status)

@@ -189,6 +189,49 @@ test_rtpgen_generate(void)
 }
 MR_REGISTER_EAL_TEST(rtpgen, generate, test_rtpgen_generate);
 
+/* endpoints=N: flow i takes the addresses and ports of flow i % N, its own SSRC. */
+static int
+test_rtpgen_endpoints(void)
+{
+	const char *name = "net_rtpgen_ep";
+	struct rte_mbuf *bufs[T_BURST];
+	uint32_t seen[8] = {0};
+	int port = t_port(name, "streams=8,endpoints=3,size=120,seed=3,"
+			  "src=10.1.0.1:65534,dst=10.0.0.9:30000");
+	uint16_t n, i;
+
+	MR_TEST_ASSERT(port >= 0, "vdev %s", name);
+	n = t_rx(port, bufs, T_BURST);
+	MR_TEST_EQ(n, T_BURST);
+	for (i = 0; i < n; i++) {
+		struct t_pkt pk;
+		uint32_t f;
+
+		if (t_parse4(bufs[i], 120, &pk) != 0)
+			return -1;
+		f = pk.flow;
+		MR_TEST_EQ(f, i % 8u);
+		MR_TEST_EQ(pk.ssrc, 0x10000000u + f);
+		/* endpoint e = f % 3: ports 65534, 65535, then 10.1.0.2:65534 */
+		MR_TEST_EQ(pk.sport, 65534 + (f % 3) % 2);
+		MR_TEST_EQ(pk.src_ip, 0x0a010001u + (f % 3) / 2);
+		MR_TEST_EQ(pk.dport, 30000 + f % 3);
+		MR_TEST_EQ(pk.dst_ip, 0x0a000009u);
+		seen[f]++;
+	}
+	for (i = 0; i < 8; i++)
+		MR_TEST_EQ(seen[i], T_BURST / 8);
+	/* flows that share an endpoint are still told apart by the validator */
+	rte_eth_xstats_reset((uint16_t)port);
+	MR_TEST_EQ(rte_eth_tx_burst((uint16_t)port, 0, bufs, n), n);
+	MR_TEST_EQ(t_xstat(port, "tx_valid"), n);
+	MR_TEST_EQ(t_xstat(port, "tx_lost"), 0);
+	MR_TEST_EQ(t_xstat(port, "tx_duplicate"), 0);
+	t_close(name, port);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(rtpgen, endpoints, test_rtpgen_endpoints);
+
 /* One corrupted byte, one dropped packet, one swapped pair: exact counts. */
 static int
 test_rtpgen_validator(void)
@@ -252,6 +295,7 @@ test_rtpgen_bad_devargs(void)
 		"foo=1", "src=10.0.0.1", "src=10.0.0.1:0", "dst=[fd00::1]:30000",
 		"loss=101", "loss=abc", "reorder_depth=17", "reorder_depth=0",
 		"pt=128", "seq_start=65536", "src_mac=zz", "opus=1,ptime=25",
+		"endpoints=0", "endpoints=65536", "endpoints=x",
 	};
 	unsigned int i;
 

@@ -63,6 +63,7 @@ enum rtpgen_malformed {
 /* Parsed devargs; constant after probe. */
 struct rtpgen_conf {
 	uint32_t streams;
+	uint32_t endpoints;      /* address/port sets flows cycle through */
 	uint32_t ssrc_base;
 	uint8_t ipv6;
 	uint8_t src_ip[16];      /* v4 in the first 4 bytes, network order */

@@ -145,6 +145,8 @@ rtpgen_arg_one(struct rtpgen_conf *c, const char *k, const char *v,
 
 	if (strcmp(k, "streams") == 0)
 		return rtpgen_arg_u32(k, v, 1, RTPGEN_MAX_STREAMS, &c->streams);
+	if (strcmp(k, "endpoints") == 0)
+		return rtpgen_arg_u32(k, v, 1, 65535, &c->endpoints);
 	if (strcmp(k, "ssrc_base") == 0)
 		return rtpgen_arg_u32(k, v, 0, UINT32_MAX, &c->ssrc_base);
 	if (strcmp(k, "src") == 0)
@@ -262,6 +264,9 @@ rtpgen_parse(const char *args, struct rtpgen_conf *c, uint32_t *hdr_len)
 		return -EINVAL;
 	}
 	c->ipv6 = src_v6;
+	/* 0 = not given: one endpoint per flow */
+	if (c->endpoints == 0 || c->endpoints > c->streams)
+		c->endpoints = c->streams;
 	*hdr_len = RTE_ETHER_HDR_LEN + (c->ipv6 ? sizeof(struct rte_ipv6_hdr) :
 		sizeof(struct rte_ipv4_hdr)) + sizeof(struct rte_udp_hdr);
 	min_size = *hdr_len + RTPGEN_RTP_HDR_LEN + RTPGEN_VBLOCK_LEN;
@@ -893,7 +898,7 @@ static struct rte_vdev_driver rtpgen_vdev_drv = {
 
 RTE_PMD_REGISTER_VDEV(net_rtpgen, rtpgen_vdev_drv);
 RTE_PMD_REGISTER_PARAM_STRING(net_rtpgen,
-	"streams=<1..4194304> ssrc_base=<u32> src=<ip:port> dst=<ip:port> "
+	"streams=<1..4194304> endpoints=<1..65535> ssrc_base=<u32> src=<ip:port> dst=<ip:port> "
 	"src_mac=<mac> dst_mac=<mac> size=<bytes> payload=<bytes> pt=<0..127> "
 	"clock=<Hz> ptime=<ms> rate=<pps> seq_start=<0..65535> loss=<%> "
 	"reorder=<%> reorder_depth=<1..16> dup=<%> malformed=<%> "

@@ -111,6 +111,7 @@ mr_rtpgen_flows_init(const struct rtpgen_conf *conf, struct rtpgen_flow *flows,
 	for (i = 0; i < count; i++) {
 		struct rtpgen_flow *f = &flows[i];
 		uint32_t g = first + i;
+		uint32_t e = g % conf->endpoints; /* flows beyond it share endpoints */
 		uint64_t st = conf->seed ^ ((uint64_t)g * 0xd1b54a32d192ed03ULL);
 		uint64_t r = mr_rtpgen_splitmix(&st);
 
@@ -118,10 +119,10 @@ mr_rtpgen_flows_init(const struct rtpgen_conf *conf, struct rtpgen_flow *flows,
 		f->ssrc = conf->ssrc_base + g;
 		f->seq = conf->seq_start >= 0 ? (uint16_t)conf->seq_start : (uint16_t)r;
 		f->ts = (uint32_t)(r >> 32);
-		f->src_ip = sbase + g / sppi;
-		f->sport = (uint16_t)(conf->src_port + g % sppi);
-		f->dst_ip = dbase + g / dppi;
-		f->dport = (uint16_t)(conf->dst_port + g % dppi);
+		f->src_ip = sbase + e / sppi;
+		f->sport = (uint16_t)(conf->src_port + e % sppi);
+		f->dst_ip = dbase + e / dppi;
+		f->dport = (uint16_t)(conf->dst_port + e % dppi);
 	}
 }
 
@@ -266,7 +267,8 @@ rtpgen_advance(struct rtpgen_rxq *q, struct rtpgen_flow *f, uint32_t g)
 	}
 	if (conf->src_change != 0 && f->pkts % conf->src_change == 0) {
 		uint32_t epoch = f->pkts / conf->src_change;
-		uint32_t base = conf->src_port + g % (65536u - conf->src_port);
+		uint32_t base = conf->src_port +
+			g % conf->endpoints % (65536u - conf->src_port);
 
 		/* stay in 1024..65535, away from the original port */
 		f->sport = (uint16_t)(1024 + (base - 1024 + epoch * 4099u) % 64512u);

@@ -244,7 +244,7 @@ mr_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t off,
 		return MR_DROP_IPV4_CKSUM;
 	/* GOOD and NONE: the port vouched for the header; UNKNOWN: check */
 	if (cks == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN &&
-	    unlikely(rte_raw_cksum(ip, hlen) != 0xffff))
+	    unlikely(mr_pkt_raw_sum(ip, hlen) != 0xffff))
 		return MR_DROP_IPV4_CKSUM;
 
 	if (unlikely(mr_rd16(ip + 6) & MR_IPV4_FRAG_MASK))

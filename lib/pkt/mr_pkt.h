@@ -175,6 +175,50 @@ int mr_pkt_tmpl_init(struct mr_pkt_tmpl *t, const struct rte_ether_addr *src_mac
 int mr_pkt_tmpl_apply(const struct mr_pkt_tmpl *t, struct rte_mbuf *m,
 		      uint32_t payload_sum, bool use_offload);
 
+/**
+ * One's complement sum of @p len bytes, folded to 16 bits, not
+ * complemented: the same value as rte_raw_cksum(), computed 8 bytes a
+ * step (DPDK 22.11's adds 2 bytes a step, which shows in the per-packet
+ * cost of relaying 160-byte voice payloads).
+ */
+static inline uint16_t
+mr_pkt_raw_sum(const void *buf, uint32_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t sum = 0, w;
+	uint32_t half;
+
+	for (; len >= 8; len -= 8, p += 8) {
+		memcpy(&w, p, sizeof(w));
+		sum += (w & 0xffffffff) + (w >> 32);
+	}
+	if (len >= 4) {
+		memcpy(&half, p, sizeof(half));
+		sum += half;
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		uint16_t v;
+
+		memcpy(&v, p, sizeof(v));
+		sum += v;
+		p += 2;
+		len -= 2;
+	}
+	if (len == 1) {
+		uint16_t v = 0;
+
+		memcpy(&v, p, 1); /* the byte as the first of a zero-padded word */
+		sum += v;
+	}
+	sum = (sum >> 32) + (sum & 0xffffffff);
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum = (sum >> 16) + (sum & 0xffff);
+	sum = (sum >> 16) + (sum & 0xffff);
+	return (uint16_t)sum;
+}
+
 #ifdef __cplusplus
 }
 #endif

@@ -312,7 +312,7 @@ emit(struct mr_worker *w, const struct mr_dest *d, struct rte_mbuf *out, uint32_
 static inline uint32_t
 payload_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 {
-	return rte_raw_cksum(rte_pktmbuf_mtod_offset(m, const void *, off), len);
+	return mr_pkt_raw_sum(rte_pktmbuf_mtod_offset(m, const void *, off), len);
 }
 
 /*

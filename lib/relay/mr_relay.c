@@ -315,19 +315,29 @@ payload_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
 	return mr_pkt_raw_sum(rte_pktmbuf_mtod_offset(m, const void *, off), len);
 }
 
+/* Where the RTP (or RTCP) packet sits in the mbuf, and its header fields. */
+struct fwd_info {
+	uint16_t off;     /**< first byte of the RTP header */
+	uint16_t len;     /**< RTP header + payload + padding */
+	uint8_t is_rtcp;
+	uint16_t seq;
+	uint32_t ssrc;
+	uint32_t ts;
+};
+
 /*
  * A payload-only mbuf for destination d: a private copy when d rewrites
  * RTP or its port cannot send chains, else a clone sharing the payload.
  */
 static struct rte_mbuf *
-dest_copy(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
+dest_copy(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 	  const struct mr_dest *d, bool private)
 {
 	struct mr_relay *r = w->relay;
 	struct rte_mbuf *hdr, *clone;
 
 	if (private || !r->multiseg[d->port_id])
-		return rte_pktmbuf_copy(m, r->copy_pool, c->pi.payload_off, c->pi.payload_len);
+		return rte_pktmbuf_copy(m, r->copy_pool, f->off, f->len);
 
 	/* Shared payload: a header mbuf chained to an indirect clone. */
 	hdr = rte_pktmbuf_alloc(r->hdr_pool);
@@ -338,8 +348,8 @@ dest_copy(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 		rte_pktmbuf_free(hdr);
 		return NULL;
 	}
-	rte_pktmbuf_adj(clone, c->pi.payload_off);
-	rte_pktmbuf_trim(clone, clone->data_len - c->pi.payload_len);
+	rte_pktmbuf_adj(clone, f->off);
+	rte_pktmbuf_trim(clone, clone->data_len - f->len);
 	if (rte_pktmbuf_chain(hdr, clone) != 0) {
 		rte_pktmbuf_free(hdr);
 		rte_pktmbuf_free(clone);
@@ -349,19 +359,19 @@ dest_copy(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 }
 
 static inline void
-rtp_rewrite(const struct mr_dest *d, uint8_t *rtp, const struct pkt_ctx *c)
+rtp_rewrite(const struct mr_dest *d, uint8_t *rtp, const struct fwd_info *f)
 {
-	mr_rtp_rewrite(rtp, d->ssrc_out != 0 ? d->ssrc_out : c->rtp.ssrc,
-		       (uint16_t)(c->rtp.seq + d->seq_offset), c->rtp.ts + d->ts_offset);
+	mr_rtp_rewrite(rtp, d->ssrc_out != 0 ? d->ssrc_out : f->ssrc,
+		       (uint16_t)(f->seq + d->seq_offset), f->ts + d->ts_offset);
 }
 
 /*
- * Send one packet to every destination of its leg. Consumes @p m.
+ * Send one packet to every destination of a leg. Consumes @p m.
  * Copies and clones are made first, from the untouched packet; the
  * original goes last to leg->orig_dest, rewritten in place.
  */
 static void
-forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
+fan_out(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 	const struct mr_leg *leg)
 {
 	uint32_t shared_sum = 0;
@@ -381,22 +391,21 @@ forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 		if (i == leg->orig_dest)
 			continue;
 		d = &leg->dests[i];
-		rewrite = d->rewrite && !c->is_rtcp;
-		out = dest_copy(w, m, c, d, rewrite);
+		rewrite = d->rewrite && !f->is_rtcp;
+		out = dest_copy(w, m, f, d, rewrite);
 		if (unlikely(out == NULL)) {
 			mr_drop_count(w->ctr, MR_DROP_MBUF_EXHAUSTED, 1);
 			continue;
 		}
 		mr_counter_add(&w->ctr->fwd_clones, 1);
 		if (rewrite)
-			rtp_rewrite(d, rte_pktmbuf_mtod(out, uint8_t *), c);
+			rtp_rewrite(d, rte_pktmbuf_mtod(out, uint8_t *), f);
 		if (!d->cksum_offload) {
 			if (rewrite) {
-				sum = payload_sum(out, 0, c->pi.payload_len);
+				sum = payload_sum(out, 0, f->len);
 			} else {
 				if (!have_sum) {
-					shared_sum = payload_sum(m, c->pi.payload_off,
-								 c->pi.payload_len);
+					shared_sum = payload_sum(m, f->off, f->len);
 					have_sum = true;
 				}
 				sum = shared_sum;
@@ -406,15 +415,34 @@ forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 	}
 
 	d = &leg->dests[leg->orig_dest];
-	rte_pktmbuf_adj(m, c->pi.payload_off);
-	rte_pktmbuf_trim(m, m->data_len - c->pi.payload_len);
-	if (d->rewrite && !c->is_rtcp) {
-		rtp_rewrite(d, rte_pktmbuf_mtod(m, uint8_t *), c);
+	rte_pktmbuf_adj(m, f->off);
+	rte_pktmbuf_trim(m, m->data_len - f->len);
+	if (d->rewrite && !f->is_rtcp) {
+		rtp_rewrite(d, rte_pktmbuf_mtod(m, uint8_t *), f);
 		have_sum = false;
 	}
 	if (!d->cksum_offload && !have_sum)
-		shared_sum = payload_sum(m, 0, c->pi.payload_len);
+		shared_sum = payload_sum(m, 0, f->len);
 	emit(w, d, m, shared_sum);
+}
+
+/* A received packet, parsed by classify(), to its leg's destinations. */
+static inline void
+forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
+	const struct mr_leg *leg)
+{
+	struct fwd_info f = {
+		.off = c->pi.payload_off,
+		.len = c->pi.payload_len,
+		.is_rtcp = c->is_rtcp,
+	};
+
+	if (!c->is_rtcp) {
+		f.seq = c->rtp.seq;
+		f.ssrc = c->rtp.ssrc;
+		f.ts = c->rtp.ts;
+	}
+	fan_out(w, m, &f, leg);
 }
 
 void

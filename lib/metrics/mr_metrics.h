@@ -59,7 +59,12 @@ extern "C" {
 	X(NO_DEST,           "no_dest") \
 	X(MBUF_EXHAUSTED,    "mbuf_exhausted") \
 	X(TX_FULL,           "tx_full") \
-	X(SHUTDOWN,          "shutdown")
+	X(SHUTDOWN,          "shutdown") \
+	X(TRANSCODE_RING_FULL, "transcode_ring_full") \
+	X(TRANSCODE_LATE,    "transcode_late") \
+	X(TRANSCODE_NO_CHANNEL, "transcode_no_channel") \
+	X(TRANSCODE_STALE,   "transcode_stale") \
+	X(TRANSCODE_BAD_PT,  "transcode_bad_pt")
 
 /** Drop reasons; see MR_DROP_REASONS. */
 enum mr_drop_reason {

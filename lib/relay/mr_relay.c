@@ -9,6 +9,7 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
+#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
@@ -32,6 +33,8 @@ struct pkt_ctx {
 		struct mr_rtcp_info rtcp;
 	};
 };
+
+static void stream_reclaimed(void *ctx, struct mr_stream *st);
 
 static inline void
 drop(struct mr_worker *w, struct rte_mbuf *m, enum mr_drop_reason reason)
@@ -76,6 +79,8 @@ mr_relay_create(const struct mr_relay_params *p)
 	r->ring_size = p->ring_size;
 	r->tsc_hz = rte_get_tsc_hz();
 	r->drain_tsc = (r->tsc_hz + US_PER_S - 1) / US_PER_S * p->tx_drain_us;
+	r->streams->on_reclaim = stream_reclaimed;
+	r->streams->on_reclaim_ctx = r;
 	return r;
 }
 
@@ -249,11 +254,12 @@ jitter_record(struct mr_worker *w, const struct mr_stream *st, const struct mr_l
 		       (uint64_t)mr_jitter_get(&st->jitter) * US_PER_S / leg->clock_rate);
 }
 
-static inline void
+/* Update a stream's statistics; returns an RTP packet's extended sequence number. */
+static inline uint32_t
 stream_account(struct mr_worker *w, struct mr_stream *st, const struct mr_leg *leg,
 	       const struct pkt_ctx *c, uint64_t now, bool hist)
 {
-	uint32_t ext;
+	uint32_t ext = 0;
 
 	if (c->is_rtcp) {
 		st->rtcp_pkts++;
@@ -284,6 +290,7 @@ stream_account(struct mr_worker *w, struct mr_stream *st, const struct mr_leg *l
 	}
 	st->bytes += c->pi.payload_len;
 	__atomic_store_n(&st->last_tsc, now, __ATOMIC_RELAXED);
+	return ext;
 }
 
 static inline void
@@ -445,6 +452,25 @@ forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 	fan_out(w, m, &f, leg);
 }
 
+/*
+ * Hand an RTP packet of a transcoded stream to its transcoder, as the
+ * RTP packet alone. Consumes @p m (the transcoder counts a full ring).
+ */
+static inline void
+to_transcoder(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
+	      const struct mr_stream *st, uint32_t ext, uint64_t now)
+{
+	struct mr_relay *r = w->relay;
+
+	if (unlikely(st->tc_channel == MR_STREAM_NO_CHANNEL || st->tc_index >= r->n_tc)) {
+		drop(w, m, MR_DROP_TRANSCODE_NO_CHANNEL);
+		return;
+	}
+	rte_pktmbuf_adj(m, c->pi.payload_off);
+	rte_pktmbuf_trim(m, m->data_len - c->pi.payload_len);
+	mr_transcoder_enqueue(r->tc[st->tc_index], m, st->tc_channel, ext, now);
+}
+
 void
 mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		 bool returned, uint64_t now)
@@ -489,6 +515,7 @@ mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		const struct pkt_ctx *c = &ctx[i];
 		const struct mr_leg *leg;
 		struct mr_stream *st;
+		uint32_t ext;
 
 		if (!(hits & (1ULL << i))) {
 			if (mr_streams_leg_find(r->streams, &c->key.local) < 0)
@@ -519,7 +546,11 @@ mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			drop(w, m, MR_DROP_SOURCE_MISMATCH);
 			continue;
 		}
-		stream_account(w, st, leg, c, now, hist);
+		ext = stream_account(w, st, leg, c, now, hist);
+		if (leg->tc_profile != 0 && !c->is_rtcp) {
+			to_transcoder(w, m, c, st, ext, now);
+			continue;
+		}
 		forward(w, m, c, leg);
 	}
 }
@@ -627,6 +658,41 @@ mr_relay_worker_main(void *arg)
 	return 0;
 }
 
+/*
+ * Main lcore: open a transcoder channel for a new stream of a transcoded
+ * leg. The transcoder is chosen by the stream key's hash, so a stream
+ * always goes to the same one.
+ */
+static int
+channel_open(struct mr_relay *r, const struct mr_stream_key *key, uint16_t profile,
+	     uint32_t leg, struct mr_stream_init *init)
+{
+	uint32_t ch;
+	uint16_t t;
+
+	if (r->n_tc == 0 || profile > r->n_profiles)
+		return -ENOENT;
+	t = (uint16_t)(rte_hash_crc(key, sizeof(*key), 0) % r->n_tc);
+	if (mr_transcoder_channel_create(r->tc[t], &r->profiles[profile - 1], &ch) != 0)
+		return -ENOSPC;
+	/* written before the channel's first frame can be emitted */
+	__atomic_store_n(&r->tc_chan_leg[t][ch & (MR_TC_MAX_CHANNELS - 1)], leg,
+			 __ATOMIC_RELEASE);
+	init->tc_index = t;
+	init->tc_channel = ch;
+	return 0;
+}
+
+/* A deleted stream's memory is reclaimed: close its transcoder channel, once. */
+static void
+stream_reclaimed(void *ctx, struct mr_stream *st)
+{
+	struct mr_relay *r = ctx;
+
+	if (st->tc_channel != MR_STREAM_NO_CHANNEL && st->tc_index < r->n_tc)
+		mr_transcoder_channel_destroy(r->tc[st->tc_index], st->tc_channel);
+}
+
 /* Main lcore: learn the stream of one handed-over packet. Consumes m. */
 static void
 learn_one(struct mr_relay *r, struct mr_worker *w, struct rte_mbuf *m,
@@ -635,6 +701,7 @@ learn_one(struct mr_relay *r, struct mr_worker *w, struct rte_mbuf *m,
 	struct mr_streams *s = r->streams;
 	enum mr_drop_reason reason;
 	const struct mr_leg_def *def;
+	struct mr_stream_init init = {0};
 	struct mr_stream *st;
 	struct pkt_ctx c;
 	int32_t leg;
@@ -659,7 +726,18 @@ learn_one(struct mr_relay *r, struct mr_worker *w, struct rte_mbuf *m,
 		goto drop;
 	}
 
-	rc = mr_streams_add(s, &c.key, (uint32_t)leg, w->lcore_id, 1, &st);
+	init.leg_idx = (uint32_t)leg;
+	init.owner_lcore = (uint16_t)w->lcore_id;
+	init.returns_queued = 1;
+	init.tc_channel = MR_STREAM_NO_CHANNEL;
+	if (def->tc_profile != 0 && mr_streams_find(s, &c.key) == NULL &&
+	    channel_open(r, &c.key, def->tc_profile, (uint32_t)leg, &init) != 0) {
+		reason = MR_DROP_TRANSCODE_NO_CHANNEL;
+		goto drop;
+	}
+	rc = mr_streams_add(s, &c.key, &init, &st);
+	if (rc != 0 && rc != -EEXIST && init.tc_channel != MR_STREAM_NO_CHANNEL)
+		mr_transcoder_channel_destroy(r->tc[init.tc_index], init.tc_channel);
 	if (rc == -EEXIST) {
 		if (st->owner_lcore != w->lcore_id) {
 			reason = MR_DROP_WRONG_WORKER;
@@ -703,7 +781,169 @@ mr_relay_learn_poll(struct mr_relay *r, unsigned int budget)
 		}
 		taken += n;
 	}
+	for (k = 0; k < r->n_tc; k++)
+		mr_transcoder_ctl_poll(r->tc[k]);
 	return taken;
+}
+
+int
+mr_relay_set_profiles(struct mr_relay *r, const struct mr_tc_profile *profiles, uint16_t n)
+{
+	struct mr_tc_profile tmp[MR_RELAY_MAX_PROFILES];
+	uint16_t i;
+
+	if (n > MR_RELAY_MAX_PROFILES || (n != 0 && profiles == NULL))
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		tmp[i] = profiles[i];
+		if (mr_tc_profile_validate(&tmp[i]) != 0)
+			return -EINVAL;
+	}
+	memcpy(r->profiles, tmp, sizeof(tmp[0]) * n);
+	r->n_profiles = n;
+	return 0;
+}
+
+/*
+ * Transcoder output (on the transcoder lcore): an RTP packet of the
+ * channel's stream, to the destinations of the leg it was received on.
+ */
+static void
+tc_emit(void *ctx, uint32_t channel_id, struct rte_mbuf *m)
+{
+	struct mr_worker *w = ctx;
+	struct mr_relay *r = w->relay;
+	const uint8_t *rtp = rte_pktmbuf_mtod(m, const uint8_t *);
+	const struct mr_leg *leg;
+	struct fwd_info f = {
+		.off = 0,
+		.len = (uint16_t)m->data_len,
+	};
+	uint32_t leg_idx;
+
+	leg_idx = __atomic_load_n(&r->tc_chan_leg[w->tc_slot][channel_id & (MR_TC_MAX_CHANNELS - 1)],
+				  __ATOMIC_ACQUIRE);
+	leg = leg_idx < r->streams->legs_max ? mr_streams_leg(r->streams, leg_idx) : NULL;
+	if (unlikely(leg == NULL || m->data_len < MR_RTP_HDR_LEN)) {
+		drop(w, m, MR_DROP_NO_LEG);
+		return;
+	}
+	f.seq = rte_be_to_cpu_16(*(const unaligned_uint16_t *)(rtp + 2));
+	f.ts = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(rtp + 4));
+	f.ssrc = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(rtp + 8));
+	fan_out(w, m, &f, leg);
+}
+
+struct mr_worker *
+mr_relay_add_transcoder(struct mr_relay *r, unsigned int lcore_id, uint16_t queue_id,
+			struct mr_transcoder_params *p)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	struct mr_worker *w = NULL;
+	uint16_t i, t = r->n_tc;
+
+	if (t >= MR_RELAY_MAX_TRANSCODERS || lcore_id >= RTE_MAX_LCORE || p == NULL ||
+	    p->max_channels == 0 || p->max_channels > MR_TC_MAX_CHANNELS) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	w = rte_zmalloc_socket("mr_tc_tx", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	r->tc_chan_leg[t] = rte_zmalloc_socket("mr_tc_chan_leg",
+					       sizeof(uint32_t) * MR_TC_MAX_CHANNELS, 0, socket);
+	if (w == NULL || r->tc_chan_leg[t] == NULL)
+		goto nomem;
+	w->relay = r;
+	w->lcore_id = lcore_id;
+	w->queue_id = queue_id;
+	w->ctr = &mr_counters[lcore_id];
+	w->tc_slot = t;
+	for (i = 0; i < r->n_ports; i++) {
+		uint16_t port = r->ports[i];
+
+		w->txb[port] = rte_zmalloc_socket("mr_txb", RTE_ETH_TX_BUFFER_SIZE(r->burst),
+						  0, socket);
+		if (w->txb[port] == NULL)
+			goto nomem;
+		rte_eth_tx_buffer_init(w->txb[port], r->burst);
+		rte_eth_tx_buffer_set_err_callback(w->txb[port], tx_unsent, w);
+	}
+	p->emit = tc_emit;
+	p->emit_ctx = w;
+	w->tc = mr_transcoder_create(p);
+	if (w->tc == NULL)
+		goto fail;
+	r->tc[t] = w->tc;
+	r->tc_tx[t] = w;
+	r->n_tc++;
+	return w;
+
+nomem:
+	rte_errno = ENOMEM;
+fail:
+	if (w != NULL)
+		for (i = 0; i < RTE_MAX_ETHPORTS; i++)
+			rte_free(w->txb[i]);
+	rte_free(w);
+	rte_free(r->tc_chan_leg[t]);
+	r->tc_chan_leg[t] = NULL;
+	return NULL;
+}
+
+unsigned int
+mr_relay_transcoder_poll(struct mr_worker *w, uint64_t now)
+{
+	unsigned int n = mr_transcoder_poll(w->tc, now);
+
+	/* as the workers do: send at once when caught up, else on the deadline */
+	if (n != 0 && n < w->relay->burst) {
+		mr_relay_flush(w);
+		w->next_drain = now + w->relay->drain_tsc;
+	} else if (now >= w->next_drain) {
+		mr_relay_flush(w);
+		w->next_drain += w->relay->drain_tsc;
+		if (w->next_drain <= now)
+			w->next_drain = now + w->relay->drain_tsc;
+	}
+	return n;
+}
+
+int
+mr_relay_transcoder_main(void *arg)
+{
+	struct mr_worker *w = arg;
+	struct mr_relay *r = w->relay;
+	struct rte_rcu_qsbr *qsbr = r->streams->qsbr;
+	uint64_t start, now;
+
+	/* emit reads leg snapshots: this lcore is an RCU reader too */
+	if (rte_rcu_qsbr_thread_register(qsbr, w->lcore_id) != 0) {
+		RELAY_LOG(ERR, "lcore %u: cannot register as RCU reader\n", w->lcore_id);
+		return -1;
+	}
+	rte_rcu_qsbr_thread_online(qsbr, w->lcore_id);
+	RELAY_LOG(INFO, "transcoder %u on lcore %u sends on queue %u\n", w->tc_slot,
+		  w->lcore_id, w->queue_id);
+	now = rte_rdtsc();
+	w->next_drain = now + r->drain_tsc;
+	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
+		unsigned int n;
+
+		start = now;
+		n = mr_relay_transcoder_poll(w, now);
+		rte_rcu_qsbr_quiescent(qsbr, w->lcore_id);
+		now = rte_rdtsc();
+		if (n != 0) {
+			mr_counter_add(&w->ctr->busy_polls, 1);
+			mr_counter_add(&w->ctr->busy_cycles, now - start);
+		} else {
+			mr_counter_add(&w->ctr->idle_polls, 1);
+			mr_counter_add(&w->ctr->idle_cycles, now - start);
+		}
+	}
+	mr_relay_flush(w);
+	rte_rcu_qsbr_thread_offline(qsbr, w->lcore_id);
+	rte_rcu_qsbr_thread_unregister(qsbr, w->lcore_id);
+	return 0;
 }
 
 void
@@ -726,29 +966,46 @@ ring_drain(struct rte_ring *ring, struct mr_lcore_counters *ctr)
 	rte_ring_free(ring);
 }
 
+/* Free a worker's TX buffers (and what they still hold, counted) and the worker. */
+static void
+tx_buffers_free(struct mr_worker *w)
+{
+	uint16_t i;
+
+	for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
+		if (w->txb[i] == NULL)
+			continue;
+		/* never flushed at this point means never sendable */
+		if (w->txb[i]->length != 0) {
+			mr_drop_count(w->ctr, MR_DROP_SHUTDOWN, w->txb[i]->length);
+			rte_pktmbuf_free_bulk(w->txb[i]->pkts, w->txb[i]->length);
+		}
+		rte_free(w->txb[i]);
+	}
+	rte_free(w);
+}
+
 void
 mr_relay_free(struct mr_relay *r)
 {
-	uint16_t k, i;
+	uint16_t k;
 
 	if (r == NULL)
 		return;
+	/* streams reclaimed from now on have no transcoder to go back to */
+	r->streams->on_reclaim = NULL;
 	for (k = 0; k < r->n_workers; k++) {
 		struct mr_worker *w = r->workers[k];
 
 		ring_drain(w->learn_ring, w->ctr);
 		ring_drain(w->return_ring, w->ctr);
-		for (i = 0; i < RTE_MAX_ETHPORTS; i++) {
-			if (w->txb[i] == NULL)
-				continue;
-			/* never flushed at this point means never sendable */
-			if (w->txb[i]->length != 0) {
-				mr_drop_count(w->ctr, MR_DROP_SHUTDOWN, w->txb[i]->length);
-				rte_pktmbuf_free_bulk(w->txb[i]->pkts, w->txb[i]->length);
-			}
-			rte_free(w->txb[i]);
-		}
-		rte_free(w);
+		tx_buffers_free(w);
+	}
+	for (k = 0; k < r->n_tc; k++) {
+		/* frees what its ring and reorder windows hold (counted) */
+		mr_transcoder_free(r->tc[k]);
+		tx_buffers_free(r->tc_tx[k]);
+		rte_free(r->tc_chan_leg[k]);
 	}
 	rte_free(r);
 }

@@ -30,12 +30,15 @@
 
 #include "mr_metrics.h"
 #include "mr_stream.h"
+#include "mr_transcode.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define MR_RELAY_MAX_WORKERS 64
+#define MR_RELAY_MAX_TRANSCODERS 16
+#define MR_RELAY_MAX_PROFILES 64
 #define MR_RELAY_BURST_MAX 64  /**< rte_hash bulk lookup limit */
 
 struct mr_relay;
@@ -52,6 +55,8 @@ struct mr_worker {
 	uint32_t clock_rate;           /**< cached RTP clock conversion */
 	uint64_t clock_mult;           /**< clock_rate * 2^32 / tsc_hz */
 	uint64_t learn_sent;           /**< packets handed to the main lcore */
+	struct mr_transcoder *tc;      /**< a transcoder lcore's: its transcoder */
+	uint16_t tc_slot;              /**< a transcoder lcore's: index in mr_relay::tc */
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
 	/** Written by the main lcore: learn packets it has finished with. */
 	uint64_t learn_seen __rte_cache_aligned;
@@ -86,6 +91,13 @@ struct mr_relay {
 	uint32_t ring_size;
 	bool stop;                       /**< set by the main lcore, read atomically */
 	struct mr_worker *workers[MR_RELAY_MAX_WORKERS];
+	/* Transcoding: transcoder lcores, each with a TX context like a worker's. */
+	uint16_t n_tc;
+	uint16_t n_profiles;
+	struct mr_transcoder *tc[MR_RELAY_MAX_TRANSCODERS];
+	struct mr_worker *tc_tx[MR_RELAY_MAX_TRANSCODERS];
+	uint32_t *tc_chan_leg[MR_RELAY_MAX_TRANSCODERS]; /**< channel slot -> leg */
+	struct mr_tc_profile profiles[MR_RELAY_MAX_PROFILES]; /**< leg tc_profile - 1 */
 };
 
 /**
@@ -116,6 +128,37 @@ struct mr_worker *mr_relay_add_worker(struct mr_relay *r, unsigned int lcore_id)
 
 /** Worker lcore entry point (rte_eal_remote_launch); @p arg is the worker. */
 int mr_relay_worker_main(void *arg);
+
+/**
+ * Set the transcoding profiles legs refer to (leg tc_profile N uses
+ * @p profiles[N - 1]). Before the workers start.
+ *
+ * @return
+ *   0, -EINVAL (a profile mr_tc_profile_validate() refuses, or too many).
+ */
+int mr_relay_set_profiles(struct mr_relay *r, const struct mr_tc_profile *profiles,
+			  uint16_t n);
+
+/**
+ * Add a transcoder lcore after all workers: it owns a transcoder (input
+ * ring from the workers, channel table) and sends on TX queue @p queue_id
+ * of every port (workers + its index, in the app). Its output goes to the
+ * destinations of the leg whose stream it transcodes.
+ *
+ * @param p
+ *   Transcoder parameters; emit and emit_ctx are set here.
+ * @return
+ *   The transcoder lcore's context (pass it to mr_relay_transcoder_main()),
+ *   or NULL with rte_errno set.
+ */
+struct mr_worker *mr_relay_add_transcoder(struct mr_relay *r, unsigned int lcore_id,
+					  uint16_t queue_id, struct mr_transcoder_params *p);
+
+/** Transcoder lcore entry point; @p arg is from mr_relay_add_transcoder(). */
+int mr_relay_transcoder_main(void *arg);
+
+/** One pass of a transcoder lcore's loop (exposed for tests). @return work done. */
+unsigned int mr_relay_transcoder_poll(struct mr_worker *w, uint64_t now);
 
 /**
  * Process packets of one worker (the loop's body, exposed for tests).

@@ -27,6 +27,8 @@ stream_free_cb(void *p, void *key_data)
 {
 	struct mr_streams *s = p;
 
+	if (s->on_reclaim != NULL)
+		s->on_reclaim(s->on_reclaim_ctx, key_data);
 	rte_mempool_put(s->stream_pool, key_data);
 }
 
@@ -217,6 +219,7 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 	leg->clock_rate = d->clock_rate;
 	leg->port_id = d->port_id;
 	leg->has_remote = def_has_remote(d);
+	leg->tc_profile = d->tc_profile;
 	for (i = 0; i < d->n_fwd; i++) {
 		const struct mr_leg_def *t = &s->defs[d->fwd[i]];
 		const struct mr_stream_port *port = &s->ports[t->port_id];
@@ -391,14 +394,13 @@ mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *r
 
 int
 mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
-	       uint32_t leg_idx, unsigned int owner_lcore, uint32_t returns_queued,
-	       struct mr_stream **out)
+	       const struct mr_stream_init *init, struct mr_stream **out)
 {
 	struct mr_stream *st;
 	void *data;
 	int rc;
 
-	if (key == NULL || out == NULL || leg_idx >= s->legs_max)
+	if (key == NULL || init == NULL || out == NULL || init->leg_idx >= s->legs_max)
 		return -EINVAL;
 	if (rte_hash_lookup_data(s->streams, key, &data) >= 0) {
 		*out = data;
@@ -412,9 +414,11 @@ mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 	st = data;
 	memset(st, 0, sizeof(*st));
 	st->key = *key;
-	st->leg_idx = leg_idx;
-	st->owner_lcore = (uint16_t)owner_lcore;
-	st->returns_queued = returns_queued;
+	st->leg_idx = init->leg_idx;
+	st->owner_lcore = init->owner_lcore;
+	st->tc_index = init->tc_index;
+	st->tc_channel = init->tc_channel;
+	st->returns_queued = init->returns_queued;
 	st->last_tsc = rte_rdtsc();
 	/* rte_hash_add publishes with release semantics: readers see st whole. */
 	rc = rte_hash_add_key_data(s->streams, key, st);

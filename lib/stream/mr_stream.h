@@ -45,6 +45,7 @@ extern "C" {
 #define MR_STREAM_MAX_REFS 16   /**< legs that may forward to one leg */
 #define MR_STREAM_NAME_LEN 48   /**< leg and session names, with NUL (config names + "_a65535") */
 #define MR_STREAM_NO_LEG UINT32_MAX
+#define MR_STREAM_NO_CHANNEL UINT32_MAX
 
 /** Hash key of a stream: the local endpoint it arrives on, and its SSRC. */
 struct mr_stream_key {
@@ -75,6 +76,7 @@ struct mr_leg {
 	uint8_t n_dests;             /**< sendable destinations */
 	uint8_t orig_dest;           /**< which dest may take the original mbuf */
 	uint8_t n_unsendable;        /**< forward targets not yet latched */
+	uint16_t tc_profile;         /**< 0, or transcode its RTP with this profile (1-based) */
 	struct mr_dest dests[MR_STREAM_MAX_DESTS];
 };
 
@@ -84,6 +86,8 @@ struct mr_stream {
 	struct mr_stream_key key;
 	uint32_t leg_idx;
 	uint16_t owner_lcore;
+	uint16_t tc_index;        /**< transcoder of a transcoded leg's stream */
+	uint32_t tc_channel;      /**< its channel there (MR_STREAM_NO_CHANNEL: none) */
 	/*
 	 * Packets of this stream handed back to the owner by the main lcore:
 	 * queued counts them (main lcore), done counts those the owner
@@ -137,6 +141,7 @@ struct mr_leg_def {
 	uint32_t ssrc_out;
 	uint16_t seq_offset;
 	uint32_t ts_offset;
+	uint16_t tc_profile;                /**< 0, or the transcode profile (1-based) */
 	uint32_t fwd[MR_STREAM_MAX_DESTS];  /**< legs this one forwards to */
 	uint32_t refs[MR_STREAM_MAX_REFS];  /**< legs forwarding to this one */
 };
@@ -165,6 +170,27 @@ struct mr_streams {
 	uint32_t n_streams;                /**< live streams (main lcore writes) */
 	uint32_t expire_next;              /**< rte_hash_iterate position */
 	struct mr_stream_port ports[RTE_MAX_ETHPORTS];
+	/**
+	 * Called on the main lcore when a deleted stream's memory is
+	 * reclaimed (after its grace period), once per stream: releases what
+	 * the stream holds elsewhere (its transcoder channel).
+	 */
+	void (*on_reclaim)(void *ctx, struct mr_stream *st);
+	void *on_reclaim_ctx;
+};
+
+/** What a new stream starts with (mr_streams_add()). */
+struct mr_stream_init {
+	uint32_t leg_idx;         /**< leg it arrives on */
+	uint16_t owner_lcore;     /**< the worker that writes its state */
+	uint16_t tc_index;        /**< transcoder (with tc_channel) */
+	uint32_t tc_channel;      /**< MR_STREAM_NO_CHANNEL when not transcoded */
+	/**
+	 * Packets of the stream the caller is about to hand back to the
+	 * owner (set before the stream becomes visible, so no later packet
+	 * can overtake them).
+	 */
+	uint32_t returns_queued;
 };
 
 /**
@@ -213,19 +239,15 @@ mr_streams_leg(const struct mr_streams *s, uint32_t idx)
 int mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *remote);
 
 /**
- * Create a stream on leg @p leg_idx. Main lcore only.
+ * Create a stream. Main lcore only. Everything in @p init is written
+ * before the stream becomes visible to the workers.
  *
- * @param returns_queued
- *   Packets of the stream the caller is about to hand back to the owner
- *   (set before the stream becomes visible, so no later packet can
- *   overtake them).
  * @return
  *   0 with *out set; -EEXIST (with *out the existing stream); -ENOSPC
  *   when the table (or the stream pool) is full; -EINVAL.
  */
 int mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
-		   uint32_t leg_idx, unsigned int owner_lcore, uint32_t returns_queued,
-		   struct mr_stream **out);
+		   const struct mr_stream_init *init, struct mr_stream **out);
 
 /** Find a stream (any thread). @return the stream or NULL. */
 struct mr_stream *mr_streams_find(const struct mr_streams *s, const struct mr_stream_key *key);

@@ -11,7 +11,10 @@
  * pool afterwards (a double free or a leak shows as a wrong count).
  */
 
+#include <math.h>
 #include <string.h>
+
+#include <opus.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
@@ -40,6 +43,19 @@ struct env {
 	struct mr_worker *w;
 	struct mr_lcore_counters *ctr;
 };
+
+
+/* Creation parameters of a plain (not transcoded) stream owned by @p lcore. */
+static const struct mr_stream_init *
+owned_by(unsigned int lcore)
+{
+	static struct mr_stream_init init;
+
+	init = (struct mr_stream_init){
+		.owner_lcore = (uint16_t)lcore, .tc_channel = MR_STREAM_NO_CHANNEL,
+	};
+	return &init;
+}
 
 static int port_ready = -1;
 
@@ -160,6 +176,31 @@ add_leg(struct env *e, uint32_t idx, const char *local, const char *remote,
 	d.n_fwd = n_fwd;
 	memcpy(d.fwd, fwd, sizeof(*fwd) * n_fwd);
 	return mr_streams_leg_set(e->streams, idx, &d);
+}
+
+/* An RTP packet with a given payload, from src to dst. */
+static struct rte_mbuf *
+rtp_packet_with(struct env *e, const char *src, const char *dst, uint32_t ssrc, uint16_t seq,
+		uint32_t ts, uint8_t pt, const uint8_t *payload, uint16_t len)
+{
+	struct rte_ether_addr a = {{0x02, 0, 0, 0, 0, 0x09}}, b = {{0x02, 0, 0, 0, 0, 0x01}};
+	struct mr_endpoint s = ep(src), d = ep(dst);
+	struct mr_pkt_tmpl t;
+	struct rte_mbuf *m;
+	uint8_t *p;
+
+	m = rte_pktmbuf_alloc(e->pkt_pool);
+	if (m == NULL || mr_pkt_tmpl_init(&t, &a, &b, 0, &s, &d) != 0)
+		return NULL;
+	p = (uint8_t *)rte_pktmbuf_append(m, MR_RTP_HDR_LEN + len);
+	p[0] = 0x80;
+	p[1] = pt;
+	memcpy(p + MR_RTP_HDR_LEN, payload, len);
+	mr_rtp_rewrite(p, ssrc, seq, ts);
+	if (mr_pkt_tmpl_apply(&t, m, rte_raw_cksum(p, MR_RTP_HDR_LEN + len), false) != 0)
+		return NULL;
+	m->port = e->port;
+	return m;
 }
 
 /* An RTP packet as a peer would send it: from src to dst. */
@@ -480,10 +521,142 @@ test_relay_single_writer(void)
 	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", NULL, 0), 0);
 	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
 	key.local = ep("10.0.0.1:30000");
-	MR_TEST_EQ(mr_streams_add(e.streams, &key, 0, rte_lcore_id() + 1, 0, &st), 0);
+	MR_TEST_EQ(mr_streams_add(e.streams, &key, owned_by(rte_lcore_id() + 1), &st), 0);
 	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 5, 1));
 	MR_TEST_EQ(e.ctr->drops[MR_DROP_WRONG_WORKER], 1);
 	MR_TEST_EQ(st->pkts, 0);
+	return env_teardown(&e);
+}
+
+/* Share of a signal's power at one frequency (Goertzel), 0..1. */
+static double
+tone_share(const int16_t *x, size_t n, double freq, double rate)
+{
+	double k = 2.0 * cos(2.0 * M_PI * freq / rate), s1 = 0, s2 = 0, total = 0, tone;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		double s0 = x[i] + k * s1 - s2;
+
+		s2 = s1;
+		s1 = s0;
+		total += (double)x[i] * x[i];
+	}
+	tone = s1 * s1 + s2 * s2 - k * s1 * s2; /* |X(f)|^2 */
+	return total > 0 ? 2.0 * tone / ((double)n * total) : 0;
+}
+
+/*
+ * A transcoded leg: Opus in, Opus at another bitrate and payload type out,
+ * through the worker, the transcoder ring and the transcoder's emit to
+ * the other leg. The output is decoded with libopus and must carry the
+ * tone that went in; deleting the stream closes its channel exactly once.
+ */
+static int
+test_relay_transcode(void)
+{
+	static const uint32_t to_b[] = {1};
+	enum { FRAMES = 50, SAMPLES = 960 };
+	static int16_t pcm_in[SAMPLES], pcm_out[FRAMES * SAMPLES];
+	struct mr_tc_profile prof = {
+		.in_codec = MR_TC_CODEC_OPUS, .in_pt = 111, .out_codec = MR_TC_CODEC_OPUS,
+		.out_pt = 96, .out_channels = 1, .ptime_ms = 20, .bitrate = 24000,
+	};
+	struct mr_transcoder_params tp = {
+		.name = "trelay_tc", .socket_id = (int)rte_socket_id(), .ring_size = 256,
+		.max_channels = 8, .burst = 32,
+	};
+	struct rte_mbuf *m, *out[64];
+	struct mr_stream_key key;
+	struct mr_leg_def d;
+	struct mr_tc_stats st;
+	struct mr_worker *tcw;
+	struct mr_pkt_info pi;
+	OpusEncoder *enc;
+	OpusDecoder *dec;
+	struct env e;
+	uint32_t ssrc_out = 0, decoded = 0, i, k;
+	uint16_t n, seq_prev = 0;
+	uint8_t payload[400];
+	int err, len;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	tp.out_pool = e.pkt_pool;
+	MR_TEST_EQ(mr_relay_set_profiles(e.relay, &prof, 1), 0);
+	tcw = mr_relay_add_transcoder(e.relay, rte_lcore_id(), 0, &tp);
+	MR_TEST_ASSERT(tcw != NULL, "transcoder");
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
+	d = e.streams->defs[0];
+	d.tc_profile = 1;
+	MR_TEST_EQ(mr_streams_leg_set(e.streams, 0, &d), 0);
+
+	enc = opus_encoder_create(48000, 1, OPUS_APPLICATION_VOIP, &err);
+	dec = opus_decoder_create(48000, 1, &err);
+	MR_TEST_ASSERT(enc != NULL && dec != NULL, "opus");
+	opus_encoder_ctl(enc, OPUS_SET_BITRATE(64000));
+	for (i = 0; i < FRAMES; i++) {
+		for (k = 0; k < SAMPLES; k++)
+			pcm_in[k] = (int16_t)(8000 * sin(2 * M_PI * 440 * (i * SAMPLES + k) / 48000.0));
+		len = opus_encode(enc, pcm_in, SAMPLES, payload, sizeof(payload));
+		MR_TEST_ASSERT(len > 0, "encode");
+		m = rtp_packet_with(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x4444,
+				    (uint16_t)(65530 + i), i * SAMPLES, 111, payload, (uint16_t)len);
+		MR_TEST_ASSERT(m != NULL, "packet");
+		rx_one(&e, m);
+		learn_round(&e);
+		mr_relay_transcoder_poll(tcw, rte_rdtsc());
+	}
+	for (i = 0; i < 4; i++)
+		mr_relay_transcoder_poll(tcw, rte_rdtsc());
+	n = collect(&e, out, 64);
+	mr_relay_flush(tcw);
+	n += rte_eth_rx_burst(e.port, 0, out + n, (uint16_t)(64 - n));
+	/* the reorder window may still hold the last frames */
+	MR_TEST_ASSERT(n >= FRAMES - 4 && n <= FRAMES, "%u packets out of %u", n, FRAMES);
+	for (i = 0; i < n; i++) {
+		const uint8_t *rtp = check_out(out[i], "10.0.0.1:30002", "10.2.0.1:20002", &pi);
+		uint16_t seq;
+		int got;
+
+		MR_TEST_ASSERT(rtp != NULL, "output %u headers", i);
+		MR_TEST_EQ(rtp[1] & 0x7f, 96);
+		seq = rte_be_to_cpu_16(*(const unaligned_uint16_t *)(rtp + 2));
+		if (i == 0)
+			ssrc_out = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(rtp + 8));
+		else
+			MR_TEST_EQ(seq, (uint16_t)(seq_prev + 1)); /* its own continuous sequence */
+		MR_TEST_EQ(rte_be_to_cpu_32(*(const unaligned_uint32_t *)(rtp + 8)), ssrc_out);
+		seq_prev = seq;
+		got = opus_decode(dec, rtp + MR_RTP_HDR_LEN, pi.payload_len - MR_RTP_HDR_LEN,
+				  pcm_out + decoded, SAMPLES, 0);
+		MR_TEST_EQ(got, SAMPLES);
+		decoded += (uint32_t)got;
+	}
+	MR_TEST_ASSERT(ssrc_out != 0x4444, "the channel's own SSRC");
+	/* past the codecs' start-up: the 440 Hz tone carries the power */
+	MR_TEST_ASSERT(tone_share(pcm_out + decoded / 2, decoded / 2, 440, 48000) > 0.9,
+		       "tone share %.3f", tone_share(pcm_out + decoded / 2, decoded / 2, 440, 48000));
+	rte_pktmbuf_free_bulk(out, n);
+
+	/* delete the stream; past the reclaim threshold its channel closes once */
+	key.local = ep("10.0.0.1:30000");
+	key.ssrc = 0x4444;
+	MR_TEST_EQ(mr_streams_del(e.streams, &key), 0);
+	for (i = 0; i < 40; i++) {
+		struct mr_stream *dummy;
+
+		key.ssrc = 0x9000 + i;
+		MR_TEST_EQ(mr_streams_add(e.streams, &key, owned_by(rte_lcore_id()), &dummy), 0);
+		MR_TEST_EQ(mr_streams_del(e.streams, &key), 0);
+	}
+	mr_relay_transcoder_poll(tcw, rte_rdtsc());
+	mr_relay_learn_poll(e.relay, 1);
+	mr_transcoder_stats(tcw->tc, &st);
+	MR_TEST_EQ(st.creates, 1);
+	MR_TEST_EQ(st.destroys, 1);
+	opus_encoder_destroy(enc);
+	opus_decoder_destroy(dec);
 	return env_teardown(&e);
 }
 
@@ -492,3 +665,4 @@ MR_REGISTER_EAL_TEST(relay, learn_partial, test_relay_learn_partial)
 MR_REGISTER_EAL_TEST(relay, fanout, test_relay_fanout)
 MR_REGISTER_EAL_TEST(relay, drops, test_relay_drops)
 MR_REGISTER_EAL_TEST(relay, single_writer, test_relay_single_writer)
+MR_REGISTER_EAL_TEST(relay, transcode, test_relay_transcode)

@@ -20,6 +20,19 @@
 #include "mr_test.h"
 #include "mr_stream.h"
 
+
+/* Creation parameters of a plain (not transcoded) stream owned by @p lcore. */
+static const struct mr_stream_init *
+owned_by(unsigned int lcore)
+{
+	static struct mr_stream_init init;
+
+	init = (struct mr_stream_init){
+		.owner_lcore = (uint16_t)lcore, .tc_channel = MR_STREAM_NO_CHANNEL,
+	};
+	return &init;
+}
+
 static struct mr_streams *
 tables(uint32_t legs, uint32_t streams)
 {
@@ -143,21 +156,21 @@ test_stream_table(void)
 	k.local = a.local;
 	for (i = 0; i < cap; i++) {
 		k.ssrc = 0x1000 + i;
-		MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), 0);
+		MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), 0);
 		MR_TEST_EQ(st->key.ssrc, k.ssrc);
 	}
 	MR_TEST_EQ(mr_streams_count(s), cap);
 	k.ssrc = 0x1000 + cap;
-	MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), -ENOSPC); /* full: an error, not a crash */
+	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), -ENOSPC); /* full: an error, not a crash */
 	k.ssrc = 0x1005;
-	MR_TEST_EQ(mr_streams_add(s, &k, 0, 2, 0, &st2), -EEXIST);
+	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(2), &st2), -EEXIST);
 	MR_TEST_EQ(st2->owner_lcore, 1);
 	MR_TEST_ASSERT(mr_streams_find(s, &k) == st2, "find");
 	MR_TEST_EQ(mr_streams_del(s, &k), 0);
 	MR_TEST_ASSERT(mr_streams_find(s, &k) == NULL, "gone");
 	MR_TEST_EQ(mr_streams_del(s, &k), -ENOENT);
 	k.ssrc = 0x1000 + cap;
-	MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), 0); /* room again */
+	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), 0); /* room again */
 	mr_streams_free(s);
 	return 0;
 }
@@ -178,7 +191,7 @@ test_stream_expiry(void)
 	k.local = a.local;
 	for (i = 0; i < 200; i++) {
 		k.ssrc = i;
-		MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), 0);
+		MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), 0);
 		/* odd SSRCs last heard 2 s ago, even ones now */
 		st->last_tsc = (i & 1) ? now - 2 * idle : now;
 	}
@@ -219,7 +232,7 @@ test_stream_rcu(void)
 	k.local = a.local;
 	for (i = 0; i < 100; i++) {
 		k.ssrc = i;
-		MR_TEST_EQ(mr_streams_add(s, &k, 0, 1, 0, &st), 0);
+		MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), 0);
 	}
 	avail_before = rte_mempool_avail_count(s->stream_pool);
 	for (i = 0; i < 80; i++) {

@@ -29,6 +29,7 @@
 
 #include "mr_build.h"
 #include "mr_conf.h"
+#include "mr_ctl.h"
 #include "mr_metrics.h"
 #include "mr_relay.h"
 #include "mr_stream.h"
@@ -303,6 +304,17 @@ main(int argc, char **argv)
 	if (rc != 0) {
 		fprintf(stderr, "mrelay: configuration error: %s\n", err);
 		status = EXIT_CONFIG;
+		goto out;
+	}
+
+	app->ctl = mr_ctl_create(&(struct mr_ctl_params){
+		.streams = app->streams, .relay = app->relay, .conf = &app->conf,
+		.pools = {app->pkt_pool, app->hdr_pool}, .n_pools = 2,
+	});
+	if (app->ctl == NULL) {
+		fprintf(stderr, "mrelay: cannot set up the telemetry commands: %s\n",
+			rte_strerror(rte_errno));
+		status = EXIT_FAILURE;
 		goto out;
 	}
 

@@ -15,6 +15,7 @@
 #include <rte_mempool.h>
 
 #include "mr_conf.h"
+#include "mr_ctl.h"
 #include "mr_relay.h"
 #include "mr_stream.h"
 
@@ -31,6 +32,7 @@ struct mr_app {
 	struct rte_mempool *hdr_pool;
 	struct mr_streams *streams;
 	struct mr_relay *relay;
+	struct mr_ctl *ctl;              /* telemetry commands */
 	bool port_started[RTE_MAX_ETHPORTS];
 	bool workers_running;
 	uint64_t start_tsc;

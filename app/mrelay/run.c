@@ -113,6 +113,7 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 		unsigned int work = mr_relay_learn_poll(app->relay, LEARN_BUDGET);
 
 		now = rte_rdtsc();
+		work += mr_ctl_poll(app->ctl, now);
 		if (deadline_due(&next_hk, hk_period, now)) {
 			work += mr_streams_expire(app->streams, now, idle, EXPIRE_BUDGET);
 			mr_streams_reclaim(app->streams);
@@ -255,6 +256,9 @@ mr_app_shutdown(struct mr_app *app)
 	unsigned int i;
 	uint16_t p;
 
+	/* first: no control message may arrive once the tables go away */
+	mr_ctl_destroy(app->ctl);
+	app->ctl = NULL;
 	if (app->workers_running) {
 		mr_relay_stop(app->relay);
 		rte_eal_mp_wait_lcore();

@@ -277,6 +277,29 @@ uint32_t mr_streams_count(const struct mr_streams *s);
  */
 void mr_streams_reclaim(struct mr_streams *s);
 
+/*
+ * ---- Control-plane helpers (lib/stream/mr_stream_ctl.c), used by lib/ctl.
+ * ---- Main lcore only.
+ */
+
+/** First free leg slot. @return its index, or -ENOSPC (legs_max reached). */
+int32_t mr_streams_leg_alloc(const struct mr_streams *s);
+
+/** The slot of the leg named @p name. @return idx, or -ENOENT. */
+int32_t mr_streams_leg_by_name(const struct mr_streams *s, const char *name);
+
+/**
+ * Delete every stream received on one of the @p n_legs legs in @p legs
+ * (memory reclaimed after a grace period). Scans the whole table.
+ *
+ * @return
+ *   Streams deleted.
+ */
+unsigned int mr_streams_del_by_legs(struct mr_streams *s, const uint32_t *legs,
+				    unsigned int n_legs);
+
+/* ---- end of control-plane helpers */
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,784 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * Read commands. They run on a telemetry thread, read single-writer
+ * counters with relaxed loads, and read legs and streams as an RCU reader
+ * (online only while building the reply), so nothing they look at is
+ * freed under them. Lists are columns (one array per field, same order),
+ * paged so a reply stays well under DPDK's 16 KiB.
+ */
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_version.h>
+
+#include "mr_build.h"
+#include "mr_ctl_priv.h"
+
+#define PAGE_DEFAULT 50
+#define PAGE_MAX 500
+
+/* Columns of a list reply; the first add failure is remembered. */
+struct cols {
+	struct rte_tel_data *col[24];
+	const char *name[24];
+	unsigned int n;
+	size_t bytes;      /* JSON size estimate of the rows so far */
+	int rc;
+};
+
+static struct rte_tel_data *
+col_new(struct cols *t, const char *name, enum rte_tel_value_type type)
+{
+	struct rte_tel_data *d = rte_tel_data_alloc();
+
+	if (d == NULL || t->n == RTE_DIM(t->col)) {
+		rte_tel_data_free(d);
+		t->rc = -ENOMEM;
+		return NULL;
+	}
+	rte_tel_data_start_array(d, type);
+	t->col[t->n] = d;
+	t->name[t->n++] = name;
+	t->bytes += strlen(name) + 6;
+	return d;
+}
+
+static void
+col_str(struct cols *t, struct rte_tel_data *d, const char *s)
+{
+	if (d != NULL && rte_tel_data_add_array_string(d, s) != 0)
+		t->rc = -E2BIG;
+	t->bytes += strlen(s) + 3;
+}
+
+static void
+col_u64(struct cols *t, struct rte_tel_data *d, uint64_t v)
+{
+	if (d != NULL && rte_tel_data_add_array_u64(d, v) != 0)
+		t->rc = -E2BIG;
+	t->bytes += 21;
+}
+
+static void
+col_int(struct cols *t, struct rte_tel_data *d, int v)
+{
+	if (d != NULL && rte_tel_data_add_array_int(d, v) != 0)
+		t->rc = -E2BIG;
+	t->bytes += 12;
+}
+
+/* Attach the columns to the reply dict (or free them after a failure). */
+static void
+cols_finish(struct cols *t, struct rte_tel_data *d)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->col[i] == NULL)
+			continue;
+		if (t->rc != 0 || rte_tel_data_add_dict_container(d, t->name[i], t->col[i], 0) != 0)
+			rte_tel_data_free(t->col[i]);
+	}
+}
+
+static struct mr_ctl *
+ctl_get(struct rte_tel_data *d)
+{
+	struct mr_ctl *c = mr_ctl_cur;
+
+	if (c == NULL || __atomic_load_n(&c->closing, __ATOMIC_ACQUIRE) != 0) {
+		mr_ctl_error(d, "the relay is not running (starting or shutting down)");
+		return NULL;
+	}
+	return c;
+}
+
+static const char *
+lcore_role(const struct mr_ctl *c, unsigned int lcore)
+{
+	uint16_t k;
+
+	if (lcore == c->main_lcore)
+		return "main";
+	for (k = 0; k < c->relay->n_workers; k++)
+		if (c->relay->workers[k]->lcore_id == lcore)
+			return "worker";
+	return "unused";
+}
+
+static int
+cmd_info(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const struct mr_conf *cf;
+	struct rte_tel_data *wl;
+	struct mr_ctl *c;
+	uint64_t up;
+	uint16_t k;
+
+	if (params != NULL && params[0] != '\0')
+		return mr_ctl_error(d, "info takes no parameters");
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	cf = c->conf;
+	up = (rte_rdtsc() - c->start_tsc) * 1000 / c->hz;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "version", MR_VERSION);
+	rte_tel_data_add_dict_string(d, "build_id", MR_BUILD_ID);
+	rte_tel_data_add_dict_string(d, "dpdk", rte_version());
+	rte_tel_data_add_dict_u64(d, "pid", (uint64_t)getpid());
+	rte_tel_data_add_dict_u64(d, "uptime_s", up / 1000);
+	rte_tel_data_add_dict_u64(d, "uptime_ms", up);
+	rte_tel_data_add_dict_u64(d, "tsc_hz", c->hz);
+	rte_tel_data_add_dict_int(d, "main_lcore", (int)c->main_lcore);
+	rte_tel_data_add_dict_int(d, "workers", c->relay->n_workers);
+	wl = rte_tel_data_alloc();
+	if (wl != NULL) {
+		rte_tel_data_start_array(wl, RTE_TEL_INT_VAL);
+		for (k = 0; k < c->relay->n_workers; k++)
+			rte_tel_data_add_array_int(wl, (int)c->relay->workers[k]->lcore_id);
+		rte_tel_data_add_dict_container(d, "worker_lcores", wl, 0);
+	}
+	rte_tel_data_add_dict_int(d, "ports", c->relay->n_ports);
+	rte_tel_data_add_dict_u64(d, "legs", __atomic_load_n(&c->n_legs, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "legs_max", c->streams->legs_max);
+	rte_tel_data_add_dict_u64(d, "streams", mr_streams_count(c->streams));
+	rte_tel_data_add_dict_u64(d, "streams_max", c->streams->streams_max);
+	rte_tel_data_add_dict_int(d, "rtp_port_min", cf->rtp_port_min);
+	rte_tel_data_add_dict_int(d, "rtp_port_max", cf->rtp_port_max);
+	rte_tel_data_add_dict_int(d, "burst", c->relay->burst);
+	rte_tel_data_add_dict_u64(d, "mbufs", cf->mbufs);
+	rte_tel_data_add_dict_u64(d, "stream_idle_ms", cf->stream_idle_ms);
+	rte_tel_data_add_dict_u64(d, "tx_drain_us", cf->tx_drain_us);
+	rte_tel_data_add_dict_u64(d, "learn_ring", cf->learn_ring);
+	rte_tel_data_add_dict_u64(d, "stats_interval_ms", cf->stats_interval_ms);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+#define LCORE_FIELDS(X) \
+	X(rx_pkts) X(tx_pkts) X(rx_bursts) X(rtp_pkts) X(rtcp_pkts) X(fwd_clones) \
+	X(learn_reqs) X(busy_polls) X(idle_polls) X(busy_cycles) X(idle_cycles)
+
+static int
+cmd_lcores(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct cols t = {0};
+	struct rte_tel_data *lc, *role, *drops, *busy, *busy_bp, *busy_avg;
+#define DECL_(f) struct rte_tel_data *f;
+	LCORE_FIELDS(DECL_)
+#undef DECL_
+	struct mr_ctl *c;
+	unsigned int l, r;
+
+	if (params != NULL && params[0] != '\0')
+		return mr_ctl_error(d, "lcores takes no parameters");
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	rte_tel_data_start_dict(d);
+	lc = col_new(&t, "lcore", RTE_TEL_INT_VAL);
+	role = col_new(&t, "role", RTE_TEL_STRING_VAL);
+#define NEW_(f) f = col_new(&t, #f, RTE_TEL_U64_VAL);
+	LCORE_FIELDS(NEW_)
+#undef NEW_
+	drops = col_new(&t, "drops", RTE_TEL_U64_VAL);
+	busy = col_new(&t, "busy_pct", RTE_TEL_INT_VAL);
+	busy_bp = col_new(&t, "busy_bp", RTE_TEL_INT_VAL);
+	busy_avg = col_new(&t, "busy_pct_avg", RTE_TEL_INT_VAL);
+	RTE_LCORE_FOREACH(l) {
+		const struct mr_lcore_counters *k = &mr_counters[l];
+		uint64_t dsum = 0, b, i;
+		uint32_t share = __atomic_load_n(&c->busy_recent[l], __ATOMIC_RELAXED);
+
+		col_int(&t, lc, (int)l);
+		col_str(&t, role, lcore_role(c, l));
+#define ADD_(f) col_u64(&t, f, mr_ctl_counter(c, l, &k->f));
+		LCORE_FIELDS(ADD_)
+#undef ADD_
+		for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++)
+			dsum += mr_ctl_counter(c, l, &k->drops[r]);
+		col_u64(&t, drops, dsum);
+		col_int(&t, busy, (int)((share + 50) / 100));
+		col_int(&t, busy_bp, (int)share);
+		b = mr_ctl_counter(c, l, &k->busy_cycles);
+		i = mr_ctl_counter(c, l, &k->idle_cycles);
+		col_int(&t, busy_avg, b + i == 0 ? 0 : (int)((b * 100 + (b + i) / 2) / (b + i)));
+	}
+	cols_finish(&t, d);
+	if (t.rc != 0)
+		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+static int
+cmd_ports(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct cols t = {0};
+	struct rte_tel_data *id, *drv, *up, *speed, *ip, *op, *ib, *ob, *im, *ie, *oe, *nomb;
+	struct mr_ctl *c;
+	uint16_t k;
+
+	if (params != NULL && params[0] != '\0')
+		return mr_ctl_error(d, "ports takes no parameters");
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	rte_tel_data_start_dict(d);
+	id = col_new(&t, "port", RTE_TEL_INT_VAL);
+	drv = col_new(&t, "driver", RTE_TEL_STRING_VAL);
+	up = col_new(&t, "link_up", RTE_TEL_INT_VAL);
+	speed = col_new(&t, "link_speed_mbps", RTE_TEL_U64_VAL);
+	ip = col_new(&t, "ipackets", RTE_TEL_U64_VAL);
+	op = col_new(&t, "opackets", RTE_TEL_U64_VAL);
+	ib = col_new(&t, "ibytes", RTE_TEL_U64_VAL);
+	ob = col_new(&t, "obytes", RTE_TEL_U64_VAL);
+	im = col_new(&t, "imissed", RTE_TEL_U64_VAL);
+	ie = col_new(&t, "ierrors", RTE_TEL_U64_VAL);
+	oe = col_new(&t, "oerrors", RTE_TEL_U64_VAL);
+	nomb = col_new(&t, "rx_nombuf", RTE_TEL_U64_VAL);
+	for (k = 0; k < c->relay->n_ports; k++) {
+		uint16_t p = c->relay->ports[k];
+		struct rte_eth_stats st;
+		struct rte_eth_link link;
+		struct rte_eth_dev_info info;
+
+		memset(&st, 0, sizeof(st));
+		memset(&link, 0, sizeof(link));
+		rte_eth_stats_get(p, &st);
+		rte_eth_link_get_nowait(p, &link);
+		col_int(&t, id, p);
+		col_str(&t, drv, rte_eth_dev_info_get(p, &info) == 0 ? info.driver_name : "?");
+		col_int(&t, up, link.link_status);
+		col_u64(&t, speed, link.link_speed);
+		col_u64(&t, ip, st.ipackets);
+		col_u64(&t, op, st.opackets);
+		col_u64(&t, ib, st.ibytes);
+		col_u64(&t, ob, st.obytes);
+		col_u64(&t, im, st.imissed);
+		col_u64(&t, ie, st.ierrors);
+		col_u64(&t, oe, st.oerrors);
+		col_u64(&t, nomb, st.rx_nombuf);
+	}
+	cols_finish(&t, d);
+	if (t.rc != 0)
+		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+static int
+cmd_drops(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	static char keys[RTE_MAX_LCORE][16];
+	struct rte_tel_data *names;
+	uint64_t tot[MR_DROP__MAX] = {0}, all = 0;
+	struct mr_ctl *c;
+	unsigned int l, r;
+
+	if (params != NULL && params[0] != '\0')
+		return mr_ctl_error(d, "drops takes no parameters");
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	rte_tel_data_start_dict(d);
+	names = rte_tel_data_alloc();
+	if (names == NULL) {
+		mr_ctl_error(d, "internal: out of memory");
+		goto out;
+	}
+	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
+	for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++)
+		rte_tel_data_add_array_string(names, mr_drop_reason_name(r));
+	/* per lcore: one array in the order of "reasons" */
+	RTE_LCORE_FOREACH(l) {
+		struct rte_tel_data *a = rte_tel_data_alloc();
+
+		if (a == NULL)
+			continue;
+		rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
+		for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++) {
+			uint64_t v = mr_ctl_counter(c, l, &mr_counters[l].drops[r]);
+
+			tot[r] += v;
+			rte_tel_data_add_array_u64(a, v);
+		}
+		snprintf(keys[l], sizeof(keys[l]), "lcore_%u", l);
+		if (rte_tel_data_add_dict_container(d, keys[l], a, 0) != 0)
+			rte_tel_data_free(a);
+	}
+	for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++) {
+		rte_tel_data_add_dict_u64(d, mr_drop_reason_name(r), tot[r]);
+		all += tot[r];
+	}
+	rte_tel_data_add_dict_u64(d, "total", all);
+	rte_tel_data_add_dict_container(d, "reasons", names, 0);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+static int
+cmd_mempools(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct cols t = {0};
+	struct rte_tel_data *name, *size, *use, *avail, *pct;
+	struct rte_mempool *pools[MR_CTL_MAX_POOLS + 1];
+	unsigned int i, n;
+	struct mr_ctl *c;
+
+	if (params != NULL && params[0] != '\0')
+		return mr_ctl_error(d, "mempools takes no parameters");
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	memcpy(pools, c->pools, sizeof(pools[0]) * c->n_pools);
+	n = c->n_pools;
+	pools[n++] = c->streams->stream_pool;
+	rte_tel_data_start_dict(d);
+	name = col_new(&t, "name", RTE_TEL_STRING_VAL);
+	size = col_new(&t, "size", RTE_TEL_U64_VAL);
+	use = col_new(&t, "in_use", RTE_TEL_U64_VAL);
+	avail = col_new(&t, "avail", RTE_TEL_U64_VAL);
+	pct = col_new(&t, "in_use_pct", RTE_TEL_INT_VAL);
+	for (i = 0; i < n; i++) {
+		unsigned int u;
+
+		if (pools[i] == NULL)
+			continue;
+		u = rte_mempool_in_use_count(pools[i]);
+		col_str(&t, name, pools[i]->name);
+		col_u64(&t, size, pools[i]->size);
+		col_u64(&t, use, u);
+		col_u64(&t, avail, rte_mempool_avail_count(pools[i]));
+		col_int(&t, pct, pools[i]->size == 0 ? 0 :
+			(int)((uint64_t)u * 100 / pools[i]->size));
+	}
+	cols_finish(&t, d);
+	if (t.rc != 0)
+		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+/* start= and count= of a paged list. */
+static int
+page_params(const char *params, uint32_t *start, uint32_t *count, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"start", "count", NULL};
+	struct mr_ctl_kv kv;
+	const char *v;
+
+	*start = 0;
+	*count = PAGE_DEFAULT;
+	if (mr_ctl_kv_parse(params, &kv, err, errlen) != 0 ||
+	    mr_ctl_kv_check(&kv, keys, err, errlen) != 0)
+		return -EINVAL;
+	v = mr_ctl_kv_get(&kv, "start");
+	if (v != NULL && mr_ctl_parse_u32(v, 0, UINT32_MAX, start) != 0) {
+		snprintf(err, errlen, "start: '%s' is not a number 0..4294967295 (the next of the previous page)",
+			 v);
+		return -EINVAL;
+	}
+	v = mr_ctl_kv_get(&kv, "count");
+	if (v != NULL && mr_ctl_parse_u32(v, 1, PAGE_MAX, count) != 0) {
+		snprintf(err, errlen, "count: '%s' is not a number 1..%u", v, PAGE_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+leg_remote(const struct mr_leg *snap, const struct mr_ctl_meta *m, char *buf, size_t len)
+{
+	if (snap != NULL && snap->has_remote)
+		mr_endpoint_format(&snap->remote, buf, len);
+	else
+		snprintf(buf, len, "%s", m->def.latch ? "latch" : "-");
+}
+
+static void
+join_forward(const struct mr_ctl_meta *m, char *buf, size_t len)
+{
+	size_t off = 0;
+	uint16_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < m->def.n_fwd; i++) {
+		size_t need = strlen(m->fwd_names[i]) + (i ? 1 : 0);
+
+		if (off + need + 8 >= len) {
+			snprintf(buf + off, len - off, " +%u", m->def.n_fwd - i);
+			return;
+		}
+		off += snprintf(buf + off, len - off, "%s%s", i ? " " : "", m->fwd_names[i]);
+	}
+}
+
+static int
+cmd_legs(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *name, *sess, *local, *remote, *port, *fwd, *ndest, *idx;
+	char err[MR_CTL_ERR_LEN], buf[RTE_TEL_MAX_STRING_LEN];
+	uint32_t start, count, i, rows = 0;
+	struct cols t = {0};
+	struct mr_ctl *c;
+	int64_t next = -1;
+
+	if (page_params(params, &start, &count, err, sizeof(err)) != 0)
+		return mr_ctl_error(d, "%s", err);
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	rte_tel_data_start_dict(d);
+	name = col_new(&t, "name", RTE_TEL_STRING_VAL);
+	sess = col_new(&t, "session", RTE_TEL_STRING_VAL);
+	local = col_new(&t, "local", RTE_TEL_STRING_VAL);
+	remote = col_new(&t, "remote", RTE_TEL_STRING_VAL);
+	port = col_new(&t, "port", RTE_TEL_INT_VAL);
+	fwd = col_new(&t, "forward", RTE_TEL_STRING_VAL);
+	ndest = col_new(&t, "dests", RTE_TEL_INT_VAL);
+	idx = col_new(&t, "idx", RTE_TEL_INT_VAL);
+	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
+	for (i = start; i < c->streams->legs_max; i++) {
+		const struct mr_ctl_meta *m = __atomic_load_n(&c->meta[i], __ATOMIC_ACQUIRE);
+		const struct mr_leg *snap;
+
+		if (m == NULL)
+			continue;
+		if (rows == count || t.bytes > MR_CTL_REPLY_BUDGET) {
+			next = i;
+			break;
+		}
+		snap = mr_streams_leg(c->streams, i);
+		col_str(&t, name, m->def.name);
+		col_str(&t, sess, m->def.session);
+		col_str(&t, local, mr_endpoint_format(&m->def.local, buf, sizeof(buf)));
+		leg_remote(snap, m, buf, sizeof(buf));
+		col_str(&t, remote, buf);
+		col_int(&t, port, m->def.port_id);
+		join_forward(m, buf, sizeof(buf));
+		col_str(&t, fwd, buf);
+		col_int(&t, ndest, snap != NULL ? snap->n_dests : 0);
+		col_int(&t, idx, (int)i);
+		rows++;
+	}
+	rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
+	rte_tel_data_add_dict_u64(d, "total", __atomic_load_n(&c->n_legs, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "start", start);
+	rte_tel_data_add_dict_u64(d, "count", rows);
+	rte_tel_data_add_dict_int(d, "next", (int)next);
+	cols_finish(&t, d);
+	if (t.rc != 0)
+		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+/* Destinations of a leg snapshot as "leg remote" strings. */
+static struct rte_tel_data *
+dest_list(const struct mr_ctl *c, const struct mr_leg *snap)
+{
+	struct rte_tel_data *a = rte_tel_data_alloc();
+	char buf[RTE_TEL_MAX_STRING_LEN], ep[MR_ENDPOINT_STRLEN];
+	uint8_t i;
+
+	if (a == NULL)
+		return NULL;
+	rte_tel_data_start_array(a, RTE_TEL_STRING_VAL);
+	for (i = 0; snap != NULL && i < snap->n_dests; i++) {
+		const struct mr_dest *ds = &snap->dests[i];
+		const struct mr_ctl_meta *m = __atomic_load_n(&c->meta[ds->leg_idx],
+							      __ATOMIC_ACQUIRE);
+		const struct mr_leg *t = mr_streams_leg(c->streams, ds->leg_idx);
+
+		if (t != NULL && t->has_remote)
+			mr_endpoint_format(&t->remote, ep, sizeof(ep));
+		else
+			snprintf(ep, sizeof(ep), "-");
+		snprintf(buf, sizeof(buf), "%s %s", m != NULL ? m->def.name : "?", ep);
+		rte_tel_data_add_array_string(a, buf);
+	}
+	return a;
+}
+
+static int
+cmd_leg(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	char err[MR_CTL_ERR_LEN], buf[MR_ENDPOINT_STRLEN];
+	const struct mr_ctl_meta *m = NULL;
+	struct rte_tel_data *fwd, *dests;
+	const char *want = NULL;
+	struct mr_ctl_kv kv;
+	struct mr_ctl *c;
+	uint32_t i;
+	uint16_t k;
+
+	if (mr_ctl_kv_parse(params, &kv, err, sizeof(err)) != 0)
+		return mr_ctl_error(d, "%s", err);
+	if (kv.n == 1 && (kv.key[0] == NULL || strcmp(kv.key[0], "name") == 0))
+		want = kv.val[0];
+	if (want == NULL || !mr_ctl_name_valid(want))
+		return mr_ctl_error(d, "name: give one leg name ([A-Za-z0-9_.-], 1..%u chars): /mrelay/leg,NAME",
+				    MR_STREAM_NAME_LEN - 1);
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
+	for (i = 0; i < c->streams->legs_max; i++) {
+		m = __atomic_load_n(&c->meta[i], __ATOMIC_ACQUIRE);
+		if (m != NULL && strcmp(m->def.name, want) == 0)
+			break;
+	}
+	if (i == c->streams->legs_max) {
+		rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
+		mr_ctl_error(d, "name: no leg named %s", want);
+		goto out;
+	}
+	{
+		const struct mr_leg *snap = mr_streams_leg(c->streams, i);
+
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_string(d, "name", m->def.name);
+		rte_tel_data_add_dict_string(d, "session", m->def.session);
+		rte_tel_data_add_dict_int(d, "idx", (int)i);
+		rte_tel_data_add_dict_int(d, "port", m->def.port_id);
+		rte_tel_data_add_dict_string(d, "local",
+					     mr_endpoint_format(&m->def.local, buf, sizeof(buf)));
+		leg_remote(snap, m, buf, sizeof(buf));
+		rte_tel_data_add_dict_string(d, "remote", buf);
+		rte_tel_data_add_dict_int(d, "latch", m->def.latch);
+		rte_tel_data_add_dict_int(d, "latched", m->def.latch && snap != NULL &&
+					  snap->has_remote);
+		rte_tel_data_add_dict_u64(d, "ssrc_out", m->def.ssrc_out);
+		rte_tel_data_add_dict_u64(d, "seq_offset", m->def.seq_offset);
+		rte_tel_data_add_dict_u64(d, "ts_offset", m->def.ts_offset);
+		rte_tel_data_add_dict_u64(d, "clock_rate", m->def.clock_rate);
+		fwd = rte_tel_data_alloc();
+		if (fwd != NULL) {
+			rte_tel_data_start_array(fwd, RTE_TEL_STRING_VAL);
+			for (k = 0; k < m->def.n_fwd; k++)
+				rte_tel_data_add_array_string(fwd, m->fwd_names[k]);
+			rte_tel_data_add_dict_container(d, "forward", fwd, 0);
+		}
+		dests = dest_list(c, snap);
+		if (dests != NULL)
+			rte_tel_data_add_dict_container(d, "destinations", dests, 0);
+		rte_tel_data_add_dict_int(d, "unsendable", snap != NULL ? snap->n_unsendable : 0);
+	}
+	rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+static int
+cmd_streams(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *local, *ssrc, *leg, *lcore, *pkts, *lost, *jit;
+	char err[MR_CTL_ERR_LEN], buf[MR_ENDPOINT_STRLEN];
+	uint32_t start, count, pos, rows = 0;
+	struct cols t = {0};
+	struct mr_ctl *c;
+	int64_t next = -1;
+	const void *key;
+	void *data;
+
+	if (page_params(params, &start, &count, err, sizeof(err)) != 0)
+		return mr_ctl_error(d, "%s", err);
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	rte_tel_data_start_dict(d);
+	local = col_new(&t, "local", RTE_TEL_STRING_VAL);
+	ssrc = col_new(&t, "ssrc", RTE_TEL_U64_VAL);
+	leg = col_new(&t, "leg", RTE_TEL_STRING_VAL);
+	lcore = col_new(&t, "lcore", RTE_TEL_INT_VAL);
+	pkts = col_new(&t, "pkts", RTE_TEL_U64_VAL);
+	lost = col_new(&t, "lost", RTE_TEL_INT_VAL);
+	jit = col_new(&t, "jitter", RTE_TEL_U64_VAL);
+	pos = start;
+	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
+	for (;;) {
+		uint32_t here = pos;
+		const struct mr_stream *st;
+		const struct mr_ctl_meta *m;
+		int64_t l;
+
+		if (rte_hash_iterate(c->streams->streams, &key, &data, &pos) < 0)
+			break;
+		if (rows == count || t.bytes > MR_CTL_REPLY_BUDGET) {
+			next = here;
+			break;
+		}
+		st = data;
+		m = __atomic_load_n(&c->meta[st->leg_idx], __ATOMIC_ACQUIRE);
+		col_str(&t, local, mr_endpoint_format(&st->key.local, buf, sizeof(buf)));
+		col_u64(&t, ssrc, st->key.ssrc);
+		col_str(&t, leg, m != NULL ? m->def.name : "-");
+		col_int(&t, lcore, st->owner_lcore);
+		col_u64(&t, pkts, __atomic_load_n(&st->pkts, __ATOMIC_RELAXED));
+		l = st->started ? mr_seq_lost(&st->seq) : 0;
+		col_int(&t, lost, (int)RTE_MAX(RTE_MIN(l, (int64_t)INT32_MAX), (int64_t)INT32_MIN));
+		col_u64(&t, jit, mr_jitter_get(&st->jitter));
+		rows++;
+	}
+	rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
+	rte_tel_data_add_dict_u64(d, "total", mr_streams_count(c->streams));
+	rte_tel_data_add_dict_u64(d, "start", start);
+	rte_tel_data_add_dict_u64(d, "count", rows);
+	rte_tel_data_add_dict_int(d, "next", (int)next);
+	cols_finish(&t, d);
+	if (t.rc != 0)
+		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+static int
+cmd_stream(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	const char *ls = NULL, *ss = NULL;
+	char err[MR_CTL_ERR_LEN], buf[MR_ENDPOINT_STRLEN];
+	struct mr_stream_key key;
+	struct mr_ctl_kv kv;
+	struct mr_ctl *c;
+	uint32_t ssrc;
+	unsigned int i;
+
+	if (mr_ctl_kv_parse(params, &kv, err, sizeof(err)) != 0)
+		return mr_ctl_error(d, "%s", err);
+	for (i = 0; i < kv.n; i++) {
+		if (kv.key[i] == NULL && i == 0)
+			ls = kv.val[i];
+		else if (kv.key[i] == NULL && i == 1)
+			ss = kv.val[i];
+		else if (kv.key[i] != NULL && strcmp(kv.key[i], "local") == 0)
+			ls = kv.val[i];
+		else if (kv.key[i] != NULL && strcmp(kv.key[i], "ssrc") == 0)
+			ss = kv.val[i];
+		else
+			return mr_ctl_error(d, "'%s': usage /mrelay/stream,<local addr:port>,<ssrc>",
+					    kv.key[i] != NULL ? kv.key[i] : kv.val[i]);
+	}
+	if (ls == NULL || ss == NULL)
+		return mr_ctl_error(d, "usage: /mrelay/stream,<local addr:port>,<ssrc> (both needed)");
+	memset(&key, 0, sizeof(key));
+	if (mr_endpoint_parse(ls, &key.local) != 0)
+		return mr_ctl_error(d, "local: '%s' is not an endpoint (a.b.c.d:port or [v6]:port)", ls);
+	if (mr_ctl_parse_u32(ss, 0, UINT32_MAX, &ssrc) != 0)
+		return mr_ctl_error(d, "ssrc: '%s' is not a decimal number 0..4294967295", ss);
+	key.ssrc = ssrc;
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
+	{
+		const struct mr_stream *st = mr_streams_find(c->streams, &key);
+		const struct mr_ctl_meta *m;
+		const struct mr_leg *snap;
+		struct rte_tel_data *dests;
+		uint64_t last, now = rte_rdtsc();
+
+		if (st == NULL) {
+			rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
+			mr_ctl_error(d, "no stream %s ssrc %u", ls, ssrc);
+			goto out;
+		}
+		m = __atomic_load_n(&c->meta[st->leg_idx], __ATOMIC_ACQUIRE);
+		snap = mr_streams_leg(c->streams, st->leg_idx);
+		last = __atomic_load_n(&st->last_tsc, __ATOMIC_RELAXED);
+		rte_tel_data_start_dict(d);
+		rte_tel_data_add_dict_string(d, "local",
+					     mr_endpoint_format(&st->key.local, buf, sizeof(buf)));
+		rte_tel_data_add_dict_u64(d, "ssrc", st->key.ssrc);
+		rte_tel_data_add_dict_string(d, "leg", m != NULL ? m->def.name : "-");
+		rte_tel_data_add_dict_string(d, "session", m != NULL ? m->def.session : "-");
+		rte_tel_data_add_dict_int(d, "lcore", st->owner_lcore);
+		rte_tel_data_add_dict_int(d, "started", st->started);
+		rte_tel_data_add_dict_u64(d, "ext_seq", st->started ? mr_seq_ext_max(&st->seq) : 0);
+		rte_tel_data_add_dict_u64(d, "received", st->seq.received);
+		rte_tel_data_add_dict_u64(d, "expected", st->started ? mr_seq_expected(&st->seq) : 0);
+		rte_tel_data_add_dict_int(d, "lost", st->started ? (int)mr_seq_lost(&st->seq) : 0);
+		rte_tel_data_add_dict_u64(d, "duplicates", st->seq.duplicates);
+		rte_tel_data_add_dict_u64(d, "late", st->seq.late);
+		rte_tel_data_add_dict_u64(d, "restarts", st->seq.restarts);
+		rte_tel_data_add_dict_u64(d, "jitter", mr_jitter_get(&st->jitter));
+		rte_tel_data_add_dict_u64(d, "jitter_us", m != NULL && m->def.clock_rate != 0 ?
+					  (uint64_t)mr_jitter_get(&st->jitter) * 1000000 /
+					  m->def.clock_rate : 0);
+		rte_tel_data_add_dict_u64(d, "pkts", st->pkts);
+		rte_tel_data_add_dict_u64(d, "bytes", st->bytes);
+		rte_tel_data_add_dict_u64(d, "rtcp_pkts", st->rtcp_pkts);
+		rte_tel_data_add_dict_u64(d, "last_pt", st->last_pt);
+		rte_tel_data_add_dict_u64(d, "idle_ms", now > last ? (now - last) * 1000 / c->hz : 0);
+		if (snap != NULL && snap->has_remote)
+			mr_endpoint_format(&snap->remote, buf, sizeof(buf));
+		else
+			snprintf(buf, sizeof(buf), "%s", m != NULL && m->def.latch ?
+				 "latch (not latched yet)" : "-");
+		rte_tel_data_add_dict_string(d, "source", buf);
+		dests = dest_list(c, snap);
+		if (dests != NULL)
+			rte_tel_data_add_dict_container(d, "destinations", dests, 0);
+	}
+	rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+int
+mr_ctl_read_register(void)
+{
+	static const struct {
+		const char *name;
+		telemetry_cb fn;
+		const char *help;
+	} cmds[] = {
+		{"/mrelay/info", cmd_info, "Version, build id, uptime, lcores, key configuration. No parameters"},
+		{"/mrelay/lcores", cmd_lcores, "Per-lcore counters and busy share. No parameters"},
+		{"/mrelay/ports", cmd_ports, "Per-port ethdev statistics and link. No parameters"},
+		{"/mrelay/drops", cmd_drops, "Drops by reason, total and per lcore. No parameters"},
+		{"/mrelay/mempools", cmd_mempools, "Mempools: size and in use. No parameters"},
+		{"/mrelay/legs", cmd_legs, "Legs, paged. Parameters: start=N,count=M (next page: start=next)"},
+		{"/mrelay/leg", cmd_leg, "One leg. Parameter: NAME"},
+		{"/mrelay/streams", cmd_streams, "Streams, paged. Parameters: start=N,count=M (next page: start=next)"},
+		{"/mrelay/stream", cmd_stream, "One stream. Parameters: <local addr:port>,<ssrc>"},
+	};
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < RTE_DIM(cmds); i++) {
+		rc = rte_telemetry_register_cmd(cmds[i].name, cmds[i].fn, cmds[i].help);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}

@@ -143,7 +143,9 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	struct mr_stream_port *sp = &app->streams->ports[port];
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
-	uint16_t nq = app->n_workers, rxd = pc->rx_desc, txd = pc->tx_desc, q;
+	/* RX: one queue per worker; TX: also one per transcoder */
+	uint16_t nq = app->n_workers, ntx = app->n_workers + app->n_transcoders;
+	uint16_t rxd = pc->rx_desc, txd = pc->tx_desc, q;
 	int socket, rc;
 
 	if (!rte_eth_dev_is_valid_port(port)) {
@@ -154,9 +156,10 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	rc = rte_eth_dev_info_get(port, &info);
 	if (rc != 0)
 		return rc;
-	if (nq > info.max_rx_queues || nq > info.max_tx_queues) {
-		fprintf(stderr, "mrelay: port %u (%s) has %u RX / %u TX queues, %u workers need %u\n",
-			port, info.driver_name, info.max_rx_queues, info.max_tx_queues, nq, nq);
+	if (nq > info.max_rx_queues || ntx > info.max_tx_queues) {
+		fprintf(stderr, "mrelay: port %u (%s) has %u RX / %u TX queues; %u workers and %u transcoders need %u / %u\n",
+			port, info.driver_name, info.max_rx_queues, info.max_tx_queues,
+			nq, app->n_transcoders, nq, ntx);
 		return -EINVAL;
 	}
 	if (nq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP) != 0) {
@@ -173,7 +176,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 		conf.txmode.offloads |= MR_PKT_TX_CKSUM_OFFLOAD;
 		sp->cksum_offload = true;
 	}
-	rc = rte_eth_dev_configure(port, nq, nq, &conf);
+	rc = rte_eth_dev_configure(port, nq, ntx, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
 	if (rc != 0) {
@@ -183,12 +186,14 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	socket = rte_eth_dev_socket_id(port);
 	if (socket < 0)
 		socket = (int)rte_socket_id();
-	for (q = 0; q < nq; q++) {
+	for (q = 0; q < ntx; q++) {
 		struct rte_eth_txconf txc = info.default_txconf;
 
 		txc.offloads = conf.txmode.offloads;
-		rc = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL,
-					    app->pkt_pool);
+		rc = 0;
+		if (q < nq)
+			rc = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL,
+						    app->pkt_pool);
 		if (rc == 0)
 			rc = rte_eth_tx_queue_setup(port, q, txd, (unsigned int)socket, &txc);
 		if (rc != 0) {
@@ -210,15 +215,37 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	return mr_relay_add_port(app->relay, port);
 }
 
+static bool
+is_transcoder_lcore(const struct mr_conf *cf, unsigned int lcore)
+{
+	unsigned int i;
+
+	for (i = 0; i < cf->n_transcoders; i++)
+		if (cf->transcoder_lcores[i] == lcore)
+			return true;
+	return false;
+}
+
 static int
 workers_setup(struct mr_app *app)
 {
 	const struct mr_conf *cf = &app->conf;
 	unsigned int lcore, i;
 
+	for (i = 0; i < cf->n_transcoders; i++) {
+		lcore = cf->transcoder_lcores[i];
+		if (!rte_lcore_is_enabled(lcore) || lcore == rte_get_main_lcore()) {
+			fprintf(stderr, "mrelay: [relay] transcoders: lcore %u is not an EAL worker lcore (see -l/--lcores)\n",
+				lcore);
+			return -EINVAL;
+		}
+		app->transcoder_lcores[app->n_transcoders++] = lcore;
+	}
 	if (cf->n_workers == 0) {
+		/* every EAL worker lcore that is not a transcoder */
 		RTE_LCORE_FOREACH_WORKER(lcore)
-			app->worker_lcores[app->n_workers++] = lcore;
+			if (!is_transcoder_lcore(cf, lcore))
+				app->worker_lcores[app->n_workers++] = lcore;
 	} else {
 		for (i = 0; i < cf->n_workers; i++) {
 			lcore = cf->worker_lcores[i];
@@ -300,6 +327,12 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	rc = mr_app_transcoders_setup(app, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "mrelay: %s\n", err);
+		status = rc == -EINVAL ? EXIT_CONFIG : EXIT_FAILURE;
+		goto out;
+	}
 	rc = mr_app_legs_load(app, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "mrelay: configuration error: %s\n", err);
@@ -318,12 +351,16 @@ main(int argc, char **argv)
 		goto out;
 	}
 
-	printf("mrelay %s (%s): %u worker(s), %u port(s), %u legs\n", MR_VERSION, MR_BUILD_ID,
-	       app->n_workers, app->relay->n_ports, app->streams->n_legs);
+	printf("mrelay %s (%s): %u worker(s), %u transcoder(s), %u port(s), %u legs\n",
+	       MR_VERSION, MR_BUILD_ID, app->n_workers, app->n_transcoders,
+	       app->relay->n_ports, app->streams->n_legs);
 	fflush(stdout);
 	for (k = 0; k < app->n_workers; k++)
 		rte_eal_remote_launch(mr_relay_worker_main, app->relay->workers[k],
 				      app->worker_lcores[k]);
+	for (k = 0; k < app->n_transcoders; k++)
+		rte_eal_remote_launch(mr_relay_transcoder_main, app->relay->tc_tx[k],
+				      app->transcoder_lcores[k]);
 	app->workers_running = true;
 
 	mr_app_main_loop(app, &quit_signal);

@@ -75,6 +75,7 @@ def_from_leg(struct mr_leg_def *d, const struct mr_conf_leg *l)
 	d->ssrc_out = l->rewrite_ssrc ? l->ssrc_out : 0;
 	d->seq_offset = l->seq_offset;
 	d->ts_offset = l->ts_offset;
+	d->tc_profile = l->tc_profile;
 }
 
 static void
@@ -90,6 +91,7 @@ def_from_pair(struct mr_leg_def *d, const struct mr_conf_pairs *pp, uint32_t i, 
 		d->remote = endpoint_plus(side_a ? &pp->a_remote : &pp->b_remote, i);
 	d->port_id = pp->port;
 	d->clock_rate = pp->clock_rate;
+	d->tc_profile = side_a ? pp->a_tc_profile : pp->b_tc_profile;
 }
 
 static int
@@ -147,6 +149,85 @@ mr_app_legs_load(struct mr_app *app, char *err, size_t errlen)
 				if (rc != 0)
 					return rc;
 			}
+		}
+	}
+	return 0;
+}
+
+/*
+ * Transcoding profiles from [profile.NAME] (checked by lib/transcode,
+ * which knows which codec and rate combinations work), and one
+ * transcoder per [relay] transcoders lcore, sending on the TX queues
+ * after the workers'.
+ */
+int
+mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen)
+{
+	static const enum mr_tc_codec codecs[] = {
+		[MR_CONF_CODEC_OPUS] = MR_TC_CODEC_OPUS,
+		[MR_CONF_CODEC_PCMU] = MR_TC_CODEC_PCMU,
+		[MR_CONF_CODEC_PCMA] = MR_TC_CODEC_PCMA,
+	};
+	struct mr_tc_profile prof[MR_CONF_MAX_PROFILES];
+	const struct mr_conf *cf = &app->conf;
+	uint32_t i;
+
+	for (i = 0; i < cf->n_profiles; i++) {
+		const struct mr_conf_profile *c = &cf->profiles[i];
+
+		prof[i] = (struct mr_tc_profile){
+			.in_codec = codecs[c->in_codec], .in_pt = c->in_pt,
+			.out_codec = codecs[c->out_codec], .out_pt = c->out_pt,
+			.out_channels = c->channels, .ptime_ms = c->ptime,
+			.complexity = c->complexity, .fec = c->fec, .dtx = c->dtx,
+			.reorder = c->reorder, .bitrate = c->bitrate, .rate = c->rate,
+		};
+		if (mr_tc_profile_validate(&prof[i]) != 0) {
+			snprintf(err, errlen, "configuration error: [profile.%s]: this codec and "
+				 "rate combination is not supported (G.711 needs rate 8000 or 48000)",
+				 c->name);
+			return -EINVAL;
+		}
+	}
+	if (mr_relay_set_profiles(app->relay, prof, cf->n_profiles) != 0) {
+		snprintf(err, errlen, "configuration error: too many profiles");
+		return -EINVAL;
+	}
+	if (app->n_transcoders == 0) {
+		for (i = 0; i < cf->n_legs; i++) {
+			if (cf->legs[i].tc_profile != 0) {
+				snprintf(err, errlen, "configuration error: [leg.%s] transcode: "
+					 "needs transcoder lcores ([relay] transcoders)",
+					 cf->legs[i].name);
+				return -EINVAL;
+			}
+		}
+		for (i = 0; i < cf->n_pairs; i++) {
+			if (cf->pairs[i].a_tc_profile != 0 || cf->pairs[i].b_tc_profile != 0) {
+				snprintf(err, errlen, "configuration error: [pairs.%s] a_transcode/"
+					 "b_transcode: needs transcoder lcores ([relay] transcoders)",
+					 cf->pairs[i].name);
+				return -EINVAL;
+			}
+		}
+	}
+	for (i = 0; i < app->n_transcoders; i++) {
+		char name[32];
+		struct mr_transcoder_params tp = {
+			.name = name,
+			.socket_id = (int)rte_lcore_to_socket_id(app->transcoder_lcores[i]),
+			.ring_size = cf->transcode_ring,
+			.max_channels = cf->transcode_channels,
+			.burst = 32,
+			.out_pool = app->pkt_pool,
+		};
+
+		snprintf(name, sizeof(name), "mr_tc%u", i);
+		if (mr_relay_add_transcoder(app->relay, app->transcoder_lcores[i],
+					    (uint16_t)(app->n_workers + i), &tp) == NULL) {
+			snprintf(err, errlen, "transcoder on lcore %u: %s",
+				 app->transcoder_lcores[i], rte_strerror(rte_errno));
+			return -ENOMEM;
 		}
 	}
 	return 0;

@@ -28,6 +28,8 @@ struct mr_app {
 	struct mr_conf conf;
 	uint16_t n_workers;
 	unsigned int worker_lcores[MR_RELAY_MAX_WORKERS];
+	uint16_t n_transcoders;
+	unsigned int transcoder_lcores[MR_RELAY_MAX_TRANSCODERS];
 	struct rte_mempool *pkt_pool;
 	struct rte_mempool *hdr_pool;
 	struct mr_streams *streams;
@@ -41,6 +43,7 @@ struct mr_app {
 /* model.c */
 int mr_app_tables_create(struct mr_app *app);
 int mr_app_legs_load(struct mr_app *app, char *err, size_t errlen);
+int mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen);
 
 /* run.c */
 void mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit);

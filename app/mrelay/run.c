@@ -32,7 +32,7 @@ struct totals {
 };
 
 static void
-totals_read(struct totals *t)
+totals_read(const struct mr_app *app, struct totals *t)
 {
 	unsigned int i;
 
@@ -40,10 +40,12 @@ totals_read(struct totals *t)
 	for (i = 0; i < RTE_MAX_LCORE; i++) {
 		const struct mr_lcore_counters *c = &mr_counters[i];
 
-		t->rx += mr_counter_read(&c->rx_pkts);
 		t->tx += mr_counter_read(&c->tx_pkts);
 		t->learn += mr_counter_read(&c->learn_reqs);
 	}
+	/* received from the ports: transcoders count their ring input as rx too */
+	for (i = 0; i < app->n_workers; i++)
+		t->rx += mr_counter_read(&mr_counters[app->worker_lcores[i]].rx_pkts);
 	t->drops = mr_drop_total_all();
 }
 
@@ -107,7 +109,7 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 	next_stats = now + stats_period;
 	if (app->duration_s > 0)
 		end = now + (uint64_t)(app->duration_s * (double)hz);
-	totals_read(&prev);
+	totals_read(app, &prev);
 
 	while (*quit == 0) {
 		unsigned int work = mr_relay_learn_poll(app->relay, LEARN_BUDGET);
@@ -119,7 +121,7 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 			mr_streams_reclaim(app->streams);
 		}
 		if (stats_period != 0 && deadline_due(&next_stats, stats_period, now)) {
-			totals_read(&cur);
+			totals_read(app, &cur);
 			if (!app->quiet)
 				stats_line(app, &cur, &prev, (double)stats_period / (double)hz);
 			prev = cur;
@@ -134,7 +136,7 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 }
 
 static void
-json_counters(FILE *f)
+json_counters(FILE *f, const struct mr_app *app)
 {
 	uint64_t rx = 0, tx = 0, rtp = 0, rtcp = 0, clones = 0, learn = 0;
 	unsigned int i, r;
@@ -143,13 +145,14 @@ json_counters(FILE *f)
 	for (i = 0; i < RTE_MAX_LCORE; i++) {
 		const struct mr_lcore_counters *c = &mr_counters[i];
 
-		rx += mr_counter_read(&c->rx_pkts);
 		tx += mr_counter_read(&c->tx_pkts);
 		rtp += mr_counter_read(&c->rtp_pkts);
 		rtcp += mr_counter_read(&c->rtcp_pkts);
 		clones += mr_counter_read(&c->fwd_clones);
 		learn += mr_counter_read(&c->learn_reqs);
 	}
+	for (i = 0; i < app->n_workers; i++)
+		rx += mr_counter_read(&mr_counters[app->worker_lcores[i]].rx_pkts);
 	fprintf(f, "\"counters\":{\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
 		",\"rtp_pkts\":%" PRIu64 ",\"rtcp_pkts\":%" PRIu64 ",\"fwd_clones\":%" PRIu64
 		",\"learn_reqs\":%" PRIu64 "},\n", rx, tx, rtp, rtcp, clones, learn);
@@ -225,7 +228,7 @@ summary_write(struct mr_app *app, const struct port_snapshot *ps, uint64_t in_us
 		sep = ",";
 	}
 	fprintf(f, "],\n");
-	json_counters(f);
+	json_counters(f, app);
 	if (app->streams != NULL)
 		json_streams(f, app->streams);
 	fprintf(f, "\"mempools\":[");

@@ -70,18 +70,21 @@ enum mr_conf_sect_type {
 	MR_SECT_PORT,
 	MR_SECT_LEG,
 	MR_SECT_PAIRS,
+	MR_SECT_PROFILE,
 };
 
 enum {
 	K_RELAY_WORKERS, K_RELAY_BURST, K_RELAY_MBUFS, K_RELAY_MBUF_CACHE,
 	K_RELAY_STREAMS_MAX, K_RELAY_LEGS_MAX, K_RELAY_STREAM_IDLE_MS,
 	K_RELAY_TX_DRAIN_US, K_RELAY_LEARN_RING, K_RELAY_RTP_PORT_MIN,
-	K_RELAY_RTP_PORT_MAX, K_RELAY_STATS_INTERVAL_MS, K_RELAY_N,
+	K_RELAY_RTP_PORT_MAX, K_RELAY_STATS_INTERVAL_MS, K_RELAY_TRANSCODERS,
+	K_RELAY_TRANSCODE_RING, K_RELAY_TRANSCODE_CHANNELS, K_RELAY_N,
 };
 static const char *const relay_keys[K_RELAY_N] = {
 	"workers", "burst", "mbufs", "mbuf_cache", "streams_max", "legs_max",
 	"stream_idle_ms", "tx_drain_us", "learn_ring", "rtp_port_min",
-	"rtp_port_max", "stats_interval_ms",
+	"rtp_port_max", "stats_interval_ms", "transcoders", "transcode_ring",
+	"transcode_channels",
 };
 
 enum {
@@ -95,20 +98,31 @@ static const char *const port_keys[K_PORT_N] = {
 enum {
 	K_LEG_SESSION, K_LEG_PORT, K_LEG_LOCAL, K_LEG_REMOTE, K_LEG_FORWARD,
 	K_LEG_SSRC_OUT, K_LEG_SEQ_OFFSET, K_LEG_TS_OFFSET, K_LEG_CLOCK_RATE,
-	K_LEG_N,
+	K_LEG_TRANSCODE, K_LEG_N,
 };
 static const char *const leg_keys[K_LEG_N] = {
 	"session", "port", "local", "remote", "forward", "ssrc_out",
-	"seq_offset", "ts_offset", "clock_rate",
+	"seq_offset", "ts_offset", "clock_rate", "transcode",
 };
 
 enum {
 	K_PAIRS_PORT, K_PAIRS_COUNT, K_PAIRS_A_LOCAL, K_PAIRS_A_REMOTE,
-	K_PAIRS_B_LOCAL, K_PAIRS_B_REMOTE, K_PAIRS_CLOCK_RATE, K_PAIRS_N,
+	K_PAIRS_B_LOCAL, K_PAIRS_B_REMOTE, K_PAIRS_CLOCK_RATE, K_PAIRS_A_TRANSCODE,
+	K_PAIRS_B_TRANSCODE, K_PAIRS_N,
 };
 static const char *const pairs_keys[K_PAIRS_N] = {
 	"port", "count", "a_local", "a_remote", "b_local", "b_remote",
-	"clock_rate",
+	"clock_rate", "a_transcode", "b_transcode",
+};
+
+enum {
+	K_PROF_IN, K_PROF_IN_PT, K_PROF_OUT, K_PROF_OUT_PT, K_PROF_CHANNELS,
+	K_PROF_PTIME, K_PROF_COMPLEXITY, K_PROF_REORDER, K_PROF_FEC, K_PROF_DTX,
+	K_PROF_BITRATE, K_PROF_RATE, K_PROF_N,
+};
+static const char *const profile_keys[K_PROF_N] = {
+	"in", "in_pt", "out", "out_pt", "channels", "ptime", "complexity",
+	"reorder", "fec", "dtx", "bitrate", "rate",
 };
 
 static int __rte_format_printf(5, 6)
@@ -367,6 +381,8 @@ mr_conf_defaults(struct mr_conf *conf)
 	conf->rtp_port_min = 30000;
 	conf->rtp_port_max = 39999;
 	conf->stats_interval_ms = 1000;
+	conf->transcode_ring = 1024;
+	conf->transcode_channels = 256;
 }
 
 void
@@ -724,6 +740,34 @@ parse_relay(struct mr_conf_ctx *c, int idx)
 	    conf->stats_interval_ms < 100)
 		ret = conf_err(c, sn, "stats_interval_ms", "0 (off) or 100..60000",
 			       "%s is out of range", v[K_RELAY_STATS_INTERVAL_MS]);
+	if (ret == 0 && v[K_RELAY_TRANSCODERS] != NULL) {
+		const char *why;
+		unsigned int n, i, j;
+
+		why = lcores_parse(v[K_RELAY_TRANSCODERS], conf->transcoder_lcores,
+				   MR_CONF_MAX_TRANSCODERS, &n);
+		for (i = 0; why == NULL && i < n; i++)
+			for (j = 0; j < conf->n_workers; j++)
+				if (conf->transcoder_lcores[i] == conf->worker_lcores[j])
+					why = "an lcore is also in workers";
+		if (why != NULL) {
+			ret = conf_err(c, sn, "transcoders",
+				       "a list of lcore ids like 2-3, at most "
+				       RTE_STR(MR_CONF_MAX_TRANSCODERS) ", none of them a worker",
+				       "'%s': %s", v[K_RELAY_TRANSCODERS], why);
+			goto out;
+		}
+		conf->n_transcoders = (uint16_t)n;
+	}
+	if (ret == 0)
+		ret = get_u32(c, sn, "transcode_ring", v[K_RELAY_TRANSCODE_RING], 64,
+			      65536, "a power of 2 in 64..65536", &conf->transcode_ring);
+	if (ret == 0 && !rte_is_power_of_2(conf->transcode_ring))
+		ret = conf_err(c, sn, "transcode_ring", "a power of 2 in 64..65536",
+			       "%s is not a power of 2", v[K_RELAY_TRANSCODE_RING]);
+	if (ret == 0)
+		ret = get_u32(c, sn, "transcode_channels", v[K_RELAY_TRANSCODE_CHANNELS],
+			      1, 65536, NULL, &conf->transcode_channels);
 out:
 	sect_close(&s);
 	return ret;
@@ -909,6 +953,131 @@ get_remote(struct mr_conf_ctx *c, const char *sn, const char *key,
 }
 
 static int
+get_codec(struct mr_conf_ctx *c, const char *sn, const char *key, const char *val,
+	  uint8_t *out)
+{
+	static const char *const names[] = {"opus", "pcmu", "pcma"};
+	unsigned int i;
+
+	if (val == NULL)
+		return 0;
+	for (i = 0; i < RTE_DIM(names); i++) {
+		if (strcmp(val, names[i]) == 0) {
+			*out = (uint8_t)i;
+			return 0;
+		}
+	}
+	return conf_err(c, sn, key, "opus, pcmu, pcma", "'%s' is not a codec", val);
+}
+
+static int
+get_bool(struct mr_conf_ctx *c, const char *sn, const char *key, const char *val,
+	 bool *out)
+{
+	uint32_t v = *out;
+	int ret = get_u32(c, sn, key, val, 0, 1, "0 or 1", &v);
+
+	*out = v != 0;
+	return ret;
+}
+
+static int
+parse_profile(struct mr_conf_ctx *c, int idx, struct mr_conf_profile *pf)
+{
+	static const uint8_t default_pt[] = {111, 0, 8};
+	struct mr_conf_sect s;
+	const char **v = s.vals;
+	const char *sn = s.name;
+	uint32_t u;
+	int ret;
+
+	ret = sect_open(c, idx, profile_keys, K_PROF_N, &s);
+	if (ret != 0)
+		goto out;
+	rte_strscpy(pf->name, sn + strlen("profile."), sizeof(pf->name));
+	pf->in_codec = MR_CONF_CODEC_OPUS;
+	pf->channels = 1;
+	pf->ptime = 20;
+	pf->reorder = 3;
+	pf->complexity = 5;
+	pf->bitrate = 32000;
+	pf->rate = 48000;
+	if (v[K_PROF_OUT] == NULL) {
+		ret = missing(c, sn, "out", "opus, pcmu, pcma");
+		goto out;
+	}
+	ret = get_codec(c, sn, "in", v[K_PROF_IN], &pf->in_codec);
+	if (ret == 0)
+		ret = get_codec(c, sn, "out", v[K_PROF_OUT], &pf->out_codec);
+	pf->in_pt = default_pt[pf->in_codec];
+	pf->out_pt = default_pt[pf->out_codec];
+	u = pf->in_pt;
+	if (ret == 0)
+		ret = get_u32(c, sn, "in_pt", v[K_PROF_IN_PT], 0, 127, NULL, &u);
+	pf->in_pt = (uint8_t)u;
+	u = pf->out_pt;
+	if (ret == 0)
+		ret = get_u32(c, sn, "out_pt", v[K_PROF_OUT_PT], 0, 127, NULL, &u);
+	pf->out_pt = (uint8_t)u;
+	u = pf->channels;
+	if (ret == 0)
+		ret = get_u32(c, sn, "channels", v[K_PROF_CHANNELS], 1, 2, NULL, &u);
+	pf->channels = (uint8_t)u;
+	u = pf->ptime;
+	if (ret == 0)
+		ret = get_u32(c, sn, "ptime", v[K_PROF_PTIME], 10, 60, "10, 20, 40, 60", &u);
+	if (ret == 0 && u != 10 && u != 20 && u != 40 && u != 60)
+		ret = conf_err(c, sn, "ptime", "10, 20, 40, 60", "%u ms is not a ptime", u);
+	pf->ptime = (uint8_t)u;
+	u = pf->complexity;
+	if (ret == 0)
+		ret = get_u32(c, sn, "complexity", v[K_PROF_COMPLEXITY], 0, 10, NULL, &u);
+	pf->complexity = (uint8_t)u;
+	u = pf->reorder;
+	if (ret == 0)
+		ret = get_u32(c, sn, "reorder", v[K_PROF_REORDER], 1, 8, NULL, &u);
+	pf->reorder = (uint8_t)u;
+	if (ret == 0)
+		ret = get_bool(c, sn, "fec", v[K_PROF_FEC], &pf->fec);
+	if (ret == 0)
+		ret = get_bool(c, sn, "dtx", v[K_PROF_DTX], &pf->dtx);
+	if (ret == 0)
+		ret = get_u32(c, sn, "bitrate", v[K_PROF_BITRATE], 6000, 510000, NULL,
+			      &pf->bitrate);
+	if (ret == 0)
+		ret = get_u32(c, sn, "rate", v[K_PROF_RATE], 8000, 48000,
+			      "8000, 12000, 16000, 24000, 48000", &pf->rate);
+	if (ret == 0 && pf->rate != 8000 && pf->rate != 12000 && pf->rate != 16000 &&
+	    pf->rate != 24000 && pf->rate != 48000)
+		ret = conf_err(c, sn, "rate", "8000, 12000, 16000, 24000, 48000",
+			       "%u Hz is not an Opus rate", pf->rate);
+out:
+	sect_close(&s);
+	return ret;
+}
+
+/* transcode = NAME: the profile's index + 1 in *out (0 when absent). */
+static int
+get_profile_ref(struct mr_conf_ctx *c, const char *sn, const char *key, const char *val,
+		uint16_t *out)
+{
+	const struct mr_conf *conf = c->conf;
+	uint16_t i;
+
+	*out = 0;
+	if (val == NULL)
+		return 0;
+	for (i = 0; i < conf->n_profiles; i++) {
+		if (strcmp(conf->profiles[i].name, val) == 0) {
+			*out = (uint16_t)(i + 1);
+			return 0;
+		}
+	}
+	return conf_err(c, sn, key, "the NAME of a [profile.NAME] section",
+			"no profile '%s'", val);
+}
+
+static int
 parse_leg(struct mr_conf_ctx *c, int idx, struct mr_conf_leg *leg)
 {
 	struct mr_conf_sect s;
@@ -953,6 +1122,9 @@ parse_leg(struct mr_conf_ctx *c, int idx, struct mr_conf_leg *leg)
 	if (ret == 0)
 		ret = get_u32(c, sn, "clock_rate", v[K_LEG_CLOCK_RATE], 8000, 192000,
 			      NULL, &leg->clock_rate);
+	if (ret == 0)
+		ret = get_profile_ref(c, sn, "transcode", v[K_LEG_TRANSCODE],
+				      &leg->tc_profile);
 	/* forward is resolved once every leg's name is known */
 out:
 	sect_close(&s);
@@ -995,6 +1167,12 @@ parse_pairs(struct mr_conf_ctx *c, int idx, struct mr_conf_pairs *pr)
 	if (ret == 0)
 		ret = get_u32(c, sn, "clock_rate", v[K_PAIRS_CLOCK_RATE], 8000,
 			      192000, NULL, &pr->clock_rate);
+	if (ret == 0)
+		ret = get_profile_ref(c, sn, "a_transcode", v[K_PAIRS_A_TRANSCODE],
+				      &pr->a_tc_profile);
+	if (ret == 0)
+		ret = get_profile_ref(c, sn, "b_transcode", v[K_PAIRS_B_TRANSCODE],
+				      &pr->b_tc_profile);
 out:
 	sect_close(&s);
 	return ret;
@@ -1225,10 +1403,11 @@ conf_build(struct mr_conf_ctx *c)
 {
 	static const char sect_acc[] =
 		"relay, port.N (N < " RTE_STR(MR_CONF_MAX_PORTS) "), leg.NAME, "
-		"pairs.NAME; NAME " MR_CONF_NAME_ACCEPTED;
+		"pairs.NAME, profile.NAME; NAME " MR_CONF_NAME_ACCEPTED;
 	struct mr_conf *conf = c->conf;
 	int port_sect[MR_CONF_MAX_PORTS];
 	int pairs_sect[MR_CONF_MAX_PAIRS];
+	int profile_sect[MR_CONF_MAX_PROFILES];
 	struct mr_conf_name_ix *ix = NULL;
 	int *leg_sect = NULL;
 	int relay_sect = -1;
@@ -1276,6 +1455,15 @@ conf_build(struct mr_conf_ctx *c)
 						RTE_STR(MR_CONF_MAX_PAIRS) " [pairs.NAME] sections",
 						"one [pairs] section too many");
 			pairs_sect[conf->n_pairs++] = i;
+		} else if (strncmp(name, "profile.", 8) == 0) {
+			if (!name_ok(name + 8))
+				return conf_err(c, name, NULL, "profile.NAME, NAME "
+						MR_CONF_NAME_ACCEPTED, "bad profile name");
+			if (conf->n_profiles == MR_CONF_MAX_PROFILES)
+				return conf_err(c, name, NULL, "at most "
+						RTE_STR(MR_CONF_MAX_PROFILES) " [profile.NAME] sections",
+						"one [profile] section too many");
+			profile_sect[conf->n_profiles++] = i;
 		} else {
 			return conf_err(c, name, NULL, sect_acc, "unknown section");
 		}
@@ -1319,6 +1507,22 @@ conf_build(struct mr_conf_ctx *c)
 			fmt_addr(key[3] == '4' ? p->ipv4.ip : p->ipv6.ip, a, sizeof(a));
 			return conf_err(c, name, key, "an address no other port has",
 					"%s is also the address of [port.%d]", a, j);
+		}
+	}
+
+	/* profiles before the legs that name them */
+	for (i = 0; i < (int)conf->n_profiles; i++) {
+		int j;
+
+		ret = parse_profile(c, profile_sect[i], &conf->profiles[i]);
+		if (ret != 0)
+			return ret;
+		for (j = 0; j < i; j++) {
+			if (strcmp(conf->profiles[i].name, conf->profiles[j].name) == 0) {
+				snprintf(name, sizeof(name), "profile.%s", conf->profiles[i].name);
+				return conf_err(c, name, NULL, "one section per profile name",
+						"section given twice");
+			}
 		}
 	}
 

@@ -29,6 +29,36 @@ extern "C" {
 #define MR_CONF_MAX_FWD 8        /**< destinations per leg */
 #define MR_CONF_MAX_PAIRS 64     /**< [pairs.NAME] sections */
 #define MR_CONF_NAME_LEN 32      /**< leg/session/pairs names, with NUL */
+#define MR_CONF_MAX_TRANSCODERS 16 /**< transcoder lcores */
+#define MR_CONF_MAX_PROFILES 64  /**< [profile.NAME] sections */
+
+/** Codecs a transcode profile names (the numbering of lib/transcode's). */
+enum mr_conf_codec {
+	MR_CONF_CODEC_OPUS = 0,
+	MR_CONF_CODEC_PCMU = 1,
+	MR_CONF_CODEC_PCMA = 2,
+};
+
+/**
+ * [profile.NAME]: how the RTP a leg receives is transcoded before it is
+ * forwarded (a leg names it with transcode = NAME). Ranges are checked
+ * here; codec/rate combinations by lib/transcode when the relay starts.
+ */
+struct mr_conf_profile {
+	char name[MR_CONF_NAME_LEN];
+	uint8_t in_codec;    /**< in = opus | pcmu | pcma (default opus) */
+	uint8_t in_pt;       /**< in_pt = 0..127 (default 111, pcmu 0, pcma 8) */
+	uint8_t out_codec;   /**< out = opus | pcmu | pcma (required) */
+	uint8_t out_pt;      /**< out_pt = 0..127 (default as in_pt) */
+	uint8_t channels;    /**< channels = 1..2 (Opus output, default 1) */
+	uint8_t ptime;       /**< ptime = 10, 20, 40, 60 (default 20) */
+	uint8_t complexity;  /**< complexity = 0..10 (default 5) */
+	uint8_t reorder;     /**< reorder = 1..8 frames (default 3) */
+	bool fec;            /**< fec = 0 | 1 */
+	bool dtx;            /**< dtx = 0 | 1 */
+	uint32_t bitrate;    /**< bitrate = 6000..510000 (default 32000) */
+	uint32_t rate;       /**< rate = 8000, 12000, 16000, 24000, 48000 (default 48000) */
+};
 
 /** [port.N]: one ethdev port, N being its DPDK port id. */
 struct mr_conf_port {
@@ -62,6 +92,7 @@ struct mr_conf_leg {
 	uint16_t seq_offset;            /**< seq_offset = 0..65535, added to egress RTP seq */
 	uint32_t ts_offset;             /**< ts_offset = 0..2^32-1, added to egress RTP timestamp */
 	uint32_t clock_rate;            /**< clock_rate = 8000..192000, default 48000 */
+	uint16_t tc_profile;            /**< transcode = profile NAME -> index + 1; 0: none */
 };
 
 /**
@@ -82,6 +113,8 @@ struct mr_conf_pairs {
 	bool a_latch;
 	bool b_latch;
 	uint32_t clock_rate;            /**< clock_rate, default 48000 */
+	uint16_t a_tc_profile;          /**< a_transcode = profile NAME: A legs' input */
+	uint16_t b_tc_profile;          /**< b_transcode = profile NAME: B legs' input */
 };
 
 /** The whole configuration. */
@@ -100,6 +133,13 @@ struct mr_conf {
 	uint16_t rtp_port_min;          /**< rtp_port_min = 1024..65535, default 30000 */
 	uint16_t rtp_port_max;          /**< rtp_port_max >= rtp_port_min, default 39999 */
 	uint32_t stats_interval_ms;     /**< stats_interval_ms = 0 (off) or 100..60000, default 1000 */
+	uint16_t n_transcoders;         /**< transcoders = lcore list (default none) */
+	uint16_t transcoder_lcores[MR_CONF_MAX_TRANSCODERS];
+	uint32_t transcode_ring;        /**< transcode_ring = 64..65536 (power of 2), default 1024 */
+	uint32_t transcode_channels;    /**< transcode_channels = 1..65536 per transcoder, default 256 */
+
+	uint16_t n_profiles;
+	struct mr_conf_profile profiles[MR_CONF_MAX_PROFILES];
 
 	struct mr_conf_port ports[MR_CONF_MAX_PORTS];
 

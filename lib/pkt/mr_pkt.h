@@ -134,13 +134,14 @@ enum mr_drop_reason mr_pkt_parse(const uint8_t *frame, uint32_t len,
  * length and checksum fields.
  */
 struct mr_pkt_tmpl {
-	uint8_t hdr[MR_PKT_HDR_MAX]; /**< headers with zero lengths/checksums */
+	/* the fields read first, ahead of the bytes copied */
 	uint8_t len;                 /**< bytes used in hdr */
 	uint8_t l2_len;              /**< Ethernet (+VLAN) length */
 	uint8_t l3_len;              /**< 20 or 40 */
 	uint8_t ip_version;          /**< 4 or 6 */
 	uint32_t ip_sum;             /**< IPv4 header sum without total length */
 	uint32_t udp_sum;            /**< pseudo header + ports, without lengths */
+	uint8_t hdr[MR_PKT_HDR_MAX]; /**< headers with zero lengths/checksums */
 };
 
 /**

@@ -55,7 +55,7 @@ struct mr_stream_key {
 
 /** One egress of a leg snapshot: where and how a packet is sent. */
 struct mr_dest {
-	struct mr_pkt_tmpl tmpl;  /**< headers: dest leg local -> its remote */
+	/* two cache lines: these fields and the template's start, then the rest */
 	uint16_t port_id;         /**< egress port */
 	uint8_t cksum_offload;    /**< port computes IPv4/UDP checksums */
 	uint8_t rewrite;          /**< RTP SSRC/seq/ts rewritten on egress */
@@ -63,7 +63,8 @@ struct mr_dest {
 	uint16_t seq_offset;      /**< with rewrite: added to seq */
 	uint32_t ts_offset;       /**< with rewrite: added to timestamp */
 	uint32_t leg_idx;         /**< the destination leg */
-};
+	struct mr_pkt_tmpl tmpl;  /**< headers: dest leg local -> its remote */
+} __rte_cache_aligned;
 
 /** Immutable snapshot of a leg, as the fast path sees it. */
 struct mr_leg {

@@ -54,6 +54,7 @@ extern "C" {
 	X(NO_LEG,            "no_leg") \
 	X(SOURCE_MISMATCH,   "source_mismatch") \
 	X(LEARN_RING_FULL,   "learn_ring_full") \
+	X(PENDING_FULL,      "pending_full") \
 	X(STREAM_TABLE_FULL, "stream_table_full") \
 	X(WRONG_WORKER,      "wrong_worker") \
 	X(NO_DEST,           "no_dest") \

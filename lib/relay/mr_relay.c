@@ -99,6 +99,26 @@ mr_relay_add_port(struct mr_relay *r, uint16_t port_id)
 	return 0;
 }
 
+/* One TX buffer per port for a worker or transcoder lcore; unsent packets are counted drops. */
+static int
+tx_buffers_init(struct mr_worker *w, int socket)
+{
+	const struct mr_relay *r = w->relay;
+	uint16_t i;
+
+	for (i = 0; i < r->n_ports; i++) {
+		uint16_t port = r->ports[i];
+
+		w->txb[port] = rte_zmalloc_socket("mr_txb", RTE_ETH_TX_BUFFER_SIZE(r->burst),
+						  0, socket);
+		if (w->txb[port] == NULL)
+			return -ENOMEM;
+		rte_eth_tx_buffer_init(w->txb[port], r->burst);
+		rte_eth_tx_buffer_set_err_callback(w->txb[port], tx_unsent, w);
+	}
+	return 0;
+}
+
 struct mr_worker *
 mr_relay_add_worker(struct mr_relay *r, unsigned int lcore_id)
 {
@@ -128,16 +148,8 @@ mr_relay_add_worker(struct mr_relay *r, unsigned int lcore_id)
 	if (w->learn_ring == NULL || w->return_ring == NULL)
 		goto fail;
 
-	for (i = 0; i < r->n_ports; i++) {
-		uint16_t port = r->ports[i];
-
-		w->txb[port] = rte_zmalloc_socket("mr_txb", RTE_ETH_TX_BUFFER_SIZE(r->burst),
-						  0, socket);
-		if (w->txb[port] == NULL)
-			goto nomem;
-		rte_eth_tx_buffer_init(w->txb[port], r->burst);
-		rte_eth_tx_buffer_set_err_callback(w->txb[port], tx_unsent, w);
-	}
+	if (tx_buffers_init(w, socket) != 0)
+		goto nomem;
 	r->workers[r->n_workers++] = w;
 	return w;
 
@@ -188,32 +200,41 @@ classify(const struct mr_relay *r, const struct rte_mbuf *m, struct pkt_ctx *c)
 	return reason;
 }
 
-/*
- * Hand a packet to the main lcore to learn its stream, or, for a stream
- * not yet settled (@p st), to queue it behind the packets already there.
- */
+/* Hand a packet of an unknown stream to the main lcore to learn the stream. */
 static inline void
-to_learn(struct mr_worker *w, struct rte_mbuf *m, struct mr_stream *st)
+to_learn(struct mr_worker *w, struct rte_mbuf *m)
 {
 	if (unlikely(rte_ring_sp_enqueue(w->learn_ring, m) != 0)) {
 		drop(w, m, MR_DROP_LEARN_RING_FULL);
 		return;
 	}
 	__atomic_store_n(&w->learn_sent, w->learn_sent + 1, __ATOMIC_RELEASE);
-	if (st != NULL)
-		st->learn_mark = w->learn_sent;
 	mr_counter_add(&w->ctr->learn_reqs, 1);
+}
+
+/* Hold a packet of a stream that is not settled, behind its older packets. */
+static inline void
+to_pending(struct mr_worker *w, struct rte_mbuf *m, struct mr_stream *st)
+{
+	if (unlikely(w->pend_count == MR_RELAY_PENDING_MAX)) {
+		drop(w, m, MR_DROP_PENDING_FULL);
+		return;
+	}
+	w->pend[(w->pend_head + w->pend_count) % MR_RELAY_PENDING_MAX] = m;
+	w->pend_count++;
+	st->pending++;
 }
 
 /*
  * May packets of this stream go straight out? Only once the main lcore
- * has finished with every packet this worker handed over up to the last
- * one of this stream (learn_seen >= learn_mark: each was dropped or
- * queued back, and queued back means counted in returns_queued first),
- * and this worker has processed every packet handed back. The first time
- * a stream is seen, the mark is what was handed over until then, which
- * covers the packets sent while the stream was unknown. Once settled, a
- * stream stays settled: the check costs one byte on the fast path.
+ * has finished with every packet this worker handed over while the
+ * stream was unknown (learn_seen >= learn_mark, the mark taken when the
+ * worker first found the stream: each of those was dropped or queued
+ * back, and queued back means counted in returns_queued first), and this
+ * worker has processed every packet handed back. Meanwhile new packets
+ * wait in the worker's pending FIFO, not with the main lcore, so the
+ * mark is fixed and the stream settles however fast it arrives. Once
+ * settled, a stream stays settled.
  */
 static inline bool
 stream_settle(struct mr_worker *w, struct mr_stream *st)
@@ -471,9 +492,15 @@ to_transcoder(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 	mr_transcoder_enqueue(r->tc[st->tc_index], m, st->tc_channel, ext, now);
 }
 
-void
-mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
-		 bool returned, uint64_t now)
+enum process_mode {
+	FROM_RX,        /* from an RX queue */
+	FROM_RETURN,    /* handed back by the main lcore */
+	FROM_PENDING,   /* from the pending FIFO, its stream settled */
+};
+
+static void
+process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
+	enum process_mode mode, uint64_t now)
 {
 	struct mr_relay *r = w->relay;
 	struct pkt_ctx ctx[MR_RELAY_BURST_MAX];
@@ -485,8 +512,7 @@ mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	bool hist = mr_hist_on();
 
 	if (n > MR_RELAY_BURST_MAX) {
-		mr_relay_process(w, pkts + MR_RELAY_BURST_MAX, n - MR_RELAY_BURST_MAX,
-				 returned, now);
+		process(w, pkts + MR_RELAY_BURST_MAX, n - MR_RELAY_BURST_MAX, mode, now);
 		n = MR_RELAY_BURST_MAX;
 	}
 	for (i = 0; i < n; i++)
@@ -550,7 +576,7 @@ mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			if (mr_streams_leg_find(r->streams, &c->key.local) < 0)
 				drop(w, m, MR_DROP_NO_LEG);
 			else
-				to_learn(w, m, NULL);
+				to_learn(w, m);
 			continue;
 		}
 		st = data[i];
@@ -558,11 +584,15 @@ mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			drop(w, m, MR_DROP_WRONG_WORKER);
 			continue;
 		}
-		if (returned) {
+		if (mode == FROM_RETURN) {
 			st->returns_done++;
-		} else if (unlikely(!st->settled) && !stream_settle(w, st)) {
-			/* older packets of this stream are still with the main lcore */
-			to_learn(w, m, st);
+		} else if (mode == FROM_PENDING) {
+			if (st->pending != 0)
+				st->pending--;
+		} else if (unlikely(st->pending != 0 ||
+				    (!st->settled && !stream_settle(w, st)))) {
+			/* older packets of this stream are with the main lcore or waiting */
+			to_pending(w, m, st);
 			continue;
 		}
 		leg = mr_streams_leg(r->streams, st->leg_idx);
@@ -629,9 +659,11 @@ mr_relay_worker_main(void *arg)
 		start = now;
 		n = rte_ring_sc_dequeue_burst(w->return_ring, (void **)pkts, r->burst, NULL);
 		if (n != 0) {
-			mr_relay_process(w, pkts, n, true, now);
+			process(w, pkts, n, FROM_RETURN, now);
 			got += n;
 		}
+		if (unlikely(w->pend_count != 0))
+			got += mr_relay_pending_drain(w, now);
 		for (i = 0; i < r->n_ports; i++) {
 			n = rte_eth_rx_burst(r->ports[i], w->queue_id, pkts, r->burst);
 			if (n == 0)
@@ -642,7 +674,7 @@ mr_relay_worker_main(void *arg)
 				mr_hist_record(&hl->h[MR_HIST_RX_BURST], n);
 				t0 = rte_rdtsc();
 			}
-			mr_relay_process(w, pkts, n, false, now);
+			process(w, pkts, n, FROM_RX, now);
 			if (hist)
 				mr_hist_record(&hl->h[MR_HIST_PKT_TIME], (rte_rdtsc() - t0) / n);
 			got += n;
@@ -685,6 +717,39 @@ mr_relay_worker_main(void *arg)
 	rte_rcu_qsbr_thread_offline(qsbr, w->lcore_id);
 	rte_rcu_qsbr_thread_unregister(qsbr, w->lcore_id);
 	return 0;
+}
+
+void
+mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		 bool returned, uint64_t now)
+{
+	process(w, pkts, n, returned ? FROM_RETURN : FROM_RX, now);
+}
+
+unsigned int
+mr_relay_pending_drain(struct mr_worker *w, uint64_t now)
+{
+	struct mr_relay *r = w->relay;
+	unsigned int taken = 0;
+
+	while (w->pend_count != 0) {
+		struct rte_mbuf *m = w->pend[w->pend_head];
+		struct mr_stream *st;
+		struct pkt_ctx c;
+
+		/* classified when it arrived; the stream may have gone since */
+		if (classify(r, m, &c) == MR_DROP_NONE) {
+			st = mr_streams_find(r->streams, &c.key);
+			if (st != NULL && st->owner_lcore == w->lcore_id && !st->settled &&
+			    !stream_settle(w, st))
+				break; /* in order: everything behind it waits too */
+		}
+		w->pend_head = (w->pend_head + 1) % MR_RELAY_PENDING_MAX;
+		w->pend_count--;
+		process(w, &m, 1, FROM_PENDING, now);
+		taken++;
+	}
+	return taken;
 }
 
 /*
@@ -886,16 +951,8 @@ mr_relay_add_transcoder(struct mr_relay *r, unsigned int lcore_id, uint16_t queu
 	w->queue_id = queue_id;
 	w->ctr = &mr_counters[lcore_id];
 	w->tc_slot = t;
-	for (i = 0; i < r->n_ports; i++) {
-		uint16_t port = r->ports[i];
-
-		w->txb[port] = rte_zmalloc_socket("mr_txb", RTE_ETH_TX_BUFFER_SIZE(r->burst),
-						  0, socket);
-		if (w->txb[port] == NULL)
-			goto nomem;
-		rte_eth_tx_buffer_init(w->txb[port], r->burst);
-		rte_eth_tx_buffer_set_err_callback(w->txb[port], tx_unsent, w);
-	}
+	if (tx_buffers_init(w, socket) != 0)
+		goto nomem;
 	p->emit = tc_emit;
 	p->emit_ctx = w;
 	w->tc = mr_transcoder_create(p);
@@ -1028,6 +1085,12 @@ mr_relay_free(struct mr_relay *r)
 
 		ring_drain(w->learn_ring, w->ctr);
 		ring_drain(w->return_ring, w->ctr);
+		while (w->pend_count != 0) {
+			mr_drop_count(w->ctr, MR_DROP_SHUTDOWN, 1);
+			rte_pktmbuf_free(w->pend[w->pend_head]);
+			w->pend_head = (w->pend_head + 1) % MR_RELAY_PENDING_MAX;
+			w->pend_count--;
+		}
 		tx_buffers_free(w);
 	}
 	for (k = 0; k < r->n_tc; k++) {

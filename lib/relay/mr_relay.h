@@ -17,7 +17,9 @@
  * the worker's return ring, which the worker polls before its RX queues.
  * Until the main lcore has finished with every packet the worker handed
  * over before, and the worker with every packet handed back, newer
- * packets of that stream take the same way, so none overtakes another.
+ * packets of that stream wait in the worker's pending FIFO, so none
+ * overtakes another and the main lcore only ever sees a stream's first
+ * packets.
  */
 
 #include <stdbool.h>
@@ -40,6 +42,7 @@ extern "C" {
 #define MR_RELAY_MAX_TRANSCODERS 16
 #define MR_RELAY_MAX_PROFILES 64
 #define MR_RELAY_BURST_MAX 64  /**< rte_hash bulk lookup limit */
+#define MR_RELAY_PENDING_MAX 1024 /**< packets a worker holds for unsettled streams */
 
 struct mr_relay;
 
@@ -55,6 +58,13 @@ struct mr_worker {
 	uint32_t clock_rate;           /**< cached RTP clock conversion */
 	uint64_t clock_mult;           /**< clock_rate * 2^32 / tsc_hz */
 	uint64_t learn_sent;           /**< packets handed to the main lcore */
+	/*
+	 * Packets of streams that are not settled yet (older packets of the
+	 * stream are still with the main lcore), in arrival order.
+	 */
+	uint32_t pend_head;
+	uint32_t pend_count;
+	struct rte_mbuf *pend[MR_RELAY_PENDING_MAX];
 	struct mr_transcoder *tc;      /**< a transcoder lcore's: its transcoder */
 	uint16_t tc_slot;              /**< a transcoder lcore's: index in mr_relay::tc */
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
@@ -170,6 +180,16 @@ unsigned int mr_relay_transcoder_poll(struct mr_worker *w, uint64_t now);
  */
 void mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		      bool returned, uint64_t now);
+
+/**
+ * Process the packets a worker holds for streams that were not settled,
+ * in order, as far as their streams have settled (the loop calls it after
+ * the return ring; exposed for tests).
+ *
+ * @return
+ *   Packets taken from the FIFO.
+ */
+unsigned int mr_relay_pending_drain(struct mr_worker *w, uint64_t now);
 
 /** Send what a worker's TX buffers hold. */
 void mr_relay_flush(struct mr_worker *w);

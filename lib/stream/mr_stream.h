@@ -99,6 +99,7 @@ struct mr_stream {
 	/* Written by the owner lcore only. */
 	uint32_t returns_done;
 	uint8_t settled;          /**< no packet of it is with the main lcore: go direct */
+	uint16_t pending;         /**< its packets waiting in the owner's pending FIFO */
 	uint8_t started;
 	uint64_t learn_mark;      /**< owner's learn_sent when it last handed one over */
 	struct mr_seq seq;

@@ -317,13 +317,16 @@ test_relay_learn_order(void)
 	rx_one(&e, in[1]);                 /* unknown: to the main lcore */
 	mr_relay_learn_poll(e.relay, 64);  /* stream created, both queued back */
 	rx_one(&e, in[2]);                 /* known, but 2 are still coming back: waits */
-	MR_TEST_EQ(e.ctr->learn_reqs, 3);
+	MR_TEST_EQ(e.ctr->learn_reqs, 2);  /* ... in the worker, not at the main lcore */
+	MR_TEST_EQ(e.w->pend_count, 1);
+	MR_TEST_EQ(mr_relay_pending_drain(e.w, rte_rdtsc()), 0); /* still not settled */
 	n = rte_ring_sc_dequeue_burst(e.w->return_ring, (void **)out, 8, NULL);
 	MR_TEST_EQ(n, 2);
 	mr_relay_process(e.w, out, n, true, rte_rdtsc());
-	learn_round(&e);                   /* in[2] comes back */
+	MR_TEST_EQ(mr_relay_pending_drain(e.w, rte_rdtsc()), 1); /* in[2] after them */
 	rx_one(&e, in[3]);                 /* nothing pending: direct */
-	MR_TEST_EQ(e.ctr->learn_reqs, 3);
+	MR_TEST_EQ(e.ctr->learn_reqs, 2);
+	MR_TEST_EQ(e.w->pend_count, 0);
 
 	n = collect(&e, out, 8);
 	MR_TEST_EQ(n, 4);
@@ -341,8 +344,9 @@ test_relay_learn_order(void)
 	st = mr_streams_find(e.streams, &key);
 	MR_TEST_ASSERT(st != NULL, "stream learned");
 	MR_TEST_EQ(st->owner_lcore, rte_lcore_id());
-	MR_TEST_EQ(st->returns_queued, 3);
-	MR_TEST_EQ(st->returns_done, 3);
+	MR_TEST_EQ(st->returns_queued, 2);
+	MR_TEST_EQ(st->returns_done, 2);
+	MR_TEST_EQ(st->pending, 0);
 	MR_TEST_EQ(st->pkts, 4);
 	MR_TEST_EQ(mr_seq_ext_max(&st->seq), 65537); /* crossed the 16-bit wrap */
 	MR_TEST_EQ(e.ctr->tx_pkts, 4);
@@ -376,11 +380,13 @@ test_relay_learn_partial(void)
 	n = rte_ring_sc_dequeue_burst(e.w->return_ring, (void **)out, 8, NULL);
 	MR_TEST_EQ(n, 1);
 	mr_relay_process(e.w, out, n, true, rte_rdtsc());
-	rx_one(&e, in[2]);        /* in[1] is still with the main lcore: must queue */
-	MR_TEST_EQ(e.ctr->learn_reqs, 3);
-	learn_round(&e);          /* in[1] and in[2] come back, in order */
+	rx_one(&e, in[2]);        /* in[1] is still with the main lcore: must wait */
+	MR_TEST_EQ(e.w->pend_count, 1);
+	MR_TEST_EQ(mr_relay_pending_drain(e.w, rte_rdtsc()), 0);
+	learn_round(&e);          /* in[1] comes back */
+	MR_TEST_EQ(mr_relay_pending_drain(e.w, rte_rdtsc()), 1); /* then in[2] */
 	rx_one(&e, in[3]);        /* settled: direct */
-	MR_TEST_EQ(e.ctr->learn_reqs, 3);
+	MR_TEST_EQ(e.ctr->learn_reqs, 2);
 	n = collect(&e, out, 8);
 	MR_TEST_EQ(n, 4);
 	for (i = 0; i < n; i++) {

@@ -147,6 +147,12 @@ mr_relay_add_worker(struct mr_relay *r, unsigned int lcore_id)
 					 RING_F_SP_ENQ | RING_F_SC_DEQ);
 	if (w->learn_ring == NULL || w->return_ring == NULL)
 		goto fail;
+	/* as deep as the learn ring: what arrives while a burst of new streams is learned */
+	w->pend = rte_zmalloc_socket("mr_pending", sizeof(*w->pend) * r->ring_size,
+				     RTE_CACHE_LINE_SIZE, socket);
+	if (w->pend == NULL)
+		goto nomem;
+	w->pend_mask = r->ring_size - 1;
 
 	if (tx_buffers_init(w, socket) != 0)
 		goto nomem;
@@ -161,6 +167,7 @@ fail:
 			rte_free(w->txb[i]);
 		rte_ring_free(w->learn_ring);
 		rte_ring_free(w->return_ring);
+		rte_free(w->pend);
 		rte_free(w);
 	}
 	return NULL;
@@ -216,11 +223,11 @@ to_learn(struct mr_worker *w, struct rte_mbuf *m)
 static inline void
 to_pending(struct mr_worker *w, struct rte_mbuf *m, struct mr_stream *st)
 {
-	if (unlikely(w->pend_count == MR_RELAY_PENDING_MAX)) {
+	if (unlikely(w->pend_count > w->pend_mask)) {
 		drop(w, m, MR_DROP_PENDING_FULL);
 		return;
 	}
-	w->pend[(w->pend_head + w->pend_count) % MR_RELAY_PENDING_MAX] = m;
+	w->pend[(w->pend_head + w->pend_count) & w->pend_mask] = m;
 	w->pend_count++;
 	st->pending++;
 }
@@ -744,7 +751,7 @@ mr_relay_pending_drain(struct mr_worker *w, uint64_t now)
 			    !stream_settle(w, st))
 				break; /* in order: everything behind it waits too */
 		}
-		w->pend_head = (w->pend_head + 1) % MR_RELAY_PENDING_MAX;
+		w->pend_head = (w->pend_head + 1) & w->pend_mask;
 		w->pend_count--;
 		process(w, &m, 1, FROM_PENDING, now);
 		taken++;
@@ -1088,9 +1095,10 @@ mr_relay_free(struct mr_relay *r)
 		while (w->pend_count != 0) {
 			mr_drop_count(w->ctr, MR_DROP_SHUTDOWN, 1);
 			rte_pktmbuf_free(w->pend[w->pend_head]);
-			w->pend_head = (w->pend_head + 1) % MR_RELAY_PENDING_MAX;
+			w->pend_head = (w->pend_head + 1) & w->pend_mask;
 			w->pend_count--;
 		}
+		rte_free(w->pend);
 		tx_buffers_free(w);
 	}
 	for (k = 0; k < r->n_tc; k++) {

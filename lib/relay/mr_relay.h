@@ -42,7 +42,6 @@ extern "C" {
 #define MR_RELAY_MAX_TRANSCODERS 16
 #define MR_RELAY_MAX_PROFILES 64
 #define MR_RELAY_BURST_MAX 64  /**< rte_hash bulk lookup limit */
-#define MR_RELAY_PENDING_MAX 1024 /**< packets a worker holds for unsettled streams */
 
 struct mr_relay;
 
@@ -64,7 +63,8 @@ struct mr_worker {
 	 */
 	uint32_t pend_head;
 	uint32_t pend_count;
-	struct rte_mbuf *pend[MR_RELAY_PENDING_MAX];
+	uint32_t pend_mask;            /**< FIFO size - 1 (the learn ring's size) */
+	struct rte_mbuf **pend;
 	struct mr_transcoder *tc;      /**< a transcoder lcore's: its transcoder */
 	uint16_t tc_slot;              /**< a transcoder lcore's: index in mr_relay::tc */
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
@@ -81,7 +81,7 @@ struct mr_relay_params {
 	uint16_t rtp_port_min;         /**< host order */
 	uint16_t rtp_port_max;
 	uint32_t tx_drain_us;
-	uint32_t ring_size;            /**< learn and return rings, power of 2 */
+	uint32_t ring_size;            /**< learn and return rings and pending FIFO, power of 2 */
 };
 
 /** The relay: shared, read-only settings and the workers. */

@@ -102,9 +102,11 @@ def run(work):
             raise dc.TestFailed('mrelay exited early with status %s' % mr.p.returncode)
 
         # Stop mrelay first, while its memif peer is still there: with the
-        # server stopped first, mrelay crashed in 1 of 3 runs here (SIGSEGV
-        # while the memif client tore down the shared memory its worker was
-        # still polling; a DPDK 22.11 net_memif race, not yet isolated).
+        # server stopped first, mrelay crashed in about 1 of 3 runs here.
+        # The core dump shows SIGSEGV inside librte_net_memif's RX burst,
+        # called by the worker (mr_relay_worker_main -> rte_eth_rx_burst)
+        # while EAL's interrupt thread handled the disconnect: DPDK 22.11's
+        # memif client can unmap a region its RX path is reading. Open.
         # Packets generated after that never come back, so they are no gap
         # the validator can see, and lost stays exact.
         mr_status = mr.stop(20)

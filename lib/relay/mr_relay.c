@@ -514,6 +514,7 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	const void *keys[MR_RELAY_BURST_MAX];
 	struct rte_mbuf *valid[MR_RELAY_BURST_MAX];
 	void *data[MR_RELAY_BURST_MAX];
+	const struct mr_leg *legs[MR_RELAY_BURST_MAX];
 	uint64_t hits = 0;
 	uint16_t i, nv = 0;
 	bool hist = mr_hist_on();
@@ -561,6 +562,7 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			const struct mr_stream *st = data[i];
 			const struct mr_leg *l = mr_streams_leg(r->streams, st->leg_idx);
 
+			legs[i] = l; /* stage 3 uses this snapshot: same RCU section */
 			if (l != NULL) {
 				const uint8_t *d = (const uint8_t *)&l->dests[l->orig_dest];
 
@@ -602,7 +604,7 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			to_pending(w, m, st);
 			continue;
 		}
-		leg = mr_streams_leg(r->streams, st->leg_idx);
+		leg = legs[i];
 		if (unlikely(leg == NULL)) {
 			drop(w, m, MR_DROP_NO_LEG);
 			continue;
@@ -636,6 +638,35 @@ mr_relay_flush(struct mr_worker *w)
 	}
 }
 
+/*
+ * End of a poll pass: TX. Caught up with the input (@p caught_up): send
+ * now rather than hold packets for the drain deadline (latency at low
+ * load; under load the buffers fill and leave in full bursts anyway).
+ * Otherwise drain on a TSC deadline. The next deadline follows the
+ * previous one (no drift), but never lies in the past, so a stall does
+ * not make the loop drain over and over. Returns how late a deadline
+ * drain ran (0 when none ran).
+ */
+static inline uint64_t
+drain_tick(struct mr_worker *w, uint64_t now, bool caught_up)
+{
+	uint64_t late;
+
+	if (caught_up) {
+		mr_relay_flush(w);
+		w->next_drain = now + w->relay->drain_tsc;
+		return 0;
+	}
+	if (now < w->next_drain)
+		return 0;
+	late = now - w->next_drain;
+	mr_relay_flush(w);
+	w->next_drain += w->relay->drain_tsc;
+	if (w->next_drain <= now)
+		w->next_drain = now + w->relay->drain_tsc;
+	return late;
+}
+
 int
 mr_relay_worker_main(void *arg)
 {
@@ -645,7 +676,7 @@ mr_relay_worker_main(void *arg)
 	struct rte_mbuf *pkts[MR_RELAY_BURST_MAX];
 	struct mr_hist_lcore *hl = &mr_hists[w->lcore_id];
 	const uint64_t busy_window = r->tsc_hz / US_PER_S * MR_HIST_BUSY_WINDOW_US;
-	uint64_t start, now, t0 = 0;
+	uint64_t start, now, late, t0 = 0;
 	uint16_t i, n;
 
 	if (rte_rcu_qsbr_thread_register(qsbr, w->lcore_id) != 0) {
@@ -689,25 +720,9 @@ mr_relay_worker_main(void *arg)
 		}
 
 		now = rte_rdtsc();
-		/*
-		 * Caught up with every queue: send now rather than hold packets
-		 * for the drain deadline (latency at low load; under load the
-		 * buffers fill and leave in full bursts anyway).
-		 * Otherwise drain on a TSC deadline. The next deadline follows the
-		 * previous one (no drift), but never lies in the past, so a
-		 * stall does not make the loop drain over and over.
-		 */
-		if (got != 0 && !full) {
-			mr_relay_flush(w);
-			w->next_drain = now + r->drain_tsc;
-		} else if (now >= w->next_drain) {
-			if (hist)
-				mr_hist_record(&hl->h[MR_HIST_TX_DRAIN_LATE], now - w->next_drain);
-			mr_relay_flush(w);
-			w->next_drain += r->drain_tsc;
-			if (w->next_drain <= now)
-				w->next_drain = now + r->drain_tsc;
-		}
+		late = drain_tick(w, now, got != 0 && !full);
+		if (hist && late != 0)
+			mr_hist_record(&hl->h[MR_HIST_TX_DRAIN_LATE], late);
 		rte_rcu_qsbr_quiescent(qsbr, w->lcore_id);
 
 		if (got != 0) {
@@ -987,16 +1002,7 @@ mr_relay_transcoder_poll(struct mr_worker *w, uint64_t now)
 {
 	unsigned int n = mr_transcoder_poll(w->tc, now);
 
-	/* as the workers do: send at once when caught up, else on the deadline */
-	if (n != 0 && n < w->relay->burst) {
-		mr_relay_flush(w);
-		w->next_drain = now + w->relay->drain_tsc;
-	} else if (now >= w->next_drain) {
-		mr_relay_flush(w);
-		w->next_drain += w->relay->drain_tsc;
-		if (w->next_drain <= now)
-			w->next_drain = now + w->relay->drain_tsc;
-	}
+	drain_tick(w, now, n != 0 && n < w->relay->burst);
 	return n;
 }
 
@@ -1006,7 +1012,6 @@ mr_relay_transcoder_main(void *arg)
 	struct mr_worker *w = arg;
 	struct mr_relay *r = w->relay;
 	struct rte_rcu_qsbr *qsbr = r->streams->qsbr;
-	uint64_t start, now;
 
 	/* emit reads leg snapshots: this lcore is an RCU reader too */
 	if (rte_rcu_qsbr_thread_register(qsbr, w->lcore_id) != 0) {
@@ -1016,22 +1021,11 @@ mr_relay_transcoder_main(void *arg)
 	rte_rcu_qsbr_thread_online(qsbr, w->lcore_id);
 	RELAY_LOG(INFO, "transcoder %u on lcore %u sends on queue %u\n", w->tc_slot,
 		  w->lcore_id, w->queue_id);
-	now = rte_rdtsc();
-	w->next_drain = now + r->drain_tsc;
+	w->next_drain = rte_rdtsc() + r->drain_tsc;
+	/* mr_transcoder_poll() counts this lcore's busy and idle passes itself */
 	while (!__atomic_load_n(&r->stop, __ATOMIC_RELAXED)) {
-		unsigned int n;
-
-		start = now;
-		n = mr_relay_transcoder_poll(w, now);
+		mr_relay_transcoder_poll(w, rte_rdtsc());
 		rte_rcu_qsbr_quiescent(qsbr, w->lcore_id);
-		now = rte_rdtsc();
-		if (n != 0) {
-			mr_counter_add(&w->ctr->busy_polls, 1);
-			mr_counter_add(&w->ctr->busy_cycles, now - start);
-		} else {
-			mr_counter_add(&w->ctr->idle_polls, 1);
-			mr_counter_add(&w->ctr->idle_cycles, now - start);
-		}
 	}
 	mr_relay_flush(w);
 	rte_rcu_qsbr_thread_offline(qsbr, w->lcore_id);

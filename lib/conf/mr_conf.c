@@ -263,6 +263,20 @@ get_u16(struct mr_conf_ctx *c, const char *sect, const char *key,
 }
 
 static int
+get_u8(struct mr_conf_ctx *c, const char *sect, const char *key,
+       const char *val, uint8_t min, uint8_t max, const char *accepted,
+       uint8_t *out)
+{
+	uint64_t v = *out;
+	int ret;
+
+	ret = get_uint(c, sect, key, val, min, max, accepted, &v);
+	if (ret == 0)
+		*out = (uint8_t)v;
+	return ret;
+}
+
+static int
 missing(struct mr_conf_ctx *c, const char *sect, const char *key,
 	const char *accepted)
 {
@@ -988,7 +1002,6 @@ parse_profile(struct mr_conf_ctx *c, int idx, struct mr_conf_profile *pf)
 	struct mr_conf_sect s;
 	const char **v = s.vals;
 	const char *sn = s.name;
-	uint32_t u;
 	int ret;
 
 	ret = sect_open(c, idx, profile_keys, K_PROF_N, &s);
@@ -1011,32 +1024,24 @@ parse_profile(struct mr_conf_ctx *c, int idx, struct mr_conf_profile *pf)
 		ret = get_codec(c, sn, "out", v[K_PROF_OUT], &pf->out_codec);
 	pf->in_pt = default_pt[pf->in_codec];
 	pf->out_pt = default_pt[pf->out_codec];
-	u = pf->in_pt;
 	if (ret == 0)
-		ret = get_u32(c, sn, "in_pt", v[K_PROF_IN_PT], 0, 127, NULL, &u);
-	pf->in_pt = (uint8_t)u;
-	u = pf->out_pt;
+		ret = get_u8(c, sn, "in_pt", v[K_PROF_IN_PT], 0, 127, NULL, &pf->in_pt);
 	if (ret == 0)
-		ret = get_u32(c, sn, "out_pt", v[K_PROF_OUT_PT], 0, 127, NULL, &u);
-	pf->out_pt = (uint8_t)u;
-	u = pf->channels;
+		ret = get_u8(c, sn, "out_pt", v[K_PROF_OUT_PT], 0, 127, NULL, &pf->out_pt);
 	if (ret == 0)
-		ret = get_u32(c, sn, "channels", v[K_PROF_CHANNELS], 1, 2, NULL, &u);
-	pf->channels = (uint8_t)u;
-	u = pf->ptime;
+		ret = get_u8(c, sn, "channels", v[K_PROF_CHANNELS], 1, 2, NULL, &pf->channels);
 	if (ret == 0)
-		ret = get_u32(c, sn, "ptime", v[K_PROF_PTIME], 10, 60, "10, 20, 40, 60", &u);
-	if (ret == 0 && u != 10 && u != 20 && u != 40 && u != 60)
-		ret = conf_err(c, sn, "ptime", "10, 20, 40, 60", "%u ms is not a ptime", u);
-	pf->ptime = (uint8_t)u;
-	u = pf->complexity;
+		ret = get_u8(c, sn, "ptime", v[K_PROF_PTIME], 10, 60, "10, 20, 40, 60",
+			     &pf->ptime);
+	if (ret == 0 && pf->ptime != 10 && pf->ptime != 20 && pf->ptime != 40 &&
+	    pf->ptime != 60)
+		ret = conf_err(c, sn, "ptime", "10, 20, 40, 60", "%u ms is not a ptime",
+			       pf->ptime);
 	if (ret == 0)
-		ret = get_u32(c, sn, "complexity", v[K_PROF_COMPLEXITY], 0, 10, NULL, &u);
-	pf->complexity = (uint8_t)u;
-	u = pf->reorder;
+		ret = get_u8(c, sn, "complexity", v[K_PROF_COMPLEXITY], 0, 10, NULL,
+			     &pf->complexity);
 	if (ret == 0)
-		ret = get_u32(c, sn, "reorder", v[K_PROF_REORDER], 1, 8, NULL, &u);
-	pf->reorder = (uint8_t)u;
+		ret = get_u8(c, sn, "reorder", v[K_PROF_REORDER], 1, 8, NULL, &pf->reorder);
 	if (ret == 0)
 		ret = get_bool(c, sn, "fec", v[K_PROF_FEC], &pf->fec);
 	if (ret == 0)

@@ -272,10 +272,12 @@ def case_errors(a):
 
 
 def case_traffic(a):
-    r = Relay(a.mrelay, a.ctl, "traffic", 14)
+    # Rounds are counted, not timed: each runs several mrelay-ctl processes,
+    # which a busy machine slows down. At least 8 s and 6 rounds, at most 40 s.
+    r = Relay(a.mrelay, a.ctl, "traffic", 60)
     t0 = time.time()
     n = 0
-    while time.time() - t0 < 8:
+    while (time.time() - t0 < 8 or n < 6) and time.time() - t0 < 40:
         s = "s%d" % n
         r.raw("/mrelay/leg_add,name=%s_a,session=%s,local=auto,remote=10.9.0.1:%d" % (s, s, 4000 + n))
         r.raw("/mrelay/leg_add,name=%s_b,session=%s,local=auto,remote=10.9.1.1:%d,forward=%s_a"
@@ -291,10 +293,10 @@ def case_traffic(a):
         n += 1
     rc, drops = r.raw("/mrelay/drops")
     rc2, info = r.raw("/mrelay/info")
-    code = r.wait()
+    code = r.stop()
     v = r.validator()
     print("%d control rounds; validator %s" % (n, v))
-    check(n >= 5, "at least 5 rounds of add/update/delete under traffic (%d)" % n)
+    check(n >= 6, "at least 6 rounds of add/update/delete under traffic (%d)" % n)
     check(drops["total"] == 0, "no relay drop while control ran (%s)" % drops["total"])
     check(info["streams"] == 50 and info["legs"] == 400 - 2 * min(n, 100), "streams 50, legs as expected")
     check(v["lost"] == 0 and v["duplicate"] == 0 and v["reordered"] == 0 and v["valid"] > 20000,

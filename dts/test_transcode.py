@@ -4,21 +4,34 @@
 """mrelay transcodes on a transcoder lcore: Opus from net_rtpgen (opus=1)
 on port 0 leaves port 1 (net_pcap) re-encoded.
 
-Checks the daemon end to end: every RTP packet the worker took was handed
-to the transcoder and came out as one packet with the profile's payload
-type, the channel's own SSRC and a continuous sequence, sent from the B
-leg to its remote; no drops; every mbuf back at exit. (The decoded audio
-is compared with the source in the unit suite: relay/transcode and the
-transcode suite.)
+Case 'static' checks the daemon end to end: every RTP packet the worker
+took was handed to the transcoder and came out as one packet with the
+profile's payload type, the channel's own SSRC and a continuous sequence,
+sent from the B leg to its remote; no drops; every mbuf back at exit. (The
+decoded audio is compared with the source in the unit suite:
+relay/transcode and the transcode suite.)
+
+Case 'control' changes transcoding under traffic through the telemetry
+socket (tools/mrelay-ctl): a leg moved to another profile (its channel
+reset by reason "profile", output SSRC and sequence continuous, payload
+type and ptime of the new profile from then on), a leg to no transcoding
+and back (its stream deleted and learned again: the worker forwards it
+as received, then a new channel), a profile changed with profile_set, and
+bad requests answered with errors that change nothing. Case 'none' checks
+that a relay without transcoder lcores refuses transcode=PROFILE.
+Without a case, all three run.
 """
 
 import argparse
 import json
 import os
+import shutil
+import signal
 import struct
 import subprocess
 import sys
 import tempfile
+import time
 
 STREAMS = 3
 RATE = 300          # packets per second over all streams
@@ -76,13 +89,7 @@ def pcap_packets(path):
         off += 16 + incl
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument('--mrelay', required=True, help='the mrelay binary')
-    args = ap.parse_args()
-    if os.geteuid() != 0:
-        print('SKIP: needs root')
-        return 77
+def case_static(args):
     work = tempfile.mkdtemp(prefix='mrelay-dts-tc-')
     conf = CONF + ''.join(LEG.format(i=i, a=30000 + i, b=32000 + i, r=20000 + i)
                           for i in range(STREAMS))
@@ -169,8 +176,367 @@ def main():
             print('FAIL:', f)
         print('files kept in', work)
         return 1
-    print('PASS')
+    print('static: PASS')
     return 0
+
+
+CTL_CONF = CONF + """
+[profile.wide]
+in = opus
+out = opus
+out_pt = 97
+bitrate = 24000
+ptime = 20
+"""
+
+CTL_SECONDS = 60     # upper bound: the case stops the relay (SIGINT) when done
+
+
+class Relay:
+    """mrelay with the control socket; stopped by its pid only."""
+
+    def __init__(self, args, name, conf, lcores, vdevs, seconds, work):
+        self.ctl_path = args.ctl
+        self.prefix = 'mrdts_tc_%s_%d' % (name, os.getpid())
+        self.summary = os.path.join(work, name + '_summary.json')
+        path = os.path.join(work, name + '.conf')
+        with open(path, 'w') as f:
+            f.write(conf)
+        mem = os.environ.get('MR_EAL_MEM', '--no-huge -m 1024').split()
+        cmd = [args.mrelay, *mem, '--no-pci', '--file-prefix', self.prefix,
+               '--lcores', lcores, '--log-level', '*:notice']
+        for v in vdevs:
+            cmd += ['--vdev', v]
+        cmd += ['--', '-c', path, '-d', str(seconds), '-s', self.summary, '-q']
+        print('run:', ' '.join(cmd), flush=True)
+        self.log = open(os.path.join(work, name + '.log'), 'w')
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            rc, info = self.raw('/mrelay/info')
+            if rc == 0 and info.get('streams', 0) >= STREAMS:
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit('FAIL: mrelay did not come up (log in %s)' % work)
+
+    def raw(self, cmd):
+        p = subprocess.run([sys.executable, self.ctl_path, '-f', self.prefix, '--json', 'raw', cmd],
+                           capture_output=True, text=True, timeout=30)
+        out = p.stdout.strip()
+        try:
+            return p.returncode, json.loads(out)
+        except ValueError:
+            return p.returncode, {'error': out + p.stderr}
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return self.stop()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def tc_sum(relay, field):
+    rc, t = relay.raw('/mrelay/transcoders')
+    return sum(t[field]) if rc == 0 and field in t else -1
+
+
+def wait_tc(relay, field, want, timeout=5.0):
+    """The transcoder applies control requests on its next poll: wait for it."""
+    deadline = time.time() + timeout
+    v = tc_sum(relay, field)
+    while v != want and time.time() < deadline:
+        time.sleep(0.05)
+        v = tc_sum(relay, field)
+    return v
+
+
+def segments(pk):
+    """Runs of consecutive packets with the same (PT, SSRC, ts step); a
+    run's first step (the one into it) is not counted in it."""
+    segs = []
+    for a, b in zip(pk, pk[1:]):
+        key = (b[3], b[2], (b[1] - a[1]) & 0xffffffff)
+        if segs and segs[-1][0] == key:
+            segs[-1][1] += 1
+        else:
+            segs.append([key, 1])
+    return segs
+
+
+def flows_of(path, sport_base):
+    flows = {}
+    for frame in pcap_packets(path):
+        if len(frame) < 14 + 20 + 8 + 12 or frame[12:14] != b'\x08\x00':
+            continue
+        sport = struct.unpack('!H', frame[34:36])[0]
+        rtp = frame[42:]
+        seq, ts, ssrc = struct.unpack('!HII', rtp[2:12])
+        flows.setdefault(sport - sport_base, []).append((seq, ts, ssrc, rtp[1] & 0x7f))
+    return flows
+
+
+def case_control(args):
+    fails = []
+
+    def check(cond, what):
+        print(('ok   ' if cond else 'FAIL ') + what, flush=True)
+        if not cond:
+            fails.append(what)
+
+    work = tempfile.mkdtemp(prefix='mrelay-dts-tcctl-')
+    conf = CTL_CONF + ''.join(LEG.format(i=i, a=30000 + i, b=32000 + i, r=20000 + i)
+                              for i in range(STREAMS))
+    out0 = os.path.join(work, 'out_worker.pcap')
+    out = os.path.join(work, 'out.pcap')
+    empty = os.path.join(work, 'empty.pcap')
+    with open(empty, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    r = Relay(args, 'ctl', conf, '0@0,1@1,2@1',
+              ['net_rtpgen0,streams=%d,rate=%d,opus=1' % (STREAMS, RATE),
+               'net_pcap1,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s' % (empty, out0, out)],
+              CTL_SECONDS, work)
+    try:
+        time.sleep(2)
+        rc, pr = r.raw('/mrelay/profiles')
+        rows = {n: i for i, n in enumerate(pr.get('name', []))} if rc == 0 else {}
+        check(rc == 0 and set(rows) == {'narrow', 'wide'} and pr['transcoders'] == 1,
+              'profiles: narrow and wide, 1 transcoder (%s)' % pr)
+        if rows:
+            n, w = rows['narrow'], rows['wide']
+            check([pr[k][n] for k in ('in', 'in_pt', 'out', 'out_pt', 'ptime', 'bitrate', 'rate',
+                                      'channels', 'reorder', 'legs')]
+                  == ['opus', 111, 'opus', 96, 40, 16000, 16000, 1, 3, STREAMS] and
+                  [pr[k][w] for k in ('out_pt', 'ptime', 'bitrate', 'rate', 'legs')]
+                  == [97, 20, 24000, 48000, 0],
+                  'profiles: every parameter as configured, defaults filled, legs using each')
+        rc, lg = r.raw('/mrelay/leg,a0')
+        check(rc == 0 and lg.get('transcode') == 'narrow', 'leg a0: transcode narrow')
+        rc, legs_before = r.raw('/mrelay/legs')
+        creates0 = tc_sum(r, 'creates')
+        check(creates0 == STREAMS and tc_sum(r, 'resets_profile') == 0,
+              'transcoders: %d channels created, no profile reset yet' % creates0)
+
+        # bad requests change nothing
+        bad = [
+            ('/mrelay/leg_update,name=a0,transcode=nosuch', "transcode: no profile named 'nosuch'"),
+            ('/mrelay/leg_update,name=a0,transcode=', "transcode: no profile named ''"),
+            ('/mrelay/leg_add,name=n1,session=s9,port=0,local=auto,remote=latch,transcode=nosuch',
+             "transcode: no profile named 'nosuch'"),
+            ('/mrelay/leg_add,name=a0,session=s0,port=0,local=10.0.0.1:30000,'
+             'remote=10.1.0.1:20000,forward=b0,transcode=wide', 'exists with another transcode'),
+            ('/mrelay/profile_set,name=nosuch,ptime=20', "name: no profile named 'nosuch'"),
+            ('/mrelay/profile_set,name=wide,ptime=30', 'ptime: 30 is not'),
+            ('/mrelay/profile_set,name=wide,out=g729', "out: 'g729' is not"),
+            ('/mrelay/profile_set,name=wide', 'give at least one field'),
+            ('/mrelay/profile_set,name=wide,out=pcmu,rate=16000', 'does not support'),
+        ]
+        for cmd, want in bad:
+            rc, d = r.raw(cmd)
+            check(rc == 1 and d.get('status') == 'error' and want in d.get('error', ''),
+                  '%s -> error %r (%s)' % (cmd, want, d.get('error')))
+        rc, legs_after = r.raw('/mrelay/legs')
+        rc2, pr2 = r.raw('/mrelay/profiles')
+        check(legs_after == legs_before and pr2 == pr and tc_sum(r, 'resets_profile') == 0 and
+              tc_sum(r, 'creates') == creates0, 'nothing changed after %d bad requests' % len(bad))
+
+        # profile A -> profile B: the channel stays, reset by reason profile
+        rc, d = r.raw('/mrelay/leg_update,name=a1,transcode=wide')
+        check(rc == 0 and d.get('result') == 'updated' and d.get('transcode') == 'wide' and
+              d.get('channels_updated') == 1 and d.get('channels_failed') == 0 and
+              d.get('streams_deleted') == 0, 'leg_update a1 narrow -> wide: 1 channel updated (%s)' % d)
+        v = wait_tc(r, 'resets_profile', 1)
+        check(v == 1, 'transcoders: resets_profile 1 (%d)' % v)
+        rc, d = r.raw('/mrelay/leg_update,name=a1,transcode=wide')
+        check(rc == 0 and d.get('result') == 'unchanged' and d.get('channels_updated') == 0,
+              'the same again: unchanged')
+        # profile -> none: the stream goes, the worker forwards it as received
+        rc, d = r.raw('/mrelay/leg_update,name=a2,transcode=none')
+        check(rc == 0 and d.get('result') == 'updated' and d.get('transcode') == 'none' and
+              d.get('streams_deleted') == 1 and d.get('channels_updated') == 0,
+              'leg_update a2 narrow -> none: its stream deleted (%s)' % d)
+        rc, lg1 = r.raw('/mrelay/leg,a1')
+        rc2, lg2 = r.raw('/mrelay/leg,a2')
+        check(lg1.get('transcode') == 'wide' and lg2.get('transcode') == 'none',
+              'leg: a1 wide, a2 none')
+        time.sleep(1.5)
+        # a profile's parameters: every channel using it is updated
+        rc, d = r.raw('/mrelay/profile_set,name=narrow,ptime=60')
+        check(rc == 0 and d.get('result') == 'updated' and d.get('channels_updated') == 1 and
+              d.get('channels_failed') == 0, 'profile_set narrow ptime=60: a0\'s channel (%s)' % d)
+        v = wait_tc(r, 'resets_profile', 2)
+        check(v == 2, 'transcoders: resets_profile 2 (%d)' % v)
+        rc, d = r.raw('/mrelay/profile_set,name=narrow,ptime=60,bitrate=16000')
+        check(rc == 0 and d.get('result') == 'unchanged' and d.get('channels_updated') == 0,
+              'profile_set with the current values: unchanged')
+        rc, d = r.raw('/mrelay/leg_add,name=n2,session=s9,port=0,local=auto,remote=latch,'
+                      'transcode=wide')
+        rc2, lg = r.raw('/mrelay/leg,n2')
+        rc3, d3 = r.raw('/mrelay/leg_delete,name=n2')
+        check(rc == 0 and d.get('result') == 'added' and d.get('transcode') == 'wide' and
+              lg.get('transcode') == 'wide' and rc3 == 0, 'leg_add with transcode=wide, deleted')
+        rc, pr3 = r.raw('/mrelay/profiles')
+        if rc == 0:
+            n, w = pr3['name'].index('narrow'), pr3['name'].index('wide')
+            check(pr3['ptime'][n] == 60 and pr3['bitrate'][n] == 16000 and pr3['legs'][n] == 1 and
+                  pr3['legs'][w] == 1, 'profiles: narrow ptime 60, other fields kept; 1 leg each')
+        # none -> profile: the stream is learned again with a new channel
+        rc, d = r.raw('/mrelay/leg_update,name=a2,transcode=wide')
+        check(rc == 0 and d.get('streams_deleted') == 1 and d.get('transcode') == 'wide',
+              'leg_update a2 none -> wide: its stream deleted (%s)' % d)
+        time.sleep(0.5)
+        check(wait_tc(r, 'creates', creates0 + 1) == creates0 + 1,
+              'a2\'s stream learned again: one more channel')
+        rc, st = r.raw('/mrelay/stream,10.0.0.1:30002,%d' % (0x10000002))
+        check(rc == 0 and st.get('leg') == 'a2' and st.get('received', 0) > 0,
+              'a2\'s stream is back (%s)' % st.get('received'))
+        time.sleep(1.5)
+        destroys = tc_sum(r, 'destroys')
+        check(0 <= destroys <= 1, 'transcoders: a2\'s first channel destroyed at most once (%d; '
+              'at the reclamation of its stream)' % destroys)
+    finally:
+        code = r.stop()
+    check(code == 0, 'mrelay exits 0')
+    s = json.load(open(r.summary))
+    drops = {k: v for k, v in s['drops'].items() if v and k != 'shutdown'}
+    check(not drops, 'no drops (%s)' % drops)
+    check(s['mbufs_in_use_at_exit'] == 0, 'every mbuf back at exit (%d in use)'
+          % s['mbufs_in_use_at_exit'])
+
+    # what went out: (pt, ssrc, ts step) runs per flow
+    tc = flows_of(out, 32000)
+    wk = flows_of(out0, 32000)
+    for i in range(STREAMS):
+        pk = tc.get(i, [])
+        gaps = [(a[0], b[0]) for a, b in zip(pk, pk[1:]) if (a[0] + 1) & 0xffff != b[0]]
+        segs = [(k, n) for k, n in segments(pk) if n >= 5]
+        print('flow %d: %d packets from the transcoder, %d from the worker; runs %s'
+              % (i, len(pk), len(wk.get(i, [])), segs))
+        if i == 0:
+            check(len({p[2] for p in pk}) == 1 and not gaps, 'flow 0: one SSRC, continuous seq')
+            check([(k[0], k[2]) for k, _ in segs] == [(96, 1920), (96, 2880)],
+                  'flow 0: PT 96 at 40 ms, then at 60 ms after profile_set')
+        elif i == 1:
+            check(len({p[2] for p in pk}) == 1 and not gaps,
+                  'flow 1: one SSRC, continuous seq across the profile change')
+            check([(k[0], k[2]) for k, _ in segs] == [(96, 1920), (97, 960)],
+                  'flow 1: PT 96 at 40 ms, then PT 97 at 20 ms')
+        else:
+            ssrcs = []
+            for p in pk:
+                if not ssrcs or ssrcs[-1] != p[2]:
+                    ssrcs.append(p[2])
+            check(len(ssrcs) == 2 and len(set(ssrcs)) == 2 and
+                  [(k[0], k[2]) for k, _ in segs] == [(96, 1920), (97, 960)],
+                  'flow 2: narrow channel, then a new channel (new SSRC) with wide')
+            w2 = wk.get(i, [])
+            check(len(w2) >= RATE // STREAMS and {p[3] for p in w2} == {111} and
+                  {p[2] for p in w2} == {0x10000000 + i},
+                  'flow 2 without transcoding: forwarded by the worker as received '
+                  '(%d packets, PT 111, input SSRC)' % len(w2))
+    check(set(wk) <= {2}, 'the worker sent only the untranscoded leg\'s packets')
+    if fails:
+        print('files kept in', work)
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+NONE_CONF = """
+[relay]
+workers = 1
+
+[port.0]
+ipv4 = 10.0.0.1
+nexthop_mac = 02:00:00:00:00:02
+
+[profile.narrow]
+out = opus
+ptime = 40
+"""
+
+
+def case_none(args):
+    """transcode=PROFILE on a relay without transcoder lcores: an error, nothing changed."""
+    fails = []
+    work = tempfile.mkdtemp(prefix='mrelay-dts-tcnone-')
+    conf = NONE_CONF + ''.join("""
+[leg.a{i}]
+session = s{i}
+port = 0
+local = 10.0.0.1:{a}
+remote = 10.1.0.1:{r}
+forward = b{i}
+
+[leg.b{i}]
+session = s{i}
+port = 0
+local = 10.0.0.1:{b}
+remote = 10.2.0.1:{r}
+""".format(i=i, a=30000 + i, b=32000 + i, r=20000 + i) for i in range(STREAMS))
+    r = Relay(args, 'none', conf, '0@0,1@1', ['net_rtpgen0,streams=%d,rate=%d' % (STREAMS, RATE)],
+              30, work)
+    try:
+        rc, before = r.raw('/mrelay/legs')
+        for cmd in ('/mrelay/leg_update,name=a0,transcode=narrow',
+                    '/mrelay/leg_add,name=n1,session=s9,local=auto,remote=latch,transcode=narrow'):
+            rc, d = r.raw(cmd)
+            ok = rc == 1 and 'transcode:' in d.get('error', '') and \
+                'no transcoder lcores' in d.get('error', '')
+            print(('ok   ' if ok else 'FAIL ') + '%s -> %s' % (cmd, d.get('error')))
+            if not ok:
+                fails.append(cmd)
+        rc, d = r.raw('/mrelay/leg_update,name=a0,transcode=none')
+        rc2, lg = r.raw('/mrelay/leg,a0')
+        rc3, after = r.raw('/mrelay/legs')
+        rc4, pr = r.raw('/mrelay/profiles')
+        ok = rc == 0 and d.get('result') == 'unchanged' and lg.get('transcode') == 'none' and \
+            before == after and pr.get('transcoders') == 0 and pr.get('name') == ['narrow']
+        print(('ok   ' if ok else 'FAIL ') + 'transcode=none accepted, unchanged; legs as before')
+        if not ok:
+            fails.append('none')
+    finally:
+        code = r.stop()
+    if code != 0:
+        fails.append('exit %s' % code)
+    print('none: %d failure(s)' % len(fails))
+    if fails:
+        print('files kept in', work)
+        return 1
+    shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('case', nargs='?', choices=['static', 'control', 'none'],
+                    help='one case (default: all)')
+    ap.add_argument('--mrelay', required=True, help='the mrelay binary')
+    ap.add_argument('--ctl', default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                   '..', 'tools', 'mrelay-ctl'),
+                    help='tools/mrelay-ctl (default: the one of this source tree)')
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print('SKIP: needs root')
+        return 77
+    rc = 0
+    for name in ([args.case] if args.case else ['static', 'control', 'none']):
+        print('--- case %s' % name, flush=True)
+        rc |= globals()['case_' + name](args)
+    print('PASS' if rc == 0 else 'FAIL')
+    return rc
 
 
 if __name__ == '__main__':

@@ -86,10 +86,11 @@ mr_ctl_counter(const struct mr_ctl *c, unsigned int lcore, const uint64_t *field
 	return v >= bv ? v - bv : v;
 }
 
+/* Frees leg descriptions and profile copies alike: both are malloc'd. */
 static void
 meta_free_cb(void *p __rte_unused, void *e, unsigned int n)
 {
-	struct mr_ctl_meta **m = e;
+	void **m = e;
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
@@ -97,7 +98,7 @@ meta_free_cb(void *p __rte_unused, void *e, unsigned int n)
 }
 
 static void
-meta_retire(struct mr_ctl *c, struct mr_ctl_meta *old)
+meta_retire(struct mr_ctl *c, void *old)
 {
 	if (old == NULL)
 		return;
@@ -129,6 +130,45 @@ mr_ctl_meta_publish(struct mr_ctl *c, uint32_t idx)
 	old = __atomic_exchange_n(&c->meta[idx], m, __ATOMIC_ACQ_REL);
 	meta_retire(c, old);
 	__atomic_store_n(&c->n_legs, c->streams->n_legs, __ATOMIC_RELAXED);
+}
+
+/* "none", or the configured name of profile tc_profile (1-based). */
+const char *
+mr_ctl_profile_name(const struct mr_ctl *c, uint16_t tc_profile)
+{
+	if (tc_profile == 0)
+		return "none";
+	if (tc_profile > c->conf->n_profiles)
+		return "?";
+	return c->conf->profiles[tc_profile - 1].name;
+}
+
+/* Profile index + 1 of a configured name, or -ENOENT. */
+int
+mr_ctl_profile_find(const struct mr_ctl *c, const char *name)
+{
+	uint16_t i, n = RTE_MIN(c->conf->n_profiles, c->relay->n_profiles);
+
+	for (i = 0; i < n; i++)
+		if (strcmp(c->conf->profiles[i].name, name) == 0)
+			return i + 1;
+	return -ENOENT;
+}
+
+/* Main lcore (or before the commands exist): copy the relay's profiles for readers. */
+int
+mr_ctl_profiles_publish(struct mr_ctl *c)
+{
+	struct mr_ctl_profiles *np, *old;
+
+	np = calloc(1, sizeof(*np));
+	if (np == NULL)
+		return -ENOMEM;
+	np->n = c->relay->n_profiles;
+	memcpy(np->p, c->relay->profiles, sizeof(np->p[0]) * np->n);
+	old = __atomic_exchange_n(&c->profiles, np, __ATOMIC_ACQ_REL);
+	meta_retire(c, old);
+	return 0;
 }
 
 struct mr_ctl *
@@ -185,6 +225,8 @@ mr_ctl_create(const struct mr_ctl_params *p)
 	c->meta_dq = rte_rcu_qsbr_dq_create(&dqp);
 	if (c->meta_dq == NULL)
 		goto fail;
+	if (mr_ctl_profiles_publish(c) != 0)
+		goto nomem;
 	if (rte_rcu_qsbr_thread_register(p->streams->qsbr, MR_CTL_RCU_ID) != 0)
 		goto fail;
 	for (i = 0; i < p->streams->legs_max; i++)
@@ -224,6 +266,7 @@ fail:
 		if (c->meta != NULL)
 			for (i = 0; i < p->streams->legs_max; i++)
 				free(c->meta[i]);
+		free(c->profiles);
 		rte_ring_free(c->ring);
 		free(c->meta);
 		free(c->base);
@@ -342,6 +385,7 @@ mr_ctl_destroy(struct mr_ctl *c)
 	rte_rcu_qsbr_dq_delete(c->meta_dq);
 	for (i = 0; i < c->streams->legs_max; i++)
 		free(c->meta[i]);
+	free(c->profiles);
 	rte_ring_free(c->ring);
 	free(c->meta);
 	free(c->base);

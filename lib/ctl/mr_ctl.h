@@ -8,9 +8,10 @@
 /**
  * @file
  * Telemetry commands under /mrelay/: reads (info, lcores, ports, drops,
- * mempools, legs, leg, streams, stream) and the control plane (leg_add,
- * leg_update, leg_delete, session_delete, dest_add, dest_delete,
- * counters_reset). docs/telemetry.md lists them.
+ * mempools, legs, leg, streams, stream, profiles, transcoders) and the
+ * control plane (leg_add, leg_update, leg_delete, session_delete,
+ * dest_add, dest_delete, counters_reset, profile_set). docs/telemetry.md
+ * lists them.
  *
  * Threads: the callbacks run on DPDK's telemetry threads. They are
  * serialised by one mutex (DPDK 22.11 parses commands with strtok, and

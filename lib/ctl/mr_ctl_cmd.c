@@ -97,8 +97,48 @@ parse_local(const struct mr_ctl *c, const char *v, uint16_t port, bool check_por
 
 static const char *const leg_keys[] = {
 	"name", "session", "port", "local", "remote", "forward",
-	"ssrc_out", "seq_offset", "ts_offset", "clock_rate", NULL,
+	"ssrc_out", "seq_offset", "ts_offset", "clock_rate", "transcode", NULL,
 };
+
+/* The configured profile names, space separated, for error messages. */
+static void
+profile_names(const struct mr_ctl *c, char *buf, size_t len)
+{
+	size_t off = 0;
+	uint16_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->conf->n_profiles && off + 1 < len; i++)
+		off += snprintf(buf + off, len - off, "%s ", c->conf->profiles[i].name);
+	if (off + 1 < len)
+		snprintf(buf + off, len - off, "none");
+}
+
+/* transcode= : a profile of the configuration, or none. */
+static int
+parse_transcode(const struct mr_ctl *c, const char *v, uint16_t *out, char *err, size_t errlen)
+{
+	char names[120];
+	int idx;
+
+	if (strcmp(v, "none") == 0) {
+		*out = 0;
+		return 0;
+	}
+	if (c->relay->n_tc == 0) {
+		snprintf(err, errlen, "transcode: '%.40s': this relay has no transcoder lcores "
+			 "([relay] transcoders in the configuration); only transcode=none", v);
+		return -EINVAL;
+	}
+	idx = mr_ctl_profile_find(c, v);
+	if (idx < 0) {
+		profile_names(c, names, sizeof(names));
+		snprintf(err, errlen, "transcode: no profile named '%.40s' (configured: %.100s)", v, names);
+		return -EINVAL;
+	}
+	*out = (uint16_t)idx;
+	return 0;
+}
 
 /*
  * Parse leg_add/leg_update parameters into m. leg_add requires name,
@@ -246,6 +286,156 @@ parse_leg(const struct mr_ctl *c, const char *params, bool add, struct mr_ctl_ms
 		}
 		r->given |= MR_CTL_F_CLOCK;
 	}
+	v = mr_ctl_kv_get(&kv, "transcode");
+	if (v != NULL) {
+		if (parse_transcode(c, v, &r->tc_profile, err, errlen) != 0)
+			return -EINVAL;
+		r->given |= MR_CTL_F_TRANSCODE;
+	}
+	return 0;
+}
+
+/* profile_set fields that were given (the others keep their value). */
+#define MR_CTL_P_IN         (1u << 0)
+#define MR_CTL_P_IN_PT      (1u << 1)
+#define MR_CTL_P_OUT        (1u << 2)
+#define MR_CTL_P_OUT_PT     (1u << 3)
+#define MR_CTL_P_CHANNELS   (1u << 4)
+#define MR_CTL_P_PTIME      (1u << 5)
+#define MR_CTL_P_COMPLEXITY (1u << 6)
+#define MR_CTL_P_REORDER    (1u << 7)
+#define MR_CTL_P_FEC        (1u << 8)
+#define MR_CTL_P_DTX        (1u << 9)
+#define MR_CTL_P_BITRATE    (1u << 10)
+#define MR_CTL_P_RATE       (1u << 11)
+#define MR_CTL_P_LOSS       (1u << 12)
+
+static const char *const profile_keys[] = {
+	"name", "in", "in_pt", "out", "out_pt", "channels", "ptime", "complexity",
+	"reorder", "fec", "dtx", "bitrate", "rate", "loss_perc", NULL,
+};
+
+static int
+parse_codec(const char *key, const char *v, enum mr_tc_codec *out, char *err, size_t errlen)
+{
+	int k;
+
+	for (k = 0; k < MR_TC_CODEC__MAX; k++) {
+		if (strcmp(v, mr_tc_codec_name((enum mr_tc_codec)k)) == 0) {
+			*out = (enum mr_tc_codec)k;
+			return 0;
+		}
+	}
+	snprintf(err, errlen, "%s: '%.40s' is not opus, pcmu or pcma", key, v);
+	return -EINVAL;
+}
+
+/* One numeric profile field: key, range, and the set of accepted values as text. */
+static int
+parse_pfield(const struct mr_ctl_kv *kv, const char *key, uint32_t min, uint32_t max,
+	     const char *accepted, uint32_t bit, uint32_t *given, uint32_t *out,
+	     char *err, size_t errlen)
+{
+	const char *v = mr_ctl_kv_get(kv, key);
+
+	if (v == NULL)
+		return 0;
+	if (mr_ctl_parse_u32(v, min, max, out) != 0) {
+		snprintf(err, errlen, "%s: '%.40s' is not %s", key, v, accepted);
+		return -EINVAL;
+	}
+	*given |= bit;
+	return 0;
+}
+
+/*
+ * profile_set: name= and the fields to change, checked one by one here;
+ * the combination is checked by lib/transcode on the main lcore.
+ */
+static int
+parse_profile_set(const struct mr_ctl *c, const char *params, struct mr_ctl_msg *m,
+		  char *err, size_t errlen)
+{
+	struct mr_tc_profile *p = &m->prof;
+	uint32_t *given = &m->leg.given;
+	struct mr_ctl_kv kv;
+	const char *v;
+	uint32_t u[12] = {0};
+	int idx;
+
+	if (mr_ctl_kv_parse(params, &kv, err, errlen) != 0 ||
+	    mr_ctl_kv_check(&kv, profile_keys, err, errlen) != 0)
+		return -EINVAL;
+	v = mr_ctl_kv_get(&kv, "name");
+	if (v == NULL) {
+		snprintf(err, errlen, "name: missing (the profile to change)");
+		return -EINVAL;
+	}
+	idx = mr_ctl_profile_find(c, v);
+	if (idx < 0) {
+		char names[120];
+
+		profile_names(c, names, sizeof(names));
+		snprintf(err, errlen, "name: no profile named '%.40s' (configured: %.100s)", v, names);
+		return -EINVAL;
+	}
+	m->profile = (uint16_t)idx;
+	snprintf(m->name, sizeof(m->name), "%s", v);
+	v = mr_ctl_kv_get(&kv, "in");
+	if (v != NULL) {
+		if (parse_codec("in", v, &p->in_codec, err, errlen) != 0)
+			return -EINVAL;
+		*given |= MR_CTL_P_IN;
+	}
+	v = mr_ctl_kv_get(&kv, "out");
+	if (v != NULL) {
+		if (parse_codec("out", v, &p->out_codec, err, errlen) != 0)
+			return -EINVAL;
+		*given |= MR_CTL_P_OUT;
+	}
+	if (parse_pfield(&kv, "in_pt", 0, 127, "0..127", MR_CTL_P_IN_PT, given, &u[0], err, errlen) ||
+	    parse_pfield(&kv, "out_pt", 0, 127, "0..127", MR_CTL_P_OUT_PT, given, &u[1], err, errlen) ||
+	    parse_pfield(&kv, "channels", 1, 2, "1 or 2", MR_CTL_P_CHANNELS, given, &u[2], err, errlen) ||
+	    parse_pfield(&kv, "ptime", 10, 60, "10, 20, 40 or 60", MR_CTL_P_PTIME, given, &u[3],
+			 err, errlen) ||
+	    parse_pfield(&kv, "complexity", 0, 10, "0..10", MR_CTL_P_COMPLEXITY, given, &u[4],
+			 err, errlen) ||
+	    parse_pfield(&kv, "reorder", 1, MR_TC_REORDER_MAX, "1..8", MR_CTL_P_REORDER, given, &u[5],
+			 err, errlen) ||
+	    parse_pfield(&kv, "fec", 0, 1, "0 or 1", MR_CTL_P_FEC, given, &u[6], err, errlen) ||
+	    parse_pfield(&kv, "dtx", 0, 1, "0 or 1", MR_CTL_P_DTX, given, &u[7], err, errlen) ||
+	    parse_pfield(&kv, "bitrate", 6000, 510000, "6000..510000", MR_CTL_P_BITRATE, given, &u[8],
+			 err, errlen) ||
+	    parse_pfield(&kv, "rate", 8000, 48000, "8000, 12000, 16000, 24000 or 48000",
+			 MR_CTL_P_RATE, given, &u[9], err, errlen) ||
+	    parse_pfield(&kv, "loss_perc", 0, 100, "0..100", MR_CTL_P_LOSS, given, &u[10],
+			 err, errlen))
+		return -EINVAL;
+	if ((*given & MR_CTL_P_PTIME) && u[3] != 10 && u[3] != 20 && u[3] != 40 && u[3] != 60) {
+		snprintf(err, errlen, "ptime: %u is not 10, 20, 40 or 60", u[3]);
+		return -EINVAL;
+	}
+	if ((*given & MR_CTL_P_RATE) && u[9] != 8000 && u[9] != 12000 && u[9] != 16000 &&
+	    u[9] != 24000 && u[9] != 48000) {
+		snprintf(err, errlen, "rate: %u is not 8000, 12000, 16000, 24000 or 48000", u[9]);
+		return -EINVAL;
+	}
+	if (*given == 0) {
+		snprintf(err, errlen, "profile_set: give at least one field to change (keys: in in_pt "
+			 "out out_pt channels ptime complexity reorder fec dtx bitrate rate loss_perc)");
+		return -EINVAL;
+	}
+	p->in_pt = (uint8_t)u[0];
+	p->out_pt = (uint8_t)u[1];
+	p->out_channels = (uint8_t)u[2];
+	p->ptime_ms = (uint8_t)u[3];
+	p->complexity = (uint8_t)u[4];
+	p->reorder = (uint8_t)u[5];
+	p->fec = u[6] != 0;
+	p->dtx = u[7] != 0;
+	p->bitrate = u[8];
+	p->rate = u[9];
+	p->loss_perc = (uint8_t)u[10];
 	return 0;
 }
 
@@ -342,6 +532,9 @@ cmd_control(const char *cmd, const char *params, struct rte_tel_data *d)
 	} else if (strcmp(cmd, "/mrelay/dest_delete") == 0) {
 		m->op = MR_CTL_OP_DEST_DELETE;
 		rc = parse_dest(params, m, err, sizeof(err));
+	} else if (strcmp(cmd, "/mrelay/profile_set") == 0) {
+		m->op = MR_CTL_OP_PROFILE_SET;
+		rc = parse_profile_set(c, params, m, err, sizeof(err));
 	} else {
 		m->op = MR_CTL_OP_COUNTERS_RESET;
 		rc = 0;
@@ -365,11 +558,22 @@ cmd_control(const char *cmd, const char *params, struct rte_tel_data *d)
 			if (m->op == MR_CTL_OP_LEG_ADD || m->op == MR_CTL_OP_LEG_UPDATE) {
 				rte_tel_data_add_dict_string(d, "leg", m->name);
 				rte_tel_data_add_dict_string(d, "local", m->local);
+				rte_tel_data_add_dict_string(d, "transcode",
+							     mr_ctl_profile_name(c, m->tc_profile));
 			}
+			if (m->op == MR_CTL_OP_PROFILE_SET)
+				rte_tel_data_add_dict_string(d, "profile", m->name);
 			if (m->op == MR_CTL_OP_LEG_DELETE || m->op == MR_CTL_OP_SESSION_DELETE ||
 			    m->op == MR_CTL_OP_LEG_UPDATE) {
 				rte_tel_data_add_dict_u64(d, "legs_deleted", m->legs_deleted);
 				rte_tel_data_add_dict_u64(d, "streams_deleted", m->streams_deleted);
+			}
+			if (m->op == MR_CTL_OP_LEG_UPDATE || m->op == MR_CTL_OP_PROFILE_SET) {
+				if (m->op == MR_CTL_OP_PROFILE_SET)
+					rte_tel_data_add_dict_u64(d, "streams_deleted",
+								  m->streams_deleted);
+				rte_tel_data_add_dict_u64(d, "channels_updated", m->channels_updated);
+				rte_tel_data_add_dict_u64(d, "channels_failed", m->channels_failed);
 			}
 		}
 		free(m);
@@ -476,6 +680,8 @@ def_diff(const struct mr_leg_def *a, const struct mr_leg_def *b, bool local_auto
 		return "ts_offset";
 	if (a->clock_rate != b->clock_rate)
 		return "clock_rate";
+	if (a->tc_profile != b->tc_profile)
+		return "transcode";
 	return NULL;
 }
 
@@ -508,6 +714,7 @@ op_leg_add(struct mr_ctl *c, struct mr_ctl_msg *m)
 	d.ssrc_out = r->ssrc_out;
 	d.seq_offset = r->seq_offset;
 	d.ts_offset = r->ts_offset;
+	d.tc_profile = r->tc_profile;
 	def_rewrite(&d);
 
 	idx = mr_streams_leg_by_name(s, m->name);
@@ -522,6 +729,7 @@ op_leg_add(struct mr_ctl *c, struct mr_ctl_msg *m)
 			return fail(m, -EEXIST, "name: leg %s exists with another %s; use leg_update",
 				    m->name, diff);
 		mr_endpoint_format(&cur->local, m->local, sizeof(m->local));
+		m->tc_profile = cur->tc_profile;
 		m->outcome = "unchanged";
 		return 0;
 	}
@@ -543,6 +751,7 @@ op_leg_add(struct mr_ctl *c, struct mr_ctl_msg *m)
 	if (rc != 0)
 		return rc;
 	mr_endpoint_format(&d.local, m->local, sizeof(m->local));
+	m->tc_profile = d.tc_profile;
 	m->outcome = "added";
 	return 0;
 }
@@ -555,12 +764,15 @@ op_leg_update(struct mr_ctl *c, struct mr_ctl_msg *m)
 	const struct mr_conf_port *pc;
 	struct mr_leg_def d;
 	int32_t idx, other;
+	uint16_t old_tc;
+	uint32_t one;
 	bool moved;
 	int rc;
 
 	idx = mr_streams_leg_by_name(s, m->name);
 	if (idx < 0)
 		return fail(m, -ENOENT, "name: no leg named %s", m->name);
+	one = (uint32_t)idx;
 	d = s->defs[idx];
 	if (r->given & MR_CTL_F_SESSION)
 		strcpy(d.session, r->session);
@@ -617,21 +829,42 @@ op_leg_update(struct mr_ctl *c, struct mr_ctl_msg *m)
 		d.ts_offset = r->ts_offset;
 	if (r->given & MR_CTL_F_CLOCK)
 		d.clock_rate = r->clock_rate;
+	if (r->given & MR_CTL_F_TRANSCODE)
+		d.tc_profile = r->tc_profile;
 	def_rewrite(&d);
+	m->tc_profile = d.tc_profile;
 	if (def_diff(&d, &s->defs[idx], false) == NULL && d.latched == s->defs[idx].latched) {
 		mr_endpoint_format(&d.local, m->local, sizeof(m->local));
 		m->outcome = "unchanged";
 		return 0;
 	}
 	moved = !mr_endpoint_equal(&d.local, &s->defs[idx].local);
-	rc = apply_set(c, m, (uint32_t)idx, &d);
+	old_tc = s->defs[idx].tc_profile;
+	/*
+	 * To or from no transcoding: a stream's channel is fixed when it is
+	 * published, so the leg's streams go (their channels close once, at
+	 * reclamation) and are learned again from their next packet. Deleted
+	 * before the leg changes, so that packet finds the new definition.
+	 */
+	if (old_tc != d.tc_profile && (old_tc == 0 || d.tc_profile == 0))
+		m->streams_deleted = mr_streams_del_by_legs(s, &one, 1);
+	rc = apply_set(c, m, one, &d);
 	if (rc != 0)
 		return rc;
 	/* streams keyed by the old endpoint would keep the leg's old identity */
 	if (moved) {
-		uint32_t one = (uint32_t)idx;
+		m->streams_deleted += mr_streams_del_by_legs(s, &one, 1);
+	} else if (old_tc != d.tc_profile && old_tc != 0 && d.tc_profile != 0) {
+		/* profile to profile: the channels stay, their codec state is reset */
+		struct mr_relay_tc_result res;
 
-		m->streams_deleted = mr_streams_del_by_legs(s, &one, 1);
+		rc = mr_relay_leg_channels_update(c->relay, one, d.tc_profile, &res);
+		if (rc != 0)
+			return fail(m, rc, "transcode: leg %s changed, but its channels were not "
+				    "updated: %s", m->name, strerror(-rc));
+		m->channels_updated = res.channels_updated;
+		m->channels_failed = res.update_failed;
+		m->streams_deleted += res.streams_deleted;
 	}
 	mr_endpoint_format(&d.local, m->local, sizeof(m->local));
 	m->outcome = "updated";
@@ -788,6 +1021,66 @@ op_counters_reset(struct mr_ctl *c, struct mr_ctl_msg *m)
 	m->outcome = "reset";
 }
 
+static int
+op_profile_set(struct mr_ctl *c, struct mr_ctl_msg *m)
+{
+	const struct mr_tc_profile *n = &m->prof;
+	uint32_t g = m->leg.given;
+	struct mr_relay_tc_result res;
+	struct mr_tc_profile p;
+	int rc;
+
+	if (m->profile == 0 || m->profile > c->relay->n_profiles)
+		return fail(m, -ENOENT, "name: no profile %s in the relay", m->name);
+	p = c->relay->profiles[m->profile - 1];
+	if (g & MR_CTL_P_IN)
+		p.in_codec = n->in_codec;
+	if (g & MR_CTL_P_IN_PT)
+		p.in_pt = n->in_pt;
+	if (g & MR_CTL_P_OUT)
+		p.out_codec = n->out_codec;
+	if (g & MR_CTL_P_OUT_PT)
+		p.out_pt = n->out_pt;
+	if (g & MR_CTL_P_CHANNELS)
+		p.out_channels = n->out_channels;
+	if (g & MR_CTL_P_PTIME)
+		p.ptime_ms = n->ptime_ms;
+	if (g & MR_CTL_P_COMPLEXITY)
+		p.complexity = n->complexity;
+	if (g & MR_CTL_P_REORDER)
+		p.reorder = n->reorder;
+	if (g & MR_CTL_P_FEC)
+		p.fec = n->fec;
+	if (g & MR_CTL_P_DTX)
+		p.dtx = n->dtx;
+	if (g & MR_CTL_P_BITRATE)
+		p.bitrate = n->bitrate;
+	if (g & MR_CTL_P_RATE)
+		p.rate = n->rate;
+	if (g & MR_CTL_P_LOSS)
+		p.loss_perc = n->loss_perc;
+	/* compared as the transcoder would use it (e.g. G.711 both ways forces rate 8000) */
+	rc = mr_tc_profile_validate(&p);
+	if (rc == 0 && memcmp(&p, &c->relay->profiles[m->profile - 1], sizeof(p)) == 0) {
+		m->outcome = "unchanged";
+		return 0;
+	}
+	if (rc == 0)
+		rc = mr_relay_profile_update(c->relay, m->profile, &p, &res);
+	if (rc != 0)
+		return fail(m, rc, "profile %s: the transcoder does not support this combination "
+			    "(channels 2 needs Opus output; G.711 with Opus needs rate 8000 or 48000)",
+			    m->name);
+	if (mr_ctl_profiles_publish(c) != 0)
+		rte_log(RTE_LOG_ERR, mr_ctl_logtype,
+			"mr_ctl: out of memory describing the profiles: /mrelay/profiles is stale\n");
+	m->channels_updated = res.channels_updated;
+	m->channels_failed = res.update_failed;
+	m->streams_deleted = res.streams_deleted;
+	m->outcome = "updated";
+	return 0;
+}
+
 void
 mr_ctl_apply(struct mr_ctl *c, struct mr_ctl_msg *m)
 {
@@ -814,6 +1107,9 @@ mr_ctl_apply(struct mr_ctl *c, struct mr_ctl_msg *m)
 	case MR_CTL_OP_COUNTERS_RESET:
 		op_counters_reset(c, m);
 		break;
+	case MR_CTL_OP_PROFILE_SET:
+		op_profile_set(c, m);
+		break;
 	}
 }
 
@@ -824,13 +1120,14 @@ mr_ctl_cmd_register(void)
 		const char *name;
 		const char *help;
 	} cmds[] = {
-		{"/mrelay/leg_add", "Add a leg. name=,session=,local=,remote=[,port=,forward=a+b,ssrc_out=,seq_offset=,ts_offset=,clock_rate=]"},
+		{"/mrelay/leg_add", "Add a leg. name=,session=,local=,remote=[,port=,forward=a+b,ssrc_out=,seq_offset=,ts_offset=,clock_rate=,transcode=]"},
 		{"/mrelay/leg_update", "Change a leg: name= and the fields to change (as leg_add)"},
 		{"/mrelay/leg_delete", "Delete a leg and its streams. name=NAME"},
 		{"/mrelay/session_delete", "Delete every leg of a session. session=NAME"},
 		{"/mrelay/dest_add", "Forward a leg to one more leg. leg=NAME,dest=NAME"},
 		{"/mrelay/dest_delete", "Stop forwarding a leg to a leg. leg=NAME,dest=NAME"},
 		{"/mrelay/counters_reset", "Zero the counters telemetry reports. No parameters"},
+		{"/mrelay/profile_set", "Change a transcode profile: name= and fields as in [profile.NAME] (docs/telemetry.md)"},
 	};
 	unsigned int i;
 	int rc;

@@ -28,6 +28,16 @@ struct mr_ctl_meta {
 	char fwd_names[MR_STREAM_MAX_DESTS][MR_STREAM_NAME_LEN];
 };
 
+/*
+ * The transcode profiles as the relay uses them (defaults filled in),
+ * for the telemetry readers: published by the main lcore at creation and
+ * after each profile_set, freed through RCU like the leg descriptions.
+ */
+struct mr_ctl_profiles {
+	uint16_t n;
+	struct mr_tc_profile p[MR_RELAY_MAX_PROFILES];
+};
+
 struct mr_ctl {
 	struct mr_streams *streams;
 	struct mr_relay *relay;
@@ -37,6 +47,7 @@ struct mr_ctl {
 	struct rte_ring *ring;              /* telemetry threads -> main lcore */
 	struct rte_rcu_qsbr_dq *meta_dq;
 	struct mr_ctl_meta **meta;          /* [legs_max] */
+	struct mr_ctl_profiles *profiles;   /* RCU-published copy of relay->profiles */
 	uint32_t n_legs;                    /* mirror for readers (relaxed atomic) */
 	unsigned int main_lcore;
 	uint64_t start_tsc;
@@ -60,6 +71,7 @@ enum mr_ctl_op {
 	MR_CTL_OP_DEST_ADD,
 	MR_CTL_OP_DEST_DELETE,
 	MR_CTL_OP_COUNTERS_RESET,
+	MR_CTL_OP_PROFILE_SET,
 };
 
 /* Fields of a leg request that were given (leg_update changes only these). */
@@ -72,6 +84,7 @@ enum mr_ctl_op {
 #define MR_CTL_F_SEQ     (1u << 6)
 #define MR_CTL_F_TS      (1u << 7)
 #define MR_CTL_F_CLOCK   (1u << 8)
+#define MR_CTL_F_TRANSCODE (1u << 9)
 
 struct mr_ctl_leg_req {
 	uint32_t given;
@@ -87,6 +100,7 @@ struct mr_ctl_leg_req {
 	uint16_t seq_offset;
 	uint32_t ts_offset;
 	uint32_t clock_rate;
+	uint16_t tc_profile;          /* transcode=: 0 (none) or profile index + 1 */
 };
 
 enum {
@@ -102,6 +116,8 @@ struct mr_ctl_msg {
 	char name[MR_STREAM_NAME_LEN];      /* leg, session, or leg of a dest */
 	char dest[MR_STREAM_NAME_LEN];
 	struct mr_ctl_leg_req leg;
+	uint16_t profile;                   /* profile_set: index + 1 */
+	struct mr_tc_profile prof;          /* profile_set: the new parameters */
 	/* answer */
 	int status;                         /* 0 or -errno */
 	char error[MR_CTL_ERR_LEN];
@@ -109,6 +125,9 @@ struct mr_ctl_msg {
 	char local[MR_ENDPOINT_STRLEN];
 	uint32_t legs_deleted;
 	uint32_t streams_deleted;
+	uint16_t tc_profile;                /* the leg's profile after leg_add/leg_update */
+	uint32_t channels_updated;          /* transcoder channels moved to the new profile */
+	uint32_t channels_failed;           /* channels that could not be (streams deleted) */
 };
 
 #define MR_CTL_KV_MAX 16
@@ -123,6 +142,7 @@ struct mr_ctl_kv {
 };
 
 /* mr_ctl.c */
+extern int mr_ctl_logtype;
 int mr_ctl_kv_parse(const char *params, struct mr_ctl_kv *kv, char *err, size_t errlen);
 int mr_ctl_kv_check(const struct mr_ctl_kv *kv, const char *const *allowed,
 		    char *err, size_t errlen);
@@ -137,6 +157,9 @@ void mr_ctl_meta_publish(struct mr_ctl *c, uint32_t idx);
 int mr_ctl_post(struct mr_ctl *c, struct mr_ctl_msg *m, struct rte_tel_data *d);
 void mr_ctl_apply(struct mr_ctl *c, struct mr_ctl_msg *m);
 bool mr_ctl_name_valid(const char *s);
+const char *mr_ctl_profile_name(const struct mr_ctl *c, uint16_t tc_profile);
+int mr_ctl_profile_find(const struct mr_ctl *c, const char *name);
+int mr_ctl_profiles_publish(struct mr_ctl *c);
 
 /* mr_ctl_read.c and mr_ctl_cmd.c */
 int mr_ctl_read_register(void);

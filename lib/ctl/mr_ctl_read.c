@@ -29,8 +29,8 @@
 
 /* Columns of a list reply; the first add failure is remembered. */
 struct cols {
-	struct rte_tel_data *col[24];
-	const char *name[24];
+	struct rte_tel_data *col[32];
+	const char *name[32];
 	unsigned int n;
 	size_t bytes;      /* JSON size estimate of the rows so far */
 	int rc;
@@ -113,6 +113,9 @@ lcore_role(const struct mr_ctl *c, unsigned int lcore)
 	for (k = 0; k < c->relay->n_workers; k++)
 		if (c->relay->workers[k]->lcore_id == lcore)
 			return "worker";
+	for (k = 0; k < c->relay->n_tc; k++)
+		if (c->relay->tc_tx[k]->lcore_id == lcore)
+			return "transcoder";
 	return "unused";
 }
 
@@ -577,6 +580,8 @@ cmd_leg(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d
 		rte_tel_data_add_dict_u64(d, "seq_offset", m->def.seq_offset);
 		rte_tel_data_add_dict_u64(d, "ts_offset", m->def.ts_offset);
 		rte_tel_data_add_dict_u64(d, "clock_rate", m->def.clock_rate);
+		rte_tel_data_add_dict_string(d, "transcode",
+					     mr_ctl_profile_name(c, m->def.tc_profile));
 		fwd = rte_tel_data_alloc();
 		if (fwd != NULL) {
 			rte_tel_data_start_array(fwd, RTE_TEL_STRING_VAL);
@@ -754,6 +759,143 @@ out:
 	return 0;
 }
 
+static int
+cmd_profiles(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *name, *in, *in_pt, *out, *out_pt, *chans, *ptime, *bitrate, *rate;
+	struct rte_tel_data *cplx, *fec, *dtx, *loss, *reorder, *plc, *ssrc, *legs;
+	const struct mr_ctl_profiles *pr;
+	struct cols t = {0};
+	struct mr_ctl *c;
+	uint32_t nlegs[MR_RELAY_MAX_PROFILES] = {0};
+	uint32_t i;
+	uint16_t k;
+
+	if (params != NULL && params[0] != '\0')
+		return mr_ctl_error(d, "profiles takes no parameters");
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	rte_tel_data_start_dict(d);
+	name = col_new(&t, "name", RTE_TEL_STRING_VAL);
+	in = col_new(&t, "in", RTE_TEL_STRING_VAL);
+	in_pt = col_new(&t, "in_pt", RTE_TEL_INT_VAL);
+	out = col_new(&t, "out", RTE_TEL_STRING_VAL);
+	out_pt = col_new(&t, "out_pt", RTE_TEL_INT_VAL);
+	chans = col_new(&t, "channels", RTE_TEL_INT_VAL);
+	ptime = col_new(&t, "ptime", RTE_TEL_INT_VAL);
+	bitrate = col_new(&t, "bitrate", RTE_TEL_U64_VAL);
+	rate = col_new(&t, "rate", RTE_TEL_U64_VAL);
+	cplx = col_new(&t, "complexity", RTE_TEL_INT_VAL);
+	fec = col_new(&t, "fec", RTE_TEL_INT_VAL);
+	dtx = col_new(&t, "dtx", RTE_TEL_INT_VAL);
+	loss = col_new(&t, "loss_perc", RTE_TEL_INT_VAL);
+	reorder = col_new(&t, "reorder", RTE_TEL_INT_VAL);
+	plc = col_new(&t, "plc_only", RTE_TEL_INT_VAL);
+	ssrc = col_new(&t, "out_ssrc", RTE_TEL_U64_VAL);
+	legs = col_new(&t, "legs", RTE_TEL_U64_VAL);
+	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
+	for (i = 0; i < c->streams->legs_max; i++) {
+		const struct mr_ctl_meta *m = __atomic_load_n(&c->meta[i], __ATOMIC_ACQUIRE);
+
+		if (m != NULL && m->def.tc_profile != 0 &&
+		    m->def.tc_profile <= MR_RELAY_MAX_PROFILES)
+			nlegs[m->def.tc_profile - 1]++;
+	}
+	pr = __atomic_load_n(&c->profiles, __ATOMIC_ACQUIRE);
+	for (k = 0; pr != NULL && k < pr->n; k++) {
+		const struct mr_tc_profile *p = &pr->p[k];
+
+		col_str(&t, name, mr_ctl_profile_name(c, k + 1));
+		col_str(&t, in, mr_tc_codec_name(p->in_codec));
+		col_int(&t, in_pt, p->in_pt);
+		col_str(&t, out, mr_tc_codec_name(p->out_codec));
+		col_int(&t, out_pt, p->out_pt);
+		col_int(&t, chans, p->out_channels);
+		col_int(&t, ptime, p->ptime_ms);
+		col_u64(&t, bitrate, p->bitrate);
+		col_u64(&t, rate, p->rate);
+		col_int(&t, cplx, p->complexity);
+		col_int(&t, fec, p->fec);
+		col_int(&t, dtx, p->dtx);
+		col_int(&t, loss, p->loss_perc);
+		col_int(&t, reorder, p->reorder);
+		col_int(&t, plc, p->plc_only);
+		col_u64(&t, ssrc, p->out_ssrc);
+		col_u64(&t, legs, nlegs[k]);
+	}
+	rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
+	rte_tel_data_add_dict_int(d, "transcoders", c->relay->n_tc);
+	cols_finish(&t, d);
+	if (t.rc != 0)
+		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
+/* Transcoder counters, one column each (see struct mr_tc_stats). */
+#define TC_FIELDS(X) \
+	X(frames_in) X(frames_decoded) X(frames_out) X(concealed) X(fec_recovered) \
+	X(late) X(stale) X(bad_pt) X(bad_rtp) X(ring_full) X(decode_errors) \
+	X(encode_errors) X(dtx_frames) X(resyncs) X(no_mbuf) X(creates) X(destroys) \
+	X(ctl_msgs) X(ring_max)
+
+static int
+cmd_transcoders(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *lc, *ring, *ready, *running, *resets[MR_TC_RESET__MAX];
+	static char reset_keys[MR_TC_RESET__MAX][32];
+#define DECL_(f) struct rte_tel_data *f;
+	TC_FIELDS(DECL_)
+#undef DECL_
+	struct cols t = {0};
+	struct mr_ctl *c;
+	unsigned int r;
+	uint16_t k;
+
+	if (params != NULL && params[0] != '\0')
+		return mr_ctl_error(d, "transcoders takes no parameters");
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c == NULL)
+		goto out;
+	rte_tel_data_start_dict(d);
+	lc = col_new(&t, "lcore", RTE_TEL_INT_VAL);
+#define NEW_(f) f = col_new(&t, #f, RTE_TEL_U64_VAL);
+	TC_FIELDS(NEW_)
+#undef NEW_
+	for (r = 0; r < MR_TC_RESET__MAX; r++) {
+		snprintf(reset_keys[r], sizeof(reset_keys[r]), "resets_%s",
+			 mr_tc_reset_name((enum mr_tc_reset_reason)r));
+		resets[r] = col_new(&t, reset_keys[r], RTE_TEL_U64_VAL);
+	}
+	ready = col_new(&t, "channels_ready", RTE_TEL_U64_VAL);
+	running = col_new(&t, "channels_running", RTE_TEL_U64_VAL);
+	ring = col_new(&t, "ring_count", RTE_TEL_U64_VAL);
+	for (k = 0; k < c->relay->n_tc; k++) {
+		struct mr_tc_stats st;
+
+		mr_transcoder_stats(c->relay->tc[k], &st);
+		col_int(&t, lc, (int)c->relay->tc_tx[k]->lcore_id);
+#define ADD_(f) col_u64(&t, f, st.f);
+		TC_FIELDS(ADD_)
+#undef ADD_
+		for (r = 0; r < MR_TC_RESET__MAX; r++)
+			col_u64(&t, resets[r], st.resets[r]);
+		col_u64(&t, ready, st.channels[MR_TC_STATE_READY]);
+		col_u64(&t, running, st.channels[MR_TC_STATE_RUNNING]);
+		col_u64(&t, ring, mr_transcoder_ring_count(c->relay->tc[k]));
+	}
+	cols_finish(&t, d);
+	if (t.rc != 0)
+		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
 int
 mr_ctl_read_register(void)
 {
@@ -771,6 +913,8 @@ mr_ctl_read_register(void)
 		{"/mrelay/leg", cmd_leg, "One leg. Parameter: NAME"},
 		{"/mrelay/streams", cmd_streams, "Streams, paged. Parameters: start=N,count=M (next page: start=next)"},
 		{"/mrelay/stream", cmd_stream, "One stream. Parameters: <local addr:port>,<ssrc>"},
+		{"/mrelay/profiles", cmd_profiles, "Transcode profiles: name and every parameter, legs using each. No parameters"},
+		{"/mrelay/transcoders", cmd_transcoders, "Per-transcoder counters, resets by reason, channels. No parameters"},
 	};
 	unsigned int i;
 	int rc;

@@ -212,6 +212,55 @@ void mr_relay_stop(struct mr_relay *r);
  */
 void mr_relay_free(struct mr_relay *r);
 
+/*
+ * ---- Transcoding changes by the control plane (lib/relay/mr_relay_tc.c).
+ * ---- Main lcore only.
+ */
+
+/** What a transcoding change did to the streams it concerned. */
+struct mr_relay_tc_result {
+	uint32_t channels_updated; /**< channels told the new profile (reset by reason "profile") */
+	uint32_t update_failed;    /**< streams whose channel could not be updated (deleted instead) */
+	uint32_t streams_deleted;  /**< streams deleted; each is learned again from its next packet */
+};
+
+/**
+ * Move the streams of leg @p leg_idx, whose leg changes from one profile
+ * to another, to profile @p profile: mr_transcoder_channel_update() for
+ * each (the transcoder resets the codec state, output SSRC and sequence
+ * continue). A stream whose channel cannot be updated (no channel, or
+ * the control ring stays full for about 2 ms) is deleted: its channel is
+ * closed when its memory is reclaimed, and its next packet learns it
+ * again with the leg's profile. Nothing is left on the old profile
+ * without being counted in @p res.
+ *
+ * Changing between no profile and a profile is not done here: a stream's
+ * channel is fixed when it is published, so the caller deletes the leg's
+ * streams (mr_streams_del_by_legs()) instead.
+ *
+ * @param profile
+ *   1-based index into mr_relay::profiles.
+ * @return
+ *   0 (see @p res), -EINVAL (bad leg index or profile).
+ */
+int mr_relay_leg_channels_update(struct mr_relay *r, uint32_t leg_idx, uint16_t profile,
+				 struct mr_relay_tc_result *res);
+
+/**
+ * Replace the parameters of profile @p profile (validated with
+ * mr_tc_profile_validate(), defaults filled in) and update the channel
+ * of every stream of every leg using it, as mr_relay_leg_channels_update()
+ * does. Channels opened later take the new parameters.
+ *
+ * @return
+ *   0 (see @p res), -EINVAL (bad index, or a profile the transcoder refuses:
+ *   nothing changed).
+ */
+int mr_relay_profile_update(struct mr_relay *r, uint16_t profile, const struct mr_tc_profile *p,
+			    struct mr_relay_tc_result *res);
+
+/* ---- end of transcoding changes */
+
 #ifdef __cplusplus
 }
 #endif

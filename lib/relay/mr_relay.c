@@ -799,14 +799,38 @@ channel_open(struct mr_relay *r, const struct mr_stream_key *key, uint16_t profi
 	return 0;
 }
 
-/* A deleted stream's memory is reclaimed: close its transcoder channel, once. */
+/*
+ * A deleted stream's memory is reclaimed: close its transcoder channel,
+ * once. A full control ring defers the close to mr_relay_learn_poll(),
+ * so the channel slot is never lost.
+ */
 static void
 stream_reclaimed(void *ctx, struct mr_stream *st)
 {
 	struct mr_relay *r = ctx;
+	uint16_t t = st->tc_index;
 
-	if (st->tc_channel != MR_STREAM_NO_CHANNEL && st->tc_index < r->n_tc)
-		mr_transcoder_channel_destroy(r->tc[st->tc_index], st->tc_channel);
+	if (st->tc_channel == MR_STREAM_NO_CHANNEL || t >= r->n_tc)
+		return;
+	if (r->n_closing[t] == 0 &&
+	    mr_transcoder_channel_destroy(r->tc[t], st->tc_channel) != -ENOSPC)
+		return;
+	/* one entry per live channel at most: the array cannot overflow */
+	r->tc_closing[t][r->n_closing[t]++] = st->tc_channel;
+}
+
+/* Main lcore: retry deferred channel closes, oldest first. */
+static void
+closing_retry(struct mr_relay *r, uint16_t t)
+{
+	uint32_t done = 0, n = r->n_closing[t];
+
+	while (done < n && mr_transcoder_channel_destroy(r->tc[t], r->tc_closing[t][done]) != -ENOSPC)
+		done++;
+	if (done == 0)
+		return;
+	memmove(r->tc_closing[t], r->tc_closing[t] + done, (n - done) * sizeof(uint32_t));
+	r->n_closing[t] = n - done;
 }
 
 /* Main lcore: learn the stream of one handed-over packet. Consumes m. */
@@ -897,8 +921,11 @@ mr_relay_learn_poll(struct mr_relay *r, unsigned int budget)
 		}
 		taken += n;
 	}
-	for (k = 0; k < r->n_tc; k++)
+	for (k = 0; k < r->n_tc; k++) {
 		mr_transcoder_ctl_poll(r->tc[k]);
+		if (unlikely(r->n_closing[k] != 0))
+			closing_retry(r, (uint16_t)k);
+	}
 	return taken;
 }
 
@@ -966,7 +993,9 @@ mr_relay_add_transcoder(struct mr_relay *r, unsigned int lcore_id, uint16_t queu
 	w = rte_zmalloc_socket("mr_tc_tx", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	r->tc_chan_leg[t] = rte_zmalloc_socket("mr_tc_chan_leg",
 					       sizeof(uint32_t) * MR_TC_MAX_CHANNELS, 0, socket);
-	if (w == NULL || r->tc_chan_leg[t] == NULL)
+	r->tc_closing[t] = rte_zmalloc_socket("mr_tc_closing",
+					      sizeof(uint32_t) * MR_TC_MAX_CHANNELS, 0, socket);
+	if (w == NULL || r->tc_chan_leg[t] == NULL || r->tc_closing[t] == NULL)
 		goto nomem;
 	w->relay = r;
 	w->lcore_id = lcore_id;
@@ -994,6 +1023,8 @@ fail:
 	rte_free(w);
 	rte_free(r->tc_chan_leg[t]);
 	r->tc_chan_leg[t] = NULL;
+	rte_free(r->tc_closing[t]);
+	r->tc_closing[t] = NULL;
 	return NULL;
 }
 
@@ -1100,6 +1131,7 @@ mr_relay_free(struct mr_relay *r)
 		mr_transcoder_free(r->tc[k]);
 		tx_buffers_free(r->tc_tx[k]);
 		rte_free(r->tc_chan_leg[k]);
+		rte_free(r->tc_closing[k]);
 	}
 	rte_free(r);
 }

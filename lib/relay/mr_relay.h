@@ -107,6 +107,9 @@ struct mr_relay {
 	struct mr_transcoder *tc[MR_RELAY_MAX_TRANSCODERS];
 	struct mr_worker *tc_tx[MR_RELAY_MAX_TRANSCODERS];
 	uint32_t *tc_chan_leg[MR_RELAY_MAX_TRANSCODERS]; /**< channel slot -> leg */
+	/** Channels of reclaimed streams whose close found the control ring full: retried. */
+	uint32_t *tc_closing[MR_RELAY_MAX_TRANSCODERS];
+	uint32_t n_closing[MR_RELAY_MAX_TRANSCODERS];
 	struct mr_tc_profile profiles[MR_RELAY_MAX_PROFILES]; /**< leg tc_profile - 1 */
 };
 

@@ -581,7 +581,7 @@ test_relay_transcode(void)
 	OpusEncoder *enc;
 	OpusDecoder *dec;
 	struct env e;
-	uint32_t ssrc_out = 0, decoded = 0, i, k;
+	uint32_t ssrc_out = 0, decoded = 0, chan, i, k;
 	uint16_t n, seq_prev = 0;
 	uint8_t payload[400];
 	int err, len;
@@ -645,9 +645,18 @@ test_relay_transcode(void)
 		       "tone share %.3f", tone_share(pcm_out + decoded / 2, decoded / 2, 440, 48000));
 	rte_pktmbuf_free_bulk(out, n);
 
-	/* delete the stream; past the reclaim threshold its channel closes once */
+	/*
+	 * Delete the stream; past the reclaim threshold its channel closes
+	 * once. With the transcoder's control ring full (updates it has not
+	 * taken yet), the close waits in the relay and the first learn poll
+	 * after the ring drains sends it.
+	 */
 	key.local = ep("10.0.0.1:30000");
 	key.ssrc = 0x4444;
+	chan = mr_streams_find(e.streams, &key)->tc_channel;
+	for (i = 0; i < 4096 && mr_transcoder_channel_update(tcw->tc, chan, &prof) == 0; i++)
+		;
+	MR_TEST_EQ(mr_transcoder_channel_update(tcw->tc, chan, &prof), -ENOSPC);
 	MR_TEST_EQ(mr_streams_del(e.streams, &key), 0);
 	for (i = 0; i < 40; i++) {
 		struct mr_stream *dummy;
@@ -656,6 +665,12 @@ test_relay_transcode(void)
 		MR_TEST_EQ(mr_streams_add(e.streams, &key, owned_by(rte_lcore_id()), &dummy), 0);
 		MR_TEST_EQ(mr_streams_del(e.streams, &key), 0);
 	}
+	MR_TEST_EQ(e.relay->n_closing[0], 1);
+	mr_relay_learn_poll(e.relay, 1);
+	MR_TEST_EQ(e.relay->n_closing[0], 1); /* the ring is still full */
+	mr_relay_transcoder_poll(tcw, rte_rdtsc());
+	mr_relay_learn_poll(e.relay, 1);
+	MR_TEST_EQ(e.relay->n_closing[0], 0);
 	mr_relay_transcoder_poll(tcw, rte_rdtsc());
 	mr_relay_learn_poll(e.relay, 1);
 	mr_transcoder_stats(tcw->tc, &st);

@@ -12,10 +12,22 @@ configuration; mrelay forwards every packet to its B leg and back over
 memif; testpmd hands it to rtpgen's validator. Pass: the validator saw
 valid packets and no loss, duplicates or corruption; mrelay dropped
 nothing and returned every mbuf.
+
+Then the peer goes away under traffic, PEER_LOSS_ROUNDS times, each with
+a fresh testpmd and mrelay: testpmd is stopped (SIGINT, or SIGKILL in
+every other round) while rtpgen's packets flow. mrelay must keep running
+(net_memif's link goes down, telemetry still answers), its unmap guard
+must have held the PMD's munmap until the workers were quiescent (see
+app/mrelay/unmap_guard.c), and on SIGTERM it must exit 0 with every mbuf
+back in its pool.
 """
 
+import json
 import os
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import time
 
@@ -25,6 +37,9 @@ import dts_common as dc  # noqa: E402
 STREAMS = 200           # the embedded default has 200 sessions
 RATE = 10000            # pps over all streams: well within memif's rings
 RUN_SECONDS = 5
+PEER_LOSS_ROUNDS = 3
+LOSS_TRAFFIC_SECONDS = 2
+GUARD_LINE = 'mrelay.guard: unmap of'
 
 
 def extra_args(ap):
@@ -35,6 +50,9 @@ def extra_args(ap):
                          'BUILD/drivers/net/rtpgen/librte_net_rtpgen.so)')
     ap.add_argument('--seconds', type=float, default=RUN_SECONDS,
                     help='how long traffic runs through the relay (default %(default)s)')
+    ap.add_argument('--loss-rounds', type=int, default=PEER_LOSS_ROUNDS,
+                    help='how many times the memif peer goes away under traffic '
+                         '(default %(default)s; 0 skips that part)')
 
 
 def unix_socket_listed(path):
@@ -46,69 +64,176 @@ def unix_socket_listed(path):
     return path in names or '@' + path in names
 
 
+def telemetry(prefix, cmd):
+    """One command on a DPDK process's telemetry socket; its reply's value."""
+    path = '/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix
+    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+        s.settimeout(5)
+        s.connect(path)
+        s.recv(16384)  # the greeting: version, pid, max_output_len
+        s.send(cmd.encode())
+        reply = json.loads(s.recv(65536).decode())
+    return reply[cmd.split(',', 1)[0]]
+
+
+def start_testpmd(args, work, so, sock, tag):
+    # Log levels: for a PMD loaded with -d, the first matching
+    # --log-level pattern given wins (DPDK 22.11 saves them head
+    # first and applies them at registration), so 'mrelay.*' comes
+    # before '*'. Types registered before argument parsing (EAL's)
+    # take the last one, '*:notice'.
+    prefix = 'mrdts_tp%s_%d' % (tag, os.getpid())
+    tp = dc.Proc('testpmd' + tag, [
+        args.testpmd_path, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
+        '-l', '0-1', '-d', so,
+        '--log-level', 'mrelay.*:info', '--log-level', '*:notice',
+        '--vdev', 'net_rtpgen0,streams=%d,rate=%d,src=10.1.0.1:20000,'
+                  'dst=10.0.0.1:30000' % (STREAMS, RATE),
+        '--vdev', 'net_memif0,role=server,socket=%s,id=0' % sock,
+        '--', '--forward-mode=io', '--port-topology=paired', '--stats-period', '1',
+        '--total-num-mbufs', '32768'], work.file('testpmd%s.log' % tag))
+    tp.prefix = prefix
+    if not tp.wait_output(r'Start automatic packet forwarding|start packet forwarding', 30):
+        raise dc.TestFailed('testpmd%s did not start forwarding' % tag)
+    # net_memif of DPDK 22.11 binds an abstract socket by default
+    # (socket-abstract=yes): no file appears, /proc/net/unix shows it.
+    if not unix_socket_listed(sock):
+        raise dc.TestFailed('testpmd did not open the memif socket @' + sock)
+    return tp
+
+
+def start_mrelay(args, work, sock, tag, summary_path):
+    # mrelay: its main lcore on CPU 1 (mostly idle), its worker on
+    # CPU 0, so that the two polling loops do not share a CPU with
+    # each other (testpmd forwards on lcore 1).
+    prefix = 'mrdts_mr%s_%d' % (tag, os.getpid())
+    mr = dc.Proc('mrelay' + tag, [
+        args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
+        '-l', '0-1', '--main-lcore', '1',
+        '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
+        '--vdev', 'net_memif0,role=client,socket=%s,id=0' % sock,
+        '--', '-s', summary_path, '-q'], work.file('mrelay%s.log' % tag))
+    mr.prefix = prefix
+    if not mr.wait_output(r'worker\(s\)', 30):
+        raise dc.TestFailed('mrelay%s did not start' % tag)
+    return mr
+
+
+def link_status(mr, rnd):
+    """Port 0's link as mrelay's telemetry reports it."""
+    try:
+        return telemetry(mr.prefix, '/ethdev/link_status,0').get('status')
+    except (OSError, ValueError, KeyError, AttributeError) as e:
+        try:
+            mr.p.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        if not mr.alive():
+            raise dc.TestFailed('round %d: mrelay died when its memif peer went away '
+                                '(status %s)' % (rnd, mr.p.returncode)) from e
+        raise dc.TestFailed('round %d: mrelay telemetry did not answer: %s' % (rnd, e)) from e
+
+
+def peer_loss_round(args, work, so, rnd):
+    """testpmd goes away under traffic; mrelay must live on and exit clean."""
+    tag = '_loss%d' % rnd
+    sock = '/run/mrelay_memif_%d%s.sock' % (os.getpid(), tag)
+    summary_path = work.file('mrelay_summary%s.json' % tag)
+    kill = rnd % 2 == 1
+    tp = mr = None
+    try:
+        tp = start_testpmd(args, work, so, sock, tag)
+        mr = start_mrelay(args, work, sock, tag, summary_path)
+        deadline = time.monotonic() + 10
+        while link_status(mr, rnd) != 'UP':
+            if time.monotonic() > deadline:
+                raise dc.TestFailed('round %d: memif link never came up' % rnd)
+            time.sleep(0.1)
+        time.sleep(LOSS_TRAFFIC_SECONDS)
+        info = telemetry(mr.prefix, '/mrelay/info')
+        if not mr.alive():
+            raise dc.TestFailed('round %d: mrelay exited before its peer did' % rnd)
+
+        # The peer goes away while rtpgen's packets are in flight.
+        if kill:
+            dc.log('round %d: SIGKILL testpmd (pid %d)' % (rnd, tp.pid))
+            tp.p.send_signal(signal.SIGKILL)
+            tp.p.wait()
+        else:
+            tp.stop(20)
+        deadline = time.monotonic() + 10
+        while link_status(mr, rnd) != 'DOWN':
+            if time.monotonic() > deadline:
+                raise dc.TestFailed('round %d: memif link still up after the peer left'
+                                    % rnd)
+            time.sleep(0.1)
+        time.sleep(1)
+        if not mr.alive():
+            raise dc.TestFailed('round %d: mrelay died when its memif peer went away '
+                                '(status %s)' % (rnd, mr.p.returncode))
+        if telemetry(mr.prefix, '/mrelay/info') is None or info is None:
+            raise dc.TestFailed('round %d: /mrelay/info gave no reply' % rnd)
+        if GUARD_LINE not in mr.output():
+            raise dc.TestFailed('round %d: the PMD unmapped without the unmap guard' % rnd)
+        mr.p.send_signal(signal.SIGTERM)
+        mr_status = mr.wait(20)
+    finally:
+        if mr is not None:
+            mr.stop(10)
+        if tp is not None:
+            tp.stop(10)
+            if kill:
+                shutil.rmtree('/var/run/dpdk/' + tp.prefix, ignore_errors=True)
+    if mr_status != 0:
+        raise dc.TestFailed('round %d: mrelay exited with status %s' % (rnd, mr_status))
+    summary = dc.load_summary(summary_path)
+    # what was queued for the gone peer: tx_full (its TX burst returns 0)
+    dropped = dc.check_summary(summary, allowed_drops=('shutdown', 'tx_full'))
+    c = summary['counters']
+    if c['rx_pkts'] == 0 or c['tx_pkts'] == 0:
+        raise dc.TestFailed('round %d: no traffic went through mrelay (rx %d tx %d)'
+                            % (rnd, c['rx_pkts'], c['tx_pkts']))
+    dc.log('round %d (%s): mrelay survived its peer: rx %d tx %d, %d dropped at the loss, '
+           'all mbufs back' % (rnd, 'SIGKILL' if kill else 'SIGINT', c['rx_pkts'],
+                               c['tx_pkts'], dropped))
+
+
 def run(work):
     args = dc.parse_args(__doc__.splitlines()[0], extra_args)
     dc.need_root()
-    testpmd = dc.need_tool(args.testpmd)
+    args.testpmd_path = dc.need_tool(args.testpmd)
     dc.need_pmd('memif')
     so = args.rtpgen_so or os.path.join(args.build, 'drivers', 'net', 'rtpgen',
                                         'librte_net_rtpgen.so')
     if not os.path.exists(so):
         raise dc.TestFailed('rtpgen module not built: ' + so)
     so = dc.private_plugin(so)
-    if not os.access(args.mrelay, os.X_OK):
-        raise dc.TestFailed('mrelay not found: ' + args.mrelay)
+    try:
+        if not os.access(args.mrelay, os.X_OK):
+            raise dc.TestFailed('mrelay not found: ' + args.mrelay)
+        traffic_run(args, work, so)
+        for rnd in range(1, args.loss_rounds + 1):
+            peer_loss_round(args, work, so, rnd)
+    finally:
+        shutil.rmtree(os.path.dirname(so), ignore_errors=True)
 
+
+def traffic_run(args, work, so):
+    """Traffic through the relay, stopped relay first: exact validator checks."""
     pid = os.getpid()
     sock = '/run/mrelay_memif_%d.sock' % pid
     summary_path = work.file('mrelay_summary.json')
     tp = mr = None
     try:
-        # Log levels: for a PMD loaded with -d, the first matching
-        # --log-level pattern given wins (DPDK 22.11 saves them head
-        # first and applies them at registration), so 'mrelay.*' comes
-        # before '*'. Types registered before argument parsing (EAL's)
-        # take the last one, '*:notice'.
-        tp = dc.Proc('testpmd', [
-            testpmd, *dc.eal_mem(), '--no-pci', '--file-prefix', 'mrdts_tp_%d' % pid,
-            '-l', '0-1', '-d', so,
-            '--log-level', 'mrelay.*:info', '--log-level', '*:notice',
-            '--vdev', 'net_rtpgen0,streams=%d,rate=%d,src=10.1.0.1:20000,'
-                      'dst=10.0.0.1:30000' % (STREAMS, RATE),
-            '--vdev', 'net_memif0,role=server,socket=%s,id=0' % sock,
-            '--', '--forward-mode=io', '--port-topology=paired', '--stats-period', '1',
-            '--total-num-mbufs', '32768'], work.file('testpmd.log'))
-        if not tp.wait_output(r'Start automatic packet forwarding|start packet forwarding',
-                              30):
-            raise dc.TestFailed('testpmd did not start forwarding')
-        # net_memif of DPDK 22.11 binds an abstract socket by default
-        # (socket-abstract=yes): no file appears, /proc/net/unix shows it.
-        if not unix_socket_listed(sock):
-            raise dc.TestFailed('testpmd did not open the memif socket @' + sock)
-
-        # mrelay: its main lcore on CPU 1 (mostly idle), its worker on
-        # CPU 0, so that the two polling loops do not share a CPU with
-        # each other (testpmd forwards on lcore 1).
-        mr = dc.Proc('mrelay', [
-            args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', 'mrdts_mr_%d' % pid,
-            '-l', '0-1', '--main-lcore', '1',
-            '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
-            '--vdev', 'net_memif0,role=client,socket=%s,id=0' % sock,
-            '--', '-s', summary_path, '-q'], work.file('mrelay.log'))
-        if not mr.wait_output(r'worker\(s\)', 30):
-            raise dc.TestFailed('mrelay did not start')
+        tp = start_testpmd(args, work, so, sock, '')
+        mr = start_mrelay(args, work, sock, '', summary_path)
         time.sleep(args.seconds)
         if not mr.alive():
             raise dc.TestFailed('mrelay exited early with status %s' % mr.p.returncode)
 
-        # Stop mrelay first, while its memif peer is still there: with the
-        # server stopped first, mrelay crashed in about 1 of 3 runs here.
-        # The core dump shows SIGSEGV inside librte_net_memif's RX burst,
-        # called by the worker (mr_relay_worker_main -> rte_eth_rx_burst)
-        # while EAL's interrupt thread handled the disconnect: DPDK 22.11's
-        # memif client can unmap a region its RX path is reading. Open.
-        # Packets generated after that never come back, so they are no gap
-        # the validator can see, and lost stays exact.
+        # Stop mrelay first here: packets generated after that never come
+        # back, so they are no gap the validator can see, and lost stays
+        # exact. The peer going away first is the rounds below.
         mr_status = mr.stop(20)
         tp_status = tp.stop(20)
     finally:
@@ -119,7 +244,6 @@ def run(work):
             mr.stop(10)
         if os.path.exists(sock):
             os.unlink(sock)
-        shutil.rmtree(os.path.dirname(so), ignore_errors=True)
 
     if tp_status != 0:
         raise dc.TestFailed('testpmd exited with status %s' % tp_status)

@@ -35,6 +35,7 @@
 #include "mr_stream.h"
 #include "default_conf.h"
 #include "mrelay.h"
+#include "unmap_guard.h"
 
 #define EXIT_CONFIG 2
 
@@ -362,6 +363,8 @@ main(int argc, char **argv)
 		rte_eal_remote_launch(mr_relay_transcoder_main, app->relay->tc_tx[k],
 				      app->transcoder_lcores[k]);
 	app->workers_running = true;
+	/* a PMD's unmap on the interrupt thread now waits for the lcores */
+	mr_unmap_guard_arm(app->streams->qsbr);
 
 	mr_app_main_loop(app, &quit_signal);
 

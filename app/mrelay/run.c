@@ -18,6 +18,7 @@
 #include "mr_build.h"
 #include "mr_metrics.h"
 #include "mrelay.h"
+#include "unmap_guard.h"
 
 #define HOUSEKEEPING_US 10000   /* expiry and RCU reclaim period */
 #define EXPIRE_BUDGET 4096      /* stream table entries scanned per period */
@@ -266,6 +267,7 @@ mr_app_shutdown(struct mr_app *app)
 		mr_relay_stop(app->relay);
 		rte_eal_mp_wait_lcore();
 		app->workers_running = false;
+		mr_unmap_guard_disarm();
 	}
 	/* what the main lcore still had to learn */
 	if (app->relay != NULL) {

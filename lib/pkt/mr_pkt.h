@@ -193,6 +193,19 @@ int mr_pkt_tmpl_apply(const struct mr_pkt_tmpl *t, struct rte_mbuf *m,
 		      uint32_t payload_sum, bool use_offload);
 
 /**
+ * The UDP payload's one's complement sum (as mr_pkt_raw_sum() gives it),
+ * taken from the received UDP checksum by removing the headers' share
+ * (RFC 1624 style) instead of reading every payload byte; read from the
+ * payload when the datagram carries no checksum (IPv4 checksum 0).
+ * A relay that builds its output checksum from this keeps a corrupted
+ * datagram's checksum wrong, so the receiver still sees the damage.
+ *
+ * @param frame
+ *   The frame mr_pkt_parse() parsed into @p pi.
+ */
+uint16_t mr_pkt_payload_sum(const uint8_t *frame, const struct mr_pkt_info *pi);
+
+/**
  * One's complement sum of @p len bytes, folded to 16 bits, not
  * complemented: the same value as rte_raw_cksum(), computed 8 bytes a
  * step (DPDK 22.11's adds 2 bytes a step, which shows in the per-packet

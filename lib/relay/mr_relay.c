@@ -344,14 +344,9 @@ emit(struct mr_worker *w, const struct mr_dest *d, struct rte_mbuf *out, uint32_
 	send_one(w, d->port_id, out);
 }
 
-static inline uint32_t
-payload_sum(const struct rte_mbuf *m, uint32_t off, uint32_t len)
-{
-	return mr_pkt_raw_sum(rte_pktmbuf_mtod_offset(m, const void *, off), len);
-}
-
 /* Where the RTP (or RTCP) packet sits in the mbuf, and its header fields. */
 struct fwd_info {
+	const struct mr_pkt_info *pi;
 	uint16_t off;     /**< first byte of the RTP header */
 	uint16_t len;     /**< RTP header + payload + padding */
 	uint8_t is_rtcp;
@@ -393,38 +388,63 @@ dest_copy(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 	return hdr;
 }
 
-static inline void
-rtp_rewrite(const struct mr_dest *d, uint8_t *rtp, const struct fwd_info *f)
+/* The RTP header words a rewrite changes (seq, timestamp, SSRC): their sum. */
+static inline uint16_t
+rewrite_words_sum(const uint8_t *rtp)
 {
+	return mr_pkt_raw_sum(rtp + 2, 10);
+}
+
+/*
+ * Rewrite the RTP header for destination d. @p sum, the payload's sum
+ * before (when the destination needs one), becomes its sum after.
+ */
+static inline void
+rtp_rewrite(const struct mr_dest *d, uint8_t *rtp, const struct fwd_info *f, uint32_t *sum)
+{
+	uint16_t before = rewrite_words_sum(rtp);
+
 	mr_rtp_rewrite(rtp, d->ssrc_out != 0 ? d->ssrc_out : f->ssrc,
 		       (uint16_t)(f->seq + d->seq_offset), f->ts + d->ts_offset);
+	if (!d->cksum_offload)
+		*sum += (uint16_t)~before + rewrite_words_sum(rtp);
+}
+
+/* The payload's sum, from the received checksum when there is a received frame. */
+static inline uint32_t
+received_sum(const struct rte_mbuf *m, const struct fwd_info *f)
+{
+	if (f->pi != NULL)
+		return mr_pkt_payload_sum(rte_pktmbuf_mtod(m, const uint8_t *), f->pi);
+	/* transcoder output: the RTP packet alone, made here */
+	return mr_pkt_raw_sum(rte_pktmbuf_mtod_offset(m, const uint8_t *, f->off), f->len);
 }
 
 /*
  * Send one packet to every destination of a leg. Consumes @p m.
  * Copies and clones are made first, from the untouched packet; the
- * original goes last to leg->orig_dest, rewritten in place.
+ * original goes last to dests[0], rewritten in place. Without checksum
+ * offload the payload's sum comes from the received checksum
+ * (mr_pkt_payload_sum()), adjusted for what a rewrite changes.
  */
 static void
 fan_out(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 	const struct mr_leg *leg)
 {
-	uint32_t shared_sum = 0;
+	uint32_t in_sum = 0;
 	bool have_sum = false;
 	const struct mr_dest *d;
+	uint32_t sum;
 	uint8_t i;
 
 	if (unlikely(leg->n_dests == 0)) {
 		drop(w, m, MR_DROP_NO_DEST);
 		return;
 	}
-	for (i = 0; i < leg->n_dests; i++) {
+	for (i = 1; i < leg->n_dests; i++) {
 		bool rewrite;
 		struct rte_mbuf *out;
-		uint32_t sum = 0;
 
-		if (i == leg->orig_dest)
-			continue;
 		d = &leg->dests[i];
 		rewrite = d->rewrite && !f->is_rtcp;
 		out = dest_copy(w, m, f, d, rewrite);
@@ -433,32 +453,25 @@ fan_out(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 			continue;
 		}
 		mr_counter_add(&w->ctr->fwd_clones, 1);
-		if (rewrite)
-			rtp_rewrite(d, rte_pktmbuf_mtod(out, uint8_t *), f);
-		if (!d->cksum_offload) {
-			if (rewrite) {
-				sum = payload_sum(out, 0, f->len);
-			} else {
-				if (!have_sum) {
-					shared_sum = payload_sum(m, f->off, f->len);
-					have_sum = true;
-				}
-				sum = shared_sum;
-			}
+		if (!d->cksum_offload && !have_sum) {
+			in_sum = received_sum(m, f);
+			have_sum = true;
 		}
+		sum = in_sum;
+		if (rewrite)
+			rtp_rewrite(d, rte_pktmbuf_mtod(out, uint8_t *), f, &sum);
 		emit(w, d, out, sum);
 	}
 
-	d = &leg->dests[leg->orig_dest];
+	d = &leg->dests[0];
+	if (!d->cksum_offload && !have_sum)
+		in_sum = received_sum(m, f);
+	sum = in_sum;
 	rte_pktmbuf_adj(m, f->off);
 	rte_pktmbuf_trim(m, m->data_len - f->len);
-	if (d->rewrite && !f->is_rtcp) {
-		rtp_rewrite(d, rte_pktmbuf_mtod(m, uint8_t *), f);
-		have_sum = false;
-	}
-	if (!d->cksum_offload && !have_sum)
-		shared_sum = payload_sum(m, 0, f->len);
-	emit(w, d, m, shared_sum);
+	if (d->rewrite && !f->is_rtcp)
+		rtp_rewrite(d, rte_pktmbuf_mtod(m, uint8_t *), f, &sum);
+	emit(w, d, m, sum);
 }
 
 /* A received packet, parsed by classify(), to its leg's destinations. */
@@ -467,6 +480,7 @@ forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 	const struct mr_leg *leg)
 {
 	struct fwd_info f = {
+		.pi = &c->pi,
 		.off = c->pi.payload_off,
 		.len = c->pi.payload_len,
 		.is_rtcp = c->is_rtcp,
@@ -545,8 +559,10 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 
 	/*
 	 * Stage 2b: with many streams, what stage 3 reads is rarely in
-	 * cache: prefetch every hit's stream, then (its slot now likely
-	 * loaded) its leg snapshot and the destination the packet takes.
+	 * cache. Three passes, so no pass waits on a line the one before
+	 * asked for: each hit's stream (its two hot lines), then its leg's
+	 * slot, then the leg snapshot and its first destination (dests[0],
+	 * where the packet itself goes).
 	 */
 	for (i = 0; i < nv; i++) {
 		if (hits & (1ULL << i)) {
@@ -554,7 +570,13 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 
 			rte_prefetch0(st);
 			rte_prefetch0(st + RTE_CACHE_LINE_SIZE);
-			rte_prefetch0(st + 2 * RTE_CACHE_LINE_SIZE);
+		}
+	}
+	for (i = 0; i < nv; i++) {
+		if (hits & (1ULL << i)) {
+			const struct mr_stream *st = data[i];
+
+			rte_prefetch0(&r->streams->slots[st->leg_idx]);
 		}
 	}
 	for (i = 0; i < nv; i++) {
@@ -564,11 +586,8 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 
 			legs[i] = l; /* stage 3 uses this snapshot: same RCU section */
 			if (l != NULL) {
-				const uint8_t *d = (const uint8_t *)&l->dests[l->orig_dest];
-
 				rte_prefetch0(l);
-				rte_prefetch0(d);
-				rte_prefetch0(d + RTE_CACHE_LINE_SIZE);
+				rte_prefetch0(&l->dests[0]);
 			}
 		}
 	}

@@ -42,6 +42,32 @@ leg_free_cb(void *p __rte_unused, void *e, unsigned int n)
 		rte_free(legs[i]);
 }
 
+/*
+ * Key compare for both tables (an endpoint, or an endpoint and an SSRC):
+ * loads and xors, where rte_hash would call memcmp for these lengths.
+ */
+static int
+key_cmp(const void *a, const void *b, size_t len)
+{
+	uint64_t a0, a1, b0, b1;
+	uint32_t a2, b2, a3 = 0, b3 = 0;
+
+	memcpy(&a0, a, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&a1, (const uint8_t *)a + 8, 8);
+	memcpy(&b1, (const uint8_t *)b + 8, 8);
+	memcpy(&a2, (const uint8_t *)a + 16, 4);
+	memcpy(&b2, (const uint8_t *)b + 16, 4);
+	if (len > 20) {
+		memcpy(&a3, (const uint8_t *)a + 20, 4);
+		memcpy(&b3, (const uint8_t *)b + 20, 4);
+	}
+	return ((a0 ^ b0) | (a1 ^ b1) | (uint64_t)(a2 ^ b2) | (uint64_t)(a3 ^ b3)) != 0;
+}
+
+_Static_assert(sizeof(struct mr_endpoint) == 20 && sizeof(struct mr_stream_key) == 24,
+	       "key_cmp() knows these two key lengths");
+
 static struct rte_hash *
 hash_create(const char *prefix, const char *what, uint32_t entries,
 	    uint32_t key_len, int socket_id)
@@ -57,9 +83,13 @@ hash_create(const char *prefix, const char *what, uint32_t entries,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
+	struct rte_hash *h;
 
 	snprintf(name, sizeof(name), "%s_%s", prefix, what);
-	return rte_hash_create(&hp);
+	h = rte_hash_create(&hp);
+	if (h != NULL) /* one process only: rte_hash keeps a function pointer */
+		rte_hash_set_cmp_func(h, key_cmp);
+	return h;
 }
 
 struct mr_streams *
@@ -254,7 +284,12 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 	 */
 	if (orig < 0)
 		orig = last_rewrite;
-	leg->orig_dest = orig < 0 ? 0 : (uint8_t)orig;
+	if (orig > 0) {
+		struct mr_dest tmp = leg->dests[0];
+
+		leg->dests[0] = leg->dests[orig];
+		leg->dests[orig] = tmp;
+	}
 
 	old = __atomic_exchange_n(&s->slots[idx], leg, __ATOMIC_ACQ_REL);
 	retire_snapshot(s, old);

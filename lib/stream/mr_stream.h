@@ -55,18 +55,22 @@ struct mr_stream_key {
 
 /** One egress of a leg snapshot: where and how a packet is sent. */
 struct mr_dest {
-	/* two cache lines: these fields and the template's start, then the rest */
+	/*
+	 * First cache line: what every packet reads, and the template up to
+	 * 48 header bytes (IPv4, with or without a VLAN tag); the RTP
+	 * rewrite fields, read only when rewrite is set, come after it.
+	 */
 	uint16_t port_id;         /**< egress port */
 	uint8_t cksum_offload;    /**< port computes IPv4/UDP checksums */
 	uint8_t rewrite;          /**< RTP SSRC/seq/ts rewritten on egress */
+	struct mr_pkt_tmpl tmpl;  /**< headers: dest leg local -> its remote */
 	uint32_t ssrc_out;        /**< with rewrite: SSRC to write, 0 = keep */
 	uint16_t seq_offset;      /**< with rewrite: added to seq */
 	uint32_t ts_offset;       /**< with rewrite: added to timestamp */
 	uint32_t leg_idx;         /**< the destination leg */
-	struct mr_pkt_tmpl tmpl;  /**< headers: dest leg local -> its remote */
 } __rte_cache_aligned;
 
-/** Immutable snapshot of a leg, as the fast path sees it. */
+/** Immutable snapshot of a leg, as the fast path sees it (one cache line, then dests). */
 struct mr_leg {
 	struct mr_endpoint local;
 	struct mr_endpoint remote;   /**< valid when has_remote */
@@ -75,18 +79,46 @@ struct mr_leg {
 	uint16_t port_id;
 	uint8_t has_remote;          /**< signalled, or latched */
 	uint8_t n_dests;             /**< sendable destinations */
-	uint8_t orig_dest;           /**< which dest may take the original mbuf */
 	uint8_t n_unsendable;        /**< forward targets not yet latched */
 	uint16_t tc_profile;         /**< 0, or transcode its RTP with this profile (1-based) */
+	/**
+	 * dests[0] takes the original mbuf (the others get clones or copies):
+	 * one that leaves the payload alone when there is one, so the fast
+	 * path knows where to prefetch without reading the snapshot first.
+	 */
 	struct mr_dest dests[MR_STREAM_MAX_DESTS];
 };
 
-/** Per-stream state. */
+/**
+ * Per-stream state. Laid out for the fast path: an RTP packet of a settled
+ * stream reads and writes the first two cache lines only; the third holds
+ * what learning, RTCP, transcoding and the control plane use.
+ */
 struct mr_stream {
-	/* Written once by the main lcore before publication. */
-	struct mr_stream_key key;
+	/* Line 0. Written once by the main lcore before publication. */
 	uint32_t leg_idx;
 	uint16_t owner_lcore;
+	/* Written by the owner lcore only. */
+	uint8_t settled;          /**< no packet of it is with the main lcore: go direct */
+	uint8_t started;
+	uint16_t pending;         /**< its packets waiting in the owner's pending FIFO */
+	uint8_t last_pt;
+	struct mr_jitter jitter;
+	uint64_t last_tsc;        /**< last packet (read by the main lcore for expiry) */
+	uint64_t pkts;
+	uint64_t bytes;
+	/* from the peer's last RTCP report block */
+	uint32_t rr_jitter;
+	int32_t rr_cum_lost;
+	uint8_t rr_fraction_lost;
+	uint8_t has_rr;
+	uint8_t has_sr;
+
+	/* Line 1 (owner lcore). */
+	struct mr_seq seq __rte_cache_aligned;
+
+	/* Line 2: learning, RTCP, transcoding (written once), control. */
+	struct mr_stream_key key __rte_cache_aligned;
 	uint16_t tc_index;        /**< transcoder of a transcoded leg's stream */
 	uint32_t tc_channel;      /**< its channel there (MR_STREAM_NO_CHANNEL: none) */
 	/*
@@ -95,25 +127,9 @@ struct mr_stream {
 	 * processed (owner). See mr_relay.c, stream_settle().
 	 */
 	uint32_t returns_queued;
-
-	/* Written by the owner lcore only. */
 	uint32_t returns_done;
-	uint8_t settled;          /**< no packet of it is with the main lcore: go direct */
-	uint16_t pending;         /**< its packets waiting in the owner's pending FIFO */
-	uint8_t started;
 	uint64_t learn_mark;      /**< owner's learn_sent when it last handed one over */
-	struct mr_seq seq;
-	struct mr_jitter jitter;
-	uint64_t last_tsc;        /**< last packet (read by the main lcore for expiry) */
-	uint64_t pkts;
-	uint64_t bytes;
 	uint64_t rtcp_pkts;
-	uint32_t last_pt;
-	uint32_t rr_jitter;       /**< from the peer's last RTCP report block */
-	int32_t rr_cum_lost;
-	uint8_t rr_fraction_lost;
-	uint8_t has_rr;
-	uint8_t has_sr;
 	uint64_t sr_ntp;
 } __rte_cache_aligned;
 

@@ -1153,3 +1153,80 @@ test_pkt_raw_sum(void)
 }
 
 MR_REGISTER_TEST(pkt, raw_sum, test_pkt_raw_sum)
+
+/* Two one's complement sums are the same number (0 and 0xffff are both zero). */
+static bool
+sum_same(uint16_t a, uint16_t b)
+{
+	return a == b || ((a == 0 || a == 0xffff) && (b == 0 || b == 0xffff));
+}
+
+/*
+ * The payload sum taken back out of the received checksum equals the sum
+ * of the payload bytes, for v4 and v6 (with extension headers), odd and
+ * even lengths; with no checksum it is read from the bytes; and a payload
+ * damaged after the sender's checksum keeps the sender's sum, so the
+ * relay's output checksum stays wrong.
+ */
+static int
+test_payload_sum(void)
+{
+	static const uint16_t lens[] = {0, 1, 12, 160, 171, 1200};
+	uint8_t b[1400];
+	struct mr_pkt_info pi;
+	unsigned int i, v6;
+
+	for (v6 = 0; v6 < 2; v6++) {
+		for (i = 0; i < RTE_DIM(lens); i++) {
+			uint32_t len, l3 = 14;
+			uint16_t cks, want, plen = lens[i];
+			uint8_t *udp;
+
+			if (v6) {
+				len = build_v6(b, 0, 0, ext_chain, sizeof(ext_chain), plen);
+				udp = b + l3 + 40 + sizeof(ext_chain);
+				/*
+				 * By hand: rte_ipv6_udptcp_cksum() would take the IPv6
+				 * payload length, extensions included, for the UDP length.
+				 */
+				{
+					uint32_t sum = rte_raw_cksum(b + l3 + 8, 32) +
+						rte_cpu_to_be_16(8 + plen) + rte_cpu_to_be_16(17) +
+						rte_raw_cksum(udp, 8 + plen);
+
+					sum = (sum >> 16) + (sum & 0xffff);
+					sum = (sum >> 16) + (sum & 0xffff);
+					cks = (uint16_t)~sum;
+				}
+			} else {
+				len = build_v4(b, 0, 5, plen);
+				udp = b + l3 + 20;
+				cks = rte_ipv4_udptcp_cksum((const struct rte_ipv4_hdr *)(b + l3), udp);
+			}
+			memcpy(udp + 6, &cks, 2);
+			MR_TEST_EQ(mr_pkt_parse(b, len, 0, &pi), MR_DROP_NONE);
+			want = mr_pkt_raw_sum(udp + 8, plen);
+			MR_TEST_ASSERT(sum_same(mr_pkt_payload_sum(b, &pi), want),
+				       "v%u len %u: %#x, payload sums to %#x", v6 ? 6 : 4, plen,
+				       mr_pkt_payload_sum(b, &pi), want);
+			if (plen >= 12) {
+				udp[8 + 5] ^= 0x5a; /* damaged in flight */
+				MR_TEST_ASSERT(sum_same(mr_pkt_payload_sum(b, &pi), want),
+					       "damage must not change the sender's sum");
+				MR_TEST_ASSERT(!sum_same(mr_pkt_raw_sum(udp + 8, plen), want),
+					       "the damage shows in the bytes");
+				udp[8 + 5] ^= 0x5a;
+			}
+			if (!v6) {
+				memset(udp + 6, 0, 2); /* no checksum: read the bytes */
+				udp[8 + plen / 2] ^= (plen ? 0x11 : 0);
+				MR_TEST_ASSERT(sum_same(mr_pkt_payload_sum(b, &pi),
+							mr_pkt_raw_sum(udp + 8, plen)),
+					       "v4 without checksum, len %u", plen);
+			}
+		}
+	}
+	return 0;
+}
+
+MR_REGISTER_TEST(pkt, payload_sum, test_payload_sum)

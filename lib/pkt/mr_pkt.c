@@ -428,6 +428,7 @@ mr_pkt_tmpl_init(struct mr_pkt_tmpl *t, const struct rte_ether_addr *src_mac,
 		sum = __rte_raw_cksum(ip + 8, 32, 0);
 	}
 	sum += rte_cpu_to_be_16(IPPROTO_UDP);
+	t->phdr_sum = mr_cksum_fold(sum);
 	udp = ip + t->l3_len;
 	memcpy(udp, &src->port, 2);
 	memcpy(udp + 2, &dst->port, 2);
@@ -475,13 +476,8 @@ mr_pkt_tmpl_apply(const struct mr_pkt_tmpl *t, struct rte_mbuf *m,
 	m->ol_flags &= ~(RTE_MBUF_F_TX_L4_MASK | RTE_MBUF_F_TX_IP_CKSUM |
 			 RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IPV6);
 	if (use_offload) {
-		/*
-		 * The NIC wants the pseudo-header sum (with the length) in the
-		 * UDP checksum field: take the ports back out of udp_sum.
-		 */
-		sum = (uint64_t)t->udp_sum + udp_len_be +
-			(uint16_t)~mr_word(udp) + (uint16_t)~mr_word(udp + 2);
-		mr_wr_word(udp + 6, mr_cksum_fold(sum));
+		/* the NIC wants the pseudo-header sum (with the length) in the UDP checksum field */
+		mr_wr_word(udp + 6, mr_cksum_fold((uint32_t)t->phdr_sum + udp_len_be));
 		m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM | (t->ip_version == 4 ?
 			RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM :
 			RTE_MBUF_F_TX_IPV6);

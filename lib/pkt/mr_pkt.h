@@ -155,8 +155,10 @@ struct mr_pkt_tmpl {
 	uint8_t l2_len;              /**< Ethernet (+VLAN) length */
 	uint8_t l3_len;              /**< 20 or 40 */
 	uint8_t ip_version;          /**< 4 or 6 */
-	uint32_t ip_sum;             /**< IPv4 header sum without total length */
-	uint32_t udp_sum;            /**< pseudo header + ports, without lengths */
+	uint16_t ip_sum;             /**< IPv4 header sum without total length */
+	uint16_t udp_sum;            /**< pseudo header + ports, without lengths */
+	uint16_t phdr_sum;           /**< pseudo header without length (what TX offload wants) */
+	uint16_t pad;
 	uint8_t hdr[MR_PKT_HDR_MAX]; /**< headers with zero lengths/checksums */
 };
 

@@ -834,6 +834,7 @@ test_tmpl_init(void)
 	MR_TEST_EQ(__rte_raw_cksum_reduce(t.udp_sum),
 		   __rte_raw_cksum_reduce(__rte_raw_cksum(want_v4 + 36, 2,
 				__rte_raw_cksum(psd, 12, 0))));
+	MR_TEST_EQ(t.phdr_sum, __rte_raw_cksum_reduce(__rte_raw_cksum(psd, 10, 0)));
 
 	MR_TEST_EQ(mr_pkt_tmpl_init(&t, &smac, &dmac, VLAN_TCI, &s6, &d6), 0);
 	MR_TEST_EQ(t.len, 18 + 40 + 8);

@@ -6,7 +6,8 @@
  * libFuzzer harness for mr_pkt_parse(). The first input byte picks the RX
  * checksum flags (bits 0-1: IP state, bits 2-3: L4 state), the rest is
  * the Ethernet frame. A parse that succeeds must describe a payload that
- * lies inside the frame, with sane fields; anything else aborts.
+ * lies inside the frame, with sane fields, and whose payload sum
+ * (mr_pkt_payload_sum) reads only the frame; anything else aborts.
  */
 
 #include <stdint.h>
@@ -32,6 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char buf[MR_ENDPOINT_STRLEN];
 	struct mr_pkt_info pi;
 	enum mr_drop_reason r;
+	uint16_t sum;
 	uint64_t ol;
 	uint32_t len;
 
@@ -62,5 +64,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (memchr(buf, '\0', sizeof(buf)) == NULL)
 		abort();
 	mr_endpoint_format(&pi.dst, buf, sizeof(buf));
+	/*
+	 * The payload sum reads the UDP header before the payload and, when
+	 * the datagram has no checksum, the payload: all inside the frame.
+	 */
+	sum = mr_pkt_payload_sum(data + 1, &pi);
+	if (pi.payload_off < 8)
+		abort();
+	if (data[1 + pi.payload_off - 2] == 0 && data[1 + pi.payload_off - 1] == 0 &&
+	    sum != mr_pkt_raw_sum(data + 1 + pi.payload_off, pi.payload_len))
+		abort();
 	return 0;
 }

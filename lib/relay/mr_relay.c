@@ -526,6 +526,7 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	struct mr_relay *r = w->relay;
 	struct pkt_ctx ctx[MR_RELAY_BURST_MAX];
 	const void *keys[MR_RELAY_BURST_MAX];
+	hash_sig_t sigs[MR_RELAY_BURST_MAX];
 	struct rte_mbuf *valid[MR_RELAY_BURST_MAX];
 	void *data[MR_RELAY_BURST_MAX];
 	const struct mr_leg *legs[MR_RELAY_BURST_MAX];
@@ -549,13 +550,14 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			continue;
 		}
 		keys[nv] = &ctx[nv].key;
+		sigs[nv] = mr_stream_key_hash(&ctx[nv].key);
 		valid[nv++] = pkts[i];
 	}
 	if (nv == 0)
 		return;
 
 	/* Stage 2: one bulk lookup for the burst. */
-	rte_hash_lookup_bulk_data(r->streams->streams, keys, nv, &hits, data);
+	rte_hash_lookup_with_hash_bulk_data(r->streams->streams, keys, sigs, nv, &hits, data);
 
 	/*
 	 * Stage 2b: with many streams, what stage 3 reads is rarely in

@@ -78,7 +78,7 @@ hash_create(const char *prefix, const char *what, uint32_t entries,
 		/* rte_hash needs at least one bucket (8 entries) */
 		.entries = RTE_MAX(entries, UINT32_C(8)),
 		.key_len = key_len,
-		.hash_func = rte_hash_crc,
+		.hash_func = rte_hash_crc, /* mr_stream_key_hash() computes the same inline */
 		.socket_id = socket_id,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,

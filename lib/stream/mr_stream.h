@@ -31,6 +31,7 @@
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
+#include <rte_hash_crc.h>
 #include <rte_rcu_qsbr.h>
 
 #include "mr_metrics.h"
@@ -266,6 +267,18 @@ int mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoin
  */
 int mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 		   const struct mr_stream_init *init, struct mr_stream **out);
+
+/**
+ * The stream table's hash of a key (rte_hash_crc, init value 0, as the
+ * table is created with), inline: for rte_hash_lookup_with_hash_bulk_data()
+ * on the fast path, without a call through the table's function pointer
+ * per key.
+ */
+static inline hash_sig_t
+mr_stream_key_hash(const struct mr_stream_key *key)
+{
+	return rte_hash_crc(key, sizeof(*key), 0);
+}
 
 /** Find a stream (any thread). @return the stream or NULL. */
 struct mr_stream *mr_streams_find(const struct mr_streams *s, const struct mr_stream_key *key);

@@ -160,6 +160,19 @@ test_stream_table(void)
 		MR_TEST_EQ(st->key.ssrc, k.ssrc);
 	}
 	MR_TEST_EQ(mr_streams_count(s), cap);
+	/* the fast path's inline hash is the table's, and finds with it */
+	for (i = 0; i < cap; i++) {
+		const void *kp = &k;
+		hash_sig_t sig;
+		uint64_t hit = 0;
+		void *d = NULL;
+
+		k.ssrc = 0x1000 + i;
+		sig = mr_stream_key_hash(&k);
+		MR_TEST_EQ(sig, rte_hash_hash(s->streams, &k));
+		MR_TEST_EQ(rte_hash_lookup_with_hash_bulk_data(s->streams, &kp, &sig, 1, &hit, &d), 1);
+		MR_TEST_ASSERT(hit == 1 && d == mr_streams_find(s, &k), "found by its hash");
+	}
 	k.ssrc = 0x1000 + cap;
 	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), -ENOSPC); /* full: an error, not a crash */
 	k.ssrc = 0x1005;

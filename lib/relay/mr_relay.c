@@ -246,9 +246,13 @@ to_pending(struct mr_worker *w, struct rte_mbuf *m, struct mr_stream *st)
 static inline bool
 stream_settle(struct mr_worker *w, struct mr_stream *st)
 {
-	if (st->learn_mark == 0)
-		st->learn_mark = w->learn_sent;
-	if (__atomic_load_n(&w->learn_seen, __ATOMIC_ACQUIRE) < st->learn_mark)
+	if (!st->marked) {
+		st->learn_mark = (uint32_t)w->learn_sent;
+		st->marked = 1;
+	}
+	/* mod 2^32: fewer than 2^31 hand-overs are ever outstanding */
+	if ((int32_t)((uint32_t)__atomic_load_n(&w->learn_seen, __ATOMIC_ACQUIRE) -
+		      st->learn_mark) < 0)
 		return false;
 	if ((int32_t)(__atomic_load_n(&st->returns_queued, __ATOMIC_ACQUIRE) -
 		      st->returns_done) > 0)

@@ -15,11 +15,9 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_hash.h>
 
 #include "mr_relay.h"
 
-#define TC_BATCH 64
 /* A full control ring empties within a transcoder poll: wait this long at most. */
 #define TC_RETRY_US 20
 #define TC_RETRIES 100
@@ -29,16 +27,6 @@ struct tc_sel {
 	uint32_t leg_idx;    /* MR_STREAM_NO_LEG: every leg of profile */
 	uint16_t profile;    /* 1-based */
 };
-
-static bool
-tc_selected(const struct mr_relay *r, const struct tc_sel *sel, const struct mr_stream *st)
-{
-	if (sel->leg_idx != MR_STREAM_NO_LEG)
-		return st->leg_idx == sel->leg_idx;
-	return st->leg_idx < r->streams->legs_max &&
-	       r->streams->defs[st->leg_idx].in_use &&
-	       r->streams->defs[st->leg_idx].tc_profile == sel->profile;
-}
 
 /* Post one update; a full control ring gets a short bounded wait. */
 static int
@@ -57,41 +45,43 @@ tc_update_one(struct mr_relay *r, const struct mr_stream *st, const struct mr_tc
 	}
 }
 
+/* Update the channels of one leg's streams (its own list, not the table). */
+static void
+tc_leg_pass(struct mr_relay *r, uint32_t leg_idx, const struct mr_tc_profile *p,
+	    struct mr_relay_tc_result *res)
+{
+	struct mr_stream *st = r->streams->defs[leg_idx].streams;
+
+	while (st != NULL) {
+		struct mr_stream *next = st->leg_next;
+		struct mr_stream_key key;
+
+		if (tc_update_one(r, st, p) == 0) {
+			res->channels_updated++;
+		} else {
+			res->update_failed++;
+			key = st->key;
+			if (mr_streams_del(r->streams, &key) == 0)
+				res->streams_deleted++;
+		}
+		st = next;
+	}
+}
+
 static void
 tc_pass(struct mr_relay *r, const struct tc_sel *sel, struct mr_relay_tc_result *res)
 {
 	const struct mr_tc_profile *p = &r->profiles[sel->profile - 1];
-	struct mr_stream_key victims[TC_BATCH];
-	uint32_t next = 0;
-	unsigned int n, i;
-	const void *key;
-	void *data;
-	bool more = true;
+	const struct mr_streams *s = r->streams;
+	uint32_t i;
 
-	/* deleting leaves the other entries in place: the cursor stays valid */
-	while (more) {
-		n = 0;
-		while (n < TC_BATCH) {
-			const struct mr_stream *st;
-
-			if (rte_hash_iterate(r->streams->streams, &key, &data, &next) < 0) {
-				more = false;
-				break;
-			}
-			st = data;
-			if (!tc_selected(r, sel, st))
-				continue;
-			if (tc_update_one(r, st, p) == 0) {
-				res->channels_updated++;
-			} else {
-				res->update_failed++;
-				victims[n++] = st->key;
-			}
-		}
-		for (i = 0; i < n; i++)
-			if (mr_streams_del(r->streams, &victims[i]) == 0)
-				res->streams_deleted++;
+	if (sel->leg_idx != MR_STREAM_NO_LEG) {
+		tc_leg_pass(r, sel->leg_idx, p, res);
+		return;
 	}
+	for (i = 0; i < s->legs_max; i++)
+		if (s->defs[i].in_use && s->defs[i].tc_profile == sel->profile)
+			tc_leg_pass(r, i, p, res);
 }
 
 int

@@ -382,12 +382,19 @@ mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *
 	if (def->in_use) {
 		uint16_t n_refs = cur->n_refs;
 		uint32_t refs[MR_STREAM_MAX_REFS];
+		struct mr_stream *streams = cur->streams;
+		uint32_t n_streams = cur->n_streams;
 
-		/* Who forwards to this leg does not change with its own definition. */
+		/*
+		 * Who forwards to this leg, and its streams, do not change with
+		 * its own definition.
+		 */
 		memcpy(refs, cur->refs, sizeof(refs));
 		*cur = *def;
 		cur->n_refs = n_refs;
 		memcpy(cur->refs, refs, sizeof(refs));
+		cur->streams = streams;
+		cur->n_streams = n_streams;
 		for (i = 0; i < cur->n_fwd; i++) {
 			struct mr_leg_def *t = &s->defs[cur->fwd[i]];
 
@@ -427,6 +434,35 @@ mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *r
 	return leg_publish_with_refs(s, idx);
 }
 
+/*
+ * A leg's live streams are a list through the streams themselves (main
+ * lcore only), so deleting a leg's streams visits those, not the table.
+ */
+static void
+leg_streams_link(struct mr_leg_def *d, struct mr_stream *st)
+{
+	st->leg_prev = NULL;
+	st->leg_next = d->streams;
+	if (d->streams != NULL)
+		d->streams->leg_prev = st;
+	d->streams = st;
+	d->n_streams++;
+}
+
+static void
+leg_streams_unlink(struct mr_leg_def *d, struct mr_stream *st)
+{
+	if (st->leg_prev != NULL)
+		st->leg_prev->leg_next = st->leg_next;
+	else
+		d->streams = st->leg_next;
+	if (st->leg_next != NULL)
+		st->leg_next->leg_prev = st->leg_prev;
+	st->leg_prev = NULL;
+	st->leg_next = NULL;
+	d->n_streams--;
+}
+
 int
 mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 	       const struct mr_stream_init *init, struct mr_stream **out)
@@ -461,6 +497,7 @@ mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 		rte_mempool_put(s->stream_pool, st);
 		return -ENOSPC;
 	}
+	leg_streams_link(&s->defs[init->leg_idx], st);
 	__atomic_store_n(&s->n_streams, s->n_streams + 1, __ATOMIC_RELAXED);
 	*out = st;
 	return 0;
@@ -479,8 +516,16 @@ mr_streams_find(const struct mr_streams *s, const struct mr_stream_key *key)
 int
 mr_streams_del(struct mr_streams *s, const struct mr_stream_key *key)
 {
+	struct mr_stream *st;
+	void *data;
+
+	if (rte_hash_lookup_data(s->streams, key, &data) < 0)
+		return -ENOENT;
+	st = data;
+	/* key first: st->key may be the caller's key */
 	if (rte_hash_del_key(s->streams, key) < 0)
 		return -ENOENT;
+	leg_streams_unlink(&s->defs[st->leg_idx], st);
 	__atomic_store_n(&s->n_streams, s->n_streams - 1, __ATOMIC_RELAXED);
 	return 0;
 }

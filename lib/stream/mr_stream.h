@@ -26,6 +26,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include <rte_common.h>
@@ -96,32 +97,34 @@ struct mr_leg {
  * what learning, RTCP, transcoding and the control plane use.
  */
 struct mr_stream {
-	/* Line 0. Written once by the main lcore before publication. */
+	/* Line 0 (ordered to leave no holes). Written once by the main lcore: */
 	uint32_t leg_idx;
 	uint16_t owner_lcore;
-	/* Written by the owner lcore only. */
+	uint16_t tc_index;        /**< transcoder of a transcoded leg's stream */
+	/* Written by the owner lcore only: */
+	struct mr_jitter jitter;
 	uint8_t settled;          /**< no packet of it is with the main lcore: go direct */
 	uint8_t started;
-	uint16_t pending;         /**< its packets waiting in the owner's pending FIFO */
+	uint8_t marked;           /**< learn_mark is set */
 	uint8_t last_pt;
-	struct mr_jitter jitter;
+	uint16_t pending;         /**< its packets waiting in the owner's pending FIFO */
+	/* from the peer's last RTCP report block */
+	uint8_t rr_fraction_lost;
+	uint8_t has_rr;
+	uint32_t rr_jitter;
 	uint64_t last_tsc;        /**< last packet (read by the main lcore for expiry) */
 	uint64_t pkts;
 	uint64_t bytes;
-	/* from the peer's last RTCP report block */
-	uint32_t rr_jitter;
 	int32_t rr_cum_lost;
-	uint8_t rr_fraction_lost;
-	uint8_t has_rr;
 	uint8_t has_sr;
 
 	/* Line 1 (owner lcore). */
 	struct mr_seq seq __rte_cache_aligned;
+	uint64_t rtcp_pkts;
 
-	/* Line 2: learning, RTCP, transcoding (written once), control. */
+	/* Line 2: learning, transcoding (written once), RTCP SR, control. */
 	struct mr_stream_key key __rte_cache_aligned;
-	uint16_t tc_index;        /**< transcoder of a transcoded leg's stream */
-	uint32_t tc_channel;      /**< its channel there (MR_STREAM_NO_CHANNEL: none) */
+	uint32_t tc_channel;      /**< its transcoder channel (MR_STREAM_NO_CHANNEL: none) */
 	/*
 	 * Packets of this stream handed back to the owner by the main lcore:
 	 * queued counts them (main lcore), done counts those the owner
@@ -129,10 +132,17 @@ struct mr_stream {
 	 */
 	uint32_t returns_queued;
 	uint32_t returns_done;
-	uint64_t learn_mark;      /**< owner's learn_sent when it last handed one over */
-	uint64_t rtcp_pkts;
+	uint32_t learn_mark;      /**< owner's learn_sent (mod 2^32) when it first found it */
 	uint64_t sr_ntp;
+	/* The leg's streams, a list for deleting them (main lcore only). */
+	struct mr_stream *leg_prev;
+	struct mr_stream *leg_next;
 } __rte_cache_aligned;
+
+_Static_assert(sizeof(struct mr_stream) == 3 * RTE_CACHE_LINE_SIZE &&
+	       offsetof(struct mr_stream, seq) == RTE_CACHE_LINE_SIZE &&
+	       offsetof(struct mr_stream, key) == 2 * RTE_CACHE_LINE_SIZE,
+	       "struct mr_stream: two hot lines, one cold");
 
 /** Port facts the leg snapshots need. */
 struct mr_stream_port {
@@ -163,6 +173,8 @@ struct mr_leg_def {
 	uint16_t tc_profile;                /**< 0, or the transcode profile (1-based) */
 	uint32_t fwd[MR_STREAM_MAX_DESTS];  /**< legs this one forwards to */
 	uint32_t refs[MR_STREAM_MAX_REFS];  /**< legs forwarding to this one */
+	struct mr_stream *streams;          /**< its live streams (leg_next list) */
+	uint32_t n_streams;
 };
 
 /** Creation parameters. */
@@ -321,7 +333,8 @@ int32_t mr_streams_leg_by_name(const struct mr_streams *s, const char *name);
 
 /**
  * Delete every stream received on one of the @p n_legs legs in @p legs
- * (memory reclaimed after a grace period). Scans the whole table.
+ * (memory reclaimed after a grace period). Visits only those legs' streams
+ * (each leg keeps a list of its own).
  *
  * @return
  *   Streams deleted.

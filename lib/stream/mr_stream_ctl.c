@@ -11,8 +11,6 @@
 
 #include "mr_stream.h"
 
-#define DEL_BATCH 64
-
 int32_t
 mr_streams_leg_alloc(const struct mr_streams *s)
 {
@@ -37,44 +35,25 @@ mr_streams_leg_by_name(const struct mr_streams *s, const char *name)
 	return -ENOENT;
 }
 
-static bool
-leg_in(uint32_t leg, const uint32_t *legs, unsigned int n)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		if (legs[i] == leg)
-			return true;
-	return false;
-}
-
 unsigned int
 mr_streams_del_by_legs(struct mr_streams *s, const uint32_t *legs, unsigned int n_legs)
 {
-	struct mr_stream_key victims[DEL_BATCH];
-	unsigned int n, i, total = 0;
-	uint32_t next = 0;
-	const void *key;
-	void *data;
-	bool more = true;
+	unsigned int i, total = 0;
 
-	/* Deleting leaves the other entries in place, so the cursor stays valid. */
-	while (more) {
-		n = 0;
-		while (n < DEL_BATCH) {
-			const struct mr_stream *st;
+	/* each leg's own list: the streams of other legs are not visited */
+	for (i = 0; i < n_legs; i++) {
+		struct mr_leg_def *d;
 
-			if (rte_hash_iterate(s->streams, &key, &data, &next) < 0) {
-				more = false;
-				break;
-			}
-			st = data;
-			if (leg_in(st->leg_idx, legs, n_legs))
-				victims[n++] = st->key;
+		if (legs[i] >= s->legs_max)
+			continue;
+		d = &s->defs[legs[i]];
+		while (d->streams != NULL) {
+			struct mr_stream_key key = d->streams->key;
+
+			if (mr_streams_del(s, &key) != 0)
+				break; /* not in the table: the list is wrong; do not loop */
+			total++;
 		}
-		for (i = 0; i < n; i++)
-			if (mr_streams_del(s, &victims[i]) == 0)
-				total++;
 	}
 	return total;
 }

@@ -226,6 +226,88 @@ test_stream_expiry(void)
 	return 0;
 }
 
+/* Walk leg @p idx's stream list; -1 when it is inconsistent. */
+static int
+leg_list_len(const struct mr_streams *s, uint32_t idx)
+{
+	const struct mr_stream *st, *prev = NULL;
+	int n = 0;
+
+	for (st = s->defs[idx].streams; st != NULL; prev = st, st = st->leg_next) {
+		if (st->leg_idx != idx || st->leg_prev != prev ||
+		    mr_streams_find(s, &st->key) != st)
+			return -1;
+		n++;
+	}
+	return (uint32_t)n == s->defs[idx].n_streams ? n : -1;
+}
+
+/*
+ * Each leg lists its live streams: adds, deletes (head, middle, tail),
+ * expiry and a redefinition of the leg keep the lists right, and deleting
+ * a leg's streams takes exactly those.
+ */
+static int
+test_stream_leg_lists(void)
+{
+	struct mr_streams *s = tables(4, 256);
+	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
+	struct mr_leg_def b = leg("10.0.0.1:30002", "10.1.0.1:1002", UINT32_MAX);
+	struct mr_leg_def c = leg("10.0.0.1:30004", "10.1.0.1:1004", UINT32_MAX);
+	struct mr_stream_init init = {.owner_lcore = 1, .tc_channel = MR_STREAM_NO_CHANNEL};
+	uint64_t now = rte_rdtsc(), idle = rte_get_tsc_hz();
+	const uint32_t leg0[] = {0}, legs12[] = {1, 2};
+	struct mr_stream_key k;
+	struct mr_stream *st;
+	unsigned int i, rounds = 0;
+
+	MR_TEST_ASSERT(s != NULL, "create");
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	MR_TEST_EQ(mr_streams_leg_set(s, 1, &b), 0);
+	MR_TEST_EQ(mr_streams_leg_set(s, 2, &c), 0);
+	memset(&k, 0, sizeof(k));
+	for (i = 0; i < 80; i++) {
+		init.leg_idx = i < 50 ? 0 : 1;
+		k.local = i < 50 ? a.local : b.local;
+		k.ssrc = i;
+		MR_TEST_EQ(mr_streams_add(s, &k, &init, &st), 0);
+		if (i >= 50 && (i & 1))
+			st->last_tsc = now - 2 * idle;
+		else
+			st->last_tsc = now;
+	}
+	MR_TEST_EQ(leg_list_len(s, 0), 50);
+	MR_TEST_EQ(leg_list_len(s, 1), 30);
+	MR_TEST_EQ(leg_list_len(s, 2), 0);
+	/* the newest is the list's head, the oldest its tail: delete both and every 5th */
+	k.local = a.local;
+	for (i = 0; i < 50; i += 5) {
+		k.ssrc = i;
+		MR_TEST_EQ(mr_streams_del(s, &k), 0);
+	}
+	k.ssrc = 49;
+	MR_TEST_EQ(mr_streams_del(s, &k), 0);
+	MR_TEST_EQ(leg_list_len(s, 0), 39);
+	/* expiry takes leg 1's odd SSRCs */
+	while (mr_streams_count(s) > 39 + 15 && rounds++ < 100)
+		mr_streams_expire(s, now, idle, 16);
+	MR_TEST_EQ(mr_streams_count(s), 39 + 15);
+	MR_TEST_EQ(leg_list_len(s, 1), 15);
+	/* a new definition of leg 1 keeps its streams listed */
+	b.remote.port = rte_cpu_to_be_16(1010);
+	MR_TEST_EQ(mr_streams_leg_set(s, 1, &b), 0);
+	MR_TEST_EQ(leg_list_len(s, 1), 15);
+	MR_TEST_EQ(mr_streams_del_by_legs(s, leg0, 1), 39);
+	MR_TEST_EQ(leg_list_len(s, 0), 0);
+	MR_TEST_EQ(leg_list_len(s, 1), 15);
+	MR_TEST_EQ(mr_streams_count(s), 15);
+	MR_TEST_EQ(mr_streams_del_by_legs(s, legs12, 2), 15);
+	MR_TEST_EQ(mr_streams_count(s), 0);
+	MR_TEST_EQ(leg_list_len(s, 1), 0);
+	mr_streams_free(s);
+	return 0;
+}
+
 /* A deleted stream stays allocated while a reader has not passed a quiescent state. */
 static int
 test_stream_rcu(void)
@@ -271,3 +353,4 @@ MR_REGISTER_EAL_TEST(stream, legs, test_stream_legs)
 MR_REGISTER_EAL_TEST(stream, table, test_stream_table)
 MR_REGISTER_EAL_TEST(stream, expiry, test_stream_expiry)
 MR_REGISTER_EAL_TEST(stream, rcu, test_stream_rcu)
+MR_REGISTER_EAL_TEST(stream, leg_lists, test_stream_leg_lists)

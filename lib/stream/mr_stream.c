@@ -97,8 +97,13 @@ mr_streams_create(const struct mr_streams_params *p)
 {
 	struct rte_hash_rcu_config rcu = {
 		.mode = RTE_HASH_QSBR_MODE_DQ,
-		/* reclaim early: freed streams return to the pool quickly */
-		.trigger_reclaim_limit = 32,
+		/*
+		 * A delete that finds more than one entry pending reclaims what
+		 * has passed its grace period: a deleted stream's memory (and
+		 * transcoder channel) comes back two deletes later, not 33.
+		 * DPDK 22.11 has no call to reclaim a hash's queue otherwise.
+		 */
+		.trigger_reclaim_limit = 1,
 		.max_reclaim_size = 256,
 	};
 	struct rte_rcu_qsbr_dq_parameters dqp = {

@@ -17,7 +17,9 @@ reset by reason "profile", output SSRC and sequence continuous, payload
 type and ptime of the new profile from then on), a leg to no transcoding
 and back (its stream deleted and learned again: the worker forwards it
 as received, then a new channel), a profile changed with profile_set, and
-bad requests answered with errors that change nothing. Case 'none' checks
+bad requests answered with errors that change nothing; the same through
+mrelay-ctl's subcommands (profiles and transcoders as tables and as JSON,
+profile-set, leg-update transcode=) and its --help. Case 'none' checks
 that a relay without transcoder lcores refuses transcode=PROFILE.
 Without a case, all three run.
 """
@@ -231,6 +233,19 @@ class Relay:
         except ValueError:
             return p.returncode, {'error': out + p.stderr}
 
+    def ctl(self, *args):
+        """tools/mrelay-ctl with a subcommand: (exit status, stdout, stderr)."""
+        p = subprocess.run([sys.executable, self.ctl_path, '-f', self.prefix, *args],
+                           capture_output=True, text=True, timeout=30)
+        return p.returncode, p.stdout, p.stderr
+
+    def ctlj(self, *args):
+        rc, out, err = self.ctl('--json', *args)
+        try:
+            return rc, json.loads(out)
+        except ValueError:
+            return rc, {'error': out + err}
+
     def wait(self, timeout):
         try:
             return self.proc.wait(timeout)
@@ -263,6 +278,76 @@ def wait_tc(relay, field, want, timeout=5.0):
     return v
 
 
+PROFILE_COLS = ['name', 'in', 'in_pt', 'out', 'out_pt', 'channels', 'ptime', 'bitrate', 'rate',
+                'complexity', 'fec', 'dtx', 'loss_perc', 'reorder', 'plc_only', 'out_ssrc', 'legs']
+
+
+def profiles_text(out):
+    """mrelay-ctl profiles: 'transcoders: N', a header, one row per profile
+    -> (transcoders, {name: {column: text}}), or None if not that shape."""
+    lines = out.splitlines()
+    if len(lines) < 2 or not lines[0].startswith('transcoders: ') or \
+            lines[1].split() != PROFILE_COLS:
+        return None
+    rows = {}
+    for ln in lines[2:]:
+        v = ln.split()
+        if len(v) != len(PROFILE_COLS):
+            return None
+        rows[v[0]] = dict(zip(PROFILE_COLS, v))
+    return lines[0].split(': ', 1)[1], rows
+
+
+def kv_text(out):
+    """mrelay-ctl's 'key: value' lines -> {key: value}."""
+    d = {}
+    for ln in out.splitlines():
+        k, sep, v = ln.partition(':')
+        if sep:
+            d[k.strip()] = v.strip()
+    return d
+
+
+def transcoders_text(out):
+    """mrelay-ctl transcoders: a header 'lcore N ...', then 'counter v v ...'
+    -> ([lcore ids], {counter: [values]}), or None if not that shape."""
+    lines = out.splitlines()
+    if not lines:
+        return None
+    head = lines[0].split()
+    if len(head) < 2 or len(head) % 2 or head[0::2] != ['lcore'] * (len(head) // 2):
+        return None
+    lcores = [int(x) for x in head[1::2]]
+    rows = {}
+    for ln in lines[1:]:
+        v = ln.split()
+        if len(v) != 1 + len(lcores):
+            return None
+        rows[v[0]] = [int(x) for x in v[1:]]
+    return lcores, rows
+
+
+def check_help(args, check):
+    """mrelay-ctl --help lists the transcoding subcommands and transcode=."""
+    def helptext(*a):
+        p = subprocess.run([sys.executable, args.ctl, *a, '--help'], capture_output=True,
+                           text=True, timeout=30)
+        return p.returncode, p.stdout
+    rc, out = helptext()
+    check(rc == 0 and all(('\n    %s ' % c) in out for c in ('profiles', 'transcoders',
+                                                               'profile-set')),
+          'mrelay-ctl --help lists profiles, transcoders, profile-set')
+    rc, out = helptext('profile-set')
+    check(rc == 0 and 'NAME KEY=VALUE' in out and
+          all(k in out for k in ('ptime=10|20|40|60', 'bitrate=', 'loss_perc=')),
+          'mrelay-ctl profile-set --help: usage and the keys')
+    for c in ('leg-add', 'leg-update'):
+        rc, out = helptext(c)
+        check(rc == 0 and 'transcode=PROFILE|none' in out, 'mrelay-ctl %s --help: transcode=' % c)
+    rc, out = helptext()
+    check('transcode=PROFILE|none' in out, 'mrelay-ctl --help: leg-add lists transcode=')
+
+
 def segments(pk):
     """Runs of consecutive packets with the same (PT, SSRC, ts step); a
     run's first step (the one into it) is not counted in it."""
@@ -291,11 +376,14 @@ def flows_of(path, sport_base):
 def case_control(args):
     fails = []
 
-    def check(cond, what):
+    def check(cond, what, detail=''):
         print(('ok   ' if cond else 'FAIL ') + what, flush=True)
         if not cond:
+            if detail:
+                print(detail, flush=True)
             fails.append(what)
 
+    check_help(args, check)
     work = tempfile.mkdtemp(prefix='mrelay-dts-tcctl-')
     conf = CTL_CONF + ''.join(LEG.format(i=i, a=30000 + i, b=32000 + i, r=20000 + i)
                               for i in range(STREAMS))
@@ -324,6 +412,53 @@ def case_control(args):
                   'profiles: every parameter as configured, defaults filled, legs using each')
         rc, lg = r.raw('/mrelay/leg,a0')
         check(rc == 0 and lg.get('transcode') == 'narrow', 'leg a0: transcode narrow')
+
+        # the subcommands: profiles and transcoders as tables, --json as the relay sent it
+        rc, prj = r.ctlj('profiles')
+        check(rc == 0 and prj == pr, 'mrelay-ctl --json profiles: the relay\'s reply')
+        rc, txt, err = r.ctl('profiles')
+        t = profiles_text(txt)
+        check(rc == 0 and t is not None and t[0] == '1' and set(t[1]) == {'narrow', 'wide'} and
+              all(t[1][nm][k] == str(pr[k][rows[nm]]) for nm in t[1] for k in PROFILE_COLS),
+              'mrelay-ctl profiles: narrow and wide, every parameter as /mrelay/profiles', txt)
+        if t is not None and 'narrow' in t[1]:
+            check([t[1]['narrow'][k] for k in ('in', 'out', 'out_pt', 'ptime', 'bitrate', 'rate',
+                                                'legs')]
+                  == ['opus', 'opus', '96', '40', '16000', '16000', str(STREAMS)],
+                  'mrelay-ctl profiles: narrow as configured, used by %d legs' % STREAMS)
+        rc, tcj = r.raw('/mrelay/transcoders')
+        rc2, txt, err = r.ctl('transcoders')
+        t = transcoders_text(txt)
+        check(rc2 == 0 and t is not None and rc == 0 and t[0] == tcj['lcore'] and len(t[0]) == 1
+              and sum(t[1].get('creates', [-1])) == STREAMS and
+              t[1].get('resets_profile') == [0] and
+              set(t[1]) == {k for k, v in tcj.items() if isinstance(v, list)} - {'lcore'},
+              'mrelay-ctl transcoders: one lcore, every counter, %d channels created'
+              % STREAMS, txt)
+        rc, tcj2 = r.ctlj('transcoders')
+        check(rc == 0 and tcj2.get('lcore') == tcj['lcore'] and
+              set(tcj2) == set(tcj), 'mrelay-ctl --json transcoders: the relay\'s reply')
+
+        # profile-set on a profile no leg uses: updated, no channel touched
+        rc, txt, err = r.ctl('profile-set', 'wide', 'complexity=5', 'bitrate=32000')
+        d = kv_text(txt)
+        check(rc == 0 and d.get('result') == 'updated' and d.get('profile') == 'wide' and
+              d.get('channels_updated') == '0' and d.get('channels_failed') == '0',
+              'mrelay-ctl profile-set wide complexity=5 bitrate=32000: updated', txt + err)
+        rc, txt, err = r.ctl('profiles')
+        t = profiles_text(txt)
+        if t is not None and {'narrow', 'wide'} <= set(t[1]):
+            w, n = t[1]['wide'], t[1]['narrow']
+            check([w[k] for k in ('complexity', 'bitrate', 'out_pt', 'ptime', 'rate', 'legs')] ==
+                  ['5', '32000', '97', '20', '48000', '0'] and
+                  all(n[k] == str(pr[k][rows['narrow']]) for k in PROFILE_COLS),
+                  'mrelay-ctl profiles: wide complexity 5 bitrate 32000, the rest kept; '
+                  'narrow unchanged')
+        else:
+            check(False, 'mrelay-ctl profiles after profile-set', txt + err)
+        rc, pr = r.raw('/mrelay/profiles')
+        check(rc == 0 and tc_sum(r, 'resets_profile') == 0, 'no channel reset by it')
+
         rc, legs_before = r.raw('/mrelay/legs')
         creates0 = tc_sum(r, 'creates')
         check(creates0 == STREAMS and tc_sum(r, 'resets_profile') == 0,
@@ -347,10 +482,31 @@ def case_control(args):
             rc, d = r.raw(cmd)
             check(rc == 1 and d.get('status') == 'error' and want in d.get('error', ''),
                   '%s -> error %r (%s)' % (cmd, want, d.get('error')))
+        # the same through the subcommands: exit 1, the relay's error on stderr
+        bad_ctl = [
+            (['profile-set', 'wide', 'ptime=30'], 'ptime: 30 is not 10, 20, 40 or 60'),
+            (['profile-set', 'wide', 'rate=16000', 'out=pcmu'], 'does not support'),
+            (['profile-set', 'nosuch', 'ptime=20'], "name: no profile named 'nosuch'"),
+            (['profile-set', 'wide', 'fec=2'], "fec: '2' is not 0 or 1"),
+            (['leg-update', 'name=a0', 'transcode=nosuch'], "transcode: no profile named 'nosuch'"),
+        ]
+        for argv, want in bad_ctl:
+            rc, txt, err = r.ctl(*argv)
+            check(rc == 1 and txt == '' and err.startswith('mrelay-ctl: error: ') and want in err,
+                  'mrelay-ctl %s -> exit 1, %r (%d: %s)' % (' '.join(argv), want, rc, err.strip()))
+        rc, d = r.ctlj('profile-set', 'wide', 'ptime=30')
+        check(rc == 1 and d.get('status') == 'error' and 'ptime: 30' in d.get('error', ''),
+              'mrelay-ctl --json profile-set wide ptime=30 -> exit 1, the error as JSON')
+        for argv in (['profile-set', 'wide'], ['profile-set', 'wide', 'ptime'],
+                     ['profile-set', 'wide', 'name=narrow', 'ptime=20'],
+                     ['profile-set', 'wide', 'ptime=20,fec=1']):
+            rc, txt, err = r.ctl(*argv)
+            check(rc == 2 and txt == '', 'mrelay-ctl %s -> usage, exit 2' % ' '.join(argv))
+        nbad = len(bad) + len(bad_ctl) + 5
         rc, legs_after = r.raw('/mrelay/legs')
         rc2, pr2 = r.raw('/mrelay/profiles')
         check(legs_after == legs_before and pr2 == pr and tc_sum(r, 'resets_profile') == 0 and
-              tc_sum(r, 'creates') == creates0, 'nothing changed after %d bad requests' % len(bad))
+              tc_sum(r, 'creates') == creates0, 'nothing changed after %d bad requests' % nbad)
 
         # profile A -> profile B: the channel stays, reset by reason profile
         rc, d = r.raw('/mrelay/leg_update,name=a1,transcode=wide')
@@ -362,6 +518,9 @@ def case_control(args):
         rc, d = r.raw('/mrelay/leg_update,name=a1,transcode=wide')
         check(rc == 0 and d.get('result') == 'unchanged' and d.get('channels_updated') == 0,
               'the same again: unchanged')
+        rc, d = r.ctlj('leg-update', 'name=a1', 'transcode=wide')
+        check(rc == 0 and d.get('result') == 'unchanged' and d.get('transcode') == 'wide',
+              'mrelay-ctl leg-update name=a1 transcode=wide: passed through, unchanged')
         # profile -> none: the stream goes, the worker forwards it as received
         rc, d = r.raw('/mrelay/leg_update,name=a2,transcode=none')
         check(rc == 0 and d.get('result') == 'updated' and d.get('transcode') == 'none' and
@@ -392,6 +551,11 @@ def case_control(args):
             n, w = pr3['name'].index('narrow'), pr3['name'].index('wide')
             check(pr3['ptime'][n] == 60 and pr3['bitrate'][n] == 16000 and pr3['legs'][n] == 1 and
                   pr3['legs'][w] == 1, 'profiles: narrow ptime 60, other fields kept; 1 leg each')
+        rc, txt, err = r.ctl('profiles')
+        t = profiles_text(txt)
+        check(rc == 0 and t is not None and t[1].get('narrow', {}).get('ptime') == '60' and
+              t[1]['narrow']['legs'] == '1' and t[1].get('wide', {}).get('legs') == '1',
+              'mrelay-ctl profiles: narrow ptime 60, 1 leg each', txt)
         # none -> profile: the stream is learned again with a new channel
         rc, d = r.raw('/mrelay/leg_update,name=a2,transcode=wide')
         check(rc == 0 and d.get('streams_deleted') == 1 and d.get('transcode') == 'wide',

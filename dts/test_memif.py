@@ -151,6 +151,10 @@ def peer_loss_round(args, work, so, rnd):
             time.sleep(0.1)
         time.sleep(LOSS_TRAFFIC_SECONDS)
         info = telemetry(mr.prefix, '/mrelay/info')
+        guard = telemetry(mr.prefix, '/mrelay/unmap_guard')
+        if not guard or guard.get('armed') != 1 or guard.get('waits') != 0:
+            raise dc.TestFailed('round %d: before the loss, /mrelay/unmap_guard %s, want armed '
+                                'and no waits' % (rnd, guard))
         if not mr.alive():
             raise dc.TestFailed('round %d: mrelay exited before its peer did' % rnd)
 
@@ -175,6 +179,11 @@ def peer_loss_round(args, work, so, rnd):
             raise dc.TestFailed('round %d: /mrelay/info gave no reply' % rnd)
         if GUARD_LINE not in mr.output():
             raise dc.TestFailed('round %d: the PMD unmapped without the unmap guard' % rnd)
+        guard = telemetry(mr.prefix, '/mrelay/unmap_guard')
+        if not guard or guard.get('waits', 0) < 1 or guard.get('wait_ns_max', 0) <= 0:
+            raise dc.TestFailed('round %d: the guard\'s wait does not show in telemetry: %s'
+                                % (rnd, guard))
+        dc.log('round %d: /mrelay/unmap_guard %s' % (rnd, guard))
         mr.p.send_signal(signal.SIGTERM)
         mr_status = mr.wait(20)
     finally:

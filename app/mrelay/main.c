@@ -351,6 +351,11 @@ main(int argc, char **argv)
 		status = EXIT_FAILURE;
 		goto out;
 	}
+	if (mr_unmap_guard_telemetry_register() != 0) {
+		fprintf(stderr, "mrelay: cannot register /mrelay/unmap_guard\n");
+		status = EXIT_FAILURE;
+		goto out;
+	}
 
 	printf("mrelay %s (%s): %u worker(s), %u transcoder(s), %u port(s), %u legs\n",
 	       MR_VERSION, MR_BUILD_ID, app->n_workers, app->n_transcoders,

@@ -35,6 +35,7 @@
 #define _GNU_SOURCE	/* RTLD_NEXT */
 #endif
 #include <dlfcn.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -45,6 +46,7 @@
 #include <rte_interrupts.h>
 #include <rte_log.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_telemetry.h>
 
 #include "unmap_guard.h"
 
@@ -54,6 +56,10 @@ RTE_LOG_REGISTER(mr_guard_logtype, mrelay.guard, NOTICE);
 
 static struct rte_rcu_qsbr *guard_qsbr;	/* NULL while disarmed */
 static uint32_t guard_inside;		/* munmap() calls between the arm check and their wait's end */
+/* what /mrelay/unmap_guard reports (written by the interrupt thread) */
+static uint64_t guard_waits;
+static uint64_t guard_wait_ns_last;
+static uint64_t guard_wait_ns_max;
 
 static int (*next_munmap)(void *addr, size_t len);	/* glibc's, or an interceptor */
 
@@ -98,12 +104,42 @@ munmap(void *addr, size_t len)
 		__atomic_add_fetch(&guard_inside, 1, __ATOMIC_SEQ_CST);
 		v = __atomic_load_n(&guard_qsbr, __ATOMIC_SEQ_CST);
 		if (v != NULL) {
+			uint64_t ns;
+
 			t0 = rte_rdtsc();
 			rte_rcu_qsbr_synchronize(v, RTE_QSBR_THRID_INVALID);
+			ns = (rte_rdtsc() - t0) * NS_PER_S / rte_get_tsc_hz();
+			__atomic_store_n(&guard_wait_ns_last, ns, __ATOMIC_RELAXED);
+			if (ns > guard_wait_ns_max)
+				__atomic_store_n(&guard_wait_ns_max, ns, __ATOMIC_RELAXED);
+			__atomic_store_n(&guard_waits, guard_waits + 1, __ATOMIC_RELEASE);
 			GUARD_LOG(NOTICE, "unmap of %zu bytes on the interrupt thread (a PMD tearing down shared memory, e.g. a memif peer gone) waited %.1f us for the datapath lcores\n",
-				  len, (double)(rte_rdtsc() - t0) * 1e6 / (double)rte_get_tsc_hz());
+				  len, (double)ns / 1e3);
 		}
 		__atomic_sub_fetch(&guard_inside, 1, __ATOMIC_SEQ_CST);
 	}
 	return real_munmap(addr, len);
+}
+
+/* /mrelay/unmap_guard: whether it is armed, and how often and long it waited. */
+static int
+guard_telemetry(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+{
+	if (params != NULL && params[0] != '\0')
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_int(d, "armed", __atomic_load_n(&guard_qsbr, __ATOMIC_RELAXED) != NULL);
+	rte_tel_data_add_dict_u64(d, "waits", __atomic_load_n(&guard_waits, __ATOMIC_ACQUIRE));
+	rte_tel_data_add_dict_u64(d, "wait_ns_last",
+				  __atomic_load_n(&guard_wait_ns_last, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "wait_ns_max",
+				  __atomic_load_n(&guard_wait_ns_max, __ATOMIC_RELAXED));
+	return 0;
+}
+
+int
+mr_unmap_guard_telemetry_register(void)
+{
+	return rte_telemetry_register_cmd("/mrelay/unmap_guard", guard_telemetry,
+		"PMD unmaps that waited for the lcores (memif peer gone). No parameters");
 }

@@ -32,4 +32,13 @@ void mr_unmap_guard_arm(struct rte_rcu_qsbr *v);
  */
 void mr_unmap_guard_disarm(void);
 
+/**
+ * Register the telemetry command /mrelay/unmap_guard (armed, waits,
+ * wait_ns_last, wait_ns_max), so a peer loss the guard absorbed is seen.
+ *
+ * @return
+ *   0, or a negative errno from rte_telemetry_register_cmd().
+ */
+int mr_unmap_guard_telemetry_register(void);
+
 #endif /* MR_UNMAP_GUARD_H */

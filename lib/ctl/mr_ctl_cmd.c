@@ -145,9 +145,9 @@ parse_transcode(const struct mr_ctl *c, const char *v, uint16_t *out, char *err,
  * session, local and remote; leg_update requires name and changes only
  * what is given.
  */
-static int
-parse_leg(const struct mr_ctl *c, const char *params, bool add, struct mr_ctl_msg *m,
-	  char *err, size_t errlen)
+int
+mr_ctl_parse_leg(const struct mr_ctl *c, const char *params, bool add, struct mr_ctl_msg *m,
+		 char *err, size_t errlen)
 {
 	struct mr_ctl_leg_req *r = &m->leg;
 	struct mr_ctl_kv kv;
@@ -295,21 +295,6 @@ parse_leg(const struct mr_ctl *c, const char *params, bool add, struct mr_ctl_ms
 	return 0;
 }
 
-/* profile_set fields that were given (the others keep their value). */
-#define MR_CTL_P_IN         (1u << 0)
-#define MR_CTL_P_IN_PT      (1u << 1)
-#define MR_CTL_P_OUT        (1u << 2)
-#define MR_CTL_P_OUT_PT     (1u << 3)
-#define MR_CTL_P_CHANNELS   (1u << 4)
-#define MR_CTL_P_PTIME      (1u << 5)
-#define MR_CTL_P_COMPLEXITY (1u << 6)
-#define MR_CTL_P_REORDER    (1u << 7)
-#define MR_CTL_P_FEC        (1u << 8)
-#define MR_CTL_P_DTX        (1u << 9)
-#define MR_CTL_P_BITRATE    (1u << 10)
-#define MR_CTL_P_RATE       (1u << 11)
-#define MR_CTL_P_LOSS       (1u << 12)
-
 static const char *const profile_keys[] = {
 	"name", "in", "in_pt", "out", "out_pt", "channels", "ptime", "complexity",
 	"reorder", "fec", "dtx", "bitrate", "rate", "loss_perc", NULL,
@@ -352,9 +337,9 @@ parse_pfield(const struct mr_ctl_kv *kv, const char *key, uint32_t min, uint32_t
  * profile_set: name= and the fields to change, checked one by one here;
  * the combination is checked by lib/transcode on the main lcore.
  */
-static int
-parse_profile_set(const struct mr_ctl *c, const char *params, struct mr_ctl_msg *m,
-		  char *err, size_t errlen)
+int
+mr_ctl_parse_profile_set(const struct mr_ctl *c, const char *params, struct mr_ctl_msg *m,
+			 char *err, size_t errlen)
 {
 	struct mr_tc_profile *p = &m->prof;
 	uint32_t *given = &m->leg.given;
@@ -465,8 +450,8 @@ parse_one_name(const char *params, const char *key, char *out, char *err, size_t
 	return 0;
 }
 
-static int
-parse_dest(const char *params, struct mr_ctl_msg *m, char *err, size_t errlen)
+int
+mr_ctl_parse_dest(const char *params, struct mr_ctl_msg *m, char *err, size_t errlen)
 {
 	static const char *const keys[] = {"leg", "dest", NULL};
 	struct mr_ctl_kv kv;
@@ -516,10 +501,10 @@ cmd_control(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	if (strcmp(cmd, "/mrelay/leg_add") == 0) {
 		m->op = MR_CTL_OP_LEG_ADD;
-		rc = parse_leg(c, params, true, m, err, sizeof(err));
+		rc = mr_ctl_parse_leg(c, params, true, m, err, sizeof(err));
 	} else if (strcmp(cmd, "/mrelay/leg_update") == 0) {
 		m->op = MR_CTL_OP_LEG_UPDATE;
-		rc = parse_leg(c, params, false, m, err, sizeof(err));
+		rc = mr_ctl_parse_leg(c, params, false, m, err, sizeof(err));
 	} else if (strcmp(cmd, "/mrelay/leg_delete") == 0) {
 		m->op = MR_CTL_OP_LEG_DELETE;
 		rc = parse_one_name(params, "name", m->name, err, sizeof(err));
@@ -528,13 +513,13 @@ cmd_control(const char *cmd, const char *params, struct rte_tel_data *d)
 		rc = parse_one_name(params, "session", m->name, err, sizeof(err));
 	} else if (strcmp(cmd, "/mrelay/dest_add") == 0) {
 		m->op = MR_CTL_OP_DEST_ADD;
-		rc = parse_dest(params, m, err, sizeof(err));
+		rc = mr_ctl_parse_dest(params, m, err, sizeof(err));
 	} else if (strcmp(cmd, "/mrelay/dest_delete") == 0) {
 		m->op = MR_CTL_OP_DEST_DELETE;
-		rc = parse_dest(params, m, err, sizeof(err));
+		rc = mr_ctl_parse_dest(params, m, err, sizeof(err));
 	} else if (strcmp(cmd, "/mrelay/profile_set") == 0) {
 		m->op = MR_CTL_OP_PROFILE_SET;
-		rc = parse_profile_set(c, params, m, err, sizeof(err));
+		rc = mr_ctl_parse_profile_set(c, params, m, err, sizeof(err));
 	} else {
 		m->op = MR_CTL_OP_COUNTERS_RESET;
 		rc = 0;

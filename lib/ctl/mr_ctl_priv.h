@@ -161,6 +161,31 @@ const char *mr_ctl_profile_name(const struct mr_ctl *c, uint16_t tc_profile);
 int mr_ctl_profile_find(const struct mr_ctl *c, const char *name);
 int mr_ctl_profiles_publish(struct mr_ctl *c);
 
+/* profile_set fields that were given (the others keep their value). */
+#define MR_CTL_P_IN         (1u << 0)
+#define MR_CTL_P_IN_PT      (1u << 1)
+#define MR_CTL_P_OUT        (1u << 2)
+#define MR_CTL_P_OUT_PT     (1u << 3)
+#define MR_CTL_P_CHANNELS   (1u << 4)
+#define MR_CTL_P_PTIME      (1u << 5)
+#define MR_CTL_P_COMPLEXITY (1u << 6)
+#define MR_CTL_P_REORDER    (1u << 7)
+#define MR_CTL_P_FEC        (1u << 8)
+#define MR_CTL_P_DTX        (1u << 9)
+#define MR_CTL_P_BITRATE    (1u << 10)
+#define MR_CTL_P_RATE       (1u << 11)
+#define MR_CTL_P_LOSS       (1u << 12)
+
+/*
+ * mr_ctl_cmd.c: the telemetry thread's parsers of control parameters
+ * (exposed for the unit tests). 0, or -EINVAL with err naming the key.
+ */
+int mr_ctl_parse_leg(const struct mr_ctl *c, const char *params, bool add,
+		     struct mr_ctl_msg *m, char *err, size_t errlen);
+int mr_ctl_parse_profile_set(const struct mr_ctl *c, const char *params,
+			     struct mr_ctl_msg *m, char *err, size_t errlen);
+int mr_ctl_parse_dest(const char *params, struct mr_ctl_msg *m, char *err, size_t errlen);
+
 /* mr_ctl_read.c and mr_ctl_cmd.c */
 int mr_ctl_read_register(void);
 int mr_ctl_cmd_register(void);

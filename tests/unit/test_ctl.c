@@ -1,0 +1,655 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * Control commands without the telemetry socket: the telemetry thread's
+ * parsers (every field's syntax and range, errors that name the key) and
+ * mr_ctl_apply() on real tables (added, unchanged, -EEXIST with nothing
+ * changed, update of one field, session delete).
+ *
+ * The relay is a zeroed struct with the two fields the control code reads
+ * (n_tc, n_profiles): no leg here is transcoded, so nothing else of it is
+ * used.
+ */
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "mr_test.h"
+#include "mr_conf.h"
+#include "mr_ctl_priv.h"
+#include "mr_relay.h"
+#include "mr_stream.h"
+
+struct fix {
+	struct mr_conf *conf;
+	struct mr_relay *relay;
+	struct mr_streams *streams;
+	struct mr_ctl ctl;          /* parse tests: only streams, relay, conf */
+};
+
+static struct mr_endpoint
+ep(const char *text)
+{
+	struct mr_endpoint e;
+
+	if (mr_endpoint_parse(text, &e) != 0)
+		memset(&e, 0xff, sizeof(e));
+	return e;
+}
+
+static void
+fix_free(struct fix *f)
+{
+	if (f->streams != NULL)
+		mr_streams_free(f->streams);
+	free(f->relay);
+	free(f->conf);
+	memset(f, 0, sizeof(*f));
+}
+
+/*
+ * Port 0: 10.0.0.1 and 2001:db8::1, started. Port 1: configured but not
+ * started. RTP ports 30000..39999, one profile "wb".
+ */
+static int
+fix_setup(struct fix *f, uint16_t n_tc)
+{
+	static unsigned int gen;
+	char name[24];
+	struct mr_streams_params sp = {
+		.name = name, .legs_max = 16, .streams_max = 64,
+		.max_threads = RTE_MAX_LCORE, .socket_id = (int)rte_socket_id(),
+	};
+
+	memset(f, 0, sizeof(*f));
+	f->conf = calloc(1, sizeof(*f->conf));
+	f->relay = calloc(1, sizeof(*f->relay));
+	if (f->conf == NULL || f->relay == NULL)
+		goto fail;
+	f->conf->rtp_port_min = 30000;
+	f->conf->rtp_port_max = 39999;
+	f->conf->ports[0].present = true;
+	f->conf->ports[0].has_ipv4 = true;
+	f->conf->ports[0].has_ipv6 = true;
+	f->conf->ports[1].present = true;
+	f->conf->ports[1].has_ipv4 = true;
+	if (mr_endpoint_parse_addr("10.0.0.1", &f->conf->ports[0].ipv4) != 0 ||
+	    mr_endpoint_parse_addr("2001:db8::1", &f->conf->ports[0].ipv6) != 0 ||
+	    mr_endpoint_parse_addr("10.0.1.1", &f->conf->ports[1].ipv4) != 0)
+		goto fail;
+	f->conf->n_profiles = 1;
+	strcpy(f->conf->profiles[0].name, "wb");
+	f->relay->n_tc = n_tc;
+	f->relay->n_profiles = 1;
+	snprintf(name, sizeof(name), "tctl%u", ++gen);
+	f->streams = mr_streams_create(&sp);
+	if (f->streams == NULL)
+		goto fail;
+	f->streams->ports[0].present = true;
+	f->relay->streams = f->streams;
+	f->ctl.streams = f->streams;
+	f->ctl.relay = f->relay;
+	f->ctl.conf = f->conf;
+	return 0;
+fail:
+	fix_free(f);
+	return -1;
+}
+
+/* Parse into a fresh message, as cmd_control does (calloc). */
+static int
+leg_parse(struct fix *f, const char *params, bool add, struct mr_ctl_msg *m, char *err)
+{
+	memset(m, 0, sizeof(*m));
+	err[0] = '\0';
+	return mr_ctl_parse_leg(&f->ctl, params, add, m, err, MR_CTL_ERR_LEN);
+}
+
+/* -EINVAL and an error text that starts with @p want (the key first). */
+#define EXPECT_ERR(rc, err, want) do { \
+	MR_TEST_EQ(rc, -EINVAL); \
+	MR_TEST_ASSERT(strncmp(err, want, strlen(want)) == 0, \
+		       "error '%s', expected it to start with '%s'", err, want); \
+} while (0)
+
+#define LEG_ERR(f, params, add, want) do { \
+	struct mr_ctl_msg m_; \
+	char e_[MR_CTL_ERR_LEN]; \
+	int rc_ = leg_parse(f, params, add, &m_, e_); \
+	EXPECT_ERR(rc_, e_, want); \
+} while (0)
+
+static int
+test_ctl_parse_leg_good(void)
+{
+	const uint32_t all_but_port = MR_CTL_F_SESSION | MR_CTL_F_LOCAL | MR_CTL_F_REMOTE |
+		MR_CTL_F_FORWARD | MR_CTL_F_SSRC | MR_CTL_F_SEQ | MR_CTL_F_TS |
+		MR_CTL_F_CLOCK | MR_CTL_F_TRANSCODE;
+	struct mr_endpoint want;
+	struct mr_ctl_msg m;
+	char err[MR_CTL_ERR_LEN];
+	struct fix f;
+	int rc;
+
+	MR_TEST_ASSERT(fix_setup(&f, 1) == 0, "setup");
+
+	/* every key, each at an edge of its range */
+	rc = leg_parse(&f, "name=a1,session=s.1,local=10.0.0.1:30000,remote=192.0.2.10:5000,"
+		       "forward=b+c_2,ssrc_out=4294967295,seq_offset=65535,ts_offset=0,"
+		       "clock_rate=8000,transcode=wb", true, &m, err);
+	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
+	MR_TEST_ASSERT(strcmp(m.name, "a1") == 0, "name %s", m.name);
+	MR_TEST_ASSERT(strcmp(m.leg.session, "s.1") == 0, "session %s", m.leg.session);
+	MR_TEST_EQ(m.leg.given, all_but_port);
+	MR_TEST_EQ(m.leg.port, 0);
+	MR_TEST_EQ(m.leg.local_auto, false);
+	want = ep("10.0.0.1:30000");
+	MR_TEST_ASSERT(mr_endpoint_equal(&m.leg.local, &want), "local");
+	MR_TEST_EQ(rte_be_to_cpu_16(m.leg.local.port), 30000);
+	MR_TEST_EQ(m.leg.latch, false);
+	want = ep("192.0.2.10:5000");
+	MR_TEST_ASSERT(mr_endpoint_equal(&m.leg.remote, &want), "remote");
+	MR_TEST_EQ(m.leg.n_fwd, 2);
+	MR_TEST_ASSERT(strcmp(m.leg.fwd[0], "b") == 0 && strcmp(m.leg.fwd[1], "c_2") == 0,
+		       "forward %s %s", m.leg.fwd[0], m.leg.fwd[1]);
+	MR_TEST_EQ(m.leg.ssrc_out, 4294967295u);
+	MR_TEST_EQ(m.leg.seq_offset, 65535);
+	MR_TEST_EQ(m.leg.ts_offset, 0);
+	MR_TEST_EQ(m.leg.clock_rate, 8000);
+	MR_TEST_EQ(m.leg.tc_profile, 1);
+
+	/* local=auto: the port's IPv4 address, UDP port left to the main lcore; defaults */
+	rc = leg_parse(&f, "name=x,session=s,local=auto,remote=latch", true, &m, err);
+	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
+	MR_TEST_EQ(m.leg.given, MR_CTL_F_SESSION | MR_CTL_F_LOCAL | MR_CTL_F_REMOTE);
+	MR_TEST_EQ(m.leg.local_auto, true);
+	MR_TEST_ASSERT(memcmp(m.leg.local.ip, f.conf->ports[0].ipv4.ip, 16) == 0, "auto addr");
+	MR_TEST_EQ(m.leg.local.port, 0);
+	MR_TEST_EQ(m.leg.latch, true);
+	MR_TEST_EQ(m.leg.clock_rate, 48000);
+	MR_TEST_EQ(m.leg.tc_profile, 0);
+	MR_TEST_EQ(m.leg.n_fwd, 0);
+
+	/* [v6]:auto, explicit port=0, transcode=none */
+	rc = leg_parse(&f, "name=x6,session=s,port=0,local=[2001:db8::1]:auto,"
+		       "remote=[2001:db8::2]:7000,transcode=none", true, &m, err);
+	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
+	MR_TEST_EQ(m.leg.given, MR_CTL_F_SESSION | MR_CTL_F_PORT | MR_CTL_F_LOCAL |
+		   MR_CTL_F_REMOTE | MR_CTL_F_TRANSCODE);
+	MR_TEST_EQ(m.leg.local_auto, true);
+	MR_TEST_ASSERT(memcmp(m.leg.local.ip, f.conf->ports[0].ipv6.ip, 16) == 0, "auto v6");
+	want = ep("[2001:db8::2]:7000");
+	MR_TEST_ASSERT(mr_endpoint_equal(&m.leg.remote, &want), "remote v6");
+	MR_TEST_EQ(m.leg.tc_profile, 0);
+
+	/* leg_update: only name is required, given holds exactly what was given */
+	rc = leg_parse(&f, "name=x,clock_rate=16000", false, &m, err);
+	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
+	MR_TEST_EQ(m.leg.given, MR_CTL_F_CLOCK);
+	MR_TEST_EQ(m.leg.clock_rate, 16000);
+	/* without port= the address is checked on the main lcore, against the leg's port */
+	rc = leg_parse(&f, "name=x,local=10.0.1.1:30002", false, &m, err);
+	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
+	MR_TEST_EQ(m.leg.given, MR_CTL_F_LOCAL);
+	want = ep("10.0.1.1:30002");
+	MR_TEST_ASSERT(mr_endpoint_equal(&m.leg.local, &want), "update local");
+	/* forward= with nothing: clear the list */
+	rc = leg_parse(&f, "name=x,forward=", false, &m, err);
+	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
+	MR_TEST_EQ(m.leg.given, MR_CTL_F_FORWARD);
+	MR_TEST_EQ(m.leg.n_fwd, 0);
+
+	fix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(ctl, parse_leg_good, test_ctl_parse_leg_good);
+
+static int
+test_ctl_parse_leg_bad(void)
+{
+	const char *ok_tail = "local=10.0.0.1:30000,remote=192.0.2.10:5000";
+	char p[MR_CTL_PARAMS_MAX];
+	struct fix f;
+
+	MR_TEST_ASSERT(fix_setup(&f, 1) == 0, "setup");
+
+	/* missing required keys */
+	LEG_ERR(&f, "session=s,local=10.0.0.1:30000,remote=latch", true, "name: missing");
+	LEG_ERR(&f, "clock_rate=8000", false, "name: missing");
+	LEG_ERR(&f, "name=a,local=10.0.0.1:30000,remote=latch", true, "session: missing");
+	LEG_ERR(&f, "name=a,session=s,remote=latch", true, "local: missing");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000", true, "remote: missing");
+
+	/* names: characters and length (47 is the longest) */
+	snprintf(p, sizeof(p), "name=a!b,session=s,%s", ok_tail);
+	LEG_ERR(&f, p, true, "name: invalid");
+	snprintf(p, sizeof(p), "name=,session=s,%s", ok_tail);
+	LEG_ERR(&f, p, true, "name: invalid");
+	snprintf(p, sizeof(p), "name=%048d,session=s,%s", 0, ok_tail);
+	LEG_ERR(&f, p, true, "name: invalid");
+	snprintf(p, sizeof(p), "name=%047d,session=s,%s", 0, ok_tail);
+	{
+		struct mr_ctl_msg m;
+		char err[MR_CTL_ERR_LEN];
+		int rc = leg_parse(&f, p, true, &m, err);
+
+		MR_TEST_ASSERT(rc == 0, "47-char name: %d %s", rc, err);
+		MR_TEST_EQ(strlen(m.name), 47);
+	}
+	snprintf(p, sizeof(p), "name=a,session=s/1,%s", ok_tail);
+	LEG_ERR(&f, p, true, "session: invalid");
+
+	/* endpoints */
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.300:30000,remote=latch", true,
+		"local: '10.0.0.300:30000' is not addr:port, addr:auto or auto");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1,remote=latch", true,
+		"local: '10.0.0.1' is not addr:port");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.2:30000,remote=latch", true,
+		"local: 10.0.0.2:30000: the address is not one of port 0's");
+	LEG_ERR(&f, "name=a,port=0,local=10.0.1.1:30000", false,
+		"local: 10.0.1.1:30000: the address is not one of port 0's");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:29999,remote=latch", true,
+		"local: 10.0.0.1:29999: UDP port outside rtp_port_min..rtp_port_max (30000..39999)");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:40000,remote=latch", true,
+		"local: 10.0.0.1:40000: UDP port outside");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000,remote=192.0.2.10", true,
+		"remote: '192.0.2.10' is not a unicast addr:port or latch");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000,remote=224.0.0.1:5000", true,
+		"remote: '224.0.0.1:5000' is not a unicast");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000,remote=0.0.0.0:5000", true,
+		"remote: '0.0.0.0:5000' is not a unicast");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000,remote=192.0.2.10:0", true,
+		"remote: '192.0.2.10:0' is not a unicast");
+	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000,remote=[2001:db8::2]:5000", true,
+		"remote: [2001:db8::2]:5000 is not of the local address's family");
+
+	/* ports: configured but not started, not configured, not a number */
+	LEG_ERR(&f, "name=a,port=1", false, "port: '1' is not a configured, started port");
+	LEG_ERR(&f, "name=a,port=7", false, "port: '7' is not a configured, started port");
+	LEG_ERR(&f, "name=a,port=99999", false, "port: '99999' is not");
+	LEG_ERR(&f, "name=a,port=x", false, "port: 'x' is not");
+
+	/* keys: unknown, repeated, bare value */
+	snprintf(p, sizeof(p), "name=a,session=s,%s,codec=opus", ok_tail);
+	LEG_ERR(&f, p, true, "codec: unknown key (keys: name session port local remote");
+	snprintf(p, sizeof(p), "name=a,session=s,%s,name=b", ok_tail);
+	LEG_ERR(&f, p, true, "name: given twice");
+	LEG_ERR(&f, "name=a,clock_rate=8000,clock_rate=8000", false, "clock_rate: given twice");
+	LEG_ERR(&f, "name=a,latch", false, "'latch': expected key=value");
+	LEG_ERR(&f, "name=a,,clock_rate=8000", false, "empty parameter");
+
+	/* values out of range */
+	LEG_ERR(&f, "name=a,ssrc_out=4294967296", false, "ssrc_out: '4294967296' is not 0 (keep)");
+	LEG_ERR(&f, "name=a,ssrc_out=-1", false, "ssrc_out: '-1' is not");
+	LEG_ERR(&f, "name=a,seq_offset=65536", false, "seq_offset: '65536' is not 0..65535");
+	LEG_ERR(&f, "name=a,ts_offset=0x10", false, "ts_offset: '0x10' is not 0..4294967295");
+	LEG_ERR(&f, "name=a,clock_rate=7999", false, "clock_rate: '7999' is not 8000..192000");
+	LEG_ERR(&f, "name=a,clock_rate=192001", false, "clock_rate: '192001' is not");
+
+	/* forward lists */
+	LEG_ERR(&f, "name=a,forward=a", false, "forward: a leg cannot forward to itself");
+	LEG_ERR(&f, "name=a,forward=b+b", false, "forward: b listed twice");
+	LEG_ERR(&f, "name=a,forward=b+c!", false, "forward: 'c!' is not a leg name");
+	LEG_ERR(&f, "name=a,forward=+", false, "forward: '+' names no leg");
+	LEG_ERR(&f, "name=a,forward=b1+b2+b3+b4+b5+b6+b7+b8+b9", false, "forward: more than 8 legs");
+
+	/* transcode: an unknown profile */
+	LEG_ERR(&f, "name=a,transcode=nb", false,
+		"transcode: no profile named 'nb' (configured: wb none)");
+	fix_free(&f);
+
+	/* transcode: a relay without transcoder lcores takes only none */
+	MR_TEST_ASSERT(fix_setup(&f, 0) == 0, "setup");
+	LEG_ERR(&f, "name=a,transcode=wb", false,
+		"transcode: 'wb': this relay has no transcoder lcores");
+	{
+		struct mr_ctl_msg m;
+		char err[MR_CTL_ERR_LEN];
+		int rc = leg_parse(&f, "name=a,transcode=none", false, &m, err);
+
+		MR_TEST_ASSERT(rc == 0, "transcode=none: %d %s", rc, err);
+		MR_TEST_EQ(m.leg.given, MR_CTL_F_TRANSCODE);
+		MR_TEST_EQ(m.leg.tc_profile, 0);
+	}
+	fix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(ctl, parse_leg_bad, test_ctl_parse_leg_bad);
+
+static int
+test_ctl_parse_dest(void)
+{
+	struct mr_ctl_msg m;
+	char err[MR_CTL_ERR_LEN];
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	rc = mr_ctl_parse_dest("leg=a,dest=b-2", &m, err, sizeof(err));
+	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
+	MR_TEST_ASSERT(strcmp(m.name, "a") == 0 && strcmp(m.dest, "b-2") == 0,
+		       "%s -> %s", m.name, m.dest);
+
+	rc = mr_ctl_parse_dest("dest=b", &m, err, sizeof(err));
+	EXPECT_ERR(rc, err, "leg: missing");
+	rc = mr_ctl_parse_dest("leg=a", &m, err, sizeof(err));
+	EXPECT_ERR(rc, err, "dest: missing");
+	rc = mr_ctl_parse_dest("leg=a b,dest=c", &m, err, sizeof(err));
+	EXPECT_ERR(rc, err, "leg: invalid name");
+	rc = mr_ctl_parse_dest("leg=a,dest=c:d", &m, err, sizeof(err));
+	EXPECT_ERR(rc, err, "dest: invalid name");
+	rc = mr_ctl_parse_dest("leg=a,dest=a", &m, err, sizeof(err));
+	EXPECT_ERR(rc, err, "dest: a leg cannot forward to itself");
+	rc = mr_ctl_parse_dest("leg=a,dest=b,to=c", &m, err, sizeof(err));
+	EXPECT_ERR(rc, err, "to: unknown key (keys: leg dest)");
+	rc = mr_ctl_parse_dest("leg=a,dest=b,dest=c", &m, err, sizeof(err));
+	EXPECT_ERR(rc, err, "dest: given twice");
+	return 0;
+}
+MR_REGISTER_TEST(ctl, parse_dest, test_ctl_parse_dest);
+
+static int
+profile_parse(struct fix *f, const char *params, struct mr_ctl_msg *m, char *err)
+{
+	memset(m, 0, sizeof(*m));
+	err[0] = '\0';
+	return mr_ctl_parse_profile_set(&f->ctl, params, m, err, MR_CTL_ERR_LEN);
+}
+
+#define PROF_ERR(f, params, want) do { \
+	struct mr_ctl_msg m_; \
+	char e_[MR_CTL_ERR_LEN]; \
+	int rc_ = profile_parse(f, params, &m_, e_); \
+	EXPECT_ERR(rc_, e_, want); \
+} while (0)
+
+static int
+test_ctl_parse_profile_set(void)
+{
+	struct mr_ctl_msg m;
+	char err[MR_CTL_ERR_LEN];
+	struct fix f;
+	int rc;
+
+	MR_TEST_ASSERT(fix_setup(&f, 1) == 0, "setup");
+
+	rc = profile_parse(&f, "name=wb,bitrate=24000,complexity=9", &m, err);
+	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
+	MR_TEST_EQ(m.profile, 1);
+	MR_TEST_ASSERT(strcmp(m.name, "wb") == 0, "name %s", m.name);
+	MR_TEST_EQ(m.leg.given, MR_CTL_P_BITRATE | MR_CTL_P_COMPLEXITY);
+	MR_TEST_EQ(m.prof.bitrate, 24000);
+	MR_TEST_EQ(m.prof.complexity, 9);
+
+	rc = profile_parse(&f, "name=wb,in=pcmu,out=opus,ptime=40,rate=16000", &m, err);
+	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
+	MR_TEST_EQ(m.leg.given, MR_CTL_P_IN | MR_CTL_P_OUT | MR_CTL_P_PTIME | MR_CTL_P_RATE);
+	MR_TEST_EQ(m.prof.in_codec, MR_TC_CODEC_PCMU);
+	MR_TEST_EQ(m.prof.out_codec, MR_TC_CODEC_OPUS);
+	MR_TEST_EQ(m.prof.ptime_ms, 40);
+	MR_TEST_EQ(m.prof.rate, 16000);
+
+	PROF_ERR(&f, "bitrate=24000", "name: missing");
+	PROF_ERR(&f, "name=nb,bitrate=24000", "name: no profile named 'nb' (configured: wb none)");
+	PROF_ERR(&f, "name=wb", "profile_set: give at least one field");
+	PROF_ERR(&f, "name=wb,gain=3", "gain: unknown key (keys: name in in_pt out");
+	PROF_ERR(&f, "name=wb,fec=1,fec=0", "fec: given twice");
+	PROF_ERR(&f, "name=wb,in=g729", "in: 'g729' is not opus, pcmu or pcma");
+	PROF_ERR(&f, "name=wb,out=OPUS", "out: 'OPUS' is not opus, pcmu or pcma");
+	PROF_ERR(&f, "name=wb,in_pt=128", "in_pt: '128' is not 0..127");
+	PROF_ERR(&f, "name=wb,out_pt=999", "out_pt: '999' is not 0..127");
+	PROF_ERR(&f, "name=wb,channels=3", "channels: '3' is not 1 or 2");
+	PROF_ERR(&f, "name=wb,channels=0", "channels: '0' is not 1 or 2");
+	PROF_ERR(&f, "name=wb,ptime=30", "ptime: 30 is not 10, 20, 40 or 60");
+	PROF_ERR(&f, "name=wb,ptime=61", "ptime: '61' is not 10, 20, 40 or 60");
+	PROF_ERR(&f, "name=wb,complexity=11", "complexity: '11' is not 0..10");
+	PROF_ERR(&f, "name=wb,reorder=0", "reorder: '0' is not 1..8");
+	PROF_ERR(&f, "name=wb,reorder=9", "reorder: '9' is not 1..8");
+	PROF_ERR(&f, "name=wb,fec=2", "fec: '2' is not 0 or 1");
+	PROF_ERR(&f, "name=wb,dtx=yes", "dtx: 'yes' is not 0 or 1");
+	PROF_ERR(&f, "name=wb,bitrate=5999", "bitrate: '5999' is not 6000..510000");
+	PROF_ERR(&f, "name=wb,bitrate=510001", "bitrate: '510001' is not 6000..510000");
+	PROF_ERR(&f, "name=wb,rate=44100", "rate: 44100 is not 8000, 12000, 16000, 24000 or 48000");
+	PROF_ERR(&f, "name=wb,loss_perc=101", "loss_perc: '101' is not 0..100");
+
+	fix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(ctl, parse_profile_set, test_ctl_parse_profile_set);
+
+/* Parse as the telemetry thread would, then apply as the main lcore. */
+static int
+run(struct mr_ctl *c, enum mr_ctl_op op, const char *params, struct mr_ctl_msg *m)
+{
+	char err[MR_CTL_ERR_LEN];
+	int rc = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->op = op;
+	if (op == MR_CTL_OP_LEG_ADD || op == MR_CTL_OP_LEG_UPDATE)
+		rc = mr_ctl_parse_leg(c, params, op == MR_CTL_OP_LEG_ADD, m, err, sizeof(err));
+	else if (op == MR_CTL_OP_DEST_ADD || op == MR_CTL_OP_DEST_DELETE)
+		rc = mr_ctl_parse_dest(params, m, err, sizeof(err));
+	else
+		snprintf(m->name, sizeof(m->name), "%s", params);
+	if (rc != 0) {
+		fprintf(stderr, "  parse '%s': %s\n", params, err);
+		return rc;
+	}
+	mr_ctl_apply(c, m);
+	return 0;
+}
+
+#define OUTCOME(m, want) \
+	MR_TEST_ASSERT((m).status == 0 && (m).outcome != NULL && strcmp((m).outcome, want) == 0, \
+		       "status %d (%s), outcome %s, expected %s", (m).status, (m).error, \
+		       (m).outcome == NULL ? "(null)" : (m).outcome, want)
+
+#define FAILED(m, st, want) do { \
+	MR_TEST_EQ((m).status, st); \
+	MR_TEST_ASSERT(strcmp((m).error, want) == 0, "error '%s', expected '%s'", \
+		       (m).error, want); \
+} while (0)
+
+/* The fields leg_add/leg_update manage, compared one by one (no padding). */
+static int
+def_same(const struct mr_leg_def *a, const struct mr_leg_def *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->session, b->session) == 0 &&
+		a->in_use == b->in_use && a->latch == b->latch && a->rewrite == b->rewrite &&
+		mr_endpoint_equal(&a->local, &b->local) &&
+		mr_endpoint_equal(&a->remote, &b->remote) && a->port_id == b->port_id &&
+		a->n_fwd == b->n_fwd && a->n_refs == b->n_refs &&
+		a->clock_rate == b->clock_rate && a->ssrc_out == b->ssrc_out &&
+		a->seq_offset == b->seq_offset && a->ts_offset == b->ts_offset &&
+		a->tc_profile == b->tc_profile &&
+		memcmp(a->fwd, b->fwd, sizeof(a->fwd[0]) * a->n_fwd) == 0 &&
+		memcmp(a->refs, b->refs, sizeof(a->refs[0]) * a->n_refs) == 0;
+}
+
+static int
+test_ctl_apply_legs(void)
+{
+	struct mr_ctl_params cp = {0};
+	struct mr_leg_def saved;
+	struct mr_endpoint want;
+	const struct mr_leg_def *da, *db, *dc;
+	struct mr_ctl_msg m;
+	int32_t ia, ib, ic;
+	struct mr_streams *s;
+	struct mr_ctl *c;
+	struct fix f;
+
+	MR_TEST_ASSERT(fix_setup(&f, 0) == 0, "setup");
+	s = f.streams;
+	cp.streams = f.streams;
+	cp.relay = f.relay;
+	cp.conf = f.conf;
+	c = mr_ctl_create(&cp);
+	MR_TEST_ASSERT(c != NULL, "mr_ctl_create: %d", rte_errno);
+
+	/* a: fixed endpoints */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s1,local=10.0.0.1:30000,"
+		       "remote=192.0.2.10:5000", &m), 0);
+	OUTCOME(m, "added");
+	MR_TEST_ASSERT(strcmp(m.local, "10.0.0.1:30000") == 0, "local %s", m.local);
+	ia = mr_streams_leg_by_name(s, "a");
+	MR_TEST_ASSERT(ia >= 0, "a not in the table");
+	want = ep("10.0.0.1:30000");
+	MR_TEST_EQ(mr_streams_leg_find(s, &want), ia);
+	da = &s->defs[ia];
+	MR_TEST_ASSERT(da->in_use && strcmp(da->session, "s1") == 0, "a: session %s", da->session);
+	want = ep("192.0.2.10:5000");
+	MR_TEST_ASSERT(mr_endpoint_equal(&da->remote, &want) && !da->latch, "a: remote");
+	MR_TEST_EQ(da->port_id, 0);
+	MR_TEST_EQ(da->clock_rate, 48000);
+	MR_TEST_EQ(da->n_fwd, 0);
+	MR_TEST_EQ(da->rewrite, false);
+	MR_TEST_EQ(s->n_legs, 1);
+
+	/* b: local port allocated from rtp_port_min on (30000 is a's), forwards to a */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=b,session=s1,local=10.0.0.1:auto,"
+		       "remote=latch,forward=a,ssrc_out=7", &m), 0);
+	OUTCOME(m, "added");
+	MR_TEST_ASSERT(strcmp(m.local, "10.0.0.1:30001") == 0, "local %s", m.local);
+	ib = mr_streams_leg_by_name(s, "b");
+	MR_TEST_ASSERT(ib >= 0 && ib != ia, "b: %d", ib);
+	db = &s->defs[ib];
+	MR_TEST_EQ(rte_be_to_cpu_16(db->local.port), 30001);
+	MR_TEST_EQ(db->latch, true);
+	MR_TEST_EQ(db->n_fwd, 1);
+	MR_TEST_EQ(db->fwd[0], ia);
+	MR_TEST_EQ(db->ssrc_out, 7);
+	MR_TEST_EQ(db->rewrite, true);
+	MR_TEST_EQ(da->n_refs, 1);
+	MR_TEST_EQ(da->refs[0], ib);
+
+	/* c: another session, IPv6, also forwards to a */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=c,session=s2,local=[2001:db8::1]:30010,"
+		       "remote=[2001:db8::99]:6000,forward=a", &m), 0);
+	OUTCOME(m, "added");
+	MR_TEST_ASSERT(strcmp(m.local, "[2001:db8::1]:30010") == 0, "local %s", m.local);
+	ic = mr_streams_leg_by_name(s, "c");
+	MR_TEST_ASSERT(ic >= 0, "c not in the table");
+	dc = &s->defs[ic];
+	MR_TEST_EQ(s->n_legs, 3);
+	MR_TEST_EQ(da->n_refs, 2);
+
+	/* the same leg_add again: accepted, nothing changes */
+	saved = *da;
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s1,local=10.0.0.1:30000,"
+		       "remote=192.0.2.10:5000", &m), 0);
+	OUTCOME(m, "unchanged");
+	MR_TEST_ASSERT(strcmp(m.local, "10.0.0.1:30000") == 0, "local %s", m.local);
+	MR_TEST_EQ(mr_streams_leg_by_name(s, "a"), ia);
+	MR_TEST_ASSERT(def_same(da, &saved), "a changed by an identical leg_add");
+	MR_TEST_EQ(s->n_legs, 3);
+	/* b again with local=addr:auto: its allocated port is kept */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=b,session=s1,local=10.0.0.1:auto,"
+		       "remote=latch,forward=a,ssrc_out=7", &m), 0);
+	OUTCOME(m, "unchanged");
+	MR_TEST_ASSERT(strcmp(m.local, "10.0.0.1:30001") == 0, "local %s", m.local);
+
+	/* the same name with another definition: -EEXIST, nothing changes */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s1,local=10.0.0.1:30000,"
+		       "remote=192.0.2.11:5000", &m), 0);
+	FAILED(m, -EEXIST, "name: leg a exists with another remote; use leg_update");
+	MR_TEST_ASSERT(def_same(da, &saved), "a changed by a failed leg_add");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s9,local=10.0.0.1:30000,"
+		       "remote=192.0.2.10:5000", &m), 0);
+	FAILED(m, -EEXIST, "name: leg a exists with another session; use leg_update");
+	MR_TEST_ASSERT(def_same(da, &saved), "a changed by a failed leg_add");
+	/* another name on a's endpoint */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=d,session=s1,local=10.0.0.1:30000,"
+		       "remote=latch", &m), 0);
+	FAILED(m, -EEXIST, "local: 10.0.0.1:30000 is already leg a's");
+	MR_TEST_ASSERT(mr_streams_leg_by_name(s, "d") < 0, "d was added");
+	/* forward to a leg that does not exist */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=d,session=s1,local=10.0.0.1:30020,"
+		       "remote=latch,forward=zz", &m), 0);
+	FAILED(m, -ENOENT, "forward: no leg named zz");
+	MR_TEST_ASSERT(mr_streams_leg_by_name(s, "d") < 0, "d was added");
+	MR_TEST_EQ(s->n_legs, 3);
+	MR_TEST_ASSERT(def_same(da, &saved), "a changed");
+
+	/* update one field: the others are kept */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_UPDATE, "name=a,ssrc_out=1234", &m), 0);
+	MR_TEST_EQ(m.leg.given, MR_CTL_F_SSRC);
+	OUTCOME(m, "updated");
+	MR_TEST_EQ(mr_streams_leg_by_name(s, "a"), ia);
+	MR_TEST_EQ(da->ssrc_out, 1234);
+	MR_TEST_EQ(da->rewrite, true);
+	saved.ssrc_out = 1234;
+	saved.rewrite = true;
+	MR_TEST_ASSERT(def_same(da, &saved), "leg_update ssrc_out changed other fields");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_UPDATE, "name=a,ssrc_out=1234", &m), 0);
+	OUTCOME(m, "unchanged");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_UPDATE, "name=zz,clock_rate=8000", &m), 0);
+	FAILED(m, -ENOENT, "name: no leg named zz");
+	/* a's endpoint taken by c: refused, c unchanged */
+	saved = *dc;
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_UPDATE, "name=c,local=10.0.0.1:30000,"
+		       "remote=192.0.2.12:6000", &m), 0);
+	FAILED(m, -EEXIST, "local: 10.0.0.1:30000 is already leg a's");
+	MR_TEST_ASSERT(def_same(dc, &saved), "c changed by a failed leg_update");
+
+	/* dest_add / dest_delete: c -> b */
+	MR_TEST_EQ(run(c, MR_CTL_OP_DEST_ADD, "leg=c,dest=b", &m), 0);
+	OUTCOME(m, "added");
+	MR_TEST_EQ(dc->n_fwd, 2);
+	MR_TEST_EQ(dc->fwd[0], ia);
+	MR_TEST_EQ(dc->fwd[1], ib);
+	MR_TEST_EQ(run(c, MR_CTL_OP_DEST_ADD, "leg=c,dest=b", &m), 0);
+	OUTCOME(m, "unchanged");
+	MR_TEST_EQ(dc->n_fwd, 2);
+	MR_TEST_EQ(run(c, MR_CTL_OP_DEST_DELETE, "leg=c,dest=b", &m), 0);
+	OUTCOME(m, "deleted");
+	MR_TEST_EQ(dc->n_fwd, 1);
+	MR_TEST_EQ(dc->fwd[0], ia);
+	MR_TEST_EQ(run(c, MR_CTL_OP_DEST_DELETE, "leg=c,dest=b", &m), 0);
+	FAILED(m, -ENOENT, "dest: b is not a destination of c");
+
+	/* session_delete s1: a and b go, c stays without its forward to a */
+	saved = *dc;
+	MR_TEST_EQ(run(c, MR_CTL_OP_SESSION_DELETE, "s1", &m), 0);
+	OUTCOME(m, "deleted");
+	MR_TEST_EQ(m.legs_deleted, 2);
+	MR_TEST_EQ(m.streams_deleted, 0);
+	MR_TEST_ASSERT(mr_streams_leg_by_name(s, "a") < 0, "a still there");
+	MR_TEST_ASSERT(mr_streams_leg_by_name(s, "b") < 0, "b still there");
+	want = ep("10.0.0.1:30000");
+	MR_TEST_EQ(mr_streams_leg_find(s, &want), -ENOENT);
+	want = ep("10.0.0.1:30001");
+	MR_TEST_EQ(mr_streams_leg_find(s, &want), -ENOENT);
+	MR_TEST_EQ(s->n_legs, 1);
+	MR_TEST_EQ(mr_streams_leg_by_name(s, "c"), ic);
+	MR_TEST_EQ(dc->n_fwd, 0);
+	saved.n_fwd = 0;
+	MR_TEST_ASSERT(def_same(dc, &saved), "c changed beyond its forward list");
+	want = ep("[2001:db8::1]:30010");
+	MR_TEST_EQ(mr_streams_leg_find(s, &want), ic);
+	MR_TEST_EQ(run(c, MR_CTL_OP_SESSION_DELETE, "s1", &m), 0);
+	FAILED(m, -ENOENT, "session: no leg in session s1");
+	MR_TEST_EQ(s->n_legs, 1);
+
+	/* the freed endpoint can be used again */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s3,local=10.0.0.1:30000,"
+		       "remote=latch", &m), 0);
+	OUTCOME(m, "added");
+	MR_TEST_EQ(s->n_legs, 2);
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_DELETE, "a", &m), 0);
+	OUTCOME(m, "deleted");
+	MR_TEST_EQ(m.legs_deleted, 1);
+	MR_TEST_EQ(s->n_legs, 1);
+
+	mr_ctl_destroy(c);
+	fix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(ctl, apply_legs, test_ctl_apply_legs);

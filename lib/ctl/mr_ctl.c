@@ -171,6 +171,24 @@ mr_ctl_profiles_publish(struct mr_ctl *c)
 	return 0;
 }
 
+/* Free what mr_ctl_create() allocated (any part of it may be missing). */
+static void
+ctl_release(struct mr_ctl *c)
+{
+	uint32_t i;
+
+	if (c->meta_dq != NULL)
+		rte_rcu_qsbr_dq_delete(c->meta_dq);
+	if (c->meta != NULL)
+		for (i = 0; i < c->streams->legs_max; i++)
+			free(c->meta[i]);
+	free(c->profiles);
+	rte_ring_free(c->ring);
+	free(c->meta);
+	free(c->base);
+	free(c);
+}
+
 struct mr_ctl *
 mr_ctl_create(const struct mr_ctl_params *p)
 {
@@ -261,16 +279,7 @@ fail:
 	if (c != NULL) {
 		int err = rte_errno;
 
-		if (c->meta_dq != NULL)
-			rte_rcu_qsbr_dq_delete(c->meta_dq);
-		if (c->meta != NULL)
-			for (i = 0; i < p->streams->legs_max; i++)
-				free(c->meta[i]);
-		free(c->profiles);
-		rte_ring_free(c->ring);
-		free(c->meta);
-		free(c->base);
-		free(c);
+		ctl_release(c);
 		rte_errno = err;
 	}
 	return NULL;
@@ -361,7 +370,6 @@ void
 mr_ctl_destroy(struct mr_ctl *c)
 {
 	void *obj;
-	uint32_t i;
 
 	if (c == NULL)
 		return;
@@ -382,14 +390,7 @@ mr_ctl_destroy(struct mr_ctl *c)
 	mr_ctl_cur = NULL;
 	mr_ctl_unlock();
 	rte_rcu_qsbr_thread_unregister(c->streams->qsbr, MR_CTL_RCU_ID);
-	rte_rcu_qsbr_dq_delete(c->meta_dq);
-	for (i = 0; i < c->streams->legs_max; i++)
-		free(c->meta[i]);
-	free(c->profiles);
-	rte_ring_free(c->ring);
-	free(c->meta);
-	free(c->base);
-	free(c);
+	ctl_release(c);
 }
 
 /*

@@ -14,6 +14,8 @@
 
 #include "mrelay.h"
 
+_Static_assert(MR_CONF_BURST_MAX <= MR_RELAY_BURST_MAX, "a configured burst fits one relay burst");
+
 int
 mr_app_tables_create(struct mr_app *app)
 {
@@ -28,7 +30,7 @@ mr_app_tables_create(struct mr_app *app)
 	struct mr_relay_params rp = {
 		.hdr_pool = app->hdr_pool,
 		.copy_pool = app->pkt_pool,
-		.burst = RTE_MIN(cf->burst, MR_RELAY_BURST_MAX),
+		.burst = cf->burst,
 		.rtp_port_min = cf->rtp_port_min,
 		.rtp_port_max = cf->rtp_port_max,
 		.tx_drain_us = cf->tx_drain_us,

@@ -711,7 +711,8 @@ parse_relay(struct mr_conf_ctx *c, int idx)
 		}
 		conf->n_workers = (uint16_t)n;
 	}
-	ret = get_u16(c, sn, "burst", v[K_RELAY_BURST], 1, 256, NULL, &conf->burst);
+	ret = get_u16(c, sn, "burst", v[K_RELAY_BURST], 1, MR_CONF_BURST_MAX, NULL,
+		      &conf->burst);
 	if (ret == 0)
 		ret = get_u32(c, sn, "mbufs", v[K_RELAY_MBUFS], 1023, 4194303,
 			      NULL, &conf->mbufs);

@@ -31,6 +31,7 @@ extern "C" {
 #define MR_CONF_NAME_LEN 32      /**< leg/session/pairs names, with NUL */
 #define MR_CONF_MAX_TRANSCODERS 16 /**< transcoder lcores */
 #define MR_CONF_MAX_PROFILES 64  /**< [profile.NAME] sections */
+#define MR_CONF_BURST_MAX 64     /**< [relay] burst: one rte_hash bulk lookup (RTE_HASH_LOOKUP_BULK_MAX) */
 
 /** Codecs a transcode profile names (the numbering of lib/transcode's). */
 enum mr_conf_codec {
@@ -122,7 +123,7 @@ struct mr_conf {
 	/* [relay] */
 	uint16_t n_workers;             /**< workers = lcore list, e.g. 1-3,5 */
 	uint16_t worker_lcores[MR_CONF_MAX_WORKERS]; /**< empty: all EAL workers */
-	uint16_t burst;                 /**< burst = 1..256, default 32 */
+	uint16_t burst;                 /**< burst = 1..MR_CONF_BURST_MAX, default 32 */
 	uint32_t mbufs;                 /**< mbufs = 1023..4194303, default 16383 */
 	uint32_t mbuf_cache;            /**< mbuf_cache = 0..512, default 256 */
 	uint32_t streams_max;           /**< streams_max = 64..16777216, default 65536 */

@@ -538,9 +538,11 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	uint16_t i, nv = 0;
 	bool hist = mr_hist_on();
 
-	if (n > MR_RELAY_BURST_MAX) {
-		process(w, pkts + MR_RELAY_BURST_MAX, n - MR_RELAY_BURST_MAX, mode, now);
-		n = MR_RELAY_BURST_MAX;
+	/* in order, head first: a stream's packets must not overtake each other */
+	while (n > MR_RELAY_BURST_MAX) {
+		process(w, pkts, MR_RELAY_BURST_MAX, mode, now);
+		pkts += MR_RELAY_BURST_MAX;
+		n -= MR_RELAY_BURST_MAX;
 	}
 	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));

@@ -543,6 +543,7 @@ static const struct kv bad_values[] = {
 	{"relay", "workers", "one"},
 	{"relay", "burst", "0"},
 	{"relay", "burst", "257"},
+	{"relay", "burst", "65"},
 	{"relay", "burst", "-1"},
 	{"relay", "burst", "+1"},
 	{"relay", "burst", "32x"},
@@ -754,7 +755,7 @@ test_conf_exact_message(void)
 	ret = mr_conf_load_string(text, &c, err, sizeof(err));
 	MR_TEST_EQ(ret, -EINVAL);
 	MR_TEST_ASSERT(strcmp(err, "<default>: [relay] burst: 300 is out of range "
-			      "(accepted: 1..256)") == 0, "%s", err);
+			      "(accepted: 1..64)") == 0, "%s", err);
 	/* a short buffer is truncated, not overrun */
 	memset(err, 'x', sizeof(err));
 	ret = mr_conf_load_string(text, &c, err, 12);

@@ -527,10 +527,14 @@ mr_streams_del(struct mr_streams *s, const struct mr_stream_key *key)
 	if (rte_hash_lookup_data(s->streams, key, &data) < 0)
 		return -ENOENT;
 	st = data;
-	/* key first: st->key may be the caller's key */
+	/*
+	 * Unlink while st is certainly ours: once its key is deleted, the
+	 * hash's defer queue owns it. The main lcore is the only writer, so
+	 * the delete that follows a successful lookup cannot fail.
+	 */
+	leg_streams_unlink(&s->defs[st->leg_idx], st);
 	if (rte_hash_del_key(s->streams, key) < 0)
 		return -ENOENT;
-	leg_streams_unlink(&s->defs[st->leg_idx], st);
 	__atomic_store_n(&s->n_streams, s->n_streams - 1, __ATOMIC_RELAXED);
 	return 0;
 }

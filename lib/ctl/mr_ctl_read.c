@@ -120,20 +120,15 @@ lcore_role(const struct mr_ctl *c, unsigned int lcore)
 }
 
 static int
-cmd_info(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_info(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	const struct mr_conf *cf;
 	struct rte_tel_data *wl;
-	struct mr_ctl *c;
 	uint64_t up;
 	uint16_t k;
 
 	if (params != NULL && params[0] != '\0')
 		return mr_ctl_error(d, "info takes no parameters");
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	cf = c->conf;
 	up = (rte_rdtsc() - c->start_tsc) * 1000 / c->hz;
 	rte_tel_data_start_dict(d);
@@ -166,8 +161,6 @@ cmd_info(const char *cmd __rte_unused, const char *params, struct rte_tel_data *
 	rte_tel_data_add_dict_u64(d, "tx_drain_us", cf->tx_drain_us);
 	rte_tel_data_add_dict_u64(d, "learn_ring", cf->learn_ring);
 	rte_tel_data_add_dict_u64(d, "stats_interval_ms", cf->stats_interval_ms);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
@@ -176,22 +169,17 @@ out:
 	X(learn_reqs) X(busy_polls) X(idle_polls) X(busy_cycles) X(idle_cycles)
 
 static int
-cmd_lcores(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_lcores(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct cols t = {0};
 	struct rte_tel_data *lc, *role, *drops, *busy, *busy_bp, *busy_avg;
 #define DECL_(f) struct rte_tel_data *f;
 	LCORE_FIELDS(DECL_)
 #undef DECL_
-	struct mr_ctl *c;
 	unsigned int l, r;
 
 	if (params != NULL && params[0] != '\0')
 		return mr_ctl_error(d, "lcores takes no parameters");
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	rte_tel_data_start_dict(d);
 	lc = col_new(&t, "lcore", RTE_TEL_INT_VAL);
 	role = col_new(&t, "role", RTE_TEL_STRING_VAL);
@@ -224,25 +212,18 @@ cmd_lcores(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	cols_finish(&t, d);
 	if (t.rc != 0)
 		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
 static int
-cmd_ports(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_ports(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct cols t = {0};
 	struct rte_tel_data *id, *drv, *up, *speed, *ip, *op, *ib, *ob, *im, *ie, *oe, *nomb;
-	struct mr_ctl *c;
 	uint16_t k;
 
 	if (params != NULL && params[0] != '\0')
 		return mr_ctl_error(d, "ports takes no parameters");
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	rte_tel_data_start_dict(d);
 	id = col_new(&t, "port", RTE_TEL_INT_VAL);
 	drv = col_new(&t, "driver", RTE_TEL_STRING_VAL);
@@ -282,31 +263,24 @@ cmd_ports(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	cols_finish(&t, d);
 	if (t.rc != 0)
 		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
 static int
-cmd_drops(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_drops(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	static char keys[RTE_MAX_LCORE][16];
 	struct rte_tel_data *names;
 	uint64_t tot[MR_DROP__MAX] = {0}, all = 0;
-	struct mr_ctl *c;
 	unsigned int l, r;
 
 	if (params != NULL && params[0] != '\0')
 		return mr_ctl_error(d, "drops takes no parameters");
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	rte_tel_data_start_dict(d);
 	names = rte_tel_data_alloc();
 	if (names == NULL) {
 		mr_ctl_error(d, "internal: out of memory");
-		goto out;
+		return 0;
 	}
 	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
 	for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++)
@@ -334,26 +308,19 @@ cmd_drops(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 	}
 	rte_tel_data_add_dict_u64(d, "total", all);
 	rte_tel_data_add_dict_container(d, "reasons", names, 0);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
 static int
-cmd_mempools(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_mempools(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct cols t = {0};
 	struct rte_tel_data *name, *size, *use, *avail, *pct;
 	struct rte_mempool *pools[MR_CTL_MAX_POOLS + 1];
 	unsigned int i, n;
-	struct mr_ctl *c;
 
 	if (params != NULL && params[0] != '\0')
 		return mr_ctl_error(d, "mempools takes no parameters");
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	memcpy(pools, c->pools, sizeof(pools[0]) * c->n_pools);
 	n = c->n_pools;
 	pools[n++] = c->streams->stream_pool;
@@ -379,8 +346,6 @@ cmd_mempools(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 	cols_finish(&t, d);
 	if (t.rc != 0)
 		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
@@ -439,21 +404,16 @@ join_forward(const struct mr_ctl_meta *m, char *buf, size_t len)
 }
 
 static int
-cmd_legs(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_legs(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *name, *sess, *local, *remote, *port, *fwd, *ndest, *idx;
 	char err[MR_CTL_ERR_LEN], buf[RTE_TEL_MAX_STRING_LEN];
 	uint32_t start, count, i, rows = 0;
 	struct cols t = {0};
-	struct mr_ctl *c;
 	int64_t next = -1;
 
 	if (page_params(params, &start, &count, err, sizeof(err)) != 0)
 		return mr_ctl_error(d, "%s", err);
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	rte_tel_data_start_dict(d);
 	name = col_new(&t, "name", RTE_TEL_STRING_VAL);
 	sess = col_new(&t, "session", RTE_TEL_STRING_VAL);
@@ -495,8 +455,6 @@ cmd_legs(const char *cmd __rte_unused, const char *params, struct rte_tel_data *
 	cols_finish(&t, d);
 	if (t.rc != 0)
 		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
@@ -528,14 +486,13 @@ dest_list(const struct mr_ctl *c, const struct mr_leg *snap)
 }
 
 static int
-cmd_leg(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_leg(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	char err[MR_CTL_ERR_LEN], buf[MR_ENDPOINT_STRLEN];
 	const struct mr_ctl_meta *m = NULL;
 	struct rte_tel_data *fwd, *dests;
 	const char *want = NULL;
 	struct mr_ctl_kv kv;
-	struct mr_ctl *c;
 	uint32_t i;
 	uint16_t k;
 
@@ -546,10 +503,6 @@ cmd_leg(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d
 	if (want == NULL || !mr_ctl_name_valid(want))
 		return mr_ctl_error(d, "name: give one leg name ([A-Za-z0-9_.-], 1..%u chars): /mrelay/leg,NAME",
 				    MR_STREAM_NAME_LEN - 1);
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
 	for (i = 0; i < c->streams->legs_max; i++) {
 		m = __atomic_load_n(&c->meta[i], __ATOMIC_ACQUIRE);
@@ -559,7 +512,7 @@ cmd_leg(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d
 	if (i == c->streams->legs_max) {
 		rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
 		mr_ctl_error(d, "name: no leg named %s", want);
-		goto out;
+		return 0;
 	}
 	{
 		const struct mr_leg *snap = mr_streams_leg(c->streams, i);
@@ -595,29 +548,22 @@ cmd_leg(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d
 		rte_tel_data_add_dict_int(d, "unsendable", snap != NULL ? snap->n_unsendable : 0);
 	}
 	rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
 static int
-cmd_streams(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_streams(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *local, *ssrc, *leg, *lcore, *pkts, *lost, *jit;
 	char err[MR_CTL_ERR_LEN], buf[MR_ENDPOINT_STRLEN];
 	uint32_t start, count, pos, rows = 0;
 	struct cols t = {0};
-	struct mr_ctl *c;
 	int64_t next = -1;
 	const void *key;
 	void *data;
 
 	if (page_params(params, &start, &count, err, sizeof(err)) != 0)
 		return mr_ctl_error(d, "%s", err);
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	rte_tel_data_start_dict(d);
 	local = col_new(&t, "local", RTE_TEL_STRING_VAL);
 	ssrc = col_new(&t, "ssrc", RTE_TEL_U64_VAL);
@@ -660,19 +606,16 @@ cmd_streams(const char *cmd __rte_unused, const char *params, struct rte_tel_dat
 	cols_finish(&t, d);
 	if (t.rc != 0)
 		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
 static int
-cmd_stream(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_stream(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	const char *ls = NULL, *ss = NULL;
 	char err[MR_CTL_ERR_LEN], buf[MR_ENDPOINT_STRLEN];
 	struct mr_stream_key key;
 	struct mr_ctl_kv kv;
-	struct mr_ctl *c;
 	uint32_t ssrc;
 	unsigned int i;
 
@@ -699,10 +642,6 @@ cmd_stream(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 	if (mr_ctl_parse_u32(ss, 0, UINT32_MAX, &ssrc) != 0)
 		return mr_ctl_error(d, "ssrc: '%s' is not a decimal number 0..4294967295", ss);
 	key.ssrc = ssrc;
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
 	{
 		const struct mr_stream *st = mr_streams_find(c->streams, &key);
@@ -714,7 +653,7 @@ cmd_stream(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 		if (st == NULL) {
 			rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
 			mr_ctl_error(d, "no stream %s ssrc %u", ls, ssrc);
-			goto out;
+			return 0;
 		}
 		m = __atomic_load_n(&c->meta[st->leg_idx], __ATOMIC_ACQUIRE);
 		snap = mr_streams_leg(c->streams, st->leg_idx);
@@ -754,29 +693,22 @@ cmd_stream(const char *cmd __rte_unused, const char *params, struct rte_tel_data
 			rte_tel_data_add_dict_container(d, "destinations", dests, 0);
 	}
 	rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
 static int
-cmd_profiles(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_profiles(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *name, *in, *in_pt, *out, *out_pt, *chans, *ptime, *bitrate, *rate;
 	struct rte_tel_data *cplx, *fec, *dtx, *loss, *reorder, *plc, *ssrc, *legs;
 	const struct mr_ctl_profiles *pr;
 	struct cols t = {0};
-	struct mr_ctl *c;
 	uint32_t nlegs[MR_RELAY_MAX_PROFILES] = {0};
 	uint32_t i;
 	uint16_t k;
 
 	if (params != NULL && params[0] != '\0')
 		return mr_ctl_error(d, "profiles takes no parameters");
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	rte_tel_data_start_dict(d);
 	name = col_new(&t, "name", RTE_TEL_STRING_VAL);
 	in = col_new(&t, "in", RTE_TEL_STRING_VAL);
@@ -830,8 +762,6 @@ cmd_profiles(const char *cmd __rte_unused, const char *params, struct rte_tel_da
 	cols_finish(&t, d);
 	if (t.rc != 0)
 		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
-out:
-	mr_ctl_unlock();
 	return 0;
 }
 
@@ -843,7 +773,7 @@ out:
 	X(ctl_msgs) X(ring_max)
 
 static int
-cmd_transcoders(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
+read_transcoders(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *lc, *ring, *ready, *running, *resets[MR_TC_RESET__MAX];
 	static char reset_keys[MR_TC_RESET__MAX][32];
@@ -851,16 +781,11 @@ cmd_transcoders(const char *cmd __rte_unused, const char *params, struct rte_tel
 	TC_FIELDS(DECL_)
 #undef DECL_
 	struct cols t = {0};
-	struct mr_ctl *c;
 	unsigned int r;
 	uint16_t k;
 
 	if (params != NULL && params[0] != '\0')
 		return mr_ctl_error(d, "transcoders takes no parameters");
-	mr_ctl_lock();
-	c = ctl_get(d);
-	if (c == NULL)
-		goto out;
 	rte_tel_data_start_dict(d);
 	lc = col_new(&t, "lcore", RTE_TEL_INT_VAL);
 #define NEW_(f) f = col_new(&t, #f, RTE_TEL_U64_VAL);
@@ -891,36 +816,56 @@ cmd_transcoders(const char *cmd __rte_unused, const char *params, struct rte_tel
 	cols_finish(&t, d);
 	if (t.rc != 0)
 		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
-out:
-	mr_ctl_unlock();
 	return 0;
+}
+
+/* The read commands: each body runs with the lock held and the control object live. */
+static const struct {
+	const char *name;
+	int (*body)(struct mr_ctl *c, const char *params, struct rte_tel_data *d);
+	const char *help;
+} read_cmds[] = {
+	{"/mrelay/info", read_info, "Version, build id, uptime, lcores, key configuration. No parameters"},
+	{"/mrelay/lcores", read_lcores, "Per-lcore counters and busy share. No parameters"},
+	{"/mrelay/ports", read_ports, "Per-port ethdev statistics and link. No parameters"},
+	{"/mrelay/drops", read_drops, "Drops by reason, total and per lcore. No parameters"},
+	{"/mrelay/mempools", read_mempools, "Mempools: size and in use. No parameters"},
+	{"/mrelay/legs", read_legs, "Legs, paged. Parameters: start=N,count=M (next page: start=next)"},
+	{"/mrelay/leg", read_leg, "One leg. Parameter: NAME"},
+	{"/mrelay/streams", read_streams, "Streams, paged. Parameters: start=N,count=M (next page: start=next)"},
+	{"/mrelay/stream", read_stream, "One stream. Parameters: <local addr:port>,<ssrc>"},
+	{"/mrelay/profiles", read_profiles, "Transcode profiles: name and every parameter, legs using each. No parameters"},
+	{"/mrelay/transcoders", read_transcoders, "Per-transcoder counters, resets by reason, channels. No parameters"},
+};
+
+/* Telemetry callback of every read command: the lock, the object, the body. */
+static int
+cmd_read(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct mr_ctl *c;
+	unsigned int i;
+	int rc = 0;
+
+	for (i = 0; i < RTE_DIM(read_cmds) && strcmp(read_cmds[i].name, cmd) != 0; i++)
+		;
+	if (i == RTE_DIM(read_cmds))
+		return -EINVAL;
+	mr_ctl_lock();
+	c = ctl_get(d);
+	if (c != NULL)
+		rc = read_cmds[i].body(c, params, d);
+	mr_ctl_unlock();
+	return rc;
 }
 
 int
 mr_ctl_read_register(void)
 {
-	static const struct {
-		const char *name;
-		telemetry_cb fn;
-		const char *help;
-	} cmds[] = {
-		{"/mrelay/info", cmd_info, "Version, build id, uptime, lcores, key configuration. No parameters"},
-		{"/mrelay/lcores", cmd_lcores, "Per-lcore counters and busy share. No parameters"},
-		{"/mrelay/ports", cmd_ports, "Per-port ethdev statistics and link. No parameters"},
-		{"/mrelay/drops", cmd_drops, "Drops by reason, total and per lcore. No parameters"},
-		{"/mrelay/mempools", cmd_mempools, "Mempools: size and in use. No parameters"},
-		{"/mrelay/legs", cmd_legs, "Legs, paged. Parameters: start=N,count=M (next page: start=next)"},
-		{"/mrelay/leg", cmd_leg, "One leg. Parameter: NAME"},
-		{"/mrelay/streams", cmd_streams, "Streams, paged. Parameters: start=N,count=M (next page: start=next)"},
-		{"/mrelay/stream", cmd_stream, "One stream. Parameters: <local addr:port>,<ssrc>"},
-		{"/mrelay/profiles", cmd_profiles, "Transcode profiles: name and every parameter, legs using each. No parameters"},
-		{"/mrelay/transcoders", cmd_transcoders, "Per-transcoder counters, resets by reason, channels. No parameters"},
-	};
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < RTE_DIM(cmds); i++) {
-		rc = rte_telemetry_register_cmd(cmds[i].name, cmds[i].fn, cmds[i].help);
+	for (i = 0; i < RTE_DIM(read_cmds); i++) {
+		rc = rte_telemetry_register_cmd(read_cmds[i].name, cmd_read, read_cmds[i].help);
 		if (rc != 0)
 			return rc;
 	}

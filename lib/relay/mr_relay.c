@@ -27,6 +27,7 @@ RTE_LOG_REGISTER_DEFAULT(mr_relay_logtype, INFO);
 struct pkt_ctx {
 	struct mr_pkt_info pi;
 	struct mr_stream_key key;
+	hash_sig_t sig;           /**< the stream table's hash of key */
 	uint8_t is_rtcp;
 	union {
 		struct mr_rtp_info rtp;
@@ -184,6 +185,7 @@ classify(const struct mr_relay *r, const struct rte_mbuf *m, struct pkt_ctx *c)
 	enum mr_drop_reason reason;
 	const uint8_t *payload;
 	uint16_t dport;
+	uint32_t ssrc;
 
 	if (unlikely(m->nb_segs != 1))
 		return MR_DROP_MULTISEG;
@@ -198,12 +200,13 @@ classify(const struct mr_relay *r, const struct rte_mbuf *m, struct pkt_ctx *c)
 	c->is_rtcp = mr_rtp_is_rtcp(payload, c->pi.payload_len);
 	if (c->is_rtcp) {
 		reason = mr_rtcp_parse(payload, c->pi.payload_len, &c->rtcp);
-		c->key.ssrc = c->rtcp.ssrc;
+		ssrc = c->rtcp.ssrc;
 	} else {
 		reason = mr_rtp_parse(payload, c->pi.payload_len, &c->rtp);
-		c->key.ssrc = c->rtp.ssrc;
+		ssrc = c->rtp.ssrc;
 	}
-	c->key.local = c->pi.dst;
+	if (likely(reason == MR_DROP_NONE))
+		c->sig = mr_stream_key_from_frame(&c->key, frame, &c->pi, ssrc);
 	return reason;
 }
 
@@ -556,7 +559,7 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			continue;
 		}
 		keys[nv] = &ctx[nv].key;
-		sigs[nv] = mr_stream_key_hash(&ctx[nv].key);
+		sigs[nv] = ctx[nv].sig;
 		valid[nv++] = pkts[i];
 	}
 	if (nv == 0)

@@ -28,12 +28,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_byteorder.h>
 #include <rte_common.h>
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_udp.h>
 
 #include "mr_metrics.h"
 #include "mr_pkt.h"
@@ -290,6 +293,59 @@ static inline hash_sig_t
 mr_stream_key_hash(const struct mr_stream_key *key)
 {
 	return rte_hash_crc(key, sizeof(*key), 0);
+}
+
+/**
+ * Set @p key to (the frame's destination endpoint, @p ssrc) and return its
+ * hash, equal to mr_stream_key_hash(key) afterwards.
+ *
+ * The fast path's way to build a key: it reads the address and port from
+ * the frame and hashes the words from registers. Copying pi->dst instead
+ * and hashing the key from memory makes wide loads over stores that
+ * mr_pkt_parse() and the copy have just made in smaller pieces; such a
+ * load cannot be forwarded from the store buffer and waits for the stores
+ * to retire, twice per packet.
+ *
+ * @param frame
+ *   The frame @p pi was parsed from (mr_pkt_parse() succeeded).
+ */
+static inline hash_sig_t
+mr_stream_key_from_frame(struct mr_stream_key *key, const uint8_t *frame,
+			 const struct mr_pkt_info *pi, uint32_t ssrc)
+{
+	const uint8_t *l3 = frame + RTE_ETHER_HDR_LEN + (pi->has_vlan ? RTE_VLAN_HLEN : 0);
+	uint64_t lo, hi, tail;
+	uint16_t port;
+
+	memcpy(&port, frame + pi->payload_off - sizeof(struct rte_udp_hdr) +
+	       offsetof(struct rte_udp_hdr, dst_port), sizeof(port));
+	if (pi->ip_version == 4) {
+		uint32_t addr;
+
+		/* ::ffff:a.b.c.d, bytes 8..15 as one word: 00 00 ff ff a b c d */
+		memcpy(&addr, l3 + 16, sizeof(addr));
+		lo = 0;
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+		hi = UINT64_C(0xffff0000) | (uint64_t)addr << 32;
+#else
+		hi = UINT64_C(0xffff) << 32 | addr;
+#endif
+	} else {
+		memcpy(&lo, l3 + 24, sizeof(lo));
+		memcpy(&hi, l3 + 32, sizeof(hi));
+	}
+	/* bytes 16..23: port (network order), zero, ssrc (host order) */
+#if RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN
+	tail = port | (uint64_t)ssrc << 32;
+#else
+	tail = (uint64_t)port << 48 | ssrc;
+#endif
+	RTE_BUILD_BUG_ON(sizeof(*key) != 3 * sizeof(uint64_t) ||
+			 offsetof(struct mr_stream_key, ssrc) != 20);
+	memcpy(key->local.ip, &lo, sizeof(lo));
+	memcpy(key->local.ip + 8, &hi, sizeof(hi));
+	memcpy(&key->local.port, &tail, sizeof(tail));
+	return rte_hash_crc_8byte(tail, rte_hash_crc_8byte(hi, rte_hash_crc_8byte(lo, 0)));
 }
 
 /** Find a stream (any thread). @return the stream or NULL. */

@@ -6,8 +6,10 @@
  * libFuzzer harness for mr_pkt_parse(). The first input byte picks the RX
  * checksum flags (bits 0-1: IP state, bits 2-3: L4 state), the rest is
  * the Ethernet frame. A parse that succeeds must describe a payload that
- * lies inside the frame, with sane fields, and whose payload sum
- * (mr_pkt_payload_sum) reads only the frame; anything else aborts.
+ * lies inside the frame, with sane fields, whose payload sum
+ * (mr_pkt_payload_sum) reads only the frame, and whose stream key made
+ * from the frame (mr_stream_key_from_frame) is the one made from the
+ * parsed endpoint; anything else aborts.
  */
 
 #include <stdint.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "mr_pkt.h"
+#include "mr_stream.h"
 
 static const uint64_t ip_flags[4] = {
 	RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN, RTE_MBUF_F_RX_IP_CKSUM_BAD,
@@ -31,6 +34,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char buf[MR_ENDPOINT_STRLEN];
+	struct mr_stream_key want, got;
 	struct mr_pkt_info pi;
 	enum mr_drop_reason r;
 	uint16_t sum;
@@ -73,6 +77,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (data[1 + pi.payload_off - 2] == 0 && data[1 + pi.payload_off - 1] == 0 &&
 	    sum != mr_pkt_raw_sum(data + 1 + pi.payload_off, pi.payload_len))
+		abort();
+	memset(&want, 0, sizeof(want));
+	want.local = pi.dst;
+	want.ssrc = (uint32_t)size * 0x9e3779b9u;
+	if (mr_stream_key_from_frame(&got, data + 1, &pi, want.ssrc) != mr_stream_key_hash(&want) ||
+	    memcmp(&got, &want, sizeof(got)) != 0)
 		abort();
 	return 0;
 }

@@ -21,6 +21,7 @@
 #include <rte_udp.h>
 
 #include "mr_pkt.h"
+#include "mr_stream.h"
 #include "mr_test.h"
 
 #define SPORT 4000
@@ -1231,3 +1232,51 @@ test_payload_sum(void)
 }
 
 MR_REGISTER_TEST(pkt, payload_sum, test_payload_sum)
+
+/*
+ * The fast path builds a stream key from the frame and hashes it from
+ * registers (mr_stream_key_from_frame): the key must be byte for byte the
+ * one made from the parsed endpoint, and its hash the table's hash.
+ */
+static int
+test_stream_key(void)
+{
+	static const struct {
+		uint16_t tpid;
+		int v6;
+		unsigned int ihl;
+		int ext;
+	} frames[] = {
+		{0, 0, 5, 0}, {0, 0, 7, 0}, {0x8100, 0, 5, 0},
+		{0, 1, 0, 0}, {0x88a8, 1, 0, 1},
+	};
+	static const uint32_t ssrcs[] = {0, 1, 0x80000001u, 0xffffffffu};
+	unsigned int i, j;
+
+	for (i = 0; i < RTE_DIM(frames); i++) {
+		struct mr_pkt_info pi;
+		uint8_t b[192];
+		uint32_t len = frames[i].v6 ?
+			build_v6(b, frames[i].tpid, frames[i].ext ? 0 : 17,
+				 frames[i].ext ? ext_chain : NULL,
+				 frames[i].ext ? sizeof(ext_chain) : 0, 20) :
+			build_v4(b, frames[i].tpid, frames[i].ihl, 20);
+
+		MR_TEST_EQ(mr_pkt_parse(b, len, 0, &pi), MR_DROP_NONE);
+		for (j = 0; j < RTE_DIM(ssrcs); j++) {
+			struct mr_stream_key want, got;
+			hash_sig_t sig;
+
+			memset(&want, 0, sizeof(want));
+			want.local = pi.dst;
+			want.ssrc = ssrcs[j];
+			memset(&got, 0xa5, sizeof(got));
+			sig = mr_stream_key_from_frame(&got, b, &pi, ssrcs[j]);
+			MR_TEST_ASSERT(memcmp(&got, &want, sizeof(got)) == 0,
+				       "frame %u ssrc %#x: key differs", i, ssrcs[j]);
+			MR_TEST_EQ(sig, mr_stream_key_hash(&want));
+		}
+	}
+	return 0;
+}
+MR_REGISTER_TEST(pkt, stream_key, test_stream_key);

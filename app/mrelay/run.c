@@ -179,15 +179,22 @@ json_streams(FILE *f, const struct mr_streams *s)
 		char local[MR_ENDPOINT_STRLEN];
 
 		fprintf(f, "%s\n {\"leg\":\"%s\",\"local\":\"%s\",\"ssrc\":%u,\"lcore\":%u,"
-			"\"pkts\":%" PRIu64 ",\"rtcp_pkts\":%" PRIu64 ",\"ext_max\":%u,"
+			"\"pkts\":%" PRIu64 ",\"rtcp_pkts\":%u,\"ext_max\":%u,"
 			"\"received\":%u,\"lost\":%" PRId64 ",\"duplicates\":%u,\"late\":%u,"
-			"\"restarts\":%u,\"jitter\":%u}",
+			"\"restarts\":%u,\"jitter\":%u",
 			sep, s->defs[st->leg_idx].name,
 			mr_endpoint_format(&st->key.local, local, sizeof(local)),
 			st->key.ssrc, st->owner_lcore, st->pkts, st->rtcp_pkts,
 			st->started ? mr_seq_ext_max(&st->seq) : 0, st->seq.received,
 			st->started ? mr_seq_lost(&st->seq) : 0, st->seq.duplicates,
 			st->seq.late, st->seq.restarts, mr_jitter_get(&st->jitter));
+		/* what the peer's RTCP said last, as received */
+		if (st->has_sr)
+			fprintf(f, ",\"sr_lsr\":%u", st->sr_lsr);
+		if (st->has_rr)
+			fprintf(f, ",\"rr_fraction_lost\":%u,\"rr_cum_lost\":%d,\"rr_jitter\":%u",
+				st->rr_fraction_lost, st->rr_cum_lost, st->rr_jitter);
+		fputc('}', f);
 		sep = ",";
 	}
 	fprintf(f, "],\n");

@@ -680,6 +680,14 @@ read_stream(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "pkts", st->pkts);
 		rte_tel_data_add_dict_u64(d, "bytes", st->bytes);
 		rte_tel_data_add_dict_u64(d, "rtcp_pkts", st->rtcp_pkts);
+		/* what the peer's RTCP reports say of this stream */
+		if (st->has_sr)
+			rte_tel_data_add_dict_u64(d, "sr_lsr", st->sr_lsr);
+		if (st->has_rr) {
+			rte_tel_data_add_dict_u64(d, "rr_fraction_lost", st->rr_fraction_lost);
+			rte_tel_data_add_dict_int(d, "rr_cum_lost", st->rr_cum_lost);
+			rte_tel_data_add_dict_u64(d, "rr_jitter", st->rr_jitter);
+		}
 		rte_tel_data_add_dict_u64(d, "last_pt", st->last_pt);
 		rte_tel_data_add_dict_u64(d, "idle_ms", now > last ? (now - last) * 1000 / c->hz : 0);
 		if (snap != NULL && snap->has_remote)

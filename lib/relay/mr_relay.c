@@ -300,7 +300,7 @@ stream_account(struct mr_worker *w, struct mr_stream *st, const struct mr_leg *l
 		st->rtcp_pkts++;
 		if (c->rtcp.has_sr) {
 			st->has_sr = 1;
-			st->sr_ntp = c->rtcp.sr_ntp;
+			st->sr_lsr = (uint32_t)(c->rtcp.sr_ntp >> 16);
 		}
 		if (c->rtcp.n_rb > 0) {
 			st->has_rr = 1;
@@ -570,10 +570,10 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 
 	/*
 	 * Stage 2b: with many streams, what stage 3 reads is rarely in
-	 * cache. Three passes, so no pass waits on a line the one before
-	 * asked for: each hit's stream (its two hot lines), then its leg's
-	 * slot, then the leg snapshot and its first destination (dests[0],
-	 * where the packet itself goes).
+	 * cache. Two passes, so no pass waits on a line the one before
+	 * asked for: each hit's stream (its two hot lines), then the leg
+	 * snapshot the stream points to and its first destination
+	 * (dests[0], where the packet itself goes).
 	 */
 	for (i = 0; i < nv; i++) {
 		if (hits & (1ULL << i)) {
@@ -586,14 +586,7 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	for (i = 0; i < nv; i++) {
 		if (hits & (1ULL << i)) {
 			const struct mr_stream *st = data[i];
-
-			rte_prefetch0(&r->streams->slots[st->leg_idx]);
-		}
-	}
-	for (i = 0; i < nv; i++) {
-		if (hits & (1ULL << i)) {
-			const struct mr_stream *st = data[i];
-			const struct mr_leg *l = mr_streams_leg(r->streams, st->leg_idx);
+			const struct mr_leg *l = mr_stream_leg(st);
 
 			legs[i] = l; /* stage 3 uses this snapshot: same RCU section */
 			if (l != NULL) {

@@ -231,6 +231,21 @@ retire_snapshot(struct mr_streams *s, struct mr_leg *old)
 	rte_free(old);
 }
 
+/*
+ * Point every stream of a leg at its new snapshot (NULL: the leg is gone).
+ * Before the old snapshot is retired: a reader that finds a stream after
+ * the retirement began is not covered by its grace period, so no stream in
+ * the table may still lead to it.
+ */
+static void
+leg_streams_point(const struct mr_leg_def *d, const struct mr_leg *leg)
+{
+	struct mr_stream *st;
+
+	for (st = d->streams; st != NULL; st = st->leg_next)
+		__atomic_store_n(&st->leg, leg, __ATOMIC_RELEASE);
+}
+
 /* Build and swap in the snapshot of leg idx from its definition. */
 static int
 leg_publish(struct mr_streams *s, uint32_t idx)
@@ -242,6 +257,7 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 
 	if (!d->in_use) {
 		old = __atomic_exchange_n(&s->slots[idx], NULL, __ATOMIC_ACQ_REL);
+		leg_streams_point(d, NULL);
 		retire_snapshot(s, old);
 		return 0;
 	}
@@ -297,6 +313,7 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 	}
 
 	old = __atomic_exchange_n(&s->slots[idx], leg, __ATOMIC_ACQ_REL);
+	leg_streams_point(d, leg);
 	retire_snapshot(s, old);
 	return 0;
 }
@@ -491,6 +508,7 @@ mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 	memset(st, 0, sizeof(*st));
 	st->key = *key;
 	st->leg_idx = init->leg_idx;
+	st->leg = s->slots[init->leg_idx];
 	st->owner_lcore = init->owner_lcore;
 	st->tc_index = init->tc_index;
 	st->tc_channel = init->tc_channel;

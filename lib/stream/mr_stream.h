@@ -100,7 +100,15 @@ struct mr_leg {
  * what learning, RTCP, transcoding and the control plane use.
  */
 struct mr_stream {
-	/* Line 0 (ordered to leave no holes). Written once by the main lcore: */
+	/* Line 0 (ordered to leave no holes). */
+	/**
+	 * Its leg's current snapshot, or NULL while the leg is undefined:
+	 * the main lcore stores the new one in every stream of a leg it
+	 * republishes before it retires the old, so the fast path reads the
+	 * snapshot from here instead of through the leg's slot.
+	 */
+	const struct mr_leg *leg;
+	/* Written once by the main lcore: */
 	uint32_t leg_idx;
 	uint16_t owner_lcore;
 	uint16_t tc_index;        /**< transcoder of a transcoded leg's stream */
@@ -111,21 +119,20 @@ struct mr_stream {
 	uint8_t marked;           /**< learn_mark is set */
 	uint8_t last_pt;
 	uint16_t pending;         /**< its packets waiting in the owner's pending FIFO */
-	/* from the peer's last RTCP report block */
+	/* from the peer's last RTCP report block (with rr_jitter, rr_cum_lost) */
 	uint8_t rr_fraction_lost;
 	uint8_t has_rr;
-	uint32_t rr_jitter;
+	uint8_t has_sr;           /**< sr_lsr is set */
 	uint64_t last_tsc;        /**< last packet (read by the main lcore for expiry) */
 	uint64_t pkts;
 	uint64_t bytes;
-	int32_t rr_cum_lost;
-	uint8_t has_sr;
 
 	/* Line 1 (owner lcore). */
 	struct mr_seq seq __rte_cache_aligned;
-	uint64_t rtcp_pkts;
+	uint32_t rtcp_pkts;
+	uint32_t rr_jitter;
 
-	/* Line 2: learning, transcoding (written once), RTCP SR, control. */
+	/* Line 2: learning, transcoding (written once), RTCP, control. */
 	struct mr_stream_key key __rte_cache_aligned;
 	uint32_t tc_channel;      /**< its transcoder channel (MR_STREAM_NO_CHANNEL: none) */
 	/*
@@ -136,7 +143,9 @@ struct mr_stream {
 	uint32_t returns_queued;
 	uint32_t returns_done;
 	uint32_t learn_mark;      /**< owner's learn_sent (mod 2^32) when it first found it */
-	uint64_t sr_ntp;
+	/** middle 32 bits of the last SR's NTP timestamp (what an RR's LSR echoes) */
+	uint32_t sr_lsr;
+	int32_t rr_cum_lost;
 	/* The leg's streams, a list for deleting them (main lcore only). */
 	struct mr_stream *leg_prev;
 	struct mr_stream *leg_next;
@@ -260,6 +269,17 @@ static inline const struct mr_leg *
 mr_streams_leg(const struct mr_streams *s, uint32_t idx)
 {
 	return __atomic_load_n(&s->slots[idx], __ATOMIC_ACQUIRE);
+}
+
+/**
+ * The current snapshot of stream @p st's leg, or NULL (readers: inside a
+ * QSBR critical section). One load from the stream's first line, where
+ * mr_streams_leg() would go through the leg's slot.
+ */
+static inline const struct mr_leg *
+mr_stream_leg(const struct mr_stream *st)
+{
+	return __atomic_load_n(&st->leg, __ATOMIC_ACQUIRE);
 }
 
 /**

@@ -321,12 +321,27 @@ class Checker:
 			truth[key].update(p["seq"])
 		return truth
 
+	def rtcp_truth(self):
+		"""(leg, ssrc) -> what the last accepted SR and RR of that SSRC carried."""
+		truth = {}
+		for p in self.m["packets"]:
+			if p["fate"] != "forward" or p["kind"] != "rtcp":
+				continue
+			f = self.flows[p["flow"]]
+			if not f.get("leg"):
+				continue
+			ssrc, fields = mr_pcap.rtcp_report(bytes.fromhex(p["payload"]))
+			if ssrc == f["ssrc"]:
+				truth.setdefault((f["leg"], ssrc), {}).update(fields)
+		return truth
+
 	def check_streams(self):
 		if self.summary is None:
 			return
 		got = {}
 		for st in self.summary.get("streams", []):
 			got[(st.get("leg"), st.get("ssrc"))] = st
+		rtcp = self.rtcp_truth()
 		for key, model in sorted(self.stream_truth().items()):
 			st = got.pop(key, None)
 			if st is None:
@@ -335,6 +350,7 @@ class Checker:
 			want = {"ext_max": model.ext_max(), "received": model.received,
 				"lost": model.lost(), "late": model.late,
 				"duplicates": model.duplicates, "restarts": model.restarts}
+			want.update(rtcp.get(key, {}))
 			for k, v in want.items():
 				if st.get(k) != v:
 					self.err("summary: stream leg %s SSRC %#x: %s = %r, want %d" %

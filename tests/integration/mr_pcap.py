@@ -180,6 +180,24 @@ def is_rtcp(payload):
 	return len(payload) >= 2 and 192 <= payload[1] <= 223
 
 
+def rtcp_report(p):
+	"""-> (sender SSRC, {what mrelay keeps of it}) for a compound RTCP packet
+	starting with an SR (the middle 32 bits of its NTP time, RFC 3550's
+	LSR) or with an RR carrying report blocks (the first block's fraction
+	lost, cumulative loss, jitter); (None, {}) for anything else."""
+	if len(p) < 8:
+		return None, {}
+	ssrc = struct.unpack("!I", p[4:8])[0]
+	if p[1] == 200 and len(p) >= 28:
+		sec, frac = struct.unpack("!II", p[8:16])
+		return ssrc, {"sr_lsr": ((sec & 0xFFFF) << 16) | (frac >> 16)}
+	if p[1] == 201 and p[0] & 0x1F and len(p) >= 32:
+		return ssrc, {"rr_fraction_lost": p[12],
+			      "rr_cum_lost": int.from_bytes(p[13:16], "big", signed=True),
+			      "rr_jitter": struct.unpack("!I", p[20:24])[0]}
+	return ssrc, {}
+
+
 def rtp_fields(p):
 	"""-> (seq, ts, ssrc) of an RTP header."""
 	return struct.unpack("!HII", p[2:12])

@@ -81,6 +81,7 @@ def simulate(legs, port0, in_pcap, out_pcap, summary_path, reasons):
 	drops = {r: 0 for r in reasons}
 	out = []
 	rtp = rtcp = 0
+	reports = {}
 	for t, data in frames:
 		fr = mr_pcap.Frame(data)
 		if fr.error:
@@ -113,6 +114,8 @@ def simulate(legs, port0, in_pcap, out_pcap, summary_path, reasons):
 			continue
 		if is_rtcp:
 			rtcp += 1
+			ssrc, fields = mr_pcap.rtcp_report(p)
+			reports.setdefault((lname, ssrc), {}).update(fields)
 		else:
 			rtp += 1
 			seq, _ts, ssrc = mr_pcap.rtp_fields(p)
@@ -148,7 +151,8 @@ def simulate(legs, port0, in_pcap, out_pcap, summary_path, reasons):
 		"drops": drops,
 		"streams": [{"leg": k[0], "ssrc": k[1], "ext_max": s.ext_max(), "received": s.received,
 			     "lost": s.lost(), "duplicates": s.duplicates, "late": s.late,
-			     "restarts": s.restarts, "jitter": 0} for k, s in streams.items()],
+			     "restarts": s.restarts, "jitter": 0, **reports.get(k, {})}
+			    for k, s in streams.items()],
 		"mempools": [{"name": "sim", "size": 1023, "in_use": 0}],
 		"mbufs_in_use_at_exit": 0,
 	}

@@ -226,7 +226,10 @@ test_stream_expiry(void)
 	return 0;
 }
 
-/* Walk leg @p idx's stream list; -1 when it is inconsistent. */
+/*
+ * Walk leg @p idx's stream list; -1 when it is inconsistent (a stream not
+ * pointing at its leg's current snapshot included).
+ */
 static int
 leg_list_len(const struct mr_streams *s, uint32_t idx)
 {
@@ -235,7 +238,8 @@ leg_list_len(const struct mr_streams *s, uint32_t idx)
 
 	for (st = s->defs[idx].streams; st != NULL; prev = st, st = st->leg_next) {
 		if (st->leg_idx != idx || st->leg_prev != prev ||
-		    mr_streams_find(s, &st->key) != st)
+		    mr_streams_find(s, &st->key) != st ||
+		    mr_stream_leg(st) != mr_streams_leg(s, idx))
 			return -1;
 		n++;
 	}
@@ -254,9 +258,12 @@ test_stream_leg_lists(void)
 	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
 	struct mr_leg_def b = leg("10.0.0.1:30002", "10.1.0.1:1002", UINT32_MAX);
 	struct mr_leg_def c = leg("10.0.0.1:30004", "10.1.0.1:1004", UINT32_MAX);
+	struct mr_leg_def d = leg("10.0.0.1:30006", NULL, UINT32_MAX);
+	struct mr_leg_def gone;
+	const struct mr_leg *snap;
 	struct mr_stream_init init = {.owner_lcore = 1, .tc_channel = MR_STREAM_NO_CHANNEL};
 	uint64_t now = rte_rdtsc(), idle = rte_get_tsc_hz();
-	const uint32_t leg0[] = {0}, legs12[] = {1, 2};
+	const uint32_t leg0[] = {0}, legs12[] = {1, 2}, leg3[] = {3};
 	struct mr_stream_key k;
 	struct mr_stream *st;
 	unsigned int i, rounds = 0;
@@ -296,6 +303,38 @@ test_stream_leg_lists(void)
 	/* a new definition of leg 1 keeps its streams listed */
 	b.remote.port = rte_cpu_to_be_16(1010);
 	MR_TEST_EQ(mr_streams_leg_set(s, 1, &b), 0);
+	MR_TEST_EQ(leg_list_len(s, 1), 15);
+	/*
+	 * Streams follow every new snapshot of their leg (leg_list_len checks
+	 * it): its own, one made because a forward target changed, a latch,
+	 * and none once the leg is deleted.
+	 */
+	a.n_fwd = 1;
+	a.fwd[0] = 2;
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	MR_TEST_EQ(leg_list_len(s, 0), 39);
+	snap = mr_streams_leg(s, 0);
+	MR_TEST_EQ(snap->n_dests, 1);
+	c.remote.port = rte_cpu_to_be_16(1012);
+	MR_TEST_EQ(mr_streams_leg_set(s, 2, &c), 0);
+	MR_TEST_ASSERT(mr_streams_leg(s, 0) != snap, "the referrer is republished");
+	MR_TEST_EQ(leg_list_len(s, 0), 39);
+	MR_TEST_EQ(mr_streams_leg_set(s, 3, &d), 0);
+	init.leg_idx = 3;
+	k.local = d.local;
+	for (i = 0; i < 3; i++) {
+		k.ssrc = 1000 + i;
+		MR_TEST_EQ(mr_streams_add(s, &k, &init, &st), 0);
+		MR_TEST_ASSERT(mr_stream_leg(st) == mr_streams_leg(s, 3), "new stream, current leg");
+	}
+	MR_TEST_EQ(mr_streams_latch(s, 3, &b.remote), 0);
+	MR_TEST_EQ(leg_list_len(s, 3), 3);
+	MR_TEST_ASSERT(mr_stream_leg(s->defs[3].streams)->has_remote, "latched snapshot");
+	MR_TEST_EQ(mr_streams_del_by_legs(s, leg3, 1), 3);
+	memset(&gone, 0, sizeof(gone));
+	MR_TEST_EQ(mr_streams_leg_set(s, 1, &gone), 0);
+	for (st = s->defs[1].streams; st != NULL; st = st->leg_next)
+		MR_TEST_ASSERT(mr_stream_leg(st) == NULL, "a deleted leg's stream has no snapshot");
 	MR_TEST_EQ(leg_list_len(s, 1), 15);
 	MR_TEST_EQ(mr_streams_del_by_legs(s, leg0, 1), 39);
 	MR_TEST_EQ(leg_list_len(s, 0), 0);

@@ -172,6 +172,12 @@ def case_read(a):
         after = r.telemetry("/mrelay/lcores")["rx_pkts"][1]
         check(rc == 0 and d["result"] == "reset" and after < before,
               "counters_reset: worker rx_pkts restarts (%d -> %d)" % (before, after))
+        before = r.telemetry("/ethdev/xstats,0")["generated"]
+        rc, d = r.ctlj("port-stats-reset")
+        after = r.telemetry("/ethdev/xstats,0")["generated"]
+        check(rc == 0 and d["result"] == "reset" and d["ports"] == 1 and after < before,
+              "port_stats_reset: net_rtpgen's xstats restart (generated %d -> %d)"
+              % (before, after))
     finally:
         check(r.stop() == 0, "mrelay exits 0")
 
@@ -212,6 +218,7 @@ BAD = [
     ("/mrelay/dest_add,leg=default_a0", "dest: missing"),
     ("/mrelay/dest_delete,leg=default_a0,dest=default_a1", "not a destination"),
     ("/mrelay/counters_reset,now=1", "no parameters"),
+    ("/mrelay/port_stats_reset,0", "no parameters"),
     ("/mrelay/streams,count=0", "count: '0'"),
     ("/mrelay/streams,start=abc", "start: 'abc'"),
     ("/mrelay/legs,count=501", "count: '501'"),

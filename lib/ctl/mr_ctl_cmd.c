@@ -521,10 +521,13 @@ cmd_control(const char *cmd, const char *params, struct rte_tel_data *d)
 		m->op = MR_CTL_OP_PROFILE_SET;
 		rc = mr_ctl_parse_profile_set(c, params, m, err, sizeof(err));
 	} else {
-		m->op = MR_CTL_OP_COUNTERS_RESET;
+		bool ports = strcmp(cmd, "/mrelay/port_stats_reset") == 0;
+
+		m->op = ports ? MR_CTL_OP_PORT_STATS_RESET : MR_CTL_OP_COUNTERS_RESET;
 		rc = 0;
 		if (params != NULL && params[0] != '\0') {
-			snprintf(err, sizeof(err), "counters_reset takes no parameters");
+			snprintf(err, sizeof(err), "%s takes no parameters",
+				 ports ? "port_stats_reset" : "counters_reset");
 			rc = -EINVAL;
 		}
 	}
@@ -548,6 +551,8 @@ cmd_control(const char *cmd, const char *params, struct rte_tel_data *d)
 			}
 			if (m->op == MR_CTL_OP_PROFILE_SET)
 				rte_tel_data_add_dict_string(d, "profile", m->name);
+			if (m->op == MR_CTL_OP_PORT_STATS_RESET)
+				rte_tel_data_add_dict_u64(d, "ports", m->ports_reset);
 			if (m->op == MR_CTL_OP_LEG_DELETE || m->op == MR_CTL_OP_SESSION_DELETE ||
 			    m->op == MR_CTL_OP_LEG_UPDATE) {
 				rte_tel_data_add_dict_u64(d, "legs_deleted", m->legs_deleted);
@@ -1006,6 +1011,35 @@ op_counters_reset(struct mr_ctl *c, struct mr_ctl_msg *m)
 	m->outcome = "reset";
 }
 
+/*
+ * The ports' own statistics and xstats restart (the PMD's reset, so every
+ * view of them restarts: /ethdev/stats, /ethdev/xstats, the statistics
+ * line, the --summary JSON). A window for what only the PMD counts, such
+ * as net_rtpgen's validator and latency histogram.
+ */
+static void
+op_port_stats_reset(struct mr_ctl *c, struct mr_ctl_msg *m)
+{
+	const struct mr_relay *r = c->relay;
+	uint16_t i;
+	int rc;
+
+	for (i = 0; i < r->n_ports; i++) {
+		rc = rte_eth_stats_reset(r->ports[i]);
+		if (rc == 0 || rc == -ENOTSUP)
+			rc = rte_eth_xstats_reset(r->ports[i]);
+		if (rc != 0) {
+			m->status = rc;
+			snprintf(m->error, sizeof(m->error),
+				 "port: %u: reset failed: %s (%u of %u reset)", r->ports[i],
+				 strerror(-rc), i, r->n_ports);
+			return;
+		}
+		m->ports_reset++;
+	}
+	m->outcome = "reset";
+}
+
 static int
 op_profile_set(struct mr_ctl *c, struct mr_ctl_msg *m)
 {
@@ -1095,6 +1129,9 @@ mr_ctl_apply(struct mr_ctl *c, struct mr_ctl_msg *m)
 	case MR_CTL_OP_PROFILE_SET:
 		op_profile_set(c, m);
 		break;
+	case MR_CTL_OP_PORT_STATS_RESET:
+		op_port_stats_reset(c, m);
+		break;
 	}
 }
 
@@ -1112,6 +1149,7 @@ mr_ctl_cmd_register(void)
 		{"/mrelay/dest_add", "Forward a leg to one more leg. leg=NAME,dest=NAME"},
 		{"/mrelay/dest_delete", "Stop forwarding a leg to a leg. leg=NAME,dest=NAME"},
 		{"/mrelay/counters_reset", "Zero the counters telemetry reports. No parameters"},
+		{"/mrelay/port_stats_reset", "Reset the relay's ports' stats and xstats (the PMD's own). No parameters"},
 		{"/mrelay/profile_set", "Change a transcode profile: name= and fields as in [profile.NAME] (docs/telemetry.md)"},
 	};
 	unsigned int i;

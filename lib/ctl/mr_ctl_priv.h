@@ -72,6 +72,7 @@ enum mr_ctl_op {
 	MR_CTL_OP_DEST_DELETE,
 	MR_CTL_OP_COUNTERS_RESET,
 	MR_CTL_OP_PROFILE_SET,
+	MR_CTL_OP_PORT_STATS_RESET,
 };
 
 /* Fields of a leg request that were given (leg_update changes only these). */
@@ -128,6 +129,7 @@ struct mr_ctl_msg {
 	uint16_t tc_profile;                /* the leg's profile after leg_add/leg_update */
 	uint32_t channels_updated;          /* transcoder channels moved to the new profile */
 	uint32_t channels_failed;           /* channels that could not be (streams deleted) */
+	uint16_t ports_reset;               /* port_stats_reset: ports whose counters restarted */
 };
 
 #define MR_CTL_KV_MAX 16

@@ -160,6 +160,7 @@ class Proc:
                 self.p.send_signal(signal.SIGKILL)
                 self.p.wait()
         self._log.close()
+        self._remove_runtime_dir()
         return self.p.returncode
 
     def wait(self, timeout):
@@ -170,7 +171,15 @@ class Proc:
             log('%s still running after %.0f s' % (self.name, timeout))
             return self.stop()
         self._log.close()
+        self._remove_runtime_dir()
         return self.p.returncode
+
+    def _remove_runtime_dir(self):
+        """An exited DPDK process leaves /var/run/dpdk/<file-prefix>: ours goes."""
+        if '--file-prefix' in self.cmd[:-1]:
+            prefix = self.cmd[self.cmd.index('--file-prefix') + 1]
+            if prefix and '/' not in prefix and not prefix.startswith('.'):
+                shutil.rmtree(os.path.join('/var/run/dpdk', prefix), ignore_errors=True)
 
 
 

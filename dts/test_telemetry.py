@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -89,10 +90,13 @@ class Relay:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.output, _ = self.proc.communicate()
+        # an exited DPDK process leaves its runtime directory: ours goes
+        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
         return self.proc.returncode
 
     def wait(self):
         self.output, _ = self.proc.communicate(timeout=60)
+        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
         return self.proc.returncode
 
     def validator(self):

@@ -113,6 +113,7 @@ def case_static(args):
            '--', '-c', os.path.join(work, 'tc.conf'), '-d', str(SECONDS), '-s', summary, '-q']
     print('run:', ' '.join(cmd))
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    shutil.rmtree('/var/run/dpdk/mrdts_tc_%d' % os.getpid(), ignore_errors=True)
     if p.returncode != 0:
         print(p.stdout, p.stderr)
         print('FAIL: mrelay exit status %d (files in %s)' % (p.returncode, work))
@@ -248,9 +249,11 @@ class Relay:
 
     def wait(self, timeout):
         try:
-            return self.proc.wait(timeout)
+            rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return self.stop()
+        shutil.rmtree('/var/run/dpdk/' + self.prefix, ignore_errors=True)
+        return rc
 
     def stop(self):
         if self.proc.poll() is None:
@@ -260,6 +263,8 @@ class Relay:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        # an exited DPDK process leaves its runtime directory: ours goes
+        shutil.rmtree('/var/run/dpdk/' + self.prefix, ignore_errors=True)
         return self.proc.returncode
 
 

@@ -6,11 +6,11 @@
  * Control commands without the telemetry socket: the telemetry thread's
  * parsers (every field's syntax and range, errors that name the key) and
  * mr_ctl_apply() on real tables (added, unchanged, -EEXIST with nothing
- * changed, update of one field, session delete).
+ * changed, update of one field, session delete), and the two resets.
  *
- * The relay is a zeroed struct with the two fields the control code reads
- * (n_tc, n_profiles): no leg here is transcoded, so nothing else of it is
- * used.
+ * The relay is a zeroed struct with the fields the control code reads
+ * (n_tc, n_profiles; the ports for port_stats_reset): no leg here is
+ * transcoded, so nothing else of it is used.
  */
 
 #include <errno.h>
@@ -18,8 +18,11 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_dev.h>
 #include <rte_errno.h>
+#include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_mbuf.h>
 
 #include "mr_test.h"
 #include "mr_conf.h"
@@ -653,3 +656,76 @@ test_ctl_apply_legs(void)
 	return 0;
 }
 MR_REGISTER_EAL_TEST(ctl, apply_legs, test_ctl_apply_legs);
+
+/*
+ * counters_reset records each counter as the base telemetry subtracts;
+ * port_stats_reset resets the relay's ports' own statistics (a net_ring
+ * port here, whose PMD counts what it sends).
+ */
+static int
+test_ctl_resets(void)
+{
+	struct mr_ctl_params cp = {0};
+	struct rte_eth_conf conf = {0};
+	struct rte_mbuf *bufs[5];
+	struct rte_eth_stats st;
+	struct rte_mempool *mp;
+	struct mr_ctl_msg m;
+	struct mr_ctl *c;
+	struct fix f;
+	uint16_t port;
+	unsigned int n;
+
+	MR_TEST_ASSERT(fix_setup(&f, 0) == 0, "setup");
+	cp.streams = f.streams;
+	cp.relay = f.relay;
+	cp.conf = f.conf;
+	c = mr_ctl_create(&cp);
+	MR_TEST_ASSERT(c != NULL, "mr_ctl_create: %d", rte_errno);
+
+	mr_counters[1].rx_pkts = 1234;
+	mr_counters[1].drops[MR_DROP_NO_LEG] = 7;
+	MR_TEST_EQ(run(c, MR_CTL_OP_COUNTERS_RESET, "", &m), 0);
+	OUTCOME(m, "reset");
+	MR_TEST_EQ(c->base[1].rx_pkts, 1234);
+	MR_TEST_EQ(c->base[1].drops[MR_DROP_NO_LEG], 7);
+	MR_TEST_EQ(mr_counters[1].rx_pkts, 1234);   /* the workers' own, untouched */
+
+	/* no ports: nothing to reset, not an error */
+	MR_TEST_EQ(run(c, MR_CTL_OP_PORT_STATS_RESET, "", &m), 0);
+	OUTCOME(m, "reset");
+	MR_TEST_EQ(m.ports_reset, 0);
+
+	mp = rte_pktmbuf_pool_create("tctl_pool", 255, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE, 0);
+	MR_TEST_ASSERT(mp != NULL, "pool");
+	MR_TEST_ASSERT(rte_dev_probe("net_ring_tctl") == 0 &&
+		       rte_eth_dev_get_port_by_name("net_ring_tctl", &port) == 0, "net_ring");
+	MR_TEST_ASSERT(rte_eth_dev_configure(port, 1, 1, &conf) == 0 &&
+		       rte_eth_rx_queue_setup(port, 0, 64, 0, NULL, mp) == 0 &&
+		       rte_eth_tx_queue_setup(port, 0, 64, 0, NULL) == 0 &&
+		       rte_eth_dev_start(port) == 0, "port start");
+	MR_TEST_EQ(rte_pktmbuf_alloc_bulk(mp, bufs, RTE_DIM(bufs)), 0);
+	MR_TEST_EQ(rte_eth_tx_burst(port, 0, bufs, RTE_DIM(bufs)), RTE_DIM(bufs));
+	MR_TEST_EQ(rte_eth_stats_get(port, &st), 0);
+	MR_TEST_EQ(st.opackets, RTE_DIM(bufs));
+	f.relay->ports[0] = port;
+	f.relay->n_ports = 1;
+	MR_TEST_EQ(run(c, MR_CTL_OP_PORT_STATS_RESET, "", &m), 0);
+	OUTCOME(m, "reset");
+	MR_TEST_EQ(m.ports_reset, 1);
+	MR_TEST_EQ(rte_eth_stats_get(port, &st), 0);
+	MR_TEST_EQ(st.opackets, 0);
+
+	/* the ring loops TX back to RX: take the packets back */
+	n = rte_eth_rx_burst(port, 0, bufs, RTE_DIM(bufs));
+	rte_pktmbuf_free_bulk(bufs, n);
+	MR_TEST_EQ(n, RTE_DIM(bufs));
+	rte_eth_dev_stop(port);
+	rte_eth_dev_close(port);
+	rte_mempool_free(mp);
+	mr_ctl_destroy(c);
+	memset(&mr_counters[1], 0, sizeof(mr_counters[1]));
+	fix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(ctl, resets, test_ctl_resets);

@@ -10,9 +10,13 @@
  * --no-huge so the unit tests never depend on hugepages.
  */
 
+#include <errno.h>
+#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -69,6 +73,13 @@ eal_init_once(void)
 	return 0;
 }
 
+static int
+remove_entry(const char *path, const struct stat *sb __rte_unused, int flag __rte_unused,
+	     struct FTW *ftw __rte_unused)
+{
+	return remove(path);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -101,7 +112,15 @@ main(int argc, char **argv)
 		fflush(stdout);
 	}
 	printf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
-	if (eal_state > 0 && rte_eal_cleanup() < 0)
-		return 1;
+	if (eal_state > 0) {
+		char dir[PATH_MAX];
+
+		/* EAL leaves its runtime directory behind: ours goes */
+		snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
+		if (rte_eal_cleanup() < 0)
+			return 1;
+		if (nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS) != 0)
+			printf("warning: cannot remove %s: %s\n", dir, strerror(errno));
+	}
 	return failed ? 1 : 0;
 }

@@ -34,14 +34,18 @@ t_mempool(void)
 	return t_pool;
 }
 
-/* Create, configure (1 RX, 1 TX queue) and start a vdev; port or -1. */
+/*
+ * Create, configure (1 RX, 1 TX queue, RX offloads @p rx_ol) and start a
+ * vdev; port or -1.
+ */
 static int
-t_port(const char *name, const char *args)
+t_port_ol(const char *name, const char *args, uint64_t rx_ol)
 {
 	struct rte_eth_conf conf;
 	uint16_t port;
 
 	memset(&conf, 0, sizeof(conf));
+	conf.rxmode.offloads = rx_ol;
 	if (t_mempool() == NULL)
 		return -1;
 	if (rte_vdev_init(name, args) != 0)
@@ -55,6 +59,12 @@ t_port(const char *name, const char *args)
 		return -1;
 	}
 	return port;
+}
+
+static int
+t_port(const char *name, const char *args)
+{
+	return t_port_ol(name, args, 0);
 }
 
 static void
@@ -494,3 +504,49 @@ test_rtpgen_rate(void)
 	return 0;
 }
 MR_REGISTER_EAL_TEST(rtpgen, rate, test_rtpgen_rate);
+
+/*
+ * RX IPv4 checksum offload: enabled, a whole frame is flagged GOOD (and
+ * its header checksum is right), a malformed one not checked; not
+ * enabled, nothing is flagged.
+ */
+static int
+test_rtpgen_rx_cksum(void)
+{
+	static const struct {
+		const char *name, *args;
+		uint64_t rx_ol, want;
+	} cases[] = {
+		{"net_rtpgen_ck1", "streams=4", RTE_ETH_RX_OFFLOAD_IPV4_CKSUM,
+		 RTE_MBUF_F_RX_IP_CKSUM_GOOD},
+		{"net_rtpgen_ck2", "streams=4,malformed=100", RTE_ETH_RX_OFFLOAD_IPV4_CKSUM,
+		 RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN},
+		{"net_rtpgen_ck3", "streams=4", 0, RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN},
+	};
+	struct rte_eth_dev_info info;
+	struct rte_mbuf *bufs[16];
+	unsigned int i, j;
+
+	for (i = 0; i < RTE_DIM(cases); i++) {
+		int port = t_port_ol(cases[i].name, cases[i].args, cases[i].rx_ol);
+		uint16_t n;
+
+		MR_TEST_ASSERT(port >= 0, "vdev %s", cases[i].name);
+		MR_TEST_EQ(rte_eth_dev_info_get((uint16_t)port, &info), 0);
+		MR_TEST_ASSERT(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM, "capa");
+		n = t_rx(port, bufs, RTE_DIM(bufs));
+		MR_TEST_EQ(n, RTE_DIM(bufs));
+		for (j = 0; j < n; j++) {
+			const struct rte_ipv4_hdr *ip =
+				rte_pktmbuf_mtod_offset(bufs[j], const struct rte_ipv4_hdr *, 14);
+
+			MR_TEST_EQ(bufs[j]->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK, cases[i].want);
+			if (cases[i].want == RTE_MBUF_F_RX_IP_CKSUM_GOOD)
+				MR_TEST_EQ(rte_ipv4_cksum(ip), 0);
+		}
+		rte_pktmbuf_free_bulk(bufs, n);
+		t_close(cases[i].name, port);
+	}
+	return 0;
+}
+MR_REGISTER_EAL_TEST(rtpgen, rx_cksum, test_rtpgen_rx_cksum);

@@ -176,6 +176,8 @@ struct rtpgen_rxq {
 	/* impairment thresholds out of 2^32, 0 = off */
 	uint32_t thr_loss, thr_reorder, thr_dup, thr_malformed;
 	uint8_t impaired;        /* any impairment or change option on */
+	/* RX flags of a frame made whole: IPv4 header checksum GOOD when enabled */
+	uint64_t rx_ol_flags;
 	/* pacing */
 	uint64_t hz;
 	uint64_t start_tsc;      /* 0 until the first burst */

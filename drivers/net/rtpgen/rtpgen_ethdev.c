@@ -575,7 +575,7 @@ rtpgen_pct_threshold(double pct)
 
 static int
 rtpgen_rx_queue_setup(struct rte_eth_dev *edev, uint16_t qid, uint16_t nb_desc __rte_unused,
-		      unsigned int socket_id, const struct rte_eth_rxconf *conf __rte_unused,
+		      unsigned int socket_id, const struct rte_eth_rxconf *conf,
 		      struct rte_mempool *mp)
 {
 	const struct rtpgen_dev *dev = edev->data->dev_private;
@@ -625,6 +625,9 @@ rtpgen_rx_queue_setup(struct rte_eth_dev *edev, uint16_t qid, uint16_t nb_desc _
 		c->ssrc_change || c->src_change;
 	q->hz = rte_get_tsc_hz();
 	q->max_credit = RTE_MAX((uint64_t)32, c->rate / 1000);
+	if (!c->ipv6 && ((edev->data->dev_conf.rxmode.offloads |
+			  (conf != NULL ? conf->offloads : 0)) & RTE_ETH_RX_OFFLOAD_IPV4_CKSUM))
+		q->rx_ol_flags = RTE_MBUF_F_RX_IP_CKSUM_GOOD;
 	edev->data->rx_queues[qid] = q;
 	return 0;
 }
@@ -718,7 +721,11 @@ rtpgen_infos_get(struct rte_eth_dev *edev __rte_unused, struct rte_eth_dev_info 
 	info->min_rx_bufsize = 0;
 	info->min_mtu = RTE_ETHER_MIN_MTU;
 	info->max_mtu = RTPGEN_MAX_FRAME - RTE_ETHER_HDR_LEN - RTE_ETHER_CRC_LEN;
-	info->rx_offload_capa = 0;
+	/*
+	 * Like a NIC that checks IPv4 header checksums: the frames it makes
+	 * are whole, so it flags them GOOD (malformed ones: not checked).
+	 */
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
 		RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	info->speed_capa = RTE_ETH_LINK_SPEED_100G;

@@ -191,10 +191,13 @@ mr_rtpgen_images_build(struct rtpgen_dev *dev, const uint8_t *const *media,
 	return 0;
 }
 
-/* Write one frame of flow @p f (global index @p g) into @p m. */
+/*
+ * Write one frame of flow @p f (global index @p g) into @p m, with the RX
+ * offload flags a port that checked it would set (@p ol_flags).
+ */
 static inline void
 rtpgen_fill(const struct rtpgen_dev *dev, struct rtpgen_flow *f, uint32_t g,
-	    struct rte_mbuf *m, uint64_t tsc)
+	    struct rte_mbuf *m, uint64_t tsc, uint64_t ol_flags)
 {
 	const struct rtpgen_image *img = &dev->images[f->image];
 	uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
@@ -203,6 +206,7 @@ rtpgen_fill(const struct rtpgen_dev *dev, struct rtpgen_flow *f, uint32_t g,
 	uint8_t *rtp;
 
 	rte_memcpy(p, img->data, img->len);
+	m->ol_flags = ol_flags;
 	if (!dev->conf.ipv6) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(p + RTE_ETHER_HDR_LEN);
 		uint32_t s = rte_cpu_to_be_32(f->src_ip);
@@ -415,7 +419,7 @@ rtpgen_gen_impaired(struct rtpgen_rxq *q, struct rte_mbuf **bufs, uint16_t *n,
 			if (q->thr_malformed != 0 && rtpgen_rand32(q) < q->thr_malformed) {
 				unsigned int kind = rtpgen_rand32(q) % RTPGEN_MAL_MAX;
 
-				rtpgen_fill(dev, f, g, m, tsc);
+				rtpgen_fill(dev, f, g, m, tsc, 0); /* not checked */
 				rtpgen_malform(dev, m, kind);
 				m->port = q->port_id;
 				q->c.malformed++;
@@ -424,7 +428,7 @@ rtpgen_gen_impaired(struct rtpgen_rxq *q, struct rte_mbuf **bufs, uint16_t *n,
 				k++;
 				continue;
 			}
-			rtpgen_fill(dev, f, g, m, tsc);
+			rtpgen_fill(dev, f, g, m, tsc, q->rx_ol_flags);
 			m->port = q->port_id;
 			rtpgen_advance(q, f, g);
 			if (q->thr_loss != 0 && rtpgen_rand32(q) < q->thr_loss) {
@@ -523,7 +527,7 @@ mr_rtpgen_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 				if (++q->cursor == q->nb_flows)
 					q->cursor = 0;
 				rte_prefetch0(&q->flows[q->cursor]);
-				rtpgen_fill(dev, f, q->flow_base + l, m, now);
+				rtpgen_fill(dev, f, q->flow_base + l, m, now, q->rx_ol_flags);
 				m->port = q->port_id;
 				rtpgen_advance(q, f, q->flow_base + l);
 				q->c.bytes += m->pkt_len;

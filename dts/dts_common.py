@@ -175,11 +175,14 @@ class Proc:
         return self.p.returncode
 
     def _remove_runtime_dir(self):
-        """An exited DPDK process leaves /var/run/dpdk/<file-prefix>: ours goes."""
         if '--file-prefix' in self.cmd[:-1]:
-            prefix = self.cmd[self.cmd.index('--file-prefix') + 1]
-            if prefix and '/' not in prefix and not prefix.startswith('.'):
-                shutil.rmtree(os.path.join('/var/run/dpdk', prefix), ignore_errors=True)
+            remove_runtime_dir(self.cmd[self.cmd.index('--file-prefix') + 1])
+
+
+def remove_runtime_dir(prefix):
+    """An exited DPDK process leaves /var/run/dpdk/<file-prefix>: remove ours."""
+    if prefix and '/' not in prefix and not prefix.startswith('.'):
+        shutil.rmtree(os.path.join('/var/run/dpdk', prefix), ignore_errors=True)
 
 
 

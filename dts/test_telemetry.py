@@ -11,11 +11,13 @@ import argparse
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dts_common as dc  # noqa: E402
 
 TELEMETRY = "/usr/bin/dpdk-telemetry.py"
 FAILS = []
@@ -90,13 +92,12 @@ class Relay:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.output, _ = self.proc.communicate()
-        # an exited DPDK process leaves its runtime directory: ours goes
-        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+        dc.remove_runtime_dir(self.prefix)
         return self.proc.returncode
 
     def wait(self):
         self.output, _ = self.proc.communicate(timeout=60)
-        shutil.rmtree("/var/run/dpdk/" + self.prefix, ignore_errors=True)
+        dc.remove_runtime_dir(self.prefix)
         return self.proc.returncode
 
     def validator(self):

@@ -35,6 +35,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dts_common as dc  # noqa: E402
+
 STREAMS = 3
 RATE = 300          # packets per second over all streams
 SECONDS = 3
@@ -113,7 +116,7 @@ def case_static(args):
            '--', '-c', os.path.join(work, 'tc.conf'), '-d', str(SECONDS), '-s', summary, '-q']
     print('run:', ' '.join(cmd))
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    shutil.rmtree('/var/run/dpdk/mrdts_tc_%d' % os.getpid(), ignore_errors=True)
+    dc.remove_runtime_dir('mrdts_tc_%d' % os.getpid())
     if p.returncode != 0:
         print(p.stdout, p.stderr)
         print('FAIL: mrelay exit status %d (files in %s)' % (p.returncode, work))
@@ -252,7 +255,7 @@ class Relay:
             rc = self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             return self.stop()
-        shutil.rmtree('/var/run/dpdk/' + self.prefix, ignore_errors=True)
+        dc.remove_runtime_dir(self.prefix)
         return rc
 
     def stop(self):
@@ -263,8 +266,7 @@ class Relay:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        # an exited DPDK process leaves its runtime directory: ours goes
-        shutil.rmtree('/var/run/dpdk/' + self.prefix, ignore_errors=True)
+        dc.remove_runtime_dir(self.prefix)
         return self.proc.returncode
 
 

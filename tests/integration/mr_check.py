@@ -306,15 +306,19 @@ class Checker:
 				self.err("summary: mempool %s has %r in use at exit" %
 					 (mp.get("name"), mp.get("in_use")))
 
+	def accepted(self, kind):
+		"""(packet, flow) for each manifest packet of kind the relay accepts on a leg."""
+		for p in self.m["packets"]:
+			if p["fate"] != "forward" or p["kind"] != kind:
+				continue
+			f = self.flows[p["flow"]]
+			if f.get("leg"):
+				yield p, f
+
 	def stream_truth(self):
 		"""(leg, ssrc) -> SeqModel fed with what the leg accepted."""
 		truth = {}
-		for p in self.m["packets"]:
-			if p["fate"] != "forward" or p["kind"] != "rtp":
-				continue
-			f = self.flows[p["flow"]]
-			if not f.get("leg"):
-				continue
+		for p, f in self.accepted("rtp"):
 			key = (f["leg"], f["ssrc"])
 			if key not in truth:
 				truth[key] = mr_pcap.SeqModel(p["seq"])
@@ -324,12 +328,7 @@ class Checker:
 	def rtcp_truth(self):
 		"""(leg, ssrc) -> what the last accepted SR and RR of that SSRC carried."""
 		truth = {}
-		for p in self.m["packets"]:
-			if p["fate"] != "forward" or p["kind"] != "rtcp":
-				continue
-			f = self.flows[p["flow"]]
-			if not f.get("leg"):
-				continue
+		for p, f in self.accepted("rtcp"):
 			ssrc, fields = mr_pcap.rtcp_report(bytes.fromhex(p["payload"]))
 			if ssrc == f["ssrc"]:
 				truth.setdefault((f["leg"], ssrc), {}).update(fields)

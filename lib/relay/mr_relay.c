@@ -28,6 +28,7 @@ struct pkt_ctx {
 	struct mr_pkt_info pi;
 	struct mr_stream_key key;
 	hash_sig_t sig;           /**< the stream table's hash of key */
+	const void *leg_hint;     /**< prefetched: likely the stream's leg snapshot */
 	uint8_t is_rtcp;
 	union {
 		struct mr_rtp_info rtp;
@@ -560,6 +561,16 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		}
 		keys[nv] = &ctx[nv].key;
 		sigs[nv] = ctx[nv].sig;
+		/*
+		 * The leg's lines load alongside the lookup rather than after
+		 * the stream that points to it: one dependent miss less.
+		 */
+		ctx[nv].leg_hint = mr_streams_leg_hint(r->streams, ctx[nv].key.local.port);
+		if (ctx[nv].leg_hint != NULL) {
+			rte_prefetch0(ctx[nv].leg_hint);
+			rte_prefetch0(RTE_PTR_ADD(ctx[nv].leg_hint,
+						  offsetof(struct mr_leg, dests)));
+		}
 		valid[nv++] = pkts[i];
 	}
 	if (nv == 0)
@@ -573,7 +584,8 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	 * cache. Two passes, so no pass waits on a line the one before
 	 * asked for: each hit's stream (its two hot lines), then the leg
 	 * snapshot the stream points to and its first destination
-	 * (dests[0], where the packet itself goes).
+	 * (dests[0], where the packet itself goes) unless stage 1 already
+	 * asked for that snapshot.
 	 */
 	for (i = 0; i < nv; i++) {
 		if (hits & (1ULL << i)) {
@@ -589,7 +601,7 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			const struct mr_leg *l = mr_stream_leg(st);
 
 			legs[i] = l; /* stage 3 uses this snapshot: same RCU section */
-			if (l != NULL) {
+			if (l != NULL && l != ctx[i].leg_hint) {
 				rte_prefetch0(l);
 				rte_prefetch0(&l->dests[0]);
 			}

@@ -136,7 +136,9 @@ mr_streams_create(const struct mr_streams_params *p)
 				      RTE_CACHE_LINE_SIZE, p->socket_id);
 	s->defs = rte_zmalloc_socket("mr_leg_defs", sizeof(*s->defs) * p->legs_max,
 				     RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (s->slots == NULL || s->defs == NULL)
+	s->leg_hint = rte_zmalloc_socket("mr_leg_hint", sizeof(*s->leg_hint) * (UINT16_MAX + 1),
+					 RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (s->slots == NULL || s->defs == NULL || s->leg_hint == NULL)
 		goto nomem;
 
 	s->streams = hash_create(p->name, "streams", p->streams_max,
@@ -208,6 +210,7 @@ mr_streams_free(struct mr_streams *s)
 		for (i = 0; i < s->legs_max; i++)
 			rte_free(s->slots[i]);
 	rte_free(s->slots);
+	rte_free(s->leg_hint);
 	rte_free(s->defs);
 	rte_free(s->qsbr);
 	rte_free(s);
@@ -246,6 +249,21 @@ leg_streams_point(const struct mr_leg_def *d, const struct mr_leg *leg)
 		__atomic_store_n(&st->leg, leg, __ATOMIC_RELEASE);
 }
 
+/*
+ * The prefetch hint of the leg's local port: the new snapshot; none when
+ * the leg goes and the hint still was its (another leg on that port gets
+ * the hint back when it is next published: a stale hint costs a miss).
+ */
+static void
+leg_hint_set(struct mr_streams *s, const struct mr_leg_def *d,
+	     const struct mr_leg *old, const struct mr_leg *leg)
+{
+	const struct mr_leg **h = &s->leg_hint[rte_be_to_cpu_16(d->local.port)];
+
+	if (leg != NULL || __atomic_load_n(h, __ATOMIC_RELAXED) == old)
+		__atomic_store_n(h, leg, __ATOMIC_RELAXED);
+}
+
 /* Build and swap in the snapshot of leg idx from its definition. */
 static int
 leg_publish(struct mr_streams *s, uint32_t idx)
@@ -258,6 +276,7 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 	if (!d->in_use) {
 		old = __atomic_exchange_n(&s->slots[idx], NULL, __ATOMIC_ACQ_REL);
 		leg_streams_point(d, NULL);
+		leg_hint_set(s, d, old, NULL);
 		retire_snapshot(s, old);
 		return 0;
 	}
@@ -314,6 +333,7 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 
 	old = __atomic_exchange_n(&s->slots[idx], leg, __ATOMIC_ACQ_REL);
 	leg_streams_point(d, leg);
+	leg_hint_set(s, d, old, leg);
 	retire_snapshot(s, old);
 	return 0;
 }
@@ -396,8 +416,10 @@ mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *
 	if (cur->in_use) {
 		for (i = 0; i < cur->n_fwd; i++)
 			refs_remove(&s->defs[cur->fwd[i]], idx);
-		if (!def->in_use || !mr_endpoint_equal(&cur->local, &def->local))
+		if (!def->in_use || !mr_endpoint_equal(&cur->local, &def->local)) {
 			rte_hash_del_key(s->legs, &cur->local);
+			leg_hint_set(s, cur, s->slots[idx], NULL);
+		}
 		s->n_legs--;
 	}
 

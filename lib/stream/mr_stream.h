@@ -203,6 +203,13 @@ struct mr_streams {
 	struct rte_hash *streams;          /**< mr_stream_key -> struct mr_stream * */
 	struct rte_hash *legs;             /**< local mr_endpoint -> slot + 1 */
 	struct mr_leg **slots;             /**< [legs_max] current snapshots */
+	/**
+	 * [65536] by local UDP port (host order): the snapshot of the leg
+	 * last published there, a prefetch hint only. The fast path fetches
+	 * a packet's leg alongside the stream lookup instead of after it;
+	 * it may be stale or another address's leg, so it is never read.
+	 */
+	const struct mr_leg **leg_hint;
 	struct mr_leg_def *defs;           /**< [legs_max] (main lcore) */
 	struct rte_mempool *stream_pool;
 	struct rte_rcu_qsbr *qsbr;
@@ -280,6 +287,17 @@ static inline const struct mr_leg *
 mr_stream_leg(const struct mr_stream *st)
 {
 	return __atomic_load_n(&st->leg, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * Prefetch hint for a packet to local UDP port @p port_be (network byte
+ * order): the snapshot most recently published for a leg on that port, or
+ * NULL. Possibly stale or retired: only for rte_prefetch0(), never to read.
+ */
+static inline const void *
+mr_streams_leg_hint(const struct mr_streams *s, uint16_t port_be)
+{
+	return __atomic_load_n(&s->leg_hint[rte_be_to_cpu_16(port_be)], __ATOMIC_RELAXED);
 }
 
 /**

@@ -388,8 +388,48 @@ test_stream_rcu(void)
 	return 0;
 }
 
+/* The per-port prefetch hint follows each leg's current snapshot. */
+static int
+test_stream_leg_hint(void)
+{
+	struct mr_streams *s = tables(4, 64);
+	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
+	struct mr_leg_def b = leg("10.0.0.2:30000", NULL, UINT32_MAX);
+	struct mr_endpoint src;
+	uint16_t p30000 = rte_cpu_to_be_16(30000), p30010 = rte_cpu_to_be_16(30010);
+
+	MR_TEST_ASSERT(s != NULL, "create");
+	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30000) == NULL, "no leg, no hint");
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30000) == mr_streams_leg(s, 0), "defined");
+	/* a republished leg (here: a new remote) replaces its hint */
+	a = leg("10.0.0.1:30000", "10.1.0.1:1002", UINT32_MAX);
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30000) == mr_streams_leg(s, 0), "redefined");
+	/* another address on the same port: the last published wins */
+	MR_TEST_EQ(mr_streams_leg_set(s, 1, &b), 0);
+	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30000) == mr_streams_leg(s, 1), "same port");
+	mr_endpoint_parse("10.2.0.9:4000", &src);
+	MR_TEST_EQ(mr_streams_latch(s, 1, &src), 0);
+	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30000) == mr_streams_leg(s, 1), "latched");
+	/* a leg going away takes its hint; leg 0 gets it back when published */
+	b.in_use = false;
+	MR_TEST_EQ(mr_streams_leg_set(s, 1, &b), 0);
+	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30000) == NULL, "deleted");
+	/* a leg moving to another port takes its hint along */
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30000) == mr_streams_leg(s, 0), "republished");
+	a = leg("10.0.0.1:30010", "10.1.0.1:1002", UINT32_MAX);
+	MR_TEST_EQ(mr_streams_leg_set(s, 0, &a), 0);
+	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30000) == NULL, "old port");
+	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30010) == mr_streams_leg(s, 0), "new port");
+	mr_streams_free(s);
+	return 0;
+}
+
 MR_REGISTER_EAL_TEST(stream, legs, test_stream_legs)
 MR_REGISTER_EAL_TEST(stream, table, test_stream_table)
 MR_REGISTER_EAL_TEST(stream, expiry, test_stream_expiry)
 MR_REGISTER_EAL_TEST(stream, rcu, test_stream_rcu)
 MR_REGISTER_EAL_TEST(stream, leg_lists, test_stream_leg_lists)
+MR_REGISTER_EAL_TEST(stream, leg_hint, test_stream_leg_hint)

@@ -21,7 +21,7 @@
 #include "unmap_guard.h"
 
 #define HOUSEKEEPING_US 10000   /* expiry and RCU reclaim period */
-#define EXPIRE_BUDGET 4096      /* stream table entries scanned per period */
+#define EXPIRE_BUDGET 16384     /* stream table slots scanned per period (2341 lines) */
 #define LEARN_BUDGET 256        /* learn requests per loop pass */
 #define IDLE_SLEEP_US 20        /* main lcore nap when it found no work */
 
@@ -168,14 +168,12 @@ json_counters(FILE *f, const struct mr_app *app)
 static void
 json_streams(FILE *f, const struct mr_streams *s)
 {
+	const struct mr_stream *st;
 	const char *sep = "";
 	uint32_t next = 0;
-	const void *key;
-	void *data;
 
 	fprintf(f, "\"streams\":[");
-	while (rte_hash_iterate(s->streams, &key, &data, &next) >= 0) {
-		const struct mr_stream *st = data;
+	while ((st = mr_streams_next(s, &next)) != NULL) {
 		char local[MR_ENDPOINT_STRLEN];
 
 		fprintf(f, "%s\n {\"leg\":\"%s\",\"local\":\"%s\",\"ssrc\":%u,\"lcore\":%u,"

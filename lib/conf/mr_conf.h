@@ -31,7 +31,7 @@ extern "C" {
 #define MR_CONF_NAME_LEN 32      /**< leg/session/pairs names, with NUL */
 #define MR_CONF_MAX_TRANSCODERS 16 /**< transcoder lcores */
 #define MR_CONF_MAX_PROFILES 64  /**< [profile.NAME] sections */
-#define MR_CONF_BURST_MAX 64     /**< [relay] burst: one rte_hash bulk lookup (RTE_HASH_LOOKUP_BULK_MAX) */
+#define MR_CONF_BURST_MAX 64     /**< [relay] burst: what the fast path takes at once (MR_RELAY_BURST_MAX) */
 
 /** Codecs a transcode profile names (the numbering of lib/transcode's). */
 enum mr_conf_codec {

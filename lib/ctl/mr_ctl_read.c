@@ -559,8 +559,6 @@ read_streams(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	uint32_t start, count, pos, rows = 0;
 	struct cols t = {0};
 	int64_t next = -1;
-	const void *key;
-	void *data;
 
 	if (page_params(params, &start, &count, err, sizeof(err)) != 0)
 		return mr_ctl_error(d, "%s", err);
@@ -576,17 +574,16 @@ read_streams(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
 	for (;;) {
 		uint32_t here = pos;
-		const struct mr_stream *st;
+		const struct mr_stream *st = mr_streams_next(c->streams, &pos);
 		const struct mr_ctl_meta *m;
 		int64_t l;
 
-		if (rte_hash_iterate(c->streams->streams, &key, &data, &pos) < 0)
+		if (st == NULL)
 			break;
 		if (rows == count || t.bytes > MR_CTL_REPLY_BUDGET) {
 			next = here;
 			break;
 		}
-		st = data;
 		m = __atomic_load_n(&c->meta[st->leg_idx], __ATOMIC_ACQUIRE);
 		col_str(&t, local, mr_endpoint_format(&st->key.local, buf, sizeof(buf)));
 		col_u64(&t, ssrc, st->key.ssrc);

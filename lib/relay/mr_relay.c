@@ -9,7 +9,6 @@
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
 #include <rte_errno.h>
-#include <rte_hash_crc.h>
 #include <rte_ip.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
@@ -27,7 +26,8 @@ RTE_LOG_REGISTER_DEFAULT(mr_relay_logtype, INFO);
 struct pkt_ctx {
 	struct mr_pkt_info pi;
 	struct mr_stream_key key;
-	hash_sig_t sig;           /**< the stream table's hash of key */
+	uint32_t hash;            /**< mr_stream_key_hash() of key */
+	struct mr_stream_table_pos tpos; /**< the key's buckets in the stream table */
 	const void *leg_hint;     /**< prefetched: likely the stream's leg snapshot */
 	uint8_t is_rtcp;
 	union {
@@ -207,7 +207,7 @@ classify(const struct mr_relay *r, const struct rte_mbuf *m, struct pkt_ctx *c)
 		ssrc = c->rtp.ssrc;
 	}
 	if (likely(reason == MR_DROP_NONE))
-		c->sig = mr_stream_key_from_frame(&c->key, frame, &c->pi, ssrc);
+		c->hash = mr_stream_key_from_frame(&c->key, frame, &c->pi, ssrc);
 	return reason;
 }
 
@@ -532,13 +532,11 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	enum process_mode mode, uint64_t now)
 {
 	struct mr_relay *r = w->relay;
+	const struct mr_stream_table *table = &r->streams->table;
 	struct pkt_ctx ctx[MR_RELAY_BURST_MAX];
-	const void *keys[MR_RELAY_BURST_MAX];
-	hash_sig_t sigs[MR_RELAY_BURST_MAX];
 	struct rte_mbuf *valid[MR_RELAY_BURST_MAX];
-	void *data[MR_RELAY_BURST_MAX];
+	struct mr_stream *found[MR_RELAY_BURST_MAX];
 	const struct mr_leg *legs[MR_RELAY_BURST_MAX];
-	uint64_t hits = 0;
 	uint16_t i, nv = 0;
 	bool hist = mr_hist_on();
 
@@ -559,8 +557,9 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			drop(w, pkts[i], reason);
 			continue;
 		}
-		keys[nv] = &ctx[nv].key;
-		sigs[nv] = ctx[nv].sig;
+		/* the key's home bucket, the one line a lookup usually reads */
+		mr_stream_table_pos(table, ctx[nv].hash, &ctx[nv].tpos);
+		rte_prefetch0(mr_stream_table_home(table, &ctx[nv].tpos));
 		/*
 		 * The leg's lines load alongside the lookup rather than after
 		 * the stream that points to it: one dependent miss less.
@@ -576,29 +575,28 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	if (nv == 0)
 		return;
 
-	/* Stage 2: one bulk lookup for the burst. */
-	rte_hash_lookup_with_hash_bulk_data(r->streams->streams, keys, sigs, nv, &hits, data);
-
 	/*
-	 * Stage 2b: with many streams, what stage 3 reads is rarely in
-	 * cache. Two passes, so no pass waits on a line the one before
-	 * asked for: each hit's stream (its two hot lines), then the leg
-	 * snapshot the stream points to and its first destination
-	 * (dests[0], where the packet itself goes) unless stage 1 already
-	 * asked for that snapshot.
+	 * Stage 2: each key's candidate stream, from the signatures in its
+	 * bucket, and a prefetch of it: its two hot lines and the key, checked
+	 * in stage 3. With many streams, what stage 3 reads is rarely in
+	 * cache: then a second pass, so no pass waits on a line the one
+	 * before asked for, reads the leg snapshot each stream points to and
+	 * prefetches it and its first destination (dests[0], where the packet
+	 * itself goes) unless stage 1 already asked for that snapshot.
 	 */
 	for (i = 0; i < nv; i++) {
-		if (hits & (1ULL << i)) {
-			const uint8_t *st = data[i];
+		struct mr_stream *st = mr_stream_table_candidate(table, &ctx[i].tpos);
 
-			rte_prefetch0(st);
-			rte_prefetch0(st + RTE_CACHE_LINE_SIZE);
+		found[i] = st;
+		if (st != NULL) {
+			rte_prefetch0(st);       /* line 0 */
+			rte_prefetch0(&st->seq); /* line 1 */
+			rte_prefetch0(&st->key);
 		}
 	}
 	for (i = 0; i < nv; i++) {
-		if (hits & (1ULL << i)) {
-			const struct mr_stream *st = data[i];
-			const struct mr_leg *l = mr_stream_leg(st);
+		if (found[i] != NULL) {
+			const struct mr_leg *l = mr_stream_leg(found[i]);
 
 			legs[i] = l; /* stage 3 uses this snapshot: same RCU section */
 			if (l != NULL && l != ctx[i].leg_hint) {
@@ -616,14 +614,20 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		struct mr_stream *st;
 		uint32_t ext;
 
-		if (!(hits & (1ULL << i))) {
+		st = found[i];
+		if (unlikely(st != NULL && !mr_stream_key_equal(&st->key, &c->key))) {
+			/* another key with the same signature: look it up for real */
+			st = mr_stream_table_lookup(table, &c->key, c->hash);
+			if (st != NULL)
+				legs[i] = mr_stream_leg(st);
+		}
+		if (st == NULL) {
 			if (mr_streams_leg_find(r->streams, &c->key.local) < 0)
 				drop(w, m, MR_DROP_NO_LEG);
 			else
 				to_learn(w, m);
 			continue;
 		}
-		st = data[i];
 		if (unlikely(st->owner_lcore != w->lcore_id)) {
 			drop(w, m, MR_DROP_WRONG_WORKER);
 			continue;
@@ -823,7 +827,7 @@ channel_open(struct mr_relay *r, const struct mr_stream_key *key, uint16_t profi
 
 	if (r->n_tc == 0 || profile > r->n_profiles)
 		return -ENOENT;
-	t = (uint16_t)(rte_hash_crc(key, sizeof(*key), 0) % r->n_tc);
+	t = (uint16_t)(mr_stream_key_hash(key) % r->n_tc);
 	if (mr_transcoder_channel_create(r->tc[t], &r->profiles[profile - 1], &ch) != 0)
 		return -ENOSPC;
 	/* written before the channel's first frame can be emitted */

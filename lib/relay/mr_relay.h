@@ -41,7 +41,7 @@ extern "C" {
 #define MR_RELAY_MAX_WORKERS 64
 #define MR_RELAY_MAX_TRANSCODERS 16
 #define MR_RELAY_MAX_PROFILES 64
-#define MR_RELAY_BURST_MAX 64  /**< rte_hash bulk lookup limit */
+#define MR_RELAY_BURST_MAX 64  /**< packets process() takes at once (its per-burst arrays) */
 
 struct mr_relay;
 

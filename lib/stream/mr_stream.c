@@ -23,13 +23,21 @@ RTE_LOG_REGISTER_DEFAULT(mr_stream_logtype, INFO);
 #define EXPIRE_BATCH 64
 
 static void
-stream_free_cb(void *p, void *key_data)
+stream_free(struct mr_streams *s, struct mr_stream *st)
 {
-	struct mr_streams *s = p;
-
 	if (s->on_reclaim != NULL)
-		s->on_reclaim(s->on_reclaim_ctx, key_data);
-	rte_mempool_put(s->stream_pool, key_data);
+		s->on_reclaim(s->on_reclaim_ctx, st);
+	rte_mempool_put(s->stream_pool, st);
+}
+
+static void
+stream_free_cb(void *p, void *e, unsigned int n)
+{
+	struct mr_stream **streams = e;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		stream_free(p, streams[i]);
 }
 
 static void
@@ -42,53 +50,33 @@ leg_free_cb(void *p __rte_unused, void *e, unsigned int n)
 		rte_free(legs[i]);
 }
 
-/*
- * Key compare for both tables (an endpoint, or an endpoint and an SSRC):
- * loads and xors, where rte_hash would call memcmp for these lengths.
- */
+/* The leg table's key compare: loads and xors, where rte_hash would call memcmp. */
 static int
-key_cmp(const void *a, const void *b, size_t len)
+endpoint_cmp(const void *a, const void *b, size_t len __rte_unused)
 {
-	uint64_t a0, a1, b0, b1;
-	uint32_t a2, b2, a3 = 0, b3 = 0;
-
-	memcpy(&a0, a, 8);
-	memcpy(&b0, b, 8);
-	memcpy(&a1, (const uint8_t *)a + 8, 8);
-	memcpy(&b1, (const uint8_t *)b + 8, 8);
-	memcpy(&a2, (const uint8_t *)a + 16, 4);
-	memcpy(&b2, (const uint8_t *)b + 16, 4);
-	if (len > 20) {
-		memcpy(&a3, (const uint8_t *)a + 20, 4);
-		memcpy(&b3, (const uint8_t *)b + 20, 4);
-	}
-	return ((a0 ^ b0) | (a1 ^ b1) | (uint64_t)(a2 ^ b2) | (uint64_t)(a3 ^ b3)) != 0;
+	return !mr_endpoint_equal(a, b);
 }
 
-_Static_assert(sizeof(struct mr_endpoint) == 20 && sizeof(struct mr_stream_key) == 24,
-	       "key_cmp() knows these two key lengths");
-
 static struct rte_hash *
-hash_create(const char *prefix, const char *what, uint32_t entries,
-	    uint32_t key_len, int socket_id)
+leg_hash_create(const char *prefix, uint32_t entries, int socket_id)
 {
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 		.name = name,
 		/* rte_hash needs at least one bucket (8 entries) */
 		.entries = RTE_MAX(entries, UINT32_C(8)),
-		.key_len = key_len,
-		.hash_func = rte_hash_crc, /* mr_stream_key_hash() computes the same inline */
+		.key_len = sizeof(struct mr_endpoint),
+		.hash_func = rte_hash_crc,
 		.socket_id = socket_id,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
 			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct rte_hash *h;
 
-	snprintf(name, sizeof(name), "%s_%s", prefix, what);
+	snprintf(name, sizeof(name), "%s_legs", prefix);
 	h = rte_hash_create(&hp);
 	if (h != NULL) /* one process only: rte_hash keeps a function pointer */
-		rte_hash_set_cmp_func(h, key_cmp);
+		rte_hash_set_cmp_func(h, endpoint_cmp);
 	return h;
 }
 
@@ -97,12 +85,6 @@ mr_streams_create(const struct mr_streams_params *p)
 {
 	struct rte_hash_rcu_config rcu = {
 		.mode = RTE_HASH_QSBR_MODE_DQ,
-		/*
-		 * A delete that finds more than one entry pending reclaims what
-		 * has passed its grace period: a deleted stream's memory (and
-		 * transcoder channel) comes back two deletes later, not 33.
-		 * DPDK 22.11 has no call to reclaim a hash's queue otherwise.
-		 */
 		.trigger_reclaim_limit = 1,
 		.max_reclaim_size = 256,
 	};
@@ -114,7 +96,9 @@ mr_streams_create(const struct mr_streams_params *p)
 	};
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct mr_streams *s;
+	uint32_t stream_slack;
 	size_t qsz;
+	int rc;
 
 	if (p == NULL || p->name == NULL || p->legs_max == 0 ||
 	    p->streams_max == 0 || p->max_threads == 0) {
@@ -141,37 +125,54 @@ mr_streams_create(const struct mr_streams_params *p)
 	if (s->slots == NULL || s->defs == NULL || s->leg_hint == NULL)
 		goto nomem;
 
-	s->streams = hash_create(p->name, "streams", p->streams_max,
-				 sizeof(struct mr_stream_key), p->socket_id);
-	s->legs = hash_create(p->name, "legs", p->legs_max,
-			      sizeof(struct mr_endpoint), p->socket_id);
-	if (s->streams == NULL || s->legs == NULL)
+	rc = mr_stream_table_init(&s->table, p->streams_max, p->socket_id);
+	if (rc != 0) {
+		rte_errno = -rc;
 		goto fail;
-
-	rcu.v = s->qsbr;
-	rcu.key_data_ptr = s;
-	rcu.free_key_data_func = stream_free_cb;
-	if (rte_hash_rcu_qsbr_add(s->streams, &rcu) != 0)
+	}
+	s->legs = leg_hash_create(p->name, p->legs_max, p->socket_id);
+	if (s->legs == NULL)
 		goto fail;
-	rcu.free_key_data_func = NULL; /* leg data is a slot index */
-	rcu.key_data_ptr = NULL;
+	rcu.v = s->qsbr; /* leg data is a slot index: nothing to free */
 	if (rte_hash_rcu_qsbr_add(s->legs, &rcu) != 0)
 		goto fail;
 
-	/* Slack over streams_max: deleted streams wait a grace period. */
+	/*
+	 * Deleted streams wait a grace period in stream_dq, at most
+	 * stream_slack of them (then a delete waits for the readers): the
+	 * pool holds that many over streams_max.
+	 */
+	stream_slack = p->streams_max / 8 + 64;
 	snprintf(name, sizeof(name), "%s_strm", p->name);
-	s->stream_pool = rte_mempool_create(name, p->streams_max + p->streams_max / 8 + 64,
+	s->stream_pool = rte_mempool_create(name, p->streams_max + stream_slack,
 					    sizeof(struct mr_stream), 0, 0, NULL, NULL,
 					    NULL, NULL, p->socket_id,
 					    RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
 	if (s->stream_pool == NULL)
 		goto fail;
+	snprintf(name, sizeof(name), "%s_strmdq", p->name);
+	dqp.name = name;
+	dqp.size = stream_slack;
+	dqp.esize = sizeof(struct mr_stream *);
+	/*
+	 * A delete that finds more than one entry pending reclaims what has
+	 * passed its grace period: a deleted stream's memory (and transcoder
+	 * channel) comes back two deletes later, or at mr_streams_reclaim().
+	 */
+	dqp.trigger_reclaim_limit = 1;
+	dqp.free_fn = stream_free_cb;
+	dqp.v = s->qsbr;
+	dqp.p = s;
+	s->stream_dq = rte_rcu_qsbr_dq_create(&dqp);
+	if (s->stream_dq == NULL)
+		goto fail;
 
 	snprintf(name, sizeof(name), "%s_legdq", p->name);
 	dqp.name = name;
 	dqp.size = p->legs_max * 2;
-	dqp.v = s->qsbr;
-	dqp.p = s;
+	dqp.esize = sizeof(struct mr_leg *);
+	dqp.trigger_reclaim_limit = 32;
+	dqp.free_fn = leg_free_cb;
 	s->leg_dq = rte_rcu_qsbr_dq_create(&dqp);
 	if (s->leg_dq == NULL)
 		goto fail;
@@ -189,21 +190,17 @@ fail:
 void
 mr_streams_free(struct mr_streams *s)
 {
-	const void *key;
-	void *data;
-	uint32_t next = 0;
 	uint32_t i;
 
 	if (s == NULL)
 		return;
+	/* No readers remain: these free what they hold now. */
 	if (s->leg_dq != NULL)
-		rte_rcu_qsbr_dq_delete(s->leg_dq); /* frees what it held */
-	if (s->streams != NULL) {
-		/* No readers remain: stream objects go with their pool. */
-		while (rte_hash_iterate(s->streams, &key, &data, &next) >= 0)
-			;
-		rte_hash_free(s->streams);
-	}
+		rte_rcu_qsbr_dq_delete(s->leg_dq);
+	if (s->stream_dq != NULL)
+		rte_rcu_qsbr_dq_delete(s->stream_dq);
+	/* live stream objects go with their pool */
+	mr_stream_table_fini(&s->table);
 	rte_hash_free(s->legs);
 	rte_mempool_free(s->stream_pool);
 	if (s->slots != NULL)
@@ -511,14 +508,17 @@ int
 mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 	       const struct mr_stream_init *init, struct mr_stream **out)
 {
+	uint32_t hash;
 	struct mr_stream *st;
 	void *data;
 	int rc;
 
 	if (key == NULL || init == NULL || out == NULL || init->leg_idx >= s->legs_max)
 		return -EINVAL;
-	if (rte_hash_lookup_data(s->streams, key, &data) >= 0) {
-		*out = data;
+	hash = mr_stream_key_hash(key);
+	st = mr_stream_table_lookup(&s->table, key, hash);
+	if (st != NULL) {
+		*out = st;
 		return -EEXIST;
 	}
 	/* live streams only: deleted ones may still wait for a grace period */
@@ -536,11 +536,11 @@ mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 	st->tc_channel = init->tc_channel;
 	st->returns_queued = init->returns_queued;
 	st->last_tsc = rte_rdtsc();
-	/* rte_hash_add publishes with release semantics: readers see st whole. */
-	rc = rte_hash_add_key_data(s->streams, key, st);
+	/* the table publishes with release semantics: readers see st whole */
+	rc = mr_stream_table_add(&s->table, st, hash);
 	if (rc < 0) {
 		rte_mempool_put(s->stream_pool, st);
-		return -ENOSPC;
+		return rc == -ENOSPC ? -ENOSPC : -ENOMEM;
 	}
 	leg_streams_link(&s->defs[init->leg_idx], st);
 	__atomic_store_n(&s->n_streams, s->n_streams + 1, __ATOMIC_RELAXED);
@@ -551,31 +551,26 @@ mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 struct mr_stream *
 mr_streams_find(const struct mr_streams *s, const struct mr_stream_key *key)
 {
-	void *data;
-
-	if (rte_hash_lookup_data(s->streams, key, &data) < 0)
-		return NULL;
-	return data;
+	return mr_stream_table_lookup(&s->table, key, mr_stream_key_hash(key));
 }
 
 int
 mr_streams_del(struct mr_streams *s, const struct mr_stream_key *key)
 {
-	struct mr_stream *st;
-	void *data;
+	uint32_t hash = mr_stream_key_hash(key);
+	struct mr_stream *st = mr_stream_table_lookup(&s->table, key, hash);
 
-	if (rte_hash_lookup_data(s->streams, key, &data) < 0)
+	if (st == NULL)
 		return -ENOENT;
-	st = data;
-	/*
-	 * Unlink while st is certainly ours: once its key is deleted, the
-	 * hash's defer queue owns it. The main lcore is the only writer, so
-	 * the delete that follows a successful lookup cannot fail.
-	 */
+	/* the main lcore is the only writer: st cannot go in between */
 	leg_streams_unlink(&s->defs[st->leg_idx], st);
-	if (rte_hash_del_key(s->streams, key) < 0)
-		return -ENOENT;
+	mr_stream_table_del(&s->table, st, hash);
 	__atomic_store_n(&s->n_streams, s->n_streams - 1, __ATOMIC_RELAXED);
+	if (rte_rcu_qsbr_dq_enqueue(s->stream_dq, &st) != 0) {
+		/* the queue is full even after its own reclaim: wait for readers */
+		rte_rcu_qsbr_synchronize(s->qsbr, RTE_QSBR_THRID_INVALID);
+		stream_free(s, st);
+	}
 	return 0;
 }
 
@@ -583,19 +578,16 @@ unsigned int
 mr_streams_expire(struct mr_streams *s, uint64_t now, uint64_t idle, unsigned int budget)
 {
 	struct mr_stream_key victims[EXPIRE_BATCH];
-	unsigned int n = 0, scanned, i;
-	const void *key;
-	void *data;
+	uint32_t slots = budget;
+	unsigned int n = 0, i;
 
-	for (scanned = 0; scanned < budget && n < EXPIRE_BATCH; scanned++) {
-		const struct mr_stream *st;
+	while (n < EXPIRE_BATCH) {
+		const struct mr_stream *st = mr_stream_table_next(&s->table, &s->expire_next,
+								  &slots);
 		uint64_t last;
 
-		if (rte_hash_iterate(s->streams, &key, &data, &s->expire_next) < 0) {
-			s->expire_next = 0; /* wrapped: next call starts over */
-			break;
-		}
-		st = data;
+		if (st == NULL)
+			break; /* budget spent, or the end: the next call goes on or starts over */
 		last = __atomic_load_n(&st->last_tsc, __ATOMIC_RELAXED);
 		if (now > last && now - last > idle)
 			victims[n++] = st->key;
@@ -615,4 +607,5 @@ void
 mr_streams_reclaim(struct mr_streams *s)
 {
 	rte_rcu_qsbr_dq_reclaim(s->leg_dq, UINT32_MAX, NULL, NULL, NULL);
+	rte_rcu_qsbr_dq_reclaim(s->stream_dq, UINT32_MAX, NULL, NULL, NULL);
 }

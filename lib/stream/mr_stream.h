@@ -21,8 +21,10 @@
  * - A stream's identity fields are written once by the main lcore before
  *   it is published. Its statistics are written only by its owner worker
  *   (the worker whose RX queue its packets arrive on).
- * - Workers read both tables without locks (rte_hash lock-free readers)
- *   and report quiescent states on the QSBR variable once per poll loop.
+ * - Workers read both tables without locks (the stream table of
+ *   mr_stream_table.h, rte_hash lock-free readers for legs) and report
+ *   quiescent states on the QSBR variable once per poll loop. Deleted
+ *   streams and retired snapshots are freed after a grace period.
  */
 
 #include <stdbool.h>
@@ -41,6 +43,7 @@
 #include "mr_metrics.h"
 #include "mr_pkt.h"
 #include "mr_rtp.h"
+#include "mr_stream_table.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -200,7 +203,7 @@ struct mr_streams_params {
 
 /** The tables and the model. */
 struct mr_streams {
-	struct rte_hash *streams;          /**< mr_stream_key -> struct mr_stream * */
+	struct mr_stream_table table;      /**< mr_stream_key -> struct mr_stream * */
 	struct rte_hash *legs;             /**< local mr_endpoint -> slot + 1 */
 	struct mr_leg **slots;             /**< [legs_max] current snapshots */
 	/**
@@ -214,11 +217,12 @@ struct mr_streams {
 	struct rte_mempool *stream_pool;
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_rcu_qsbr_dq *leg_dq;    /**< snapshots waiting for a grace period */
+	struct rte_rcu_qsbr_dq *stream_dq; /**< deleted streams waiting for one */
 	uint32_t legs_max;
 	uint32_t streams_max;
 	uint32_t n_legs;
 	uint32_t n_streams;                /**< live streams (main lcore writes) */
-	uint32_t expire_next;              /**< rte_hash_iterate position */
+	uint32_t expire_next;              /**< mr_stream_table_next() position */
 	struct mr_stream_port ports[RTE_MAX_ETHPORTS];
 	/**
 	 * Called on the main lcore when a deleted stream's memory is
@@ -321,11 +325,25 @@ int mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoin
 int mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 		   const struct mr_stream_init *init, struct mr_stream **out);
 
+/** Whether two stream keys are the same (loads and xors, no memcmp call). */
+static inline bool
+mr_stream_key_equal(const struct mr_stream_key *a, const struct mr_stream_key *b)
+{
+	uint64_t a0, a1, a2, b0, b1, b2;
+
+	RTE_BUILD_BUG_ON(sizeof(*a) != 3 * sizeof(uint64_t));
+	memcpy(&a0, a, 8);
+	memcpy(&a1, (const uint8_t *)a + 8, 8);
+	memcpy(&a2, (const uint8_t *)a + 16, 8);
+	memcpy(&b0, b, 8);
+	memcpy(&b1, (const uint8_t *)b + 8, 8);
+	memcpy(&b2, (const uint8_t *)b + 16, 8);
+	return ((a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2)) == 0;
+}
+
 /**
- * The stream table's hash of a key (rte_hash_crc, init value 0, as the
- * table is created with), inline: for rte_hash_lookup_with_hash_bulk_data()
- * on the fast path, without a call through the table's function pointer
- * per key.
+ * The stream table's hash of a key: CRC32-C of its 24 bytes, init value 0
+ * (rte_hash_crc()).
  */
 static inline hash_sig_t
 mr_stream_key_hash(const struct mr_stream_key *key)
@@ -397,8 +415,8 @@ int mr_streams_del(struct mr_streams *s, const struct mr_stream_key *key);
 
 /**
  * Delete streams idle since before @p now - @p idle, scanning at most
- * @p budget table entries from where the previous call stopped, so the
- * main lcore never stalls on a big table. Main lcore only.
+ * @p budget table slots (empty ones count) from where the previous call
+ * stopped, so the main lcore never stalls on a big table. Main lcore only.
  *
  * @return
  *   Streams deleted.
@@ -413,6 +431,17 @@ uint32_t mr_streams_count(const struct mr_streams *s);
  * Reclaim what readers no longer reference. Main lcore, periodically.
  */
 void mr_streams_reclaim(struct mr_streams *s);
+
+/**
+ * The next stream from iteration position @p pos (start at 0; advanced),
+ * or NULL at the end. Readers: inside a QSBR critical section; streams
+ * added or deleted meanwhile may be missed.
+ */
+static inline struct mr_stream *
+mr_streams_next(const struct mr_streams *s, uint32_t *pos)
+{
+	return mr_stream_table_next(&s->table, pos, NULL);
+}
 
 /*
  * ---- Control-plane helpers (lib/stream/mr_stream_ctl.c), used by lib/ctl.

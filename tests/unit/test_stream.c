@@ -9,11 +9,15 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
 #include <rte_cycles.h>
+#include <rte_hash_crc.h>
+#include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 
@@ -160,18 +164,16 @@ test_stream_table(void)
 		MR_TEST_EQ(st->key.ssrc, k.ssrc);
 	}
 	MR_TEST_EQ(mr_streams_count(s), cap);
-	/* the fast path's inline hash is the table's, and finds with it */
+	/* the fast path's way: the key's hash, its buckets, a candidate */
 	for (i = 0; i < cap; i++) {
-		const void *kp = &k;
-		hash_sig_t sig;
-		uint64_t hit = 0;
-		void *d = NULL;
+		struct mr_stream_table_pos p;
 
 		k.ssrc = 0x1000 + i;
-		sig = mr_stream_key_hash(&k);
-		MR_TEST_EQ(sig, rte_hash_hash(s->streams, &k));
-		MR_TEST_EQ(rte_hash_lookup_with_hash_bulk_data(s->streams, &kp, &sig, 1, &hit, &d), 1);
-		MR_TEST_ASSERT(hit == 1 && d == mr_streams_find(s, &k), "found by its hash");
+		MR_TEST_EQ(mr_stream_key_hash(&k), rte_hash_crc(&k, sizeof(k), 0));
+		mr_stream_table_pos(&s->table, mr_stream_key_hash(&k), &p);
+		st = mr_stream_table_candidate(&s->table, &p);
+		MR_TEST_ASSERT(st != NULL && st == mr_streams_find(s, &k), "found by its hash");
+		MR_TEST_EQ(st->key.ssrc, k.ssrc); /* no other signature here with 128 keys */
 	}
 	k.ssrc = 0x1000 + cap;
 	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), -ENOSPC); /* full: an error, not a crash */
@@ -388,6 +390,241 @@ test_stream_rcu(void)
 	return 0;
 }
 
+/* Streams with made-up keys, for the table alone (key.ssrc = index). */
+static struct mr_stream *
+fake_streams(unsigned int n)
+{
+	struct mr_stream *v = rte_zmalloc("test_streams", n * sizeof(*v), RTE_CACHE_LINE_SIZE);
+	unsigned int i;
+
+	for (i = 0; v != NULL && i < n; i++) {
+		mr_endpoint_parse("10.0.0.1:30000", &v[i].key.local);
+		v[i].key.ssrc = i;
+	}
+	return v;
+}
+
+/* n keys (SSRCs from *next on) whose home bucket is h; the SSRCs in out[]. */
+static void
+keys_homed(const struct mr_stream_table *t, struct mr_stream *v, uint32_t h,
+	   unsigned int n, uint32_t *next, uint32_t *out)
+{
+	struct mr_stream_table_pos p;
+	unsigned int got = 0;
+
+	while (got < n) {
+		uint32_t i = (*next)++;
+
+		mr_stream_table_pos(t, mr_stream_key_hash(&v[i].key), &p);
+		if (p.home == h)
+			out[got++] = i;
+	}
+}
+
+#define FAKE_STREAMS 40000
+
+/*
+ * The table alone: signature collisions, keys spilled to their second
+ * bucket, a full pair of buckets, a key moved to make room, deletion from
+ * either bucket, bounded iteration.
+ */
+static int
+test_stream_table_buckets(void)
+{
+	struct mr_stream_table t;
+	struct mr_stream *v = fake_streams(FAKE_STREAMS);
+	struct mr_stream_table_pos p;
+	uint32_t home[16], other[7], next = 0, pos, budget, h, seen;
+	unsigned int i;
+
+	MR_TEST_ASSERT(v != NULL, "streams");
+	MR_TEST_EQ(mr_stream_table_init(&t, 0, SOCKET_ID_ANY), -EINVAL);
+	MR_TEST_EQ(mr_stream_table_init(&t, 64, SOCKET_ID_ANY), 0);
+	MR_TEST_EQ(t.n_buckets, 37); /* 64 keys fill 4 slots in 7 */
+
+	/* 14 keys under one made-up hash: same buckets, same signature */
+	for (i = 0; i < 14; i++)
+		MR_TEST_EQ(mr_stream_table_add(&t, &v[i], 0x12345678), 0);
+	mr_stream_table_pos(&t, 0x12345678, &p);
+	MR_TEST_EQ(t.buckets[p.home].used, 7);
+	MR_TEST_EQ(t.buckets[p.home].spilled, 7);
+	MR_TEST_EQ(t.buckets[p.alt].used, 7);
+	/* no key there can move (their own hashes put them elsewhere) */
+	MR_TEST_EQ(mr_stream_table_add(&t, &v[14], 0x12345678), -ENOSPC);
+	for (i = 0; i < 14; i++)
+		MR_TEST_ASSERT(mr_stream_table_lookup(&t, &v[i].key, 0x12345678) == &v[i],
+			       "key %u among equal signatures", i);
+	MR_TEST_ASSERT(mr_stream_table_lookup(&t, &v[14].key, 0x12345678) == NULL, "absent");
+	MR_TEST_ASSERT(mr_stream_table_candidate(&t, &p) == &v[0], "first signature match");
+	/* deleting from the second bucket uncounts the spill */
+	MR_TEST_EQ(mr_stream_table_del(&t, &v[10], 0x12345678), 0);
+	MR_TEST_EQ(mr_stream_table_del(&t, &v[10], 0x12345678), -ENOENT);
+	MR_TEST_EQ(t.buckets[p.home].spilled, 6);
+	MR_TEST_EQ(mr_stream_table_del(&t, &v[0], 0x12345678), 0);
+	MR_TEST_EQ(t.buckets[p.home].used, 6);
+	MR_TEST_EQ(mr_stream_table_add(&t, &v[14], 0x12345678), 0);
+	MR_TEST_EQ(t.buckets[p.home].used, 7);
+	MR_TEST_EQ(t.n_entries, 13);
+	for (i = 1; i < 15; i++)
+		MR_TEST_ASSERT(mr_stream_table_lookup(&t, &v[i].key, 0x12345678) ==
+			       (i == 10 ? NULL : &v[i]), "key %u after deletes", i);
+	mr_stream_table_fini(&t);
+
+	/*
+	 * Real hashes: bucket h full of keys homed there, a new key homed
+	 * there whose second bucket is full too. One of h's keys moves to
+	 * its own second bucket, and every key is still found.
+	 */
+	MR_TEST_EQ(mr_stream_table_init(&t, 64, SOCKET_ID_ANY), 0);
+	next = 100;
+	h = 5;
+	keys_homed(&t, v, h, 16, &next, home);
+	for (i = 0; i < 7; i++)
+		MR_TEST_EQ(mr_stream_table_add(&t, &v[home[i]], mr_stream_key_hash(&v[home[i]].key)), 0);
+	/* the first of the others whose second bucket is not h */
+	for (i = 7; i < 16; i++) {
+		mr_stream_table_pos(&t, mr_stream_key_hash(&v[home[i]].key), &p);
+		if (p.alt != h)
+			break;
+	}
+	MR_TEST_ASSERT(i < 16, "a key with another second bucket");
+	keys_homed(&t, v, p.alt, 7, &next, other);
+	for (seen = 0; seen < 7; seen++)
+		MR_TEST_EQ(mr_stream_table_add(&t, &v[other[seen]],
+					       mr_stream_key_hash(&v[other[seen]].key)), 0);
+	MR_TEST_EQ(t.buckets[p.alt].used, 7);
+	MR_TEST_EQ(mr_stream_table_add(&t, &v[home[i]], mr_stream_key_hash(&v[home[i]].key)), 0);
+	MR_TEST_EQ(t.moves, 1);
+	MR_TEST_EQ(t.buckets[h].used, 7);
+	MR_TEST_EQ(t.buckets[h].spilled, 1);
+	MR_TEST_EQ(t.n_entries, 15);
+	home[7] = home[i]; /* the keys added: home[0..7] */
+	for (i = 0; i < 8; i++)
+		MR_TEST_ASSERT(mr_stream_table_lookup(&t, &v[home[i]].key,
+						      mr_stream_key_hash(&v[home[i]].key)) ==
+			       &v[home[i]], "key %u homed in the full bucket", home[i]);
+	for (i = 0; i < 7; i++)
+		MR_TEST_ASSERT(mr_stream_table_lookup(&t, &v[other[i]].key,
+						      mr_stream_key_hash(&v[other[i]].key)) ==
+			       &v[other[i]], "key of the second bucket %u", other[i]);
+
+	/* iteration: every key once; a budget of 10 slots per call */
+	for (pos = 0, seen = 0; mr_stream_table_next(&t, &pos, NULL) != NULL; seen++)
+		;
+	MR_TEST_EQ(seen, 15);
+	MR_TEST_EQ(pos, 0);
+	for (pos = 0, seen = 0, i = 0; i < 1000; i++) {
+		budget = 10;
+		while (mr_stream_table_next(&t, &pos, &budget) != NULL)
+			seen++;
+		if (budget != 0)
+			break; /* the end, not the budget */
+	}
+	MR_TEST_EQ(seen, 15);
+	MR_TEST_ASSERT(i >= 37 * 7 / 10, "bounded calls: %u", i);
+	mr_stream_table_fini(&t);
+	rte_free(v);
+	return 0;
+}
+
+struct churn_reader {
+	const struct mr_stream_table *t;
+	const struct mr_stream *v;
+	unsigned int n_stable;
+	volatile int stop;
+	uint64_t lookups;
+	uint64_t misses;      /* a stable key not found */
+	uint64_t wrong;       /* a key found with another key's stream */
+};
+
+static int
+churn_read(void *arg)
+{
+	struct churn_reader *c = arg;
+	unsigned int i = 0;
+
+	while (!c->stop) {
+		const struct mr_stream *want = &c->v[i];
+		const struct mr_stream *got = mr_stream_table_lookup(c->t, &want->key,
+								     mr_stream_key_hash(&want->key));
+
+		if (got == NULL)
+			c->misses++;
+		else if (got != want)
+			c->wrong++;
+		c->lookups++;
+		i = i + 1 == c->n_stable ? 0 : i + 1;
+	}
+	return 0;
+}
+
+/*
+ * One writer, one reader on another lcore: keys that stay are always
+ * found, never as another stream, while the writer adds and deletes
+ * thousands of others in a small table (spills and moves included).
+ */
+static int
+test_stream_table_concurrent(void)
+{
+	const unsigned int n_stable = 200, n_churn = 30000;
+	struct mr_stream_table t;
+	struct mr_stream *v = fake_streams(FAKE_STREAMS);
+	struct churn_reader c = {0};
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0), i, round, live = 0;
+	uint64_t adds = 0, spills = 0;
+
+	MR_TEST_ASSERT(v != NULL, "streams");
+	if (lcore >= RTE_MAX_LCORE)
+		return MR_TEST_SKIPPED;
+	/*
+	 * 200 stable + up to 250 churning keys in 518 slots (a table sized
+	 * for 128): buckets fill, keys spill and move, some adds find no room.
+	 */
+	MR_TEST_EQ(mr_stream_table_init(&t, 128, SOCKET_ID_ANY), 0);
+	for (i = 0; i < n_stable; i++)
+		MR_TEST_EQ(mr_stream_table_add(&t, &v[i], mr_stream_key_hash(&v[i].key)), 0);
+	c.t = &t;
+	c.v = v;
+	c.n_stable = n_stable;
+	MR_TEST_EQ(rte_eal_remote_launch(churn_read, &c, lcore), 0);
+	for (round = 0; round < 20; round++) {
+		/* add 250 new keys, then delete them all */
+		unsigned int base = n_stable + (round * 250) % (n_churn - 250);
+
+		for (i = 0; i < 250; i++) {
+			struct mr_stream *st = &v[base + i];
+
+			if (mr_stream_table_add(&t, st, mr_stream_key_hash(&st->key)) == 0) {
+				adds++;
+				live++;
+			}
+		}
+		for (i = 0; i < t.n_buckets; i++)
+			spills += t.buckets[i].spilled;
+		for (i = 0; i < 250; i++) {
+			struct mr_stream *st = &v[base + i];
+
+			if (mr_stream_table_del(&t, st, mr_stream_key_hash(&st->key)) == 0)
+				live--;
+		}
+		rte_delay_us(200);
+	}
+	c.stop = 1;
+	rte_eal_wait_lcore(lcore);
+	MR_TEST_EQ(live, 0);
+	MR_TEST_EQ(t.n_entries, n_stable);
+	MR_TEST_ASSERT(adds > 20 * 200, "adds %" PRIu64, adds);
+	MR_TEST_ASSERT(t.moves > 0, "no key moved: the test did not exercise moves");
+	MR_TEST_ASSERT(c.lookups > 1000, "the reader ran: %" PRIu64, c.lookups);
+	MR_TEST_EQ(c.misses, 0);
+	MR_TEST_EQ(c.wrong, 0);
+	printf("  %" PRIu64 " lookups during %" PRIu64 " adds and as many deletes, %" PRIu64
+	       " keys moved, %" PRIu64 " spilled\n", c.lookups, adds, t.moves, spills);
+	mr_stream_table_fini(&t);
+	rte_free(v);
+	return 0;
+}
+
 /* The per-port prefetch hint follows each leg's current snapshot. */
 static int
 test_stream_leg_hint(void)
@@ -433,3 +670,5 @@ MR_REGISTER_EAL_TEST(stream, expiry, test_stream_expiry)
 MR_REGISTER_EAL_TEST(stream, rcu, test_stream_rcu)
 MR_REGISTER_EAL_TEST(stream, leg_lists, test_stream_leg_lists)
 MR_REGISTER_EAL_TEST(stream, leg_hint, test_stream_leg_hint)
+MR_REGISTER_EAL_TEST(stream, table_buckets, test_stream_table_buckets)
+MR_REGISTER_EAL_TEST(stream, table_concurrent, test_stream_table_concurrent)

@@ -206,9 +206,24 @@ classify(const struct mr_relay *r, const struct rte_mbuf *m, struct pkt_ctx *c)
 		reason = mr_rtp_parse(payload, c->pi.payload_len, &c->rtp);
 		ssrc = c->rtp.ssrc;
 	}
-	if (likely(reason == MR_DROP_NONE))
-		c->hash = mr_stream_key_from_frame(&c->key, frame, &c->pi, ssrc);
-	return reason;
+	if (unlikely(reason != MR_DROP_NONE))
+		return reason;
+	c->hash = mr_stream_key_from_frame(&c->key, frame, &c->pi, ssrc);
+	/* the key's home bucket: the one line a lookup usually reads */
+	mr_stream_table_pos(&r->streams->table, c->hash, &c->tpos);
+	rte_prefetch0(mr_stream_table_home(&r->streams->table, &c->tpos));
+	/*
+	 * The leg's lines load alongside the lookup rather than after the
+	 * stream that points to it: one dependent miss less. (From dport, a
+	 * register: reading the port back from the key just stored in wider
+	 * pieces would wait for the stores.)
+	 */
+	c->leg_hint = mr_streams_leg_hint(r->streams, dport);
+	if (c->leg_hint != NULL) {
+		rte_prefetch0(c->leg_hint);
+		rte_prefetch0(RTE_PTR_ADD(c->leg_hint, offsetof(struct mr_leg, dests)));
+	}
+	return MR_DROP_NONE;
 }
 
 /* Hand a packet of an unknown stream to the main lcore to learn the stream. */
@@ -536,7 +551,6 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	struct pkt_ctx ctx[MR_RELAY_BURST_MAX];
 	struct rte_mbuf *valid[MR_RELAY_BURST_MAX];
 	struct mr_stream *found[MR_RELAY_BURST_MAX];
-	const struct mr_leg *legs[MR_RELAY_BURST_MAX];
 	uint16_t i, nv = 0;
 	bool hist = mr_hist_on();
 
@@ -549,26 +563,13 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	for (i = 0; i < n; i++)
 		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 
-	/* Stage 1: parse and validate. */
+	/* Stage 1: parse and validate; prefetch the bucket and leg (classify()). */
 	for (i = 0; i < n; i++) {
 		enum mr_drop_reason reason = classify(r, pkts[i], &ctx[nv]);
 
 		if (unlikely(reason != MR_DROP_NONE)) {
 			drop(w, pkts[i], reason);
 			continue;
-		}
-		/* the key's home bucket, the one line a lookup usually reads */
-		mr_stream_table_pos(table, ctx[nv].hash, &ctx[nv].tpos);
-		rte_prefetch0(mr_stream_table_home(table, &ctx[nv].tpos));
-		/*
-		 * The leg's lines load alongside the lookup rather than after
-		 * the stream that points to it: one dependent miss less.
-		 */
-		ctx[nv].leg_hint = mr_streams_leg_hint(r->streams, ctx[nv].key.local.port);
-		if (ctx[nv].leg_hint != NULL) {
-			rte_prefetch0(ctx[nv].leg_hint);
-			rte_prefetch0(RTE_PTR_ADD(ctx[nv].leg_hint,
-						  offsetof(struct mr_leg, dests)));
 		}
 		valid[nv++] = pkts[i];
 	}
@@ -577,12 +578,10 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 
 	/*
 	 * Stage 2: each key's candidate stream, from the signatures in its
-	 * bucket, and a prefetch of it: its two hot lines and the key, checked
-	 * in stage 3. With many streams, what stage 3 reads is rarely in
-	 * cache: then a second pass, so no pass waits on a line the one
-	 * before asked for, reads the leg snapshot each stream points to and
-	 * prefetches it and its first destination (dests[0], where the packet
-	 * itself goes) unless stage 1 already asked for that snapshot.
+	 * bucket, and a prefetch of its two hot lines. Stage 3 reads the leg
+	 * snapshot the stream points to; classify() prefetched the one
+	 * published on the packet's local port, which is that one unless two
+	 * legs share a port.
 	 */
 	for (i = 0; i < nv; i++) {
 		struct mr_stream *st = mr_stream_table_candidate(table, &ctx[i].tpos);
@@ -591,18 +590,6 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		if (st != NULL) {
 			rte_prefetch0(st);       /* line 0 */
 			rte_prefetch0(&st->seq); /* line 1 */
-			rte_prefetch0(&st->key);
-		}
-	}
-	for (i = 0; i < nv; i++) {
-		if (found[i] != NULL) {
-			const struct mr_leg *l = mr_stream_leg(found[i]);
-
-			legs[i] = l; /* stage 3 uses this snapshot: same RCU section */
-			if (l != NULL && l != ctx[i].leg_hint) {
-				rte_prefetch0(l);
-				rte_prefetch0(&l->dests[0]);
-			}
 		}
 	}
 
@@ -615,11 +602,20 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		uint32_t ext;
 
 		st = found[i];
-		if (unlikely(st != NULL && !mr_stream_key_equal(&st->key, &c->key))) {
-			/* another key with the same signature: look it up for real */
+		leg = st != NULL ? mr_stream_leg(st) : NULL;
+		/*
+		 * The key is (local endpoint, SSRC); a stream's local endpoint
+		 * is its leg's, but for the moment between a leg moving to
+		 * another endpoint and its streams' deletion. Checked with the
+		 * SSRC and the leg's endpoint, in lines read anyway; a mismatch
+		 * (another key with the same signature, a leg without a
+		 * snapshot or moving) looks the key up for real.
+		 */
+		if (unlikely(st != NULL &&
+			     (st->ssrc != c->key.ssrc || leg == NULL ||
+			      !mr_endpoint_equal(&leg->local, &c->key.local)))) {
 			st = mr_stream_table_lookup(table, &c->key, c->hash);
-			if (st != NULL)
-				legs[i] = mr_stream_leg(st);
+			leg = st != NULL ? mr_stream_leg(st) : NULL;
 		}
 		if (st == NULL) {
 			if (mr_streams_leg_find(r->streams, &c->key.local) < 0)
@@ -643,7 +639,6 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 			to_pending(w, m, st);
 			continue;
 		}
-		leg = legs[i];
 		if (unlikely(leg == NULL)) {
 			drop(w, m, MR_DROP_NO_LEG);
 			continue;

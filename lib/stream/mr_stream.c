@@ -529,6 +529,7 @@ mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 	st = data;
 	memset(st, 0, sizeof(*st));
 	st->key = *key;
+	st->ssrc = key->ssrc;
 	st->leg_idx = init->leg_idx;
 	st->leg = s->slots[init->leg_idx];
 	st->owner_lcore = init->owner_lcore;

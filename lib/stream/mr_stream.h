@@ -100,7 +100,7 @@ struct mr_leg {
 /**
  * Per-stream state. Laid out for the fast path: an RTP packet of a settled
  * stream reads and writes the first two cache lines only; the third holds
- * what learning, RTCP, transcoding and the control plane use.
+ * the key and what learning, RTCP, transcoding and the control plane use.
  */
 struct mr_stream {
 	/* Line 0 (ordered to leave no holes). */
@@ -117,15 +117,21 @@ struct mr_stream {
 	uint16_t tc_index;        /**< transcoder of a transcoded leg's stream */
 	/* Written by the owner lcore only: */
 	struct mr_jitter jitter;
-	uint8_t settled;          /**< no packet of it is with the main lcore: go direct */
-	uint8_t started;
-	uint8_t marked;           /**< learn_mark is set */
+	uint8_t settled : 1;      /**< no packet of it is with the main lcore: go direct */
+	uint8_t started : 1;
+	uint8_t marked : 1;       /**< learn_mark is set */
+	uint8_t has_rr : 1;       /**< the rr_ fields are set */
+	uint8_t has_sr : 1;       /**< sr_lsr is set */
 	uint8_t last_pt;
 	uint16_t pending;         /**< its packets waiting in the owner's pending FIFO */
+	/**
+	 * key.ssrc again (written once), here in the first line: the fast
+	 * path matches a packet against this and its leg's local endpoint,
+	 * both in lines it reads anyway, instead of reading the key's line.
+	 */
+	uint32_t ssrc;
 	/* from the peer's last RTCP report block (with rr_jitter, rr_cum_lost) */
 	uint8_t rr_fraction_lost;
-	uint8_t has_rr;
-	uint8_t has_sr;           /**< sr_lsr is set */
 	uint64_t last_tsc;        /**< last packet (read by the main lcore for expiry) */
 	uint64_t pkts;
 	uint64_t bytes;
@@ -155,6 +161,7 @@ struct mr_stream {
 } __rte_cache_aligned;
 
 _Static_assert(sizeof(struct mr_stream) == 3 * RTE_CACHE_LINE_SIZE &&
+	       offsetof(struct mr_stream, bytes) + 8 == RTE_CACHE_LINE_SIZE &&
 	       offsetof(struct mr_stream, seq) == RTE_CACHE_LINE_SIZE &&
 	       offsetof(struct mr_stream, key) == 2 * RTE_CACHE_LINE_SIZE,
 	       "struct mr_stream: two hot lines, one cold");
@@ -294,14 +301,14 @@ mr_stream_leg(const struct mr_stream *st)
 }
 
 /**
- * Prefetch hint for a packet to local UDP port @p port_be (network byte
- * order): the snapshot most recently published for a leg on that port, or
- * NULL. Possibly stale or retired: only for rte_prefetch0(), never to read.
+ * Prefetch hint for a packet to local UDP port @p port (host byte order):
+ * the snapshot most recently published for a leg on that port, or NULL.
+ * Possibly stale or retired: only for rte_prefetch0(), never to read.
  */
 static inline const void *
-mr_streams_leg_hint(const struct mr_streams *s, uint16_t port_be)
+mr_streams_leg_hint(const struct mr_streams *s, uint16_t port)
 {
-	return __atomic_load_n(&s->leg_hint[rte_be_to_cpu_16(port_be)], __ATOMIC_RELAXED);
+	return __atomic_load_n(&s->leg_hint[port], __ATOMIC_RELAXED);
 }
 
 /**

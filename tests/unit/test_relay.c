@@ -534,6 +534,72 @@ test_relay_single_writer(void)
 	return env_teardown(&e);
 }
 
+/*
+ * The fast path's key check: a bucket whose first signature match is
+ * another stream (a signature collision, made here by hand) still gets
+ * the packet to its own stream; so does a stream whose leg has just moved
+ * to another endpoint (until its streams are deleted), while the new
+ * endpoint's packets go to learning, not to it.
+ */
+static int
+test_relay_key_check(void)
+{
+	static const uint32_t to_b[] = {1};
+	struct mr_stream_key ka = { .ssrc = 7 }, kb = { .ssrc = 8 };
+	struct mr_stream_table *t;
+	struct mr_stream_table_pos p;
+	struct mr_stream *a, *b;
+	struct rte_mbuf *out[4];
+	uint64_t ea, learn0;
+	int ia = -1, j = -1, i;
+	struct env e;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
+	ka.local = kb.local = ep("10.0.0.1:30000");
+	MR_TEST_EQ(mr_streams_add(e.streams, &ka, owned_by(rte_lcore_id()), &a), 0);
+	MR_TEST_EQ(mr_streams_add(e.streams, &kb, owned_by(rte_lcore_id()), &b), 0);
+
+	/* a's bucket: b under a's signature first, then a */
+	t = &e.streams->table;
+	mr_stream_table_pos(t, mr_stream_key_hash(&ka), &p);
+	for (i = 0; i < MR_STREAM_TABLE_SLOTS; i++) {
+		uint64_t v = t->buckets[p.home].slot[i];
+
+		if (v != 0 && (v & MR_STREAM_TABLE_ADDR_MASK) == (uintptr_t)a)
+			ia = i;
+		else if (v == 0 && j < 0)
+			j = i;
+	}
+	MR_TEST_ASSERT(ia >= 0 && j >= 0, "a at home, a free slot (%d, %d)", ia, j);
+	ea = t->buckets[p.home].slot[ia];
+	t->buckets[p.home].slot[RTE_MIN(ia, j)] = p.tag | (uintptr_t)b;
+	t->buckets[p.home].slot[RTE_MAX(ia, j)] = ea;
+	MR_TEST_ASSERT(mr_stream_table_candidate(t, &p) == b, "the collision is set up");
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 7, 1));
+	MR_TEST_EQ(a->pkts, 1);
+	MR_TEST_EQ(b->pkts, 0);
+	MR_TEST_EQ(collect(&e, out, 4), 1);
+	rte_pktmbuf_free_bulk(out, 1);
+	t->buckets[p.home].slot[j] = 0; /* as it was: a at ia */
+	t->buckets[p.home].slot[ia] = ea;
+
+	/* leg 0 moves; its streams still carry the old endpoint */
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30004", "10.1.0.1:20000", to_b, 1), 0);
+	MR_TEST_ASSERT(mr_stream_leg(a) == mr_streams_leg(e.streams, 0), "a sees the new leg");
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 7, 2));
+	MR_TEST_EQ(a->pkts, 2);
+	MR_TEST_EQ(collect(&e, out, 4), 1);
+	rte_pktmbuf_free_bulk(out, 1);
+	learn0 = e.ctr->learn_reqs;
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30004", 7, 3));
+	MR_TEST_EQ(a->pkts, 2);
+	MR_TEST_EQ(e.ctr->learn_reqs, learn0 + 1);
+	learn_round(&e);
+	return env_teardown(&e);
+}
+
 /* Share of a signal's power at one frequency (Goertzel), 0..1. */
 static double
 tone_share(const int16_t *x, size_t n, double freq, double rate)
@@ -687,4 +753,5 @@ MR_REGISTER_EAL_TEST(relay, learn_partial, test_relay_learn_partial)
 MR_REGISTER_EAL_TEST(relay, fanout, test_relay_fanout)
 MR_REGISTER_EAL_TEST(relay, drops, test_relay_drops)
 MR_REGISTER_EAL_TEST(relay, single_writer, test_relay_single_writer)
+MR_REGISTER_EAL_TEST(relay, key_check, test_relay_key_check)
 MR_REGISTER_EAL_TEST(relay, transcode, test_relay_transcode)

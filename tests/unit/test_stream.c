@@ -633,7 +633,7 @@ test_stream_leg_hint(void)
 	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
 	struct mr_leg_def b = leg("10.0.0.2:30000", NULL, UINT32_MAX);
 	struct mr_endpoint src;
-	uint16_t p30000 = rte_cpu_to_be_16(30000), p30010 = rte_cpu_to_be_16(30010);
+	const uint16_t p30000 = 30000, p30010 = 30010;
 
 	MR_TEST_ASSERT(s != NULL, "create");
 	MR_TEST_ASSERT(mr_streams_leg_hint(s, p30000) == NULL, "no leg, no hint");

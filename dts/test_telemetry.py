@@ -125,6 +125,9 @@ def case_read(a):
               info["rtp_port_min"] == 30000 and info["rtp_port_max"] == 39999 and
               re.fullmatch(r"\d+\.\d+\.\d+", info["version"]) and info["build_id"] != "",
               "info: legs 400, streams 50, 1 worker on lcore 1, port range, version")
+        check(info["streams_max"] == 65536 and info["stream_table_buckets"] == 37450 and
+              info["stream_table_moves"] == 0 and info["stream_table_full"] == 0,
+              "info: stream table of 65536 * 4/7 buckets, nothing moved or refused")
         lc = r.telemetry("/mrelay/lcores")
         check(lc["lcore"] == [0, 1] and lc["role"] == ["main", "worker"] and lc["rx_pkts"][1] > 0
               and 0 <= lc["busy_pct"][1] <= 100 and lc["drops"] == [0, 0],

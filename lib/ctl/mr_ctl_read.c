@@ -153,6 +153,11 @@ read_info(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "legs_max", c->streams->legs_max);
 	rte_tel_data_add_dict_u64(d, "streams", mr_streams_count(c->streams));
 	rte_tel_data_add_dict_u64(d, "streams_max", c->streams->streams_max);
+	rte_tel_data_add_dict_u64(d, "stream_table_buckets", c->streams->table.n_buckets);
+	rte_tel_data_add_dict_u64(d, "stream_table_moves",
+				  __atomic_load_n(&c->streams->table.moves, __ATOMIC_RELAXED));
+	rte_tel_data_add_dict_u64(d, "stream_table_full",
+				  __atomic_load_n(&c->streams->table.full, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_int(d, "rtp_port_min", cf->rtp_port_min);
 	rte_tel_data_add_dict_int(d, "rtp_port_max", cf->rtp_port_max);
 	rte_tel_data_add_dict_int(d, "burst", c->relay->burst);

@@ -144,7 +144,7 @@ make_room(struct mr_stream_table *t, uint32_t h)
 		spilled_add(home, 1);
 		slot_store(alt, j, e);
 		slot_store(home, i, 0);
-		t->moves++;
+		__atomic_store_n(&t->moves, t->moves + 1, __ATOMIC_RELAXED);
 		return i;
 	}
 	return -1;
@@ -175,8 +175,10 @@ mr_stream_table_add(struct mr_stream_table *t, struct mr_stream *st, uint32_t ha
 		}
 		i = make_room(t, p.home);
 	}
-	if (i < 0)
+	if (i < 0) {
+		__atomic_store_n(&t->full, t->full + 1, __ATOMIC_RELAXED);
 		return -ENOSPC;
+	}
 	slot_store(home, i, p.tag | addr);
 	t->n_entries++;
 	return 0;

@@ -62,7 +62,9 @@ struct mr_stream_table {
 	uint32_t n_entries;  /**< writer only */
 	uint64_t mix_add;    /**< random: the second bucket and signature mix */
 	uint64_t mix_mul;    /**< random, odd */
-	uint64_t moves;      /**< keys moved to make room (writer only) */
+	/* Written by the writer, readable by any thread (relaxed): */
+	uint64_t moves;      /**< keys moved to their second bucket to make room */
+	uint64_t full;       /**< adds refused: both buckets full, nothing could move */
 };
 
 /** Where a key goes: computed once per packet from its hash. */

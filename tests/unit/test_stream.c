@@ -451,6 +451,8 @@ test_stream_table_buckets(void)
 	MR_TEST_EQ(t.buckets[p.alt].used, 7);
 	/* no key there can move (their own hashes put them elsewhere) */
 	MR_TEST_EQ(mr_stream_table_add(&t, &v[14], 0x12345678), -ENOSPC);
+	MR_TEST_EQ(t.full, 1);
+	MR_TEST_EQ(t.moves, 0);
 	for (i = 0; i < 14; i++)
 		MR_TEST_ASSERT(mr_stream_table_lookup(&t, &v[i].key, 0x12345678) == &v[i],
 			       "key %u among equal signatures", i);
@@ -495,6 +497,7 @@ test_stream_table_buckets(void)
 	MR_TEST_EQ(t.buckets[p.alt].used, 7);
 	MR_TEST_EQ(mr_stream_table_add(&t, &v[home[i]], mr_stream_key_hash(&v[home[i]].key)), 0);
 	MR_TEST_EQ(t.moves, 1);
+	MR_TEST_EQ(t.full, 0);
 	MR_TEST_EQ(t.buckets[h].used, 7);
 	MR_TEST_EQ(t.buckets[h].spilled, 1);
 	MR_TEST_EQ(t.n_entries, 15);

@@ -109,8 +109,9 @@ mr_stream_table_home(const struct mr_stream_table *t, const struct mr_stream_tab
 	return &t->buckets[p->home];
 }
 
+/** The first stream in bucket @p b whose signature is @p tag's, or NULL. */
 static inline struct mr_stream *
-mr_stream_table__match(const struct mr_stream_table_bucket *b, uint64_t tag)
+mr_stream_table_bucket_match(const struct mr_stream_table_bucket *b, uint64_t tag)
 {
 	unsigned int i;
 
@@ -134,11 +135,11 @@ static inline struct mr_stream *
 mr_stream_table_candidate(const struct mr_stream_table *t, const struct mr_stream_table_pos *p)
 {
 	const struct mr_stream_table_bucket *home = &t->buckets[p->home];
-	struct mr_stream *st = mr_stream_table__match(home, p->tag);
+	struct mr_stream *st = mr_stream_table_bucket_match(home, p->tag);
 
 	if (st != NULL || __atomic_load_n(&home->spilled, __ATOMIC_ACQUIRE) == 0)
 		return st;
-	return mr_stream_table__match(&t->buckets[p->alt], p->tag);
+	return mr_stream_table_bucket_match(&t->buckets[p->alt], p->tag);
 }
 
 /** The stream of @p key (hash @p hash), comparing keys: NULL if none. */

@@ -522,7 +522,7 @@ mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 		return -EEXIST;
 	}
 	/* live streams only: deleted ones may still wait for a grace period */
-	if (s->n_streams >= s->streams_max)
+	if (mr_streams_count(s) >= s->streams_max)
 		return -ENOSPC;
 	if (rte_mempool_get(s->stream_pool, &data) != 0)
 		return -ENOSPC;
@@ -544,7 +544,6 @@ mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 		return rc == -ENOSPC ? -ENOSPC : -ENOMEM;
 	}
 	leg_streams_link(&s->defs[init->leg_idx], st);
-	__atomic_store_n(&s->n_streams, s->n_streams + 1, __ATOMIC_RELAXED);
 	*out = st;
 	return 0;
 }
@@ -566,7 +565,6 @@ mr_streams_del(struct mr_streams *s, const struct mr_stream_key *key)
 	/* the main lcore is the only writer: st cannot go in between */
 	leg_streams_unlink(&s->defs[st->leg_idx], st);
 	mr_stream_table_del(&s->table, st, hash);
-	__atomic_store_n(&s->n_streams, s->n_streams - 1, __ATOMIC_RELAXED);
 	if (rte_rcu_qsbr_dq_enqueue(s->stream_dq, &st) != 0) {
 		/* the queue is full even after its own reclaim: wait for readers */
 		rte_rcu_qsbr_synchronize(s->qsbr, RTE_QSBR_THRID_INVALID);
@@ -601,7 +599,7 @@ mr_streams_expire(struct mr_streams *s, uint64_t now, uint64_t idle, unsigned in
 uint32_t
 mr_streams_count(const struct mr_streams *s)
 {
-	return __atomic_load_n(&s->n_streams, __ATOMIC_RELAXED);
+	return __atomic_load_n(&s->table.n_entries, __ATOMIC_RELAXED);
 }
 
 void

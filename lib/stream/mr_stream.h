@@ -228,7 +228,6 @@ struct mr_streams {
 	uint32_t legs_max;
 	uint32_t streams_max;
 	uint32_t n_legs;
-	uint32_t n_streams;                /**< live streams (main lcore writes) */
 	uint32_t expire_next;              /**< mr_stream_table_next() position */
 	struct mr_stream_port ports[RTE_MAX_ETHPORTS];
 	/**
@@ -332,20 +331,11 @@ int mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoin
 int mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 		   const struct mr_stream_init *init, struct mr_stream **out);
 
-/** Whether two stream keys are the same (loads and xors, no memcmp call). */
+/** Whether two stream keys are the same. */
 static inline bool
 mr_stream_key_equal(const struct mr_stream_key *a, const struct mr_stream_key *b)
 {
-	uint64_t a0, a1, a2, b0, b1, b2;
-
-	RTE_BUILD_BUG_ON(sizeof(*a) != 3 * sizeof(uint64_t));
-	memcpy(&a0, a, 8);
-	memcpy(&a1, (const uint8_t *)a + 8, 8);
-	memcpy(&a2, (const uint8_t *)a + 16, 8);
-	memcpy(&b0, b, 8);
-	memcpy(&b1, (const uint8_t *)b + 8, 8);
-	memcpy(&b2, (const uint8_t *)b + 16, 8);
-	return ((a0 ^ b0) | (a1 ^ b1) | (a2 ^ b2)) == 0;
+	return a->ssrc == b->ssrc && mr_endpoint_equal(&a->local, &b->local);
 }
 
 /**

@@ -26,7 +26,7 @@ mr_stream_table_init(struct mr_stream_table *t, uint32_t capacity, int socket_id
 	memset(t, 0, sizeof(*t));
 	if (capacity == 0 || capacity > CAPACITY_MAX)
 		return -EINVAL;
-	/* a full table fills 4 slots in 7 buckets' 49 */
+	/* a full table fills 4 of every 7 slots */
 	n = RTE_MAX(((uint64_t)capacity * 4 + MR_STREAM_TABLE_SLOTS - 1) / MR_STREAM_TABLE_SLOTS,
 		    UINT64_C(2));
 	t->buckets = rte_zmalloc_socket("mr_stream_table", n * sizeof(*t->buckets),
@@ -48,12 +48,6 @@ mr_stream_table_fini(struct mr_stream_table *t)
 	t->n_entries = 0;
 }
 
-static inline struct mr_stream *
-slot_stream(uint64_t e)
-{
-	return (struct mr_stream *)(uintptr_t)(e & MR_STREAM_TABLE_ADDR_MASK);
-}
-
 static struct mr_stream *
 bucket_lookup(const struct mr_stream_table_bucket *b, uint64_t tag,
 	      const struct mr_stream_key *key)
@@ -64,8 +58,8 @@ bucket_lookup(const struct mr_stream_table_bucket *b, uint64_t tag,
 		uint64_t e = __atomic_load_n(&b->slot[i], __ATOMIC_ACQUIRE);
 
 		if (e != 0 && (e & ~MR_STREAM_TABLE_ADDR_MASK) == tag &&
-		    mr_stream_key_equal(&slot_stream(e)->key, key))
-			return slot_stream(e);
+		    mr_stream_key_equal(&mr_stream_table_slot_stream(e)->key, key))
+			return mr_stream_table_slot_stream(e);
 	}
 	return NULL;
 }
@@ -80,10 +74,10 @@ mr_stream_table_lookup(const struct mr_stream_table *t, const struct mr_stream_k
 
 	mr_stream_table_pos(t, hash, &p);
 	home = &t->buckets[p.home];
-	st = bucket_lookup(home, p.tag, key);
+	st = bucket_lookup(home, mr_stream_table_tag(&p), key);
 	if (st != NULL || __atomic_load_n(&home->spilled, __ATOMIC_ACQUIRE) == 0)
 		return st;
-	return bucket_lookup(&t->buckets[p.alt], p.tag, key);
+	return bucket_lookup(&t->buckets[mr_stream_table_alt(t, &p)], mr_stream_table_tag(&p), key);
 }
 
 /* A free slot of b, or -1. */
@@ -111,6 +105,12 @@ slot_store(struct mr_stream_table_bucket *b, int i, uint64_t e)
 }
 
 static void
+entries_add(struct mr_stream_table *t, int32_t delta)
+{
+	__atomic_store_n(&t->n_entries, t->n_entries + delta, __ATOMIC_RELAXED);
+}
+
+static void
 spilled_add(struct mr_stream_table_bucket *b, int32_t delta)
 {
 	__atomic_store_n(&b->spilled, b->spilled + delta, __ATOMIC_RELEASE);
@@ -133,10 +133,10 @@ make_room(struct mr_stream_table *t, uint32_t h)
 		struct mr_stream_table_bucket *alt;
 		int j;
 
-		mr_stream_table_pos(t, mr_stream_key_hash(&slot_stream(e)->key), &q);
+		mr_stream_table_pos(t, mr_stream_key_hash(&mr_stream_table_slot_stream(e)->key), &q);
 		if (q.home != h)
 			continue; /* itself spilled here */
-		alt = &t->buckets[q.alt];
+		alt = &t->buckets[mr_stream_table_alt(t, &q)];
 		j = free_slot(alt);
 		if (j < 0)
 			continue;
@@ -162,15 +162,15 @@ mr_stream_table_add(struct mr_stream_table *t, struct mr_stream *st, uint32_t ha
 		return -EINVAL;
 	mr_stream_table_pos(t, hash, &p);
 	home = &t->buckets[p.home];
-	alt = &t->buckets[p.alt];
+	alt = &t->buckets[mr_stream_table_alt(t, &p)];
 	i = free_slot(home);
 	if (i < 0) {
 		int j = free_slot(alt);
 
 		if (j >= 0) {
 			spilled_add(home, 1);
-			slot_store(alt, j, p.tag | addr);
-			t->n_entries++;
+			slot_store(alt, j, mr_stream_table_tag(&p) | addr);
+			entries_add(t, 1);
 			return 0;
 		}
 		i = make_room(t, p.home);
@@ -179,8 +179,8 @@ mr_stream_table_add(struct mr_stream_table *t, struct mr_stream *st, uint32_t ha
 		__atomic_store_n(&t->full, t->full + 1, __ATOMIC_RELAXED);
 		return -ENOSPC;
 	}
-	slot_store(home, i, p.tag | addr);
-	t->n_entries++;
+	slot_store(home, i, mr_stream_table_tag(&p) | addr);
+	entries_add(t, 1);
 	return 0;
 }
 
@@ -204,13 +204,13 @@ mr_stream_table_del(struct mr_stream_table *t, const struct mr_stream *st, uint3
 	int i;
 
 	mr_stream_table_pos(t, hash, &p);
-	e = p.tag | (uintptr_t)st;
+	e = mr_stream_table_tag(&p) | (uintptr_t)st;
 	home = &t->buckets[p.home];
 	i = slot_of(home, e);
 	if (i >= 0) {
 		slot_store(home, i, 0);
 	} else {
-		struct mr_stream_table_bucket *alt = &t->buckets[p.alt];
+		struct mr_stream_table_bucket *alt = &t->buckets[mr_stream_table_alt(t, &p)];
 
 		i = slot_of(alt, e);
 		if (i < 0)
@@ -218,7 +218,7 @@ mr_stream_table_del(struct mr_stream_table *t, const struct mr_stream *st, uint3
 		slot_store(alt, i, 0);
 		spilled_add(home, -1);
 	}
-	t->n_entries--;
+	entries_add(t, -1);
 	return 0;
 }
 
@@ -239,7 +239,7 @@ mr_stream_table_next(const struct mr_stream_table *t, uint32_t *pos, uint32_t *b
 			e = __atomic_load_n(&t->buckets[b].slot[i], __ATOMIC_ACQUIRE);
 			if (e != 0) {
 				*pos = b * POS_SLOTS + i + 1;
-				return slot_stream(e);
+				return mr_stream_table_slot_stream(e);
 			}
 		}
 	}

@@ -59,7 +59,7 @@ struct mr_stream_table_bucket {
 struct mr_stream_table {
 	struct mr_stream_table_bucket *buckets;
 	uint32_t n_buckets;  /**< >= 2 */
-	uint32_t n_entries;  /**< writer only */
+	uint32_t n_entries;  /**< keys in the table (writer stores, any thread reads, relaxed) */
 	uint64_t mix_add;    /**< random: the second bucket and signature mix */
 	uint64_t mix_mul;    /**< random, odd */
 	/* Written by the writer, readable by any thread (relaxed): */
@@ -70,11 +70,17 @@ struct mr_stream_table {
 /** Where a key goes: computed once per packet from its hash. */
 struct mr_stream_table_pos {
 	uint32_t home;
-	uint32_t alt;
-	uint64_t tag;        /**< the signature in place: sig << 48 */
+	uint64_t mix;        /**< keyed mix of the hash: the signature, the second bucket */
 };
 
 #define MR_STREAM_TABLE_ADDR_MASK ((UINT64_C(1) << 48) - 1)
+
+/** The stream a non-empty slot holds. */
+static inline struct mr_stream *
+mr_stream_table_slot_stream(uint64_t e)
+{
+	return (struct mr_stream *)(uintptr_t)(e & MR_STREAM_TABLE_ADDR_MASK);
+}
 
 /**
  * Create a table for @p capacity keys, sized so that a full table fills a
@@ -87,19 +93,32 @@ int mr_stream_table_init(struct mr_stream_table *t, uint32_t capacity, int socke
 /** Free the buckets (not the streams). */
 void mr_stream_table_fini(struct mr_stream_table *t);
 
-/** The buckets and signature of a key with hash @p hash (mr_stream_key_hash()). */
+/** The home bucket and the mix of a key with hash @p hash (mr_stream_key_hash()). */
 static inline void
 mr_stream_table_pos(const struct mr_stream_table *t, uint32_t hash,
 		    struct mr_stream_table_pos *p)
 {
-	uint64_t x = ((uint64_t)hash + t->mix_add) * t->mix_mul;
-
-	/* multiply-shift: the mixed value's top bits are the well mixed ones */
 	p->home = (uint32_t)(((uint64_t)hash * t->n_buckets) >> 32);
-	p->alt = (uint32_t)(((x >> 16 & UINT32_MAX) * t->n_buckets) >> 32);
-	if (p->alt == p->home)
-		p->alt = p->home + 1 == t->n_buckets ? 0 : p->home + 1;
-	p->tag = x & ~MR_STREAM_TABLE_ADDR_MASK;
+	/* multiply-shift: the mixed value's top bits are the well mixed ones */
+	p->mix = ((uint64_t)hash + t->mix_add) * t->mix_mul;
+}
+
+/** The key's signature in place (signature << 48), as its slots hold it. */
+static inline uint64_t
+mr_stream_table_tag(const struct mr_stream_table_pos *p)
+{
+	return p->mix & ~MR_STREAM_TABLE_ADDR_MASK;
+}
+
+/** The key's second bucket (never its home): only read when home has spilled keys. */
+static inline uint32_t
+mr_stream_table_alt(const struct mr_stream_table *t, const struct mr_stream_table_pos *p)
+{
+	uint32_t alt = (uint32_t)(((p->mix >> 16 & UINT32_MAX) * t->n_buckets) >> 32);
+
+	if (alt != p->home)
+		return alt;
+	return p->home + 1 == t->n_buckets ? 0 : p->home + 1;
 }
 
 /** The home bucket of @p p, to prefetch. */
@@ -119,7 +138,7 @@ mr_stream_table_bucket_match(const struct mr_stream_table_bucket *b, uint64_t ta
 		uint64_t e = __atomic_load_n(&b->slot[i], __ATOMIC_ACQUIRE);
 
 		if ((e & ~MR_STREAM_TABLE_ADDR_MASK) == tag && e != 0)
-			return (struct mr_stream *)(uintptr_t)(e & MR_STREAM_TABLE_ADDR_MASK);
+			return mr_stream_table_slot_stream(e);
 	}
 	return NULL;
 }
@@ -135,11 +154,12 @@ static inline struct mr_stream *
 mr_stream_table_candidate(const struct mr_stream_table *t, const struct mr_stream_table_pos *p)
 {
 	const struct mr_stream_table_bucket *home = &t->buckets[p->home];
-	struct mr_stream *st = mr_stream_table_bucket_match(home, p->tag);
+	struct mr_stream *st = mr_stream_table_bucket_match(home, mr_stream_table_tag(p));
 
 	if (st != NULL || __atomic_load_n(&home->spilled, __ATOMIC_ACQUIRE) == 0)
 		return st;
-	return mr_stream_table_bucket_match(&t->buckets[p->alt], p->tag);
+	return mr_stream_table_bucket_match(&t->buckets[mr_stream_table_alt(t, p)],
+					    mr_stream_table_tag(p));
 }
 
 /** The stream of @p key (hash @p hash), comparing keys: NULL if none. */

@@ -574,7 +574,7 @@ test_relay_key_check(void)
 	}
 	MR_TEST_ASSERT(ia >= 0 && j >= 0, "a at home, a free slot (%d, %d)", ia, j);
 	ea = t->buckets[p.home].slot[ia];
-	t->buckets[p.home].slot[RTE_MIN(ia, j)] = p.tag | (uintptr_t)b;
+	t->buckets[p.home].slot[RTE_MIN(ia, j)] = mr_stream_table_tag(&p) | (uintptr_t)b;
 	t->buckets[p.home].slot[RTE_MAX(ia, j)] = ea;
 	MR_TEST_ASSERT(mr_stream_table_candidate(t, &p) == b, "the collision is set up");
 	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 7, 1));

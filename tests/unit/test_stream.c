@@ -404,6 +404,31 @@ fake_streams(unsigned int n)
 	return v;
 }
 
+/* The table's calls for a stream under its own key and hash. */
+static void
+own_pos(const struct mr_stream_table *t, const struct mr_stream *st, struct mr_stream_table_pos *p)
+{
+	mr_stream_table_pos(t, mr_stream_key_hash(&st->key), p);
+}
+
+static int
+own_add(struct mr_stream_table *t, struct mr_stream *st)
+{
+	return mr_stream_table_add(t, st, mr_stream_key_hash(&st->key));
+}
+
+static int
+own_del(struct mr_stream_table *t, const struct mr_stream *st)
+{
+	return mr_stream_table_del(t, st, mr_stream_key_hash(&st->key));
+}
+
+static const struct mr_stream *
+own_find(const struct mr_stream_table *t, const struct mr_stream *st)
+{
+	return mr_stream_table_lookup(t, &st->key, mr_stream_key_hash(&st->key));
+}
+
 /* n keys (SSRCs from *next on) whose home bucket is h; the SSRCs in out[]. */
 static void
 keys_homed(const struct mr_stream_table *t, struct mr_stream *v, uint32_t h,
@@ -415,7 +440,7 @@ keys_homed(const struct mr_stream_table *t, struct mr_stream *v, uint32_t h,
 	while (got < n) {
 		uint32_t i = (*next)++;
 
-		mr_stream_table_pos(t, mr_stream_key_hash(&v[i].key), &p);
+		own_pos(t, &v[i], &p);
 		if (p.home == h)
 			out[got++] = i;
 	}
@@ -434,7 +459,7 @@ test_stream_table_buckets(void)
 	struct mr_stream_table t;
 	struct mr_stream *v = fake_streams(FAKE_STREAMS);
 	struct mr_stream_table_pos p;
-	uint32_t home[16], other[7], next = 0, pos, budget, h, seen;
+	uint32_t home[16], other[7], next = 0, pos, budget, h, alt = 0, seen;
 	unsigned int i;
 
 	MR_TEST_ASSERT(v != NULL, "streams");
@@ -448,7 +473,7 @@ test_stream_table_buckets(void)
 	mr_stream_table_pos(&t, 0x12345678, &p);
 	MR_TEST_EQ(t.buckets[p.home].used, 7);
 	MR_TEST_EQ(t.buckets[p.home].spilled, 7);
-	MR_TEST_EQ(t.buckets[p.alt].used, 7);
+	MR_TEST_EQ(t.buckets[mr_stream_table_alt(&t, &p)].used, 7);
 	/* no key there can move (their own hashes put them elsewhere) */
 	MR_TEST_EQ(mr_stream_table_add(&t, &v[14], 0x12345678), -ENOSPC);
 	MR_TEST_EQ(t.full, 1);
@@ -482,20 +507,20 @@ test_stream_table_buckets(void)
 	h = 5;
 	keys_homed(&t, v, h, 16, &next, home);
 	for (i = 0; i < 7; i++)
-		MR_TEST_EQ(mr_stream_table_add(&t, &v[home[i]], mr_stream_key_hash(&v[home[i]].key)), 0);
+		MR_TEST_EQ(own_add(&t, &v[home[i]]), 0);
 	/* the first of the others whose second bucket is not h */
 	for (i = 7; i < 16; i++) {
-		mr_stream_table_pos(&t, mr_stream_key_hash(&v[home[i]].key), &p);
-		if (p.alt != h)
+		own_pos(&t, &v[home[i]], &p);
+		alt = mr_stream_table_alt(&t, &p);
+		if (alt != h)
 			break;
 	}
 	MR_TEST_ASSERT(i < 16, "a key with another second bucket");
-	keys_homed(&t, v, p.alt, 7, &next, other);
+	keys_homed(&t, v, alt, 7, &next, other);
 	for (seen = 0; seen < 7; seen++)
-		MR_TEST_EQ(mr_stream_table_add(&t, &v[other[seen]],
-					       mr_stream_key_hash(&v[other[seen]].key)), 0);
-	MR_TEST_EQ(t.buckets[p.alt].used, 7);
-	MR_TEST_EQ(mr_stream_table_add(&t, &v[home[i]], mr_stream_key_hash(&v[home[i]].key)), 0);
+		MR_TEST_EQ(own_add(&t, &v[other[seen]]), 0);
+	MR_TEST_EQ(t.buckets[alt].used, 7);
+	MR_TEST_EQ(own_add(&t, &v[home[i]]), 0);
 	MR_TEST_EQ(t.moves, 1);
 	MR_TEST_EQ(t.full, 0);
 	MR_TEST_EQ(t.buckets[h].used, 7);
@@ -503,13 +528,11 @@ test_stream_table_buckets(void)
 	MR_TEST_EQ(t.n_entries, 15);
 	home[7] = home[i]; /* the keys added: home[0..7] */
 	for (i = 0; i < 8; i++)
-		MR_TEST_ASSERT(mr_stream_table_lookup(&t, &v[home[i]].key,
-						      mr_stream_key_hash(&v[home[i]].key)) ==
-			       &v[home[i]], "key %u homed in the full bucket", home[i]);
+		MR_TEST_ASSERT(own_find(&t, &v[home[i]]) == &v[home[i]],
+			       "key %u homed in the full bucket", home[i]);
 	for (i = 0; i < 7; i++)
-		MR_TEST_ASSERT(mr_stream_table_lookup(&t, &v[other[i]].key,
-						      mr_stream_key_hash(&v[other[i]].key)) ==
-			       &v[other[i]], "key of the second bucket %u", other[i]);
+		MR_TEST_ASSERT(own_find(&t, &v[other[i]]) == &v[other[i]],
+			       "key of the second bucket %u", other[i]);
 
 	/* iteration: every key once; a budget of 10 slots per call */
 	for (pos = 0, seen = 0; mr_stream_table_next(&t, &pos, NULL) != NULL; seen++)
@@ -548,8 +571,7 @@ churn_read(void *arg)
 
 	while (!c->stop) {
 		const struct mr_stream *want = &c->v[i];
-		const struct mr_stream *got = mr_stream_table_lookup(c->t, &want->key,
-								     mr_stream_key_hash(&want->key));
+		const struct mr_stream *got = own_find(c->t, want);
 
 		if (got == NULL)
 			c->misses++;
@@ -571,21 +593,22 @@ test_stream_table_concurrent(void)
 {
 	const unsigned int n_stable = 200, n_churn = 30000;
 	struct mr_stream_table t;
-	struct mr_stream *v = fake_streams(FAKE_STREAMS);
-	struct churn_reader c = {0};
 	unsigned int lcore = rte_get_next_lcore(-1, 1, 0), i, round, live = 0;
+	struct churn_reader c = {0};
 	uint64_t adds = 0, spills = 0;
+	struct mr_stream *v;
 
-	MR_TEST_ASSERT(v != NULL, "streams");
 	if (lcore >= RTE_MAX_LCORE)
-		return MR_TEST_SKIPPED;
+		return MR_TEST_SKIPPED; /* needs a second lcore for the reader */
+	v = fake_streams(FAKE_STREAMS);
+	MR_TEST_ASSERT(v != NULL, "streams");
 	/*
 	 * 200 stable + up to 250 churning keys in 518 slots (a table sized
 	 * for 128): buckets fill, keys spill and move, some adds find no room.
 	 */
 	MR_TEST_EQ(mr_stream_table_init(&t, 128, SOCKET_ID_ANY), 0);
 	for (i = 0; i < n_stable; i++)
-		MR_TEST_EQ(mr_stream_table_add(&t, &v[i], mr_stream_key_hash(&v[i].key)), 0);
+		MR_TEST_EQ(own_add(&t, &v[i]), 0);
 	c.t = &t;
 	c.v = v;
 	c.n_stable = n_stable;
@@ -597,7 +620,7 @@ test_stream_table_concurrent(void)
 		for (i = 0; i < 250; i++) {
 			struct mr_stream *st = &v[base + i];
 
-			if (mr_stream_table_add(&t, st, mr_stream_key_hash(&st->key)) == 0) {
+			if (own_add(&t, st) == 0) {
 				adds++;
 				live++;
 			}
@@ -607,7 +630,7 @@ test_stream_table_concurrent(void)
 		for (i = 0; i < 250; i++) {
 			struct mr_stream *st = &v[base + i];
 
-			if (mr_stream_table_del(&t, st, mr_stream_key_hash(&st->key)) == 0)
+			if (own_del(&t, st) == 0)
 				live--;
 		}
 		rte_delay_us(200);

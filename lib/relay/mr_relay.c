@@ -536,11 +536,94 @@ to_transcoder(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 	mr_transcoder_enqueue(r->tc[st->tc_index], m, st->tc_channel, ext, now);
 }
 
+/* How many packets ahead of stage 3 stage 2 runs: its prefetches' head start. */
+#define MR_RELAY_STAGE_AHEAD 8
+
+/* Stage 2 for one packet: its candidate stream, and its two hot lines prefetched. */
+static inline struct mr_stream *
+candidate_prefetch(const struct mr_stream_table *table, const struct pkt_ctx *c)
+{
+	struct mr_stream *st = mr_stream_table_candidate(table, &c->tpos);
+
+	if (st != NULL) {
+		rte_prefetch0(st);       /* line 0 */
+		rte_prefetch0(&st->seq); /* line 1 */
+	}
+	return st;
+}
+
 enum process_mode {
 	FROM_RX,        /* from an RX queue */
 	FROM_RETURN,    /* handed back by the main lcore */
 	FROM_PENDING,   /* from the pending FIFO, its stream settled */
 };
+
+/*
+ * Stage 3 for one packet: the key checked against its candidate stream
+ * @p st, source check, statistics, forwarding. Consumes @p m.
+ */
+static inline void
+deliver(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
+	struct mr_stream *st, enum process_mode mode, uint64_t now, bool hist)
+{
+	struct mr_relay *r = w->relay;
+	const struct mr_stream_table *table = &r->streams->table;
+	const struct mr_leg *leg;
+	uint32_t ext;
+
+	leg = st != NULL ? mr_stream_leg(st) : NULL;
+	/*
+	 * The key is (local endpoint, SSRC); a stream's local endpoint
+	 * is its leg's, but for the moment between a leg moving to
+	 * another endpoint and its streams' deletion. Checked with the
+	 * SSRC and the leg's endpoint, in lines read anyway; a mismatch
+	 * (another key with the same signature, a leg without a
+	 * snapshot or moving) looks the key up for real.
+	 */
+	if (unlikely(st != NULL &&
+		     (st->ssrc != c->key.ssrc || leg == NULL ||
+		      !mr_endpoint_equal(&leg->local, &c->key.local)))) {
+		st = mr_stream_table_lookup(table, &c->key, c->hash);
+		leg = st != NULL ? mr_stream_leg(st) : NULL;
+	}
+	if (st == NULL) {
+		if (mr_streams_leg_find(r->streams, &c->key.local) < 0)
+			drop(w, m, MR_DROP_NO_LEG);
+		else
+			to_learn(w, m);
+		return;
+	}
+	if (unlikely(st->owner_lcore != w->lcore_id)) {
+		drop(w, m, MR_DROP_WRONG_WORKER);
+		return;
+	}
+	if (mode == FROM_RETURN) {
+		st->returns_done++;
+	} else if (mode == FROM_PENDING) {
+		if (st->pending != 0)
+			st->pending--;
+	} else if (unlikely(st->pending != 0 ||
+			    (!st->settled && !stream_settle(w, st)))) {
+		/* older packets of this stream are with the main lcore or waiting */
+		to_pending(w, m, st);
+		return;
+	}
+	if (unlikely(leg == NULL)) {
+		drop(w, m, MR_DROP_NO_LEG);
+		return;
+	}
+	if (unlikely(!leg->has_remote ||
+		     !mr_endpoint_equal(&c->pi.src, &leg->remote))) {
+		drop(w, m, MR_DROP_SOURCE_MISMATCH);
+		return;
+	}
+	ext = stream_account(w, st, leg, c, now, hist);
+	if (leg->tc_profile != 0 && !c->is_rtcp) {
+		to_transcoder(w, m, c, st, ext, now);
+		return;
+	}
+	forward(w, m, c, leg);
+}
 
 static void
 process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
@@ -583,77 +666,15 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 	 * published on the packet's local port, which is that one unless two
 	 * legs share a port.
 	 */
+	for (i = 0; i < nv && i < MR_RELAY_STAGE_AHEAD; i++)
+		found[i] = candidate_prefetch(table, &ctx[i]);
+
+	/* Stage 3, with stage 2 running MR_RELAY_STAGE_AHEAD packets ahead of it. */
 	for (i = 0; i < nv; i++) {
-		struct mr_stream *st = mr_stream_table_candidate(table, &ctx[i].tpos);
-
-		found[i] = st;
-		if (st != NULL) {
-			rte_prefetch0(st);       /* line 0 */
-			rte_prefetch0(&st->seq); /* line 1 */
-		}
-	}
-
-	/* Stage 3: source check, statistics, forwarding. */
-	for (i = 0; i < nv; i++) {
-		struct rte_mbuf *m = valid[i];
-		const struct pkt_ctx *c = &ctx[i];
-		const struct mr_leg *leg;
-		struct mr_stream *st;
-		uint32_t ext;
-
-		st = found[i];
-		leg = st != NULL ? mr_stream_leg(st) : NULL;
-		/*
-		 * The key is (local endpoint, SSRC); a stream's local endpoint
-		 * is its leg's, but for the moment between a leg moving to
-		 * another endpoint and its streams' deletion. Checked with the
-		 * SSRC and the leg's endpoint, in lines read anyway; a mismatch
-		 * (another key with the same signature, a leg without a
-		 * snapshot or moving) looks the key up for real.
-		 */
-		if (unlikely(st != NULL &&
-			     (st->ssrc != c->key.ssrc || leg == NULL ||
-			      !mr_endpoint_equal(&leg->local, &c->key.local)))) {
-			st = mr_stream_table_lookup(table, &c->key, c->hash);
-			leg = st != NULL ? mr_stream_leg(st) : NULL;
-		}
-		if (st == NULL) {
-			if (mr_streams_leg_find(r->streams, &c->key.local) < 0)
-				drop(w, m, MR_DROP_NO_LEG);
-			else
-				to_learn(w, m);
-			continue;
-		}
-		if (unlikely(st->owner_lcore != w->lcore_id)) {
-			drop(w, m, MR_DROP_WRONG_WORKER);
-			continue;
-		}
-		if (mode == FROM_RETURN) {
-			st->returns_done++;
-		} else if (mode == FROM_PENDING) {
-			if (st->pending != 0)
-				st->pending--;
-		} else if (unlikely(st->pending != 0 ||
-				    (!st->settled && !stream_settle(w, st)))) {
-			/* older packets of this stream are with the main lcore or waiting */
-			to_pending(w, m, st);
-			continue;
-		}
-		if (unlikely(leg == NULL)) {
-			drop(w, m, MR_DROP_NO_LEG);
-			continue;
-		}
-		if (unlikely(!leg->has_remote ||
-			     !mr_endpoint_equal(&c->pi.src, &leg->remote))) {
-			drop(w, m, MR_DROP_SOURCE_MISMATCH);
-			continue;
-		}
-		ext = stream_account(w, st, leg, c, now, hist);
-		if (leg->tc_profile != 0 && !c->is_rtcp) {
-			to_transcoder(w, m, c, st, ext, now);
-			continue;
-		}
-		forward(w, m, c, leg);
+		if (i + MR_RELAY_STAGE_AHEAD < nv)
+			found[i + MR_RELAY_STAGE_AHEAD] =
+				candidate_prefetch(table, &ctx[i + MR_RELAY_STAGE_AHEAD]);
+		deliver(w, valid[i], &ctx[i], found[i], mode, now, hist);
 	}
 }
 

@@ -11,7 +11,17 @@ net_rtpgen generates RTP for the A legs of mrelay's embedded default
 configuration; mrelay forwards every packet to its B leg and back over
 memif; testpmd hands it to rtpgen's validator. Pass: the validator saw
 valid packets and no loss, duplicates or corruption; mrelay dropped
-nothing and returned every mbuf.
+nothing but what was in flight when testpmd stopped (testpmd stops first:
+a memif peer disconnecting under its forwarding can crash it), and
+returned every mbuf.
+
+Reconnect: mrelay starts before any memif server; once one comes up it
+must connect by itself. That server goes away under traffic (SIGKILL) and a new
+one comes up on the same socket a few seconds later; mrelay must take the
+port out of its datapath while it is down (/mrelay/ports paused=1), connect
+again by itself (DPDK 22.11's client connects only when its port starts:
+app/mrelay/port_watch.c restarts it) and relay the new server's traffic,
+which that server's validator checks.
 
 Then the peer goes away under traffic, PEER_LOSS_ROUNDS times, each with
 a fresh testpmd and mrelay: testpmd is stopped (SIGINT, or SIGKILL in
@@ -40,6 +50,11 @@ RUN_SECONDS = 5
 PEER_LOSS_ROUNDS = 3
 LOSS_TRAFFIC_SECONDS = 2
 GUARD_LINE = 'mrelay.guard: unmap of'
+# What mrelay may drop when its memif peer stops under traffic: what it had
+# queued for the peer (tx_full: the PMD's TX returns 0; port_paused once
+# mrelay pauses the port to reconnect it) and what its rings held at exit.
+IN_FLIGHT_DROPS = ('shutdown', 'tx_full', 'port_paused')
+MAX_IN_FLIGHT = 256
 
 
 def extra_args(ap):
@@ -196,8 +211,9 @@ def peer_loss_round(args, work, so, rnd):
     if mr_status != 0:
         raise dc.TestFailed('round %d: mrelay exited with status %s' % (rnd, mr_status))
     summary = dc.load_summary(summary_path)
-    # what was queued for the gone peer: tx_full (its TX burst returns 0)
-    dropped = dc.check_summary(summary, allowed_drops=('shutdown', 'tx_full'))
+    # what was queued for the gone peer: tx_full (its TX burst returns 0),
+    # or port_paused once mrelay takes the port out to reconnect it
+    dropped = dc.check_summary(summary, allowed_drops=IN_FLIGHT_DROPS)
     c = summary['counters']
     if c['rx_pkts'] == 0 or c['tx_pkts'] == 0:
         raise dc.TestFailed('round %d: no traffic went through mrelay (rx %d tx %d)'
@@ -205,6 +221,87 @@ def peer_loss_round(args, work, so, rnd):
     dc.log('round %d (%s): mrelay survived its peer: rx %d tx %d, %d dropped at the loss, '
            'all mbufs back' % (rnd, 'SIGKILL' if kill else 'SIGINT', c['rx_pkts'],
                                c['tx_pkts'], dropped))
+
+
+def port0(mr):
+    """Port 0's row of /mrelay/ports, as a dict."""
+    cols = telemetry(mr.prefix, '/mrelay/ports')
+    return {k: v[0] for k, v in cols.items() if isinstance(v, list) and v}
+
+
+def wait_link(mr, want, seconds, what):
+    deadline = time.monotonic() + seconds
+    while link_status(mr, 0) != want:
+        if time.monotonic() > deadline:
+            raise dc.TestFailed('reconnect: memif link not %s %d s after %s'
+                                % (want, seconds, what))
+        time.sleep(0.1)
+
+
+def reconnect_run(args, work, so):
+    """The server dies and a new one comes: mrelay connects to it by itself."""
+    sock = '/run/mrelay_memif_%d_re.sock' % os.getpid()
+    summary_path = work.file('mrelay_summary_re.json')
+    tp = tp2 = mr = None
+    try:
+        # mrelay first: its client waits for a server that is not there yet
+        mr = start_mrelay(args, work, sock, '_re', summary_path)
+        time.sleep(1)
+        if port0(mr).get('paused') != 1:
+            raise dc.TestFailed('reconnect: port not paused without a server: %s' % port0(mr))
+        tp = start_testpmd(args, work, so, sock, '_re1')
+        wait_link(mr, 'UP', 15, 'the first server came up')
+        time.sleep(LOSS_TRAFFIC_SECONDS)
+        dc.log('reconnect: SIGKILL testpmd (pid %d)' % tp.pid)
+        tp.p.send_signal(signal.SIGKILL)
+        tp.p.wait()
+        shutil.rmtree('/var/run/dpdk/' + tp.prefix, ignore_errors=True)
+        wait_link(mr, 'DOWN', 10, 'the server left')
+        # down for two checks a second apart, then a start that finds no server
+        deadline = time.monotonic() + 10
+        while port0(mr).get('paused') != 1:
+            if time.monotonic() > deadline or not mr.alive():
+                raise dc.TestFailed('reconnect: port not paused while its server is gone: '
+                                    '%s' % port0(mr))
+            time.sleep(0.2)
+        time.sleep(2)
+        tp2 = start_testpmd(args, work, so, sock, '_re2')
+        t0 = time.monotonic()
+        # retries come at most 5 s apart
+        wait_link(mr, 'UP', 15, 'the new server came up')
+        dc.log('reconnect: link up %.1f s after the new server started'
+               % (time.monotonic() - t0))
+        time.sleep(args.seconds)
+        ports = port0(mr)
+        if ports.get('paused') != 0 or ports.get('pauses', 0) < 1:
+            raise dc.TestFailed('reconnect: /mrelay/ports after reconnecting: %s' % ports)
+        if '(memif client): started again' not in mr.output():
+            raise dc.TestFailed('reconnect: mrelay did not log its restart of the port')
+        tp_status = tp2.stop(20)   # first, as in traffic_run
+        mr_status = mr.stop(20)
+    finally:
+        for x in (mr, tp2, tp):
+            if x is not None:
+                x.stop(10)
+    if mr_status != 0 or tp_status != 0:
+        raise dc.TestFailed('reconnect: exit status mrelay %s, testpmd %s'
+                            % (mr_status, tp_status))
+    gen = dc.rtpgen_summary(tp2.output())
+    if gen is None:
+        raise dc.TestFailed('reconnect: no net_rtpgen close summary from the new testpmd')
+    dc.log('reconnect: new server\'s rtpgen: generated %(generated)d valid %(valid)d '
+           'lost %(lost)d' % gen)
+    want = int(RATE * args.seconds / 2)
+    if gen['valid'] < want:
+        raise dc.TestFailed('reconnect: the new server validated %d packets, expected >= %d'
+                            % (gen['valid'], want))
+    for k in ('bad_magic', 'bad_checksum', 'bad_udp_csum', 'not_rtp', 'unknown_flow'):
+        if gen[k] != 0:
+            raise dc.TestFailed('reconnect: rtpgen validator: %s = %d' % (k, gen[k]))
+    summary = dc.load_summary(summary_path)
+    dropped = dc.check_summary(summary, allowed_drops=IN_FLIGHT_DROPS)
+    dc.log('reconnect: mrelay relayed the new server\'s traffic; %d dropped around the '
+           'outage, all mbufs back' % dropped)
 
 
 def run(work):
@@ -221,6 +318,7 @@ def run(work):
         if not os.access(args.mrelay, os.X_OK):
             raise dc.TestFailed('mrelay not found: ' + args.mrelay)
         traffic_run(args, work, so)
+        reconnect_run(args, work, so)
         for rnd in range(1, args.loss_rounds + 1):
             peer_loss_round(args, work, so, rnd)
     finally:
@@ -240,11 +338,14 @@ def traffic_run(args, work, so):
         if not mr.alive():
             raise dc.TestFailed('mrelay exited early with status %s' % mr.p.returncode)
 
-        # Stop mrelay first here: packets generated after that never come
-        # back, so they are no gap the validator can see, and lost stays
-        # exact. The peer going away first is the rounds below.
-        mr_status = mr.stop(20)
+        # Stop testpmd first: a memif peer that disconnects while testpmd
+        # forwards can crash it (its PMD unmaps the rings under its
+        # forwarding lcore; mrelay has app/mrelay/unmap_guard.c, testpmd
+        # has nothing). Generation stops with its forwarding, so what was
+        # in flight never comes back: no gap the validator can see, and
+        # lost stays exact.
         tp_status = tp.stop(20)
+        mr_status = mr.stop(20)
     finally:
         # Both are stopped here when all went well; this covers failures.
         if tp is not None:
@@ -265,7 +366,10 @@ def traffic_run(args, work, so):
     dc.log('rtpgen: generated %(generated)d valid %(valid)d lost %(lost)d '
            'reordered %(reordered)d duplicate %(duplicate)d' % gen)
     summary = dc.load_summary(summary_path)
-    dc.check_summary(summary, allowed_drops=('shutdown',))
+    in_flight = dc.check_summary(summary, allowed_drops=IN_FLIGHT_DROPS)
+    if in_flight > MAX_IN_FLIGHT:
+        raise dc.TestFailed('mrelay dropped %d packets when testpmd stopped, expected at most '
+                            '%d in flight: %s' % (in_flight, MAX_IN_FLIGHT, summary['drops']))
     c = summary['counters']
     dc.log('mrelay: rx %d tx %d rtp %d, streams %d'
            % (c['rx_pkts'], c['tx_pkts'], c['rtp_pkts'], len(summary.get('streams', []))))

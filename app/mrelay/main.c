@@ -147,6 +147,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	/* RX: one queue per worker; TX: also one per transcoder */
 	uint16_t nq = app->n_workers, ntx = app->n_workers + app->n_transcoders;
 	uint16_t rxd = pc->rx_desc, txd = pc->tx_desc, q;
+	bool memif_client;
 	int socket, rc;
 
 	if (!rte_eth_dev_is_valid_port(port)) {
@@ -203,17 +204,23 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 			return rc;
 		}
 	}
+	app->port_open[port] = true;
+	memif_client = mr_port_watch_is_memif_client(port);
 	rc = rte_eth_dev_start(port);
-	if (rc != 0) {
+	if (rc != 0 && !memif_client) {
 		fprintf(stderr, "mrelay: port %u: start failed: %s\n", port, rte_strerror(-rc));
 		return rc;
 	}
-	app->port_started[port] = true;
+	app->port_started[port] = rc == 0;
 	rte_eth_macaddr_get(port, &sp->mac);
 	sp->nexthop = pc->nexthop_mac;
 	sp->vlan = pc->vlan;
 	sp->present = true;
-	return mr_relay_add_port(app->relay, port);
+	rc = mr_relay_add_port(app->relay, port);
+	/* a memif client waits for its server, at start and after losing it */
+	if (rc == 0 && memif_client)
+		mr_port_watch_add(app, port, app->port_started[port]);
+	return rc;
 }
 
 static bool

@@ -19,6 +19,15 @@
 #include "mr_relay.h"
 #include "mr_stream.h"
 
+/* A memif client port the main lcore reconnects (port_watch.c). */
+struct mr_port_watch {
+	bool watched;
+	uint32_t attempts;     /* failed starts since the link went down */
+	uint64_t down_since;   /* TSC the link was first seen down; 0: up */
+	uint64_t restart_at;   /* TSC: still down then, restart; 0: not due */
+	uint64_t next_check;   /* TSC */
+};
+
 struct mr_app {
 	const char *config_path;     /* NULL: the embedded default */
 	const char *summary_path;
@@ -36,6 +45,8 @@ struct mr_app {
 	struct mr_relay *relay;
 	struct mr_ctl *ctl;              /* telemetry commands */
 	bool port_started[RTE_MAX_ETHPORTS];
+	bool port_open[RTE_MAX_ETHPORTS];  /* configured: to close at exit */
+	struct mr_port_watch watch[RTE_MAX_ETHPORTS];
 	bool workers_running;
 	uint64_t start_tsc;
 };
@@ -44,6 +55,11 @@ struct mr_app {
 int mr_app_tables_create(struct mr_app *app);
 int mr_app_legs_load(struct mr_app *app, char *err, size_t errlen);
 int mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen);
+
+/* port_watch.c */
+bool mr_port_watch_is_memif_client(uint16_t port);
+void mr_port_watch_add(struct mr_app *app, uint16_t port, bool started);
+unsigned int mr_port_watch_poll(struct mr_app *app, uint64_t now);
 
 /* run.c */
 void mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit);

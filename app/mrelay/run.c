@@ -117,6 +117,7 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 
 		now = rte_rdtsc();
 		work += mr_ctl_poll(app->ctl, now);
+		work += mr_port_watch_poll(app, now);
 		if (deadline_due(&next_hk, hk_period, now)) {
 			work += mr_streams_expire(app->streams, now, idle, EXPIRE_BUDGET);
 			mr_streams_reclaim(app->streams);
@@ -280,11 +281,13 @@ mr_app_shutdown(struct mr_app *app)
 		app->relay = NULL;
 	}
 	for (p = 0; p < RTE_MAX_ETHPORTS; p++) {
-		if (!app->port_started[p])
+		if (!app->port_open[p])
 			continue;
 		ps[p].valid = rte_eth_stats_get(p, &ps[p].stats) == 0;
 		rte_eth_macaddr_get(p, &ps[p].mac);
-		rte_eth_dev_stop(p);
+		/* a memif client still waiting for its server is stopped already */
+		if (app->port_started[p])
+			rte_eth_dev_stop(p);
 		rte_eth_dev_close(p);
 	}
 	for (i = 0; i < RTE_DIM(pools); i++) {

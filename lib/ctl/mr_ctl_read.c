@@ -225,6 +225,7 @@ read_ports(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct cols t = {0};
 	struct rte_tel_data *id, *drv, *up, *speed, *ip, *op, *ib, *ob, *im, *ie, *oe, *nomb;
+	struct rte_tel_data *paused, *pauses;
 	uint16_t k;
 
 	if (params != NULL && params[0] != '\0')
@@ -242,6 +243,8 @@ read_ports(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	ie = col_new(&t, "ierrors", RTE_TEL_U64_VAL);
 	oe = col_new(&t, "oerrors", RTE_TEL_U64_VAL);
 	nomb = col_new(&t, "rx_nombuf", RTE_TEL_U64_VAL);
+	paused = col_new(&t, "paused", RTE_TEL_INT_VAL);
+	pauses = col_new(&t, "pauses", RTE_TEL_U64_VAL);
 	for (k = 0; k < c->relay->n_ports; k++) {
 		uint16_t p = c->relay->ports[k];
 		struct rte_eth_stats st;
@@ -264,6 +267,8 @@ read_ports(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		col_u64(&t, ie, st.ierrors);
 		col_u64(&t, oe, st.oerrors);
 		col_u64(&t, nomb, st.rx_nombuf);
+		col_int(&t, paused, mr_relay_port_paused(c->relay, p));
+		col_u64(&t, pauses, c->relay->pauses[p]);
 	}
 	cols_finish(&t, d);
 	if (t.rc != 0)

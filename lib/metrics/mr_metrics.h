@@ -60,6 +60,7 @@ extern "C" {
 	X(NO_DEST,           "no_dest") \
 	X(MBUF_EXHAUSTED,    "mbuf_exhausted") \
 	X(TX_FULL,           "tx_full") \
+	X(PORT_PAUSED,       "port_paused") \
 	X(SHUTDOWN,          "shutdown") \
 	X(TRANSCODE_RING_FULL, "transcode_ring_full") \
 	X(TRANSCODE_LATE,    "transcode_late") \

@@ -101,6 +101,27 @@ mr_relay_add_port(struct mr_relay *r, uint16_t port_id)
 	return 0;
 }
 
+void
+mr_relay_port_pause(struct mr_relay *r, uint16_t port_id)
+{
+	if (r->paused[port_id])
+		return;
+	r->pauses[port_id]++;
+	__atomic_store_n(&r->paused[port_id], true, __ATOMIC_RELAXED);
+	/*
+	 * The grace period's token is published with release order, and an
+	 * lcore acknowledges it (acquire) at the end of a loop pass: every
+	 * pass after that sees the flag, and no pass before it is still running.
+	 */
+	rte_rcu_qsbr_synchronize(r->streams->qsbr, RTE_QSBR_THRID_INVALID);
+}
+
+void
+mr_relay_port_resume(struct mr_relay *r, uint16_t port_id)
+{
+	__atomic_store_n(&r->paused[port_id], false, __ATOMIC_RELEASE);
+}
+
 /* One TX buffer per port for a worker or transcoder lcore; unsent packets are counted drops. */
 static int
 tx_buffers_init(struct mr_worker *w, int socket)
@@ -347,7 +368,13 @@ stream_account(struct mr_worker *w, struct mr_stream *st, const struct mr_leg *l
 static inline void
 send_one(struct mr_worker *w, uint16_t port, struct rte_mbuf *m)
 {
-	uint16_t sent = rte_eth_tx_buffer(port, w->queue_id, w->txb[port], m);
+	uint16_t sent;
+
+	if (unlikely(mr_relay_port_paused(w->relay, port))) {
+		drop(w, m, MR_DROP_PORT_PAUSED);
+		return;
+	}
+	sent = rte_eth_tx_buffer(port, w->queue_id, w->txb[port], m);
 
 	if (sent != 0)
 		mr_counter_add(&w->ctr->tx_pkts, sent);
@@ -686,8 +713,18 @@ mr_relay_flush(struct mr_worker *w)
 
 	for (i = 0; i < r->n_ports; i++) {
 		uint16_t port = r->ports[i];
+		struct rte_eth_dev_tx_buffer *b = w->txb[port];
 
-		sent = rte_eth_tx_buffer_flush(port, w->queue_id, w->txb[port]);
+		if (unlikely(mr_relay_port_paused(r, port))) {
+			/* buffered before the pause: the port may be stopped by now */
+			if (b->length != 0) {
+				rte_pktmbuf_free_bulk(b->pkts, b->length);
+				mr_drop_count(w->ctr, MR_DROP_PORT_PAUSED, b->length);
+				b->length = 0;
+			}
+			continue;
+		}
+		sent = rte_eth_tx_buffer_flush(port, w->queue_id, b);
 		if (sent != 0)
 			mr_counter_add(&w->ctr->tx_pkts, sent);
 	}
@@ -758,6 +795,8 @@ mr_relay_worker_main(void *arg)
 		if (unlikely(w->pend_count != 0))
 			got += mr_relay_pending_drain(w, now);
 		for (i = 0; i < r->n_ports; i++) {
+			if (unlikely(mr_relay_port_paused(r, r->ports[i])))
+				continue;
 			n = rte_eth_rx_burst(r->ports[i], w->queue_id, pkts, r->burst);
 			if (n == 0)
 				continue;

@@ -98,6 +98,9 @@ struct mr_relay {
 	uint16_t n_ports;
 	uint16_t ports[RTE_MAX_ETHPORTS];
 	bool multiseg[RTE_MAX_ETHPORTS]; /**< TX takes chained mbufs */
+	/** Out of the datapath (mr_relay_port_pause()); read atomically by the lcores. */
+	bool paused[RTE_MAX_ETHPORTS];
+	uint32_t pauses[RTE_MAX_ETHPORTS]; /**< times paused (main lcore) */
 	uint32_t ring_size;
 	bool stop;                       /**< set by the main lcore, read atomically */
 	struct mr_worker *workers[MR_RELAY_MAX_WORKERS];
@@ -138,6 +141,27 @@ int mr_relay_add_port(struct mr_relay *r, uint16_t port_id);
  *   The worker, or NULL with rte_errno set.
  */
 struct mr_worker *mr_relay_add_worker(struct mr_relay *r, unsigned int lcore_id);
+
+/**
+ * Take a port out of the datapath, so the main lcore may stop and start
+ * it while the workers run: workers stop polling it, and workers and
+ * transcoders drop what they would send on it (MR_DROP_PORT_PAUSED),
+ * what their TX buffers hold for it included. Returns once no lcore is
+ * inside a burst on it any more (one grace period of the streams' QSBR,
+ * which every datapath lcore reports once per poll-loop pass). Main lcore
+ * only; a paused port stays paused.
+ */
+void mr_relay_port_pause(struct mr_relay *r, uint16_t port_id);
+
+/** Give a paused port back to the datapath. Main lcore only. */
+void mr_relay_port_resume(struct mr_relay *r, uint16_t port_id);
+
+/** Whether the datapath leaves @p port_id alone (any lcore). */
+static inline bool
+mr_relay_port_paused(const struct mr_relay *r, uint16_t port_id)
+{
+	return __atomic_load_n(&r->paused[port_id], __ATOMIC_RELAXED);
+}
 
 /** Worker lcore entry point (rte_eal_remote_launch); @p arg is the worker. */
 int mr_relay_worker_main(void *arg);

@@ -748,7 +748,63 @@ test_relay_transcode(void)
 	return env_teardown(&e);
 }
 
+/*
+ * A paused port (a memif client being reconnected) gets nothing: what
+ * the worker would send on it and what its TX buffer already holds are
+ * dropped as port_paused, never handed to the PMD; resumed, it is sent
+ * to again.
+ */
+static int
+test_relay_port_pause(void)
+{
+	static const uint32_t to_b[] = {1};
+	struct rte_mbuf *out[8];
+	struct env e;
+	uint16_t seq = 100, n, i;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x5151, seq++));
+	learn_round(&e);
+	n = collect(&e, out, 8);
+	MR_TEST_EQ(n, 1);
+	rte_pktmbuf_free_bulk(out, n);
+
+	for (i = 0; i < 3; i++)
+		rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x5151, seq++));
+	MR_TEST_EQ(e.w->txb[e.port]->length, 3); /* buffered, not sent yet */
+	MR_TEST_ASSERT(!mr_relay_port_paused(e.relay, e.port), "not paused yet");
+	mr_relay_port_pause(e.relay, e.port);
+	mr_relay_port_pause(e.relay, e.port); /* already paused: no second count */
+	MR_TEST_ASSERT(mr_relay_port_paused(e.relay, e.port), "paused");
+	MR_TEST_EQ(e.relay->pauses[e.port], 1);
+
+	for (i = 0; i < 2; i++)
+		rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x5151, seq++));
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_PORT_PAUSED], 2);
+	MR_TEST_EQ(e.w->txb[e.port]->length, 3);
+	n = collect(&e, out, 8);           /* the flush drops what was buffered */
+	MR_TEST_EQ(n, 0);
+	MR_TEST_EQ(e.w->txb[e.port]->length, 0);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_PORT_PAUSED], 5);
+	MR_TEST_EQ(e.ctr->tx_pkts, 1);
+
+	mr_relay_port_resume(e.relay, e.port);
+	MR_TEST_ASSERT(!mr_relay_port_paused(e.relay, e.port), "resumed");
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x5151, seq++));
+	n = collect(&e, out, 8);
+	MR_TEST_EQ(n, 1);
+	rte_pktmbuf_free_bulk(out, n);
+	MR_TEST_EQ(e.ctr->tx_pkts, 2);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_PORT_PAUSED], 5);
+	MR_TEST_EQ(mr_streams_find(e.streams, &(struct mr_stream_key){
+		.local = ep("10.0.0.1:30000"), .ssrc = 0x5151})->pkts, 7);
+	return env_teardown(&e);
+}
+
 MR_REGISTER_EAL_TEST(relay, learn_order, test_relay_learn_order)
+MR_REGISTER_EAL_TEST(relay, port_pause, test_relay_port_pause)
 MR_REGISTER_EAL_TEST(relay, learn_partial, test_relay_learn_partial)
 MR_REGISTER_EAL_TEST(relay, fanout, test_relay_fanout)
 MR_REGISTER_EAL_TEST(relay, drops, test_relay_drops)

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * memif client ports: connect again when the server comes back.
+ *
+ * DPDK 22.11's net_memif client connects to its server only when the
+ * port starts, and a client whose server went away stays down for good.
+ * The main lcore checks each memif client port's link once a second.
+ * Down for a whole period (2 s after a start of ours, for the handshake;
+ * a server that has not started its port refuses it), the port is taken
+ * out of the datapath (mr_relay_port_pause(): no lcore is inside a burst
+ * on it afterwards), stopped and started again, which connects anew; once
+ * started it goes back to the datapath and the handshake completes on
+ * the interrupt thread. A start that fails (no server listening yet) leaves the port
+ * stopped and paused, and is tried again after 1, 2, 4, then every 5 s.
+ * A client whose server is not there when mrelay starts waits the same way.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_dev.h>
+#include <rte_devargs.h>
+#include <rte_ethdev.h>
+
+#include "mrelay.h"
+
+#define WATCH_PERIOD_MS 1000
+#define RETRY_MAX_MS 5000
+#define CONNECT_GRACE_MS 2000   /* after a start, for the handshake (ms normally) */
+
+bool
+mr_port_watch_is_memif_client(uint16_t port)
+{
+	struct rte_eth_dev_info info;
+	const struct rte_devargs *da;
+
+	if (rte_eth_dev_info_get(port, &info) != 0 || info.driver_name == NULL ||
+	    strcmp(info.driver_name, "net_memif") != 0 || info.device == NULL)
+		return false;
+	/* the PMD's default role is client */
+	da = rte_dev_devargs(info.device);
+	return da == NULL || da->args == NULL || strstr(da->args, "role=server") == NULL;
+}
+
+void
+mr_port_watch_add(struct mr_app *app, uint16_t port, bool started)
+{
+	struct mr_port_watch *pw = &app->watch[port];
+	uint64_t now = rte_rdtsc();
+
+	memset(pw, 0, sizeof(*pw));
+	pw->watched = true;
+	pw->next_check = now + rte_get_tsc_hz() / 1000 * WATCH_PERIOD_MS;
+	if (!started) {
+		/* the workers have not started: the pause waits for nobody */
+		mr_relay_port_pause(app->relay, port);
+		pw->down_since = now;
+		pw->attempts = 1;
+		printf("mrelay: port %u (memif client): no server yet; trying again every few seconds\n",
+		       port);
+		fflush(stdout);
+	}
+}
+
+/* Stop (if started) and start a paused port. Returns rte_eth_dev_start()'s result. */
+static int
+port_restart(struct mr_app *app, uint16_t port)
+{
+	int rc;
+
+	if (app->port_started[port]) {
+		rc = rte_eth_dev_stop(port);
+		if (rc != 0)
+			printf("mrelay: port %u: stop failed: %s\n", port, rte_strerror(-rc));
+		app->port_started[port] = false;
+	}
+	rc = rte_eth_dev_start(port);
+	if (rc == 0)
+		app->port_started[port] = true;
+	return rc;
+}
+
+static void
+watch_one(struct mr_app *app, uint16_t port, uint64_t now)
+{
+	struct mr_port_watch *pw = &app->watch[port];
+	const uint64_t ms = rte_get_tsc_hz() / 1000;
+	struct rte_eth_link link = {0};
+	uint64_t retry_ms;
+
+	if (!mr_relay_port_paused(app->relay, port)) {
+		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status) {
+			pw->down_since = 0;
+			pw->restart_at = 0;
+			return;
+		}
+		if (pw->down_since == 0)
+			pw->down_since = now;
+		if (pw->restart_at == 0)
+			/* a connection in progress gets one period to complete */
+			pw->restart_at = now + WATCH_PERIOD_MS * ms;
+		if (now < pw->restart_at)
+			return;
+		printf("mrelay: port %u (memif client): link down for %.1f s; reconnecting\n",
+		       port, (double)(now - pw->down_since) / (double)rte_get_tsc_hz());
+		mr_relay_port_pause(app->relay, port);
+		pw->attempts = 0;
+	}
+	if (port_restart(app, port) == 0) {
+		mr_relay_port_resume(app->relay, port);
+		/* the server may still be starting: time for its handshake */
+		pw->restart_at = now + CONNECT_GRACE_MS * ms;
+		printf("mrelay: port %u (memif client): started again (%u failed tries); connecting\n",
+		       port, pw->attempts);
+		pw->attempts = 0;
+		fflush(stdout);
+		return;
+	}
+	pw->attempts++;
+	retry_ms = RTE_MIN((uint64_t)WATCH_PERIOD_MS << RTE_MIN(pw->attempts - 1, 3u),
+			   (uint64_t)RETRY_MAX_MS);
+	pw->next_check = now + retry_ms * ms;
+	if (pw->attempts == 1)
+		printf("mrelay: port %u (memif client): no server to connect to yet; trying again every few seconds\n",
+		       port);
+	fflush(stdout);
+}
+
+unsigned int
+mr_port_watch_poll(struct mr_app *app, uint64_t now)
+{
+	const uint64_t period = rte_get_tsc_hz() / 1000 * WATCH_PERIOD_MS;
+	unsigned int done = 0;
+	uint16_t i;
+
+	for (i = 0; i < app->relay->n_ports; i++) {
+		uint16_t port = app->relay->ports[i];
+		struct mr_port_watch *pw = &app->watch[port];
+
+		if (!pw->watched || now < pw->next_check)
+			continue;
+		pw->next_check = now + period;
+		watch_one(app, port, now);
+		done++;
+	}
+	return done;
+}

@@ -25,6 +25,8 @@ struct mr_port_watch {
 	uint32_t attempts;     /* failed starts since the link went down */
 	uint64_t down_since;   /* TSC the link was first seen down; 0: up */
 	uint64_t restart_at;   /* TSC: still down then, restart; 0: not due */
+	bool own_start;        /* started by the watch, link not up since */
+	uint32_t refused;      /* own starts in a row whose handshake failed */
 	uint64_t next_check;   /* TSC */
 };
 

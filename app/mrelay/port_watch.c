@@ -8,14 +8,16 @@
  * DPDK 22.11's net_memif client connects to its server only when the
  * port starts, and a client whose server went away stays down for good.
  * The main lcore checks each memif client port's link once a second.
- * Down for a whole period (2 s after a start of ours, for the handshake;
- * a server that has not started its port refuses it), the port is taken
- * out of the datapath (mr_relay_port_pause(): no lcore is inside a burst
- * on it afterwards), stopped and started again, which connects anew; once
+ * Down for a whole period (after a start of its own: 2 s for the
+ * handshake, doubling up to 16 s while the server keeps refusing it, as
+ * one that has not started its port does), the port is taken out of the
+ * datapath (mr_relay_port_pause(): no lcore is inside a burst on it
+ * afterwards), stopped and started again, which connects anew; once
  * started it goes back to the datapath and the handshake completes on
- * the interrupt thread. A start that fails (no server listening yet) leaves the port
- * stopped and paused, and is tried again after 1, 2, 4, then every 5 s.
- * A client whose server is not there when mrelay starts waits the same way.
+ * the interrupt thread. A start that fails (no server listening yet)
+ * leaves the port stopped and paused, and is tried again after 1, 2, 4,
+ * then every 5 s. A client whose server is not there when mrelay starts
+ * waits the same way.
  */
 
 #include <stdio.h>
@@ -96,6 +98,8 @@ watch_one(struct mr_app *app, uint16_t port, uint64_t now)
 		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status) {
 			pw->down_since = 0;
 			pw->restart_at = 0;
+			pw->own_start = false;
+			pw->refused = 0;
 			return;
 		}
 		if (pw->down_since == 0)
@@ -105,6 +109,8 @@ watch_one(struct mr_app *app, uint16_t port, uint64_t now)
 			pw->restart_at = now + WATCH_PERIOD_MS * ms;
 		if (now < pw->restart_at)
 			return;
+		if (pw->own_start)
+			pw->refused++; /* our start connected, the handshake did not */
 		printf("mrelay: port %u (memif client): link down for %.1f s; reconnecting\n",
 		       port, (double)(now - pw->down_since) / (double)rte_get_tsc_hz());
 		mr_relay_port_pause(app->relay, port);
@@ -112,8 +118,14 @@ watch_one(struct mr_app *app, uint16_t port, uint64_t now)
 	}
 	if (port_restart(app, port) == 0) {
 		mr_relay_port_resume(app->relay, port);
-		/* the server may still be starting: time for its handshake */
-		pw->restart_at = now + CONNECT_GRACE_MS * ms;
+		/*
+		 * Time for the handshake: 2 s, doubling up to 16 s while the
+		 * server keeps refusing it (not started yet, or never accepting:
+		 * and a DPDK 22.11 memif server seeing clients come and go in
+		 * quick succession can fail on its own).
+		 */
+		pw->restart_at = now + ((uint64_t)CONNECT_GRACE_MS << RTE_MIN(pw->refused, 3u)) * ms;
+		pw->own_start = true;
 		printf("mrelay: port %u (memif client): started again (%u failed tries); connecting\n",
 		       port, pw->attempts);
 		pw->attempts = 0;

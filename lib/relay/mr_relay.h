@@ -148,8 +148,8 @@ struct mr_worker *mr_relay_add_worker(struct mr_relay *r, unsigned int lcore_id)
  * transcoders drop what they would send on it (MR_DROP_PORT_PAUSED),
  * what their TX buffers hold for it included. Returns once no lcore is
  * inside a burst on it any more (one grace period of the streams' QSBR,
- * which every datapath lcore reports once per poll-loop pass). Main lcore
- * only; a paused port stays paused.
+ * which every datapath lcore reports once per poll-loop pass), counted in
+ * mr_relay::pauses. Main lcore only; pausing a paused port does nothing.
  */
 void mr_relay_port_pause(struct mr_relay *r, uint16_t port_id);
 

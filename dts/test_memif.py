@@ -109,10 +109,12 @@ def start_testpmd(args, work, so, sock, tag):
         '--total-num-mbufs', '32768'], work.file('testpmd%s.log' % tag))
     tp.prefix = prefix
     if not tp.wait_output(r'Start automatic packet forwarding|start packet forwarding', 30):
+        tp.stop(10)  # and its runtime directory goes
         raise dc.TestFailed('testpmd%s did not start forwarding' % tag)
     # net_memif of DPDK 22.11 binds an abstract socket by default
     # (socket-abstract=yes): no file appears, /proc/net/unix shows it.
     if not unix_socket_listed(sock):
+        tp.stop(10)  # and its runtime directory goes
         raise dc.TestFailed('testpmd did not open the memif socket @' + sock)
     return tp
 
@@ -130,6 +132,7 @@ def start_mrelay(args, work, sock, tag, summary_path):
         '--', '-s', summary_path, '-q'], work.file('mrelay%s.log' % tag))
     mr.prefix = prefix
     if not mr.wait_output(r'worker\(s\)', 30):
+        mr.stop(10)  # and its runtime directory goes
         raise dc.TestFailed('mrelay%s did not start' % tag)
     return mr
 

@@ -62,7 +62,7 @@ mr_port_watch_add(struct mr_app *app, uint16_t port, bool started)
 		mr_relay_port_pause(app->relay, port);
 		pw->down_since = now;
 		pw->attempts = 1;
-		printf("mrelay: port %u (memif client): no server yet; trying again every few seconds\n",
+		printf("mrelay: port %u (memif client): no server to connect to yet; trying again every few seconds\n",
 		       port);
 		fflush(stdout);
 	}

@@ -28,7 +28,6 @@ struct pkt_ctx {
 	struct mr_stream_key key;
 	uint32_t hash;            /**< mr_stream_key_hash() of key */
 	struct mr_stream_table_pos tpos; /**< the key's buckets in the stream table */
-	const void *leg_hint;     /**< prefetched: likely the stream's leg snapshot */
 	uint8_t is_rtcp;
 	union {
 		struct mr_rtp_info rtp;
@@ -206,6 +205,7 @@ classify(const struct mr_relay *r, const struct rte_mbuf *m, struct pkt_ctx *c)
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 	enum mr_drop_reason reason;
 	const uint8_t *payload;
+	const void *leg_hint;
 	uint16_t dport;
 	uint32_t ssrc;
 
@@ -239,10 +239,10 @@ classify(const struct mr_relay *r, const struct rte_mbuf *m, struct pkt_ctx *c)
 	 * register: reading the port back from the key just stored in wider
 	 * pieces would wait for the stores.)
 	 */
-	c->leg_hint = mr_streams_leg_hint(r->streams, dport);
-	if (c->leg_hint != NULL) {
-		rte_prefetch0(c->leg_hint);
-		rte_prefetch0(RTE_PTR_ADD(c->leg_hint, offsetof(struct mr_leg, dests)));
+	leg_hint = mr_streams_leg_hint(r->streams, dport);
+	if (leg_hint != NULL) {
+		rte_prefetch0(leg_hint);
+		rte_prefetch0(RTE_PTR_ADD(leg_hint, offsetof(struct mr_leg, dests)));
 	}
 	return MR_DROP_NONE;
 }

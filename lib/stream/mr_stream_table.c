@@ -48,19 +48,17 @@ mr_stream_table_fini(struct mr_stream_table *t)
 	t->n_entries = 0;
 }
 
+/* The stream of @p key in bucket @p b: the signature matches, then the key. */
 static struct mr_stream *
 bucket_lookup(const struct mr_stream_table_bucket *b, uint64_t tag,
 	      const struct mr_stream_key *key)
 {
-	unsigned int i;
+	unsigned int i = 0;
+	struct mr_stream *st;
 
-	for (i = 0; i < MR_STREAM_TABLE_SLOTS; i++) {
-		uint64_t e = __atomic_load_n(&b->slot[i], __ATOMIC_ACQUIRE);
-
-		if (e != 0 && (e & ~MR_STREAM_TABLE_ADDR_MASK) == tag &&
-		    mr_stream_key_equal(&mr_stream_table_slot_stream(e)->key, key))
-			return mr_stream_table_slot_stream(e);
-	}
+	while ((st = mr_stream_table_bucket_match(b, tag, &i)) != NULL)
+		if (mr_stream_key_equal(&st->key, key))
+			return st;
 	return NULL;
 }
 

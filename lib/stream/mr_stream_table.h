@@ -128,17 +128,23 @@ mr_stream_table_home(const struct mr_stream_table *t, const struct mr_stream_tab
 	return &t->buckets[p->home];
 }
 
-/** The first stream in bucket @p b whose signature is @p tag's, or NULL. */
+/**
+ * The first stream in bucket @p b from slot *@p from on whose signature is
+ * @p tag's, or NULL; *@p from moves past it (call again for the next).
+ */
 static inline struct mr_stream *
-mr_stream_table_bucket_match(const struct mr_stream_table_bucket *b, uint64_t tag)
+mr_stream_table_bucket_match(const struct mr_stream_table_bucket *b, uint64_t tag,
+			     unsigned int *from)
 {
 	unsigned int i;
 
-	for (i = 0; i < MR_STREAM_TABLE_SLOTS; i++) {
+	for (i = *from; i < MR_STREAM_TABLE_SLOTS; i++) {
 		uint64_t e = __atomic_load_n(&b->slot[i], __ATOMIC_ACQUIRE);
 
-		if ((e & ~MR_STREAM_TABLE_ADDR_MASK) == tag && e != 0)
+		if ((e & ~MR_STREAM_TABLE_ADDR_MASK) == tag && e != 0) {
+			*from = i + 1;
 			return mr_stream_table_slot_stream(e);
+		}
 	}
 	return NULL;
 }
@@ -154,12 +160,14 @@ static inline struct mr_stream *
 mr_stream_table_candidate(const struct mr_stream_table *t, const struct mr_stream_table_pos *p)
 {
 	const struct mr_stream_table_bucket *home = &t->buckets[p->home];
-	struct mr_stream *st = mr_stream_table_bucket_match(home, mr_stream_table_tag(p));
+	unsigned int i = 0;
+	struct mr_stream *st = mr_stream_table_bucket_match(home, mr_stream_table_tag(p), &i);
 
 	if (st != NULL || __atomic_load_n(&home->spilled, __ATOMIC_ACQUIRE) == 0)
 		return st;
+	i = 0;
 	return mr_stream_table_bucket_match(&t->buckets[mr_stream_table_alt(t, p)],
-					    mr_stream_table_tag(p));
+					    mr_stream_table_tag(p), &i);
 }
 
 /** The stream of @p key (hash @p hash), comparing keys: NULL if none. */

@@ -122,6 +122,7 @@ lcore_role(const struct mr_ctl *c, unsigned int lcore)
 static int
 read_info(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
+	struct mr_streams_table_stats ts;
 	const struct mr_conf *cf;
 	struct rte_tel_data *wl;
 	uint64_t up;
@@ -153,18 +154,20 @@ read_info(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "legs_max", c->streams->legs_max);
 	rte_tel_data_add_dict_u64(d, "streams", mr_streams_count(c->streams));
 	rte_tel_data_add_dict_u64(d, "streams_max", c->streams->streams_max);
-	rte_tel_data_add_dict_u64(d, "stream_table_buckets", c->streams->table.n_buckets);
-	rte_tel_data_add_dict_u64(d, "stream_table_moves",
-				  __atomic_load_n(&c->streams->table.moves, __ATOMIC_RELAXED));
-	rte_tel_data_add_dict_u64(d, "stream_table_full",
-				  __atomic_load_n(&c->streams->table.full, __ATOMIC_RELAXED));
+	mr_streams_table_stats(c->streams, &ts);
+	rte_tel_data_add_dict_u64(d, "stream_table_buckets", ts.buckets);
+	rte_tel_data_add_dict_u64(d, "stream_table_moves", ts.moves);
+	rte_tel_data_add_dict_u64(d, "stream_table_full", ts.full);
+	rte_tel_data_add_dict_u64(d, "leg_calls_timed_out",
+				  __atomic_load_n(&c->streams->call_timeouts, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_int(d, "rtp_port_min", cf->rtp_port_min);
 	rte_tel_data_add_dict_int(d, "rtp_port_max", cf->rtp_port_max);
 	rte_tel_data_add_dict_int(d, "burst", c->relay->burst);
 	rte_tel_data_add_dict_u64(d, "mbufs", cf->mbufs);
 	rte_tel_data_add_dict_u64(d, "stream_idle_ms", cf->stream_idle_ms);
 	rte_tel_data_add_dict_u64(d, "tx_drain_us", cf->tx_drain_us);
-	rte_tel_data_add_dict_u64(d, "learn_ring", cf->learn_ring);
+	rte_tel_data_add_dict_u64(d, "leg_streams_max", cf->leg_streams_max);
+	rte_tel_data_add_dict_u64(d, "leg_new_streams_per_s", cf->leg_new_streams_per_s);
 	rte_tel_data_add_dict_u64(d, "stats_interval_ms", cf->stats_interval_ms);
 	return 0;
 }

@@ -97,7 +97,8 @@ parse_local(const struct mr_ctl *c, const char *v, uint16_t port, bool check_por
 
 static const char *const leg_keys[] = {
 	"name", "session", "port", "local", "remote", "forward",
-	"ssrc_out", "seq_offset", "ts_offset", "clock_rate", "transcode", NULL,
+	"ssrc_out", "seq_offset", "ts_offset", "clock_rate", "transcode", "streams_max",
+	"new_streams_per_s", NULL,
 };
 
 /* The configured profile names, space separated, for error messages. */
@@ -291,6 +292,25 @@ mr_ctl_parse_leg(const struct mr_ctl *c, const char *params, bool add, struct mr
 		if (parse_transcode(c, v, &r->tc_profile, err, errlen) != 0)
 			return -EINVAL;
 		r->given |= MR_CTL_F_TRANSCODE;
+	}
+	v = mr_ctl_kv_get(&kv, "streams_max");
+	if (v != NULL) {
+		uint32_t n;
+
+		if (mr_ctl_parse_u32(v, 1, 65535, &n) != 0) {
+			snprintf(err, errlen, "streams_max: '%s' is not 1..65535", v);
+			return -EINVAL;
+		}
+		r->streams_max = (uint16_t)n;
+		r->given |= MR_CTL_F_STREAMS_MAX;
+	}
+	v = mr_ctl_kv_get(&kv, "new_streams_per_s");
+	if (v != NULL) {
+		if (mr_ctl_parse_u32(v, 0, 1000000, &r->new_streams_per_s) != 0) {
+			snprintf(err, errlen, "new_streams_per_s: '%s' is not 0 (no limit)..1000000", v);
+			return -EINVAL;
+		}
+		r->given |= MR_CTL_F_NEW_RATE;
 	}
 	return 0;
 }
@@ -672,6 +692,11 @@ def_diff(const struct mr_leg_def *a, const struct mr_leg_def *b, bool local_auto
 		return "clock_rate";
 	if (a->tc_profile != b->tc_profile)
 		return "transcode";
+	if (a->streams_max != b->streams_max)
+		return "streams_max";
+	if (a->has_new_streams_per_s != b->has_new_streams_per_s ||
+	    a->new_streams_per_s != b->new_streams_per_s)
+		return "new_streams_per_s";
 	return NULL;
 }
 
@@ -705,6 +730,10 @@ op_leg_add(struct mr_ctl *c, struct mr_ctl_msg *m)
 	d.seq_offset = r->seq_offset;
 	d.ts_offset = r->ts_offset;
 	d.tc_profile = r->tc_profile;
+	if (r->given & MR_CTL_F_STREAMS_MAX)
+		d.streams_max = r->streams_max;
+	d.has_new_streams_per_s = (r->given & MR_CTL_F_NEW_RATE) != 0;
+	d.new_streams_per_s = r->new_streams_per_s;
 	def_rewrite(&d);
 
 	idx = mr_streams_leg_by_name(s, m->name);
@@ -821,6 +850,12 @@ op_leg_update(struct mr_ctl *c, struct mr_ctl_msg *m)
 		d.clock_rate = r->clock_rate;
 	if (r->given & MR_CTL_F_TRANSCODE)
 		d.tc_profile = r->tc_profile;
+	if (r->given & MR_CTL_F_STREAMS_MAX)
+		d.streams_max = r->streams_max;
+	if (r->given & MR_CTL_F_NEW_RATE) {
+		d.has_new_streams_per_s = true;
+		d.new_streams_per_s = r->new_streams_per_s;
+	}
 	def_rewrite(&d);
 	m->tc_profile = d.tc_profile;
 	if (def_diff(&d, &s->defs[idx], false) == NULL && d.latched == s->defs[idx].latched) {
@@ -1142,7 +1177,7 @@ mr_ctl_cmd_register(void)
 		const char *name;
 		const char *help;
 	} cmds[] = {
-		{"/mrelay/leg_add", "Add a leg. name=,session=,local=,remote=[,port=,forward=a+b,ssrc_out=,seq_offset=,ts_offset=,clock_rate=,transcode=]"},
+		{"/mrelay/leg_add", "Add a leg. name=,session=,local=,remote=[,port=,forward=a+b,ssrc_out=,...] (docs/telemetry.md)"},
 		{"/mrelay/leg_update", "Change a leg: name= and the fields to change (as leg_add)"},
 		{"/mrelay/leg_delete", "Delete a leg and its streams. name=NAME"},
 		{"/mrelay/session_delete", "Delete every leg of a session. session=NAME"},

@@ -57,6 +57,7 @@ mr_relay_create(const struct mr_relay_params *p)
 	r->drain_tsc = (r->tsc_hz + US_PER_S - 1) / US_PER_S * p->tx_drain_us;
 	r->tick_tsc = r->tsc_hz / US_PER_S * MR_RELAY_TICK_US;
 	r->idle_tsc = r->tsc_hz / MS_PER_S * p->stream_idle_ms;
+	r->evict_tsc = r->tsc_hz / MS_PER_S * MR_STREAM_LEG_EVICT_IDLE_MS;
 	r->streams->on_reclaim = mr_relay_stream_reclaimed;
 	r->streams->on_reclaim_ctx = r;
 	return r;

@@ -87,6 +87,7 @@ struct mr_relay {
 	uint64_t drain_tsc;
 	uint64_t tick_tsc;               /**< housekeeping period of the workers */
 	uint64_t idle_tsc;               /**< stream idle time (0: no expiry) */
+	uint64_t evict_tsc;              /**< a full leg's stream silent this long makes room */
 	uint16_t burst;
 	uint16_t rtp_port_min;
 	uint16_t rtp_port_max;

@@ -302,6 +302,9 @@ learn(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, uint64_t
 		}
 	}
 	rc = mr_streams_leg_admit(s, (uint32_t)idx, leg, now);
+	if (rc == -EDQUOT && mr_streams_leg_evict_idle(s, w->shard, (uint32_t)idx, now,
+						       w->relay->evict_tsc) == 0)
+		rc = mr_streams_leg_admit(s, (uint32_t)idx, leg, now);
 	if (rc != 0) {
 		bool limit = rc == -EDQUOT;
 

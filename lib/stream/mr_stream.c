@@ -901,6 +901,22 @@ mr_streams_expire(struct mr_streams *s, struct mr_stream_shard *sh, uint64_t now
 	return n;
 }
 
+int
+mr_streams_leg_evict_idle(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
+			  uint64_t now, uint64_t idle)
+{
+	struct mr_stream *st, *oldest = NULL;
+
+	/* at most streams_max of them: a short walk, on a new SSRC only */
+	for (st = s->rt[leg].streams; st != NULL; st = st->leg_next)
+		if (oldest == NULL || st->last_tsc < oldest->last_tsc)
+			oldest = st;
+	if (oldest == NULL || now < oldest->last_tsc || now - oldest->last_tsc < idle)
+		return -EDQUOT;
+	shard_del(s, sh, oldest);
+	return 0;
+}
+
 /* Leg call: delete the leg's streams; the count deleted goes back in arg. */
 static int
 streams_purge(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg, void *arg)

@@ -482,6 +482,21 @@ mr_streams_leg_admit(struct mr_streams *s, uint32_t leg, const struct mr_leg *sn
 	return 0;
 }
 
+/**
+ * A leg at its stream limit makes room for a new SSRC (a re-INVITE, a
+ * restarted phone) by deleting its least recently heard stream, when that
+ * one has been silent for @p idle TSC cycles; a flood of new SSRCs finds
+ * every stream recent and gets nothing. The leg's owner, with shard @p sh.
+ *
+ * @return
+ *   0 when a stream made room, -EDQUOT when none was silent long enough.
+ */
+int mr_streams_leg_evict_idle(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
+			      uint64_t now, uint64_t idle);
+
+/** How long a stream of a full leg must be silent to make room (ms). */
+#define MR_STREAM_LEG_EVICT_IDLE_MS 1000
+
 /** Count a drop on leg @p leg (any lcore: an atomic add, for drop paths). */
 static inline void
 mr_streams_leg_drop(struct mr_streams *s, uint32_t leg, enum mr_leg_drop d)

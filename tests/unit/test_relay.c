@@ -425,6 +425,68 @@ test_relay_leg_limits(void)
 	return env_teardown(&e);
 }
 
+/*
+ * Software dispatch: on a port that cannot steer by destination, the
+ * worker that receives a packet hands it to the worker owning its local
+ * endpoint (a hash of it), which learns the stream in its own shard; the
+ * receiving worker keeps the packets of the endpoints it owns.
+ */
+static int
+test_relay_dispatch(void)
+{
+	struct mr_worker *w1, *mine = NULL, *other = NULL;
+	struct mr_endpoint local[8];
+	struct rte_mbuf *m, *got[8];
+	struct mr_stream_key key;
+	char text[MR_ENDPOINT_STRLEN];
+	unsigned int i, n_mine = 0, n_other = 0, n;
+	struct env e;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	w1 = mr_relay_add_worker(e.relay, rte_lcore_id() + 1);
+	MR_TEST_ASSERT(w1 != NULL, "second worker");
+	MR_TEST_EQ(mr_relay_port_set_dispatch(e.relay, e.port, true), 0);
+	MR_TEST_EQ(mr_relay_port_set_dispatch(e.relay, RTE_MAX_ETHPORTS - 1, true), -EINVAL);
+	/* eight legs without destinations: a delivered packet is a no_dest drop */
+	for (i = 0; i < 8; i++) {
+		snprintf(text, sizeof(text), "10.0.0.1:%u", 30000 + i);
+		local[i] = ep(text);
+		MR_TEST_EQ(add_leg(&e, i, text, "10.1.0.1:20000", NULL, 0), 0);
+		if (e.relay->workers[mr_relay_endpoint_worker(e.relay, &local[i])] == e.w)
+			n_mine++;
+		else
+			n_other++;
+	}
+	MR_TEST_ASSERT(n_mine != 0 && n_other != 0, "the hash spreads 8 endpoints (%u/%u)",
+		       n_mine, n_other);
+	for (i = 0; i < 8; i++) {
+		mr_endpoint_format(&local[i], text, sizeof(text));
+		m = rtp_packet(&e, "10.1.0.1:20000", text, 0x100 + i, 1);
+		MR_TEST_ASSERT(m != NULL, "packet");
+		mr_relay_process(e.w, &m, 1, true, rte_rdtsc());
+	}
+	MR_TEST_EQ(e.ctr->learn_reqs, n_mine);
+	MR_TEST_EQ(rte_ring_count(w1->dispatch_ring), n_other);
+	n = rte_ring_sc_dequeue_burst(w1->dispatch_ring, (void **)got, 8, NULL);
+	mr_relay_process(w1, got, (uint16_t)n, false, rte_rdtsc());
+	MR_TEST_EQ(w1->ctr->learn_reqs, n_other);
+	for (i = 0; i < 8; i++) {
+		struct mr_stream *st;
+
+		key.local = local[i];
+		key.ssrc = 0x100 + i;
+		st = mr_streams_find(e.streams, &key);
+		MR_TEST_ASSERT(st != NULL, "stream %u", i);
+		other = e.relay->workers[mr_relay_endpoint_worker(e.relay, &local[i])];
+		mine = other == e.w ? e.w : w1;
+		MR_TEST_EQ(st->owner_lcore, mine->lcore_id);
+		MR_TEST_EQ(e.streams->rt[i].owner, mine->lcore_id);
+	}
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_NO_DEST] + w1->ctr->drops[MR_DROP_NO_DEST], 8);
+	memset(w1->ctr, 0, sizeof(*w1->ctr));
+	return env_teardown(&e);
+}
+
 /* Fan-out to three legs, one of which rewrites SSRC and sequence. */
 static int
 test_relay_fanout(void)
@@ -836,6 +898,7 @@ test_relay_port_pause(void)
 MR_REGISTER_EAL_TEST(relay, learn_inline, test_relay_learn_inline)
 MR_REGISTER_EAL_TEST(relay, port_pause, test_relay_port_pause)
 MR_REGISTER_EAL_TEST(relay, leg_limits, test_relay_leg_limits)
+MR_REGISTER_EAL_TEST(relay, dispatch, test_relay_dispatch)
 MR_REGISTER_EAL_TEST(relay, fanout, test_relay_fanout)
 MR_REGISTER_EAL_TEST(relay, drops, test_relay_drops)
 MR_REGISTER_EAL_TEST(relay, single_writer, test_relay_single_writer)

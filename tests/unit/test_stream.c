@@ -703,6 +703,98 @@ test_stream_leg_hint(void)
 	return 0;
 }
 
+/* A worker on another lcore: owns the streams of leg 0, answers leg calls. */
+struct owner_ctx {
+	struct mr_streams *s;
+	struct mr_stream_key key;
+	unsigned int n_add;
+	int added;        /* streams it created (then -errno on failure) */
+	bool stop;
+};
+
+static int
+owner_loop(void *arg)
+{
+	struct owner_ctx *o = arg;
+	struct mr_stream_shard *sh = mr_streams_shard(o->s, rte_lcore_id());
+	struct mr_stream_init init = {
+		.leg_idx = 0, .owner_lcore = (uint16_t)rte_lcore_id(),
+		.tc_channel = MR_STREAM_NO_CHANNEL,
+	};
+	struct mr_stream_key k = o->key;
+	struct mr_stream *st;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < o->n_add; i++) {
+		k.ssrc = 0x7000 + i;
+		if (mr_streams_add(o->s, &k, &init, &st) == 0)
+			n++;
+	}
+	__atomic_store_n(&o->added, n, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE))
+		mr_streams_owner_poll(o->s, sh);
+	return 0;
+}
+
+/*
+ * The main lcore's calls to a leg's owner on another lcore: a new
+ * snapshot reaches the owner's streams before the old one is retired, and
+ * deleting the leg's streams is done by the owner, which gives the leg's
+ * token back; a leg without an owner is worked on directly.
+ */
+static int
+test_stream_leg_call(void)
+{
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
+	struct mr_streams_params p = {
+		.name = "tlcall", .legs_max = 8, .streams_max = 64, .max_threads = RTE_MAX_LCORE,
+		.owners_max = 1, .socket_id = (int)rte_socket_id(),
+	};
+	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
+	const uint32_t leg0[] = {0};
+	struct owner_ctx o = {0};
+	const struct mr_leg *snap;
+	struct mr_stream *st;
+	uint32_t pos = 0;
+
+	if (lcore >= RTE_MAX_LCORE)
+		return MR_TEST_SKIPPED; /* needs a second lcore for the owner */
+	o.s = mr_streams_create(&p);
+	MR_TEST_ASSERT(o.s != NULL, "create");
+	o.s->ports[0].present = true;
+	MR_TEST_ASSERT(mr_streams_owner_add(o.s, lcore) != NULL, "shard");
+	MR_TEST_EQ(mr_streams_leg_set(o.s, 0, &a), 0);
+	o.key.local = a.local;
+	o.n_add = 5; /* the default limit is 8 */
+	MR_TEST_EQ(rte_eal_remote_launch(owner_loop, &o, lcore), 0);
+	while (__atomic_load_n(&o.added, __ATOMIC_ACQUIRE) == 0)
+		rte_pause();
+	MR_TEST_EQ(o.added, 5);
+	MR_TEST_EQ(__atomic_load_n(&o.s->rt[0].owner, __ATOMIC_ACQUIRE), lcore);
+	/* a redefinition: the owner points its streams at the new snapshot */
+	a.remote.port = rte_cpu_to_be_16(1001);
+	MR_TEST_EQ(mr_streams_leg_set(o.s, 0, &a), 0);
+	snap = mr_streams_leg(o.s, 0);
+	rte_rcu_qsbr_thread_register(o.s->qsbr, rte_lcore_id());
+	rte_rcu_qsbr_thread_online(o.s->qsbr, rte_lcore_id());
+	while ((st = mr_streams_next(o.s, &pos)) != NULL)
+		MR_TEST_ASSERT(mr_stream_leg(st) == snap, "stream on the new snapshot");
+	rte_rcu_qsbr_thread_offline(o.s->qsbr, rte_lcore_id());
+	rte_rcu_qsbr_thread_unregister(o.s->qsbr, rte_lcore_id());
+	/* deleting them is the owner's work, and the token comes back */
+	MR_TEST_EQ(mr_streams_del_by_legs(o.s, leg0, 1), 5);
+	MR_TEST_EQ(mr_streams_count(o.s), 0);
+	MR_TEST_EQ(__atomic_load_n(&o.s->rt[0].owner, __ATOMIC_ACQUIRE), MR_STREAM_OWNER_NONE);
+	/* no owner now: the main lcore works on the leg itself */
+	MR_TEST_EQ(mr_streams_del_by_legs(o.s, leg0, 1), 0);
+	MR_TEST_EQ(o.s->call_timeouts, 0);
+	__atomic_store_n(&o.stop, true, __ATOMIC_RELEASE);
+	MR_TEST_EQ(rte_eal_wait_lcore(lcore), 0);
+	mr_streams_free(o.s);
+	return 0;
+}
+
 MR_REGISTER_EAL_TEST(stream, legs, test_stream_legs)
 MR_REGISTER_EAL_TEST(stream, table, test_stream_table)
 MR_REGISTER_EAL_TEST(stream, expiry, test_stream_expiry)
@@ -711,3 +803,4 @@ MR_REGISTER_EAL_TEST(stream, leg_lists, test_stream_leg_lists)
 MR_REGISTER_EAL_TEST(stream, leg_hint, test_stream_leg_hint)
 MR_REGISTER_EAL_TEST(stream, table_buckets, test_stream_table_buckets)
 MR_REGISTER_EAL_TEST(stream, table_concurrent, test_stream_table_concurrent)
+MR_REGISTER_EAL_TEST(stream, leg_call, test_stream_leg_call)

@@ -259,8 +259,8 @@ def build(name):
 		ini.append("")
 	extra = sc.get("extra", [])
 	# Filler frames (dropped as port_unused) after each flow's first packet:
-	# time for the main lcore to create the stream, so that the rest of
-	# the flow takes the workers' fast path instead of the learn ring.
+	# the rest of the flow then arrives once its stream exists, as in a
+	# call, rather than right behind its first packet.
 	for f in flows if sc.get("warmup") else []:
 		extra.append({"kind": "port_unused", "flow": f["name"], "at": 0,
 			      "count": sc["warmup"]})

@@ -151,7 +151,7 @@ def case_restart(args, work):
     try:
         for run in (1, 2):
             summ, _, _ = run_mrelay(args, work, 'restart%d' % run, conf,
-                                   ['net_memif0,role=client,socket=%s,id=0' % sock], 4)
+                                   ['net_memif0,role=client,socket=%s,id=0' % sock], 8)
             dropped = dc.check_summary(summ, allowed_drops=IN_FLIGHT_DROPS)
             c = summ['counters']
             dc.log('run %d: rx %d, tx %d, %d in flight at exit, %d streams learned'

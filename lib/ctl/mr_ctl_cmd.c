@@ -622,6 +622,19 @@ apply_set(struct mr_ctl *c, struct mr_ctl_msg *m, uint32_t idx, const struct mr_
 	return 0;
 }
 
+/* apply_set(), the leg's streams deleted by their owner as the new definition goes in. */
+static int
+apply_set_fresh(struct mr_ctl *c, struct mr_ctl_msg *m, uint32_t idx, const struct mr_leg_def *d)
+{
+	int rc = mr_streams_leg_set_fresh(c->streams, idx, d, &m->streams_deleted);
+
+	if (rc != 0)
+		return fail(m, rc, "cannot install leg %s: %s", d->name, strerror(-rc));
+	/* referrers list idx by name, which does not change: only idx is new */
+	mr_ctl_meta_publish(c, idx);
+	return 0;
+}
+
 /* Resolve forward names to slots, and check each target takes one more referrer. */
 static int
 resolve_forward(struct mr_ctl *c, struct mr_ctl_msg *m, int32_t self, struct mr_leg_def *d)
@@ -867,19 +880,19 @@ op_leg_update(struct mr_ctl *c, struct mr_ctl_msg *m)
 	old_tc = s->defs[idx].tc_profile;
 	/*
 	 * To or from no transcoding: a stream's channel is fixed when it is
-	 * published, so the leg's streams go (their channels close once, at
-	 * reclamation) and are learned again from their next packet. Deleted
-	 * before the leg changes, so that packet finds the new definition.
+	 * published; and streams keyed by an old endpoint would keep the
+	 * leg's old identity. So the leg's streams go (their channels close
+	 * once, at reclamation), deleted by their owner in the same step that
+	 * installs the new definition, and are learned again from their next
+	 * packet, which finds the new definition.
 	 */
-	if (old_tc != d.tc_profile && (old_tc == 0 || d.tc_profile == 0))
-		m->streams_deleted = mr_streams_del_by_legs(s, &one, 1);
-	rc = apply_set(c, m, one, &d);
+	if (moved || (old_tc != d.tc_profile && (old_tc == 0 || d.tc_profile == 0)))
+		rc = apply_set_fresh(c, m, one, &d);
+	else
+		rc = apply_set(c, m, one, &d);
 	if (rc != 0)
 		return rc;
-	/* streams keyed by the old endpoint would keep the leg's old identity */
-	if (moved) {
-		m->streams_deleted += mr_streams_del_by_legs(s, &one, 1);
-	} else if (old_tc != d.tc_profile && old_tc != 0 && d.tc_profile != 0) {
+	if (!moved && old_tc != d.tc_profile && old_tc != 0 && d.tc_profile != 0) {
 		/* profile to profile: the channels stay, their codec state is reset */
 		struct mr_relay_tc_result res;
 

@@ -430,6 +430,9 @@ retire_snapshot(struct mr_streams *s, struct mr_leg *old)
 	rte_free(old);
 }
 
+static int streams_purge(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
+			 void *arg);
+
 /* Leg call: point every stream of the leg at the leg's current snapshot. */
 static int
 streams_repoint(struct mr_streams *s, struct mr_stream_shard *sh __rte_unused, uint32_t leg,
@@ -466,23 +469,36 @@ leg_hint_set(struct mr_streams *s, const struct mr_leg_def *d,
  * old snapshot alive (leaked, logged) rather than free it under a reader.
  */
 static void
-leg_swap(struct mr_streams *s, uint32_t idx, struct mr_leg *leg)
+leg_swap(struct mr_streams *s, uint32_t idx, struct mr_leg *leg, uint32_t *purged)
 {
 	const struct mr_leg_def *d = &s->defs[idx];
 	struct mr_leg *old;
+	uint32_t n = 0;
+	int rc;
 
 	old = __atomic_exchange_n(&s->slots[idx], leg, __ATOMIC_ACQ_REL);
 	leg_hint_set(s, d, old, leg);
-	if (mr_streams_leg_call(s, idx, streams_repoint, NULL, 0) != 0) {
+	/* or, when asked, the owner deletes them instead: none meets the new snapshot */
+	if (purged != NULL)
+		rc = mr_streams_leg_call(s, idx, streams_purge, &n, sizeof(n));
+	else
+		rc = mr_streams_leg_call(s, idx, streams_repoint, NULL, 0);
+	if (rc != 0) {
 		STREAM_LOG(ERR, "leg %u: streams not repointed; old snapshot kept\n", idx);
 		return;
 	}
+	if (purged != NULL)
+		*purged += n;
 	retire_snapshot(s, old);
 }
 
-/* Build and swap in the snapshot of leg idx from its definition. */
+/*
+ * Build and swap in the snapshot of leg idx from its definition; with
+ * @p purged, its streams are deleted (and counted there) instead of
+ * repointed.
+ */
 static int
-leg_publish(struct mr_streams *s, uint32_t idx)
+leg_publish(struct mr_streams *s, uint32_t idx, uint32_t *purged)
 {
 	const struct mr_leg_def *d = &s->defs[idx];
 	int orig = -1, last_rewrite = -1;
@@ -492,7 +508,7 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 	uint16_t i;
 
 	if (!d->in_use) {
-		leg_swap(s, idx, NULL);
+		leg_swap(s, idx, NULL, purged);
 		return 0;
 	}
 	leg = rte_zmalloc("mr_leg", sizeof(*leg), RTE_CACHE_LINE_SIZE);
@@ -553,21 +569,21 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 		leg->dests[0] = leg->dests[orig];
 		leg->dests[orig] = tmp;
 	}
-	leg_swap(s, idx, leg);
+	leg_swap(s, idx, leg, purged);
 	return 0;
 }
 
-/* Republish idx and every leg whose destinations include it. */
+/* Republish idx (its streams deleted with @p purged) and every leg whose destinations include it. */
 static int
-leg_publish_with_refs(struct mr_streams *s, uint32_t idx)
+leg_publish_with_refs(struct mr_streams *s, uint32_t idx, uint32_t *purged)
 {
 	const struct mr_leg_def *d = &s->defs[idx];
 	uint16_t i;
 	int rc;
 
-	rc = leg_publish(s, idx);
+	rc = leg_publish(s, idx, purged);
 	for (i = 0; rc == 0 && i < d->n_refs; i++)
-		rc = leg_publish(s, d->refs[i]);
+		rc = leg_publish(s, d->refs[i], NULL);
 	return rc;
 }
 
@@ -611,8 +627,25 @@ rt_reset(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg, void *a
 	return 0;
 }
 
+static int leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def,
+		   uint32_t *purged);
+
 int
 mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def)
+{
+	return leg_set(s, idx, def, NULL);
+}
+
+int
+mr_streams_leg_set_fresh(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def,
+			 uint32_t *deleted)
+{
+	*deleted = 0;
+	return leg_set(s, idx, def, deleted);
+}
+
+static int
+leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def, uint32_t *purged)
 {
 	struct mr_leg_def *cur;
 	int32_t other;
@@ -685,7 +718,7 @@ mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *
 			cur->in_use = false;
 			for (i = 0; i < cur->n_fwd; i++)
 				refs_remove(&s->defs[cur->fwd[i]], idx);
-			leg_publish_with_refs(s, idx);
+			leg_publish_with_refs(s, idx, purged);
 			return rc == -ENOSPC ? -ENOSPC : rc;
 		}
 		s->n_legs++;
@@ -694,7 +727,7 @@ mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *
 		cur->n_fwd = 0;
 		cur->gen++;
 	}
-	return leg_publish_with_refs(s, idx);
+	return leg_publish_with_refs(s, idx, purged);
 }
 
 int
@@ -709,7 +742,7 @@ mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *r
 		return mr_endpoint_equal(&d->remote, remote) ? 0 : -EPERM;
 	d->remote = *remote;
 	d->latched = true;
-	return leg_publish_with_refs(s, idx);
+	return leg_publish_with_refs(s, idx, NULL);
 }
 
 int

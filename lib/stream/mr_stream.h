@@ -379,6 +379,21 @@ void mr_streams_free(struct mr_streams *s);
  */
 int mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def);
 
+/**
+ * mr_streams_leg_set(), with the leg's streams deleted by their owner in
+ * the same call that would point them at the new snapshot: no packet meets
+ * the new definition in a stream made under the old one (a new local
+ * endpoint, a transcoding profile where there was none or the other way).
+ * Their next packets learn them again. Main lcore only.
+ *
+ * @param deleted
+ *   Set to the streams deleted.
+ * @return
+ *   As mr_streams_leg_set().
+ */
+int mr_streams_leg_set_fresh(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def,
+			     uint32_t *deleted);
+
 /** Find a leg slot by local endpoint (any thread). @return idx or -ENOENT. */
 int32_t mr_streams_leg_find(const struct mr_streams *s, const struct mr_endpoint *local);
 

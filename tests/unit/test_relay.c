@@ -487,6 +487,57 @@ test_relay_dispatch(void)
 	return env_teardown(&e);
 }
 
+/*
+ * Why a stream could not be added is the drop reason: the relay's
+ * streams_max (every shard's live streams) is streams_max, not
+ * stream_table_full. And a packet whose headers cannot be prepended is
+ * no_headroom, not mbuf_exhausted.
+ */
+static int
+test_relay_add_errors(void)
+{
+	static const uint32_t to_b[] = {1}, to_v6[] = {2};
+	struct rte_mbuf *m, *out[32];
+	struct mr_leg_def d;
+	struct env e;
+	uint32_t i;
+	uint16_t n;
+	uint8_t *data;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
+	d = e.streams->defs[0];
+	d.streams_max = UINT16_MAX;
+	d.n_fwd = 0; /* no destination: delivered packets are no_dest drops */
+	MR_TEST_EQ(mr_streams_leg_set(e.streams, 0, &d), 0);
+	for (i = 0; i < 300; i++) {
+		m = rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x9000 + i, 1);
+		MR_TEST_ASSERT(m != NULL, "packet %u", i);
+		rx_one(&e, m);
+	}
+	MR_TEST_EQ(mr_streams_count(e.streams), 256); /* env: streams_max 256 */
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_STREAMS_MAX], 300 - 256);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_STREAM_TABLE_FULL], 0);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_NO_DEST], 256);
+
+	/* headers 20 bytes longer (IPv6 out) than the received ones, no headroom */
+	MR_TEST_EQ(mr_streams_del_by_legs(e.streams, &(uint32_t){0}, 1), 256);
+	MR_TEST_EQ(add_leg(&e, 2, "[fd00::1]:30004", "[fd00::9]:20004", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 3, "10.0.0.1:30006", "10.3.0.1:20006", to_v6, 1), 0);
+	m = rtp_packet(&e, "10.3.0.1:20006", "10.0.0.1:30006", 0x42, 1);
+	MR_TEST_ASSERT(m != NULL, "packet");
+	data = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(m->buf_addr, data, m->data_len);
+	m->data_off = 0;
+	rx_one(&e, m);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_NO_HEADROOM], 1);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_MBUF_EXHAUSTED], 0);
+	n = collect(&e, out, 32);
+	MR_TEST_EQ(n, 0);
+	return env_teardown(&e);
+}
+
 /* Fan-out to three legs, one of which rewrites SSRC and sequence. */
 static int
 test_relay_fanout(void)
@@ -899,6 +950,7 @@ MR_REGISTER_EAL_TEST(relay, learn_inline, test_relay_learn_inline)
 MR_REGISTER_EAL_TEST(relay, port_pause, test_relay_port_pause)
 MR_REGISTER_EAL_TEST(relay, leg_limits, test_relay_leg_limits)
 MR_REGISTER_EAL_TEST(relay, dispatch, test_relay_dispatch)
+MR_REGISTER_EAL_TEST(relay, add_errors, test_relay_add_errors)
 MR_REGISTER_EAL_TEST(relay, fanout, test_relay_fanout)
 MR_REGISTER_EAL_TEST(relay, drops, test_relay_drops)
 MR_REGISTER_EAL_TEST(relay, single_writer, test_relay_single_writer)

@@ -534,11 +534,13 @@ rtpgen_rxq_free(struct rtpgen_rxq *q)
 
 	if (q == NULL)
 		return;
-	for (i = 0; i < q->nb_held; i++)
+	for (i = 0; i < q->nb_held; i++) {
+		q->flows[q->held[i].flow].held = 0;
 		rte_pktmbuf_free(q->held[i].m);
+	}
 	for (i = 0; i < q->nb_pending; i++)
 		rte_pktmbuf_free(q->pending[i]);
-	rte_free(q->flows);
+	rte_free(q->flow_idx);
 	rte_free(q);
 }
 
@@ -580,8 +582,7 @@ rtpgen_rx_queue_setup(struct rte_eth_dev *edev, uint16_t qid, uint16_t nb_desc _
 {
 	const struct rtpgen_dev *dev = edev->data->dev_private;
 	const struct rtpgen_conf *c = &dev->conf;
-	uint16_t nq = edev->data->nb_rx_queues;
-	uint32_t lo, hi, i, max_len = 0;
+	uint32_t i, max_len = 0;
 	struct rtpgen_rxq *q;
 	int socket = (int)socket_id;
 
@@ -593,28 +594,15 @@ rtpgen_rx_queue_setup(struct rte_eth_dev *edev, uint16_t qid, uint16_t nb_desc _
 			   rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM, max_len);
 		return -EINVAL;
 	}
-	/* flows are split into contiguous ranges, one per RX queue */
-	lo = (uint32_t)((uint64_t)c->streams * qid / nq);
-	hi = (uint32_t)((uint64_t)c->streams * (qid + 1u) / nq);
 	q = rte_zmalloc_socket("rtpgen_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
 	if (q == NULL)
 		return -ENOMEM;
 	q->dev = dev;
 	q->mp = mp;
-	q->nb_flows = hi - lo;
-	q->flow_base = lo;
+	/* which flows arrive here is RSS's choice, made at start */
+	q->flows = dev->flows;
 	q->port_id = edev->data->port_id;
 	q->queue_id = qid;
-	if (q->nb_flows > 0) {
-		q->flows = rte_zmalloc_socket("rtpgen_flows",
-					      (size_t)q->nb_flows * sizeof(*q->flows),
-					      RTE_CACHE_LINE_SIZE, socket);
-		if (q->flows == NULL) {
-			rte_free(q);
-			return -ENOMEM;
-		}
-		mr_rtpgen_flows_init(c, q->flows, lo, q->nb_flows);
-	}
 	q->prng = c->seed ^ (0x9e3779b97f4a7c15ULL * (qid + 1u));
 	q->prng = mr_rtpgen_splitmix(&q->prng) | 1; /* xorshift state must not be 0 */
 	q->thr_loss = rtpgen_pct_threshold(c->loss);
@@ -668,20 +656,32 @@ rtpgen_configure(struct rte_eth_dev *edev)
 	if (edev->data->nb_rx_queues > RTPGEN_MAX_QUEUES ||
 	    edev->data->nb_tx_queues > RTPGEN_MAX_QUEUES)
 		return -EINVAL;
-	return 0;
+	return mr_rtpgen_rss_configure(edev);
 }
 
 static int
 rtpgen_start(struct rte_eth_dev *edev)
 {
+	struct rtpgen_dev *dev = edev->data->dev_private;
 	uint16_t q;
+	int rc;
 
+	/* each flow to the queue the RSS configuration names */
+	rc = mr_rtpgen_rss_distribute(edev);
+	if (rc != 0)
+		return rc;
 	for (q = 0; q < edev->data->nb_rx_queues; q++) {
 		struct rtpgen_rxq *rxq = edev->data->rx_queues[q];
 
-		if (rxq != NULL)
-			rxq->start_tsc = 0; /* pacing restarts at the first burst */
+		if (rxq == NULL)
+			continue;
+		rxq->start_tsc = 0; /* pacing restarts at the first burst */
+		if (rxq->rss_hash)
+			rxq->rx_ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+		else
+			rxq->rx_ol_flags &= ~RTE_MBUF_F_RX_RSS_HASH;
 	}
+	dev->started = 1;
 	edev->data->dev_link.link_status = RTE_ETH_LINK_UP;
 	return 0;
 }
@@ -689,6 +689,28 @@ rtpgen_start(struct rte_eth_dev *edev)
 static int
 rtpgen_stop(struct rte_eth_dev *edev)
 {
+	struct rtpgen_dev *dev = edev->data->dev_private;
+	uint16_t q;
+	uint32_t i;
+
+	/*
+	 * A reordered packet still held is dropped, as a stopping NIC drops
+	 * what it holds: its flow may move to another queue at the next start.
+	 */
+	for (q = 0; q < edev->data->nb_rx_queues; q++) {
+		struct rtpgen_rxq *rxq = edev->data->rx_queues[q];
+
+		if (rxq == NULL)
+			continue;
+		for (i = 0; i < rxq->nb_held; i++) {
+			rxq->flows[rxq->held[i].flow].held = 0;
+			rte_pktmbuf_free(rxq->held[i].m);
+			rxq->c.reorder--;
+			rxq->c.loss++;
+		}
+		rxq->nb_held = 0;
+	}
+	dev->started = 0;
 	edev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	return 0;
 }
@@ -725,7 +747,11 @@ rtpgen_infos_get(struct rte_eth_dev *edev __rte_unused, struct rte_eth_dev_info 
 	 * Like a NIC that checks IPv4 header checksums: the frames it makes
 	 * are whole, so it flags them GOOD (malformed ones: not checked).
 	 */
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_RSS_HASH;
+	/* RSS emulated over the RX queues (rtpgen_rss.c) */
+	info->flow_type_rss_offloads = RTPGEN_RSS_OFFLOADS;
+	info->hash_key_size = RTPGEN_RSS_KEY_LEN;
+	info->reta_size = RTPGEN_RETA_SIZE;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
 		RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	info->speed_capa = RTE_ETH_LINK_SPEED_100G;
@@ -764,6 +790,10 @@ rtpgen_close(struct rte_eth_dev *edev)
 		rtpgen_tx_queue_release(edev, q);
 	rte_free(dev->images);
 	dev->images = NULL;
+	rte_free(dev->flows);
+	dev->flows = NULL;
+	rte_free(dev->hashes);
+	dev->hashes = NULL;
 	/* dev_private and mac_addrs are freed by rte_eth_dev_release_port() */
 	return 0;
 }
@@ -789,6 +819,10 @@ static const struct eth_dev_ops rtpgen_ops = {
 	.rx_queue_release = rtpgen_rx_queue_release,
 	.tx_queue_setup = rtpgen_tx_queue_setup,
 	.tx_queue_release = rtpgen_tx_queue_release,
+	.rss_hash_update = mr_rtpgen_rss_hash_update,
+	.rss_hash_conf_get = mr_rtpgen_rss_hash_conf_get,
+	.reta_update = mr_rtpgen_reta_update,
+	.reta_query = mr_rtpgen_reta_query,
 };
 
 /* ---- vdev ---- */
@@ -863,6 +897,15 @@ rtpgen_probe(struct rte_vdev_device *vdev)
 	dev->port_id = edev->data->port_id;
 	edev->data->dev_private = dev;
 	rc = rtpgen_build_images(dev);
+	if (rc == 0) {
+		dev->flows = rte_zmalloc_socket("rtpgen_flows",
+						(size_t)conf.streams * sizeof(*dev->flows),
+						RTE_CACHE_LINE_SIZE, socket);
+		if (dev->flows == NULL)
+			rc = -ENOMEM;
+		else
+			mr_rtpgen_flows_init(&conf, dev->flows, 0, conf.streams);
+	}
 	if (rc < 0) {
 		RTPGEN_LOG(ERR, "%s: cannot build frames: %s\n", name, strerror(-rc));
 		rte_free(dev->images);

@@ -402,9 +402,8 @@ rtpgen_gen_impaired(struct rtpgen_rxq *q, struct rte_mbuf **bufs, uint16_t *n,
 			return;
 		}
 		while (k < want && *n < limit && steps++ < 4 * want) {
-			uint32_t l = q->cursor;
-			struct rtpgen_flow *f = &q->flows[l];
-			uint32_t g = q->flow_base + l;
+			uint32_t g = q->flow_idx[q->cursor];
+			struct rtpgen_flow *f = &q->flows[g];
 			struct rte_mbuf *m = mb[k];
 
 			if (++q->cursor == q->nb_flows)
@@ -430,6 +429,8 @@ rtpgen_gen_impaired(struct rtpgen_rxq *q, struct rte_mbuf **bufs, uint16_t *n,
 			}
 			rtpgen_fill(dev, f, g, m, tsc, q->rx_ol_flags);
 			m->port = q->port_id;
+			if (q->rss_hash)
+				m->hash.rss = dev->hashes[g];
 			rtpgen_advance(q, f, g);
 			if (q->thr_loss != 0 && rtpgen_rand32(q) < q->thr_loss) {
 				q->c.loss++; /* the mbuf is reused for the next one */
@@ -440,7 +441,7 @@ rtpgen_gen_impaired(struct rtpgen_rxq *q, struct rte_mbuf **bufs, uint16_t *n,
 			    q->nb_held < RTPGEN_HELD_MAX &&
 			    rtpgen_rand32(q) < q->thr_reorder) {
 				q->held[q->nb_held].m = m;
-				q->held[q->nb_held].flow = l;
+				q->held[q->nb_held].flow = g;
 				f->held = (uint8_t)(++q->nb_held);
 				f->held_left = (uint8_t)dev->conf.reorder_depth;
 				q->c.reorder++;
@@ -497,8 +498,8 @@ mr_rtpgen_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	uint16_t n = 0;
 	uint32_t i;
 
-	if (unlikely(q->nb_flows == 0))
-		return 0;
+	if (unlikely(q->nb_flows == 0 && q->nb_pending == 0))
+		return 0; /* RSS steers no flow here */
 	if (dev->conf.rate != 0) {
 		uint64_t credit = rtpgen_credit(q, now);
 
@@ -511,7 +512,9 @@ mr_rtpgen_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		memmove(&q->pending[0], &q->pending[1],
 			q->nb_pending * sizeof(q->pending[0]));
 	}
-	if (q->impaired) {
+	if (unlikely(q->nb_flows == 0)) {
+		/* only what was pending */
+	} else if (q->impaired) {
 		rtpgen_gen_impaired(q, bufs, &n, limit, nb_pkts, now);
 	} else if (n < limit) {
 		uint32_t want = limit - n;
@@ -520,16 +523,18 @@ mr_rtpgen_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 			q->c.nombuf += want;
 		} else {
 			for (i = 0; i < want; i++) {
-				uint32_t l = q->cursor;
-				struct rtpgen_flow *f = &q->flows[l];
+				uint32_t g = q->flow_idx[q->cursor];
+				struct rtpgen_flow *f = &q->flows[g];
 				struct rte_mbuf *m = bufs[n + i];
 
 				if (++q->cursor == q->nb_flows)
 					q->cursor = 0;
-				rte_prefetch0(&q->flows[q->cursor]);
-				rtpgen_fill(dev, f, q->flow_base + l, m, now, q->rx_ol_flags);
+				rte_prefetch0(&q->flows[q->flow_idx[q->cursor]]);
+				rtpgen_fill(dev, f, g, m, now, q->rx_ol_flags);
 				m->port = q->port_id;
-				rtpgen_advance(q, f, q->flow_base + l);
+				if (q->rss_hash)
+					m->hash.rss = dev->hashes[g];
+				rtpgen_advance(q, f, g);
 				q->c.bytes += m->pkt_len;
 			}
 			q->c.generated += want;

@@ -21,6 +21,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -138,6 +139,107 @@ pools_create(struct mr_app *app)
 	return 0;
 }
 
+/*
+ * Ownership by local endpoint: every packet to one (destination address,
+ * destination UDP port) must reach one worker whatever its source. See
+ * docs/steering.md for which NICs get which mode.
+ */
+#define MR_RSS_DST_ONLY (RTE_ETH_RSS_L3_DST_ONLY | RTE_ETH_RSS_L4_DST_ONLY)
+#define MR_RSS_UDP_TYPES (RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_NONFRAG_IPV6_UDP)
+
+static const char *const mr_steer_names[] = {
+	[MR_STEER_SINGLE] = "single queue",
+	[MR_STEER_RSS_DST] = "RSS on destination address and port",
+	[MR_STEER_FLOW_DST] = "rte_flow RSS on destination address and port",
+	[MR_STEER_DISPATCH] = "software dispatch",
+};
+
+/*
+ * Choose before configure: port RSS restricted to the destination when the
+ * PMD offers the *_DST_ONLY bits with UDP; else RSS on what it offers (to
+ * spread the load) and either rte_flow rules after start or software
+ * dispatch. Fills the RSS part of @p conf.
+ */
+static void
+port_steering_choose(struct mr_app *app, uint16_t port, uint16_t nq,
+		     const struct rte_eth_dev_info *info, struct rte_eth_conf *conf)
+{
+	uint64_t offered = info->flow_type_rss_offloads;
+
+	if (nq == 1) {
+		app->port_steering[port] = MR_STEER_SINGLE;
+		return;
+	}
+	if ((offered & MR_RSS_DST_ONLY) == MR_RSS_DST_ONLY &&
+	    (offered & RTE_ETH_RSS_NONFRAG_IPV4_UDP) != 0) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf = MR_RSS_DST_ONLY |
+			(offered & MR_RSS_UDP_TYPES);
+		app->port_steering[port] = MR_STEER_RSS_DST;
+		return;
+	}
+	/* until a flow rule or the dispatch stage takes over: spread the load */
+	if ((offered & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP)) != 0) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf = offered & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+	}
+	app->port_steering[port] = MR_STEER_DISPATCH;
+}
+
+/*
+ * After start, on a port left to dispatch: rte_flow RSS rules with the
+ * destination-only types over all RX queues, IPv4 and IPv6 UDP, if the PMD
+ * takes both. Either both rules exist or neither.
+ */
+static void
+port_steering_flow(struct mr_app *app, uint16_t port, uint16_t nq)
+{
+	static const struct rte_flow_attr attr = {.ingress = 1};
+	static const uint64_t types[2] = {
+		RTE_ETH_RSS_NONFRAG_IPV4_UDP | MR_RSS_DST_ONLY,
+		RTE_ETH_RSS_NONFRAG_IPV6_UDP | MR_RSS_DST_ONLY,
+	};
+	uint16_t queues[MR_RELAY_MAX_WORKERS];
+	struct rte_flow *flows[2] = {NULL, NULL};
+	struct rte_flow_error err;
+	unsigned int v;
+	uint16_t q;
+
+	for (q = 0; q < nq; q++)
+		queues[q] = q;
+	for (v = 0; v < 2; v++) {
+		const struct rte_flow_item pattern[] = {
+			{.type = RTE_FLOW_ITEM_TYPE_ETH},
+			{.type = v == 0 ? RTE_FLOW_ITEM_TYPE_IPV4 : RTE_FLOW_ITEM_TYPE_IPV6},
+			{.type = RTE_FLOW_ITEM_TYPE_UDP},
+			{.type = RTE_FLOW_ITEM_TYPE_END},
+		};
+		const struct rte_flow_action_rss rss = {
+			.func = RTE_ETH_HASH_FUNCTION_DEFAULT,
+			.types = types[v],
+			.queue_num = nq,
+			.queue = queues,
+		};
+		const struct rte_flow_action actions[] = {
+			{.type = RTE_FLOW_ACTION_TYPE_RSS, .conf = &rss},
+			{.type = RTE_FLOW_ACTION_TYPE_END},
+		};
+
+		memset(&err, 0, sizeof(err));
+		if (rte_flow_validate(port, &attr, pattern, actions, &err) == 0)
+			flows[v] = rte_flow_create(port, &attr, pattern, actions, &err);
+		if (flows[v] == NULL)
+			break;
+	}
+	if (flows[0] != NULL && flows[1] != NULL) {
+		app->port_steering[port] = MR_STEER_FLOW_DST;
+		return;
+	}
+	for (v = 0; v < 2; v++)
+		if (flows[v] != NULL)
+			rte_flow_destroy(port, flows[v], &err);
+}
+
 static int
 port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 {
@@ -164,14 +266,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 			nq, app->n_transcoders, nq, ntx);
 		return -EINVAL;
 	}
-	if (nq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP) != 0) {
-		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
-						   (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
-	} else if (nq > 1) {
-		printf("mrelay: port %u: no UDP RSS; each stream stays with the worker that first sees it\n",
-		       port);
-	}
+	port_steering_choose(app, port, nq, &info, &conf);
 	conf.rxmode.offloads = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
 	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if ((info.tx_offload_capa & MR_PKT_TX_CKSUM_OFFLOAD) == MR_PKT_TX_CKSUM_OFFLOAD) {
@@ -212,11 +307,17 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 		return rc;
 	}
 	app->port_started[port] = rc == 0;
+	if (app->port_steering[port] == MR_STEER_DISPATCH && app->port_started[port])
+		port_steering_flow(app, port, nq);
+	app->port_dispatch[port] = app->port_steering[port] == MR_STEER_DISPATCH;
+	printf("mrelay: port %u (%s): %u RX queue(s), steering by local endpoint: %s\n",
+	       port, info.driver_name, nq, mr_steer_names[app->port_steering[port]]);
 	rte_eth_macaddr_get(port, &sp->mac);
 	sp->nexthop = pc->nexthop_mac;
 	sp->vlan = pc->vlan;
 	sp->present = true;
 	rc = mr_relay_add_port(app->relay, port);
+	/* port_dispatch[port]: the relay's software dispatch stage is needed */
 	/* a memif client waits for its server, at start and after losing it */
 	if (rc == 0 && memif_client)
 		mr_port_watch_add(app, port, app->port_started[port]);

@@ -34,6 +34,7 @@ struct mr_port_watch {
 enum mr_port_steering {
 	MR_STEER_SINGLE,     /* one RX queue: nothing to steer */
 	MR_STEER_RSS_DST,    /* port RSS, L3_DST_ONLY | L4_DST_ONLY UDP types */
+	MR_STEER_RSS_KEY,    /* port RSS, UDP/IPv4 4-tuple, source-blind key */
 	MR_STEER_FLOW_DST,   /* rte_flow RSS rules with those types */
 	MR_STEER_DISPATCH,   /* the NIC cannot: workers dispatch in software */
 };

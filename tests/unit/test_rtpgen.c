@@ -934,3 +934,58 @@ fail:
 	return -1;
 }
 MR_REGISTER_EAL_TEST(rtpgen, rss_reta, test_rtpgen_rss_reta);
+
+/*
+ * A NIC without the *_ONLY bits (rss_dst_only=0) refuses them; the
+ * 4-tuple hash under a key whose bits 0-62 and 64-110 are zero (mrelay's
+ * fallback, docs/steering.md) still keeps each destination on one queue
+ * whatever the source, and spreads the destinations.
+ */
+static int
+test_rtpgen_rss_dst_key(void)
+{
+	static const uint16_t bits[] = {63, 111, 112, 117, 118, 120, 121, 122, 123, 126};
+	static const char *const srcs[] = {"10.1.0.1:20000", "192.168.77.5:61000"};
+	const uint64_t dst_only = RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_L3_DST_ONLY |
+		RTE_ETH_RSS_L4_DST_ONLY;
+	static int16_t qo[2][T_RSS_FLOWS];
+	static uint32_t ho[2][T_RSS_FLOWS];
+	uint32_t per_queue[T_RSS_QUEUES];
+	struct rte_eth_dev_info info;
+	uint8_t key[40] = {0};
+	unsigned int s, i;
+
+	for (i = 0; i < RTE_DIM(bits); i++)
+		key[bits[i] / 8] |= (uint8_t)(0x80 >> (bits[i] % 8));
+	MR_TEST_ASSERT(t_port_rss("net_rtpgen_nodst", "streams=8,rss_dst_only=0", T_RSS_QUEUES,
+				  dst_only, NULL, false) < 0, "DST_ONLY accepted with rss_dst_only=0");
+	for (s = 0; s < 2; s++) {
+		char name[32], args[128];
+		int port;
+
+		snprintf(name, sizeof(name), "net_rtpgen_key%u", s);
+		snprintf(args, sizeof(args), "streams=%u,src=%s,dst=10.0.0.1:30000,rss_dst_only=0",
+			 T_RSS_FLOWS, srcs[s]);
+		port = t_port_rss(name, args, T_RSS_QUEUES, RTE_ETH_RSS_NONFRAG_IPV4_UDP, key,
+				  true);
+		MR_TEST_ASSERT(port >= 0, "vdev %s", name);
+		MR_TEST_EQ(rte_eth_dev_info_get((uint16_t)port, &info), 0);
+		MR_TEST_EQ(info.flow_type_rss_offloads & RTE_ETH_RSS_L4_DST_ONLY, 0);
+		if (t_rss_collect(port, T_RSS_QUEUES, qo[s], ho[s], per_queue, key,
+				  T_4TUPLE) != 0 ||
+		    t_rss_check_reta(port, qo[s], ho[s]) != 0) {
+			t_close(name, port);
+			return -1;
+		}
+		for (i = 0; i < T_RSS_QUEUES; i++)
+			MR_TEST_ASSERT(per_queue[i] >= T_RSS_FLOWS / T_RSS_QUEUES / 2,
+				       "queue %u: %u of %u flows", i, per_queue[i], T_RSS_FLOWS);
+		t_close(name, port);
+	}
+	for (i = 0; i < T_RSS_FLOWS; i++)
+		MR_TEST_ASSERT(qo[0][i] == qo[1][i] && ho[0][i] == ho[1][i],
+			       "flow %u: queue %d / %d, hash 0x%08x / 0x%08x", i, qo[0][i],
+			       qo[1][i], ho[0][i], ho[1][i]);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(rtpgen, rss_dst_key, test_rtpgen_rss_dst_key);

@@ -94,6 +94,7 @@ struct rtpgen_conf {
 	uint64_t seed;
 	uint8_t opus;
 	uint8_t udp_csum;        /* compute the IPv4 UDP checksum (v6 always) */
+	uint8_t rss_dst_only;    /* offer the L3/L4 *_ONLY RSS bits */
 };
 
 /*
@@ -241,6 +242,7 @@ uint64_t mr_rtpgen_splitmix(uint64_t *state);
 /* rtpgen_rss.c */
 uint32_t mr_rtpgen_rss_hash(const struct rtpgen_dev *dev, const struct rtpgen_flow *f,
 			    bool *hashed);
+uint64_t mr_rtpgen_rss_offloads(const struct rtpgen_dev *dev);
 int mr_rtpgen_rss_configure(struct rte_eth_dev *edev);
 int mr_rtpgen_rss_distribute(struct rte_eth_dev *edev);
 int mr_rtpgen_rss_hash_update(struct rte_eth_dev *edev, struct rte_eth_rss_conf *rss_conf);

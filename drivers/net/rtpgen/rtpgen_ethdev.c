@@ -201,6 +201,12 @@ rtpgen_arg_one(struct rtpgen_conf *c, const char *k, const char *v,
 		c->opus = (uint8_t)u;
 		return 0;
 	}
+	if (strcmp(k, "rss_dst_only") == 0) {
+		if (rtpgen_arg_u64(k, v, 0, 1, &u) < 0)
+			return -EINVAL;
+		c->rss_dst_only = (uint8_t)u;
+		return 0;
+	}
 	if (strcmp(k, "udp_csum") == 0) {
 		if (rtpgen_arg_u64(k, v, 0, 1, &u) < 0)
 			return -EINVAL;
@@ -232,6 +238,7 @@ rtpgen_conf_defaults(struct rtpgen_conf *c)
 	c->seq_start = -1;
 	c->reorder_depth = 3;
 	c->seed = 1;
+	c->rss_dst_only = 1;
 }
 
 /* Parse and cross-check the devargs; fills hdr_len and the frame sizes. */
@@ -734,7 +741,7 @@ rtpgen_mtu_set(struct rte_eth_dev *edev __rte_unused, uint16_t mtu __rte_unused)
 }
 
 static int
-rtpgen_infos_get(struct rte_eth_dev *edev __rte_unused, struct rte_eth_dev_info *info)
+rtpgen_infos_get(struct rte_eth_dev *edev, struct rte_eth_dev_info *info)
 {
 	info->max_mac_addrs = 1;
 	info->max_rx_pktlen = RTPGEN_MAX_FRAME;
@@ -749,7 +756,7 @@ rtpgen_infos_get(struct rte_eth_dev *edev __rte_unused, struct rte_eth_dev_info 
 	 */
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_RSS_HASH;
 	/* RSS emulated over the RX queues (rtpgen_rss.c) */
-	info->flow_type_rss_offloads = RTPGEN_RSS_OFFLOADS;
+	info->flow_type_rss_offloads = mr_rtpgen_rss_offloads(edev->data->dev_private);
 	info->hash_key_size = RTPGEN_RSS_KEY_LEN;
 	info->reta_size = RTPGEN_RETA_SIZE;
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
@@ -952,4 +959,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtpgen,
 	"src_mac=<mac> dst_mac=<mac> size=<bytes> payload=<bytes> pt=<0..127> "
 	"clock=<Hz> ptime=<ms> rate=<pps> seq_start=<0..65535> loss=<%> "
 	"reorder=<%> reorder_depth=<1..16> dup=<%> malformed=<%> "
-	"ssrc_change=<n> src_change=<n> seed=<u64> opus=<0|1> udp_csum=<0|1>");
+	"ssrc_change=<n> src_change=<n> seed=<u64> opus=<0|1> udp_csum=<0|1> "
+	"rss_dst_only=<0|1>");

@@ -176,12 +176,22 @@ rtpgen_reta_default(struct rtpgen_dev *dev, uint16_t nq)
 		dev->reta[i] = nq == 0 ? 0 : (uint16_t)(i % nq);
 }
 
+uint64_t
+mr_rtpgen_rss_offloads(const struct rtpgen_dev *dev)
+{
+	uint64_t only = RTE_ETH_RSS_L3_SRC_ONLY | RTE_ETH_RSS_L3_DST_ONLY |
+		RTE_ETH_RSS_L4_SRC_ONLY | RTE_ETH_RSS_L4_DST_ONLY;
+
+	/* rss_dst_only=0: a NIC whose RSS fields cannot be chosen (ixgbe) */
+	return dev->conf.rss_dst_only ? RTPGEN_RSS_OFFLOADS : RTPGEN_RSS_OFFLOADS & ~only;
+}
+
 static int
 rtpgen_rss_set(struct rtpgen_dev *dev, const char *name, const struct rte_eth_rss_conf *rc)
 {
-	if ((rc->rss_hf & ~RTPGEN_RSS_OFFLOADS) != 0) {
+	if ((rc->rss_hf & ~mr_rtpgen_rss_offloads(dev)) != 0) {
 		RTPGEN_LOG(ERR, "%s: RSS types 0x%" PRIx64 " not offered (0x%" PRIx64 ")\n",
-			   name, rc->rss_hf, (uint64_t)RTPGEN_RSS_OFFLOADS);
+			   name, rc->rss_hf, mr_rtpgen_rss_offloads(dev));
 		return -EINVAL;
 	}
 	if (rc->rss_key != NULL && rc->rss_key_len != RTPGEN_RSS_KEY_LEN) {

@@ -779,6 +779,27 @@ t_rss_check_reta(int port, const int16_t *queue_of, const uint32_t *hash_of)
 	return 0;
 }
 
+/*
+ * One port of @p T_RSS_QUEUES queues from @p args under RSS types @p hf and
+ * @p key: which queue and hash each flow gets (t_rss_collect, checked
+ * against the RETA), and how many flows each queue got.
+ */
+static int
+t_rss_run(const char *name, const char *args, uint64_t hf, const uint8_t *key,
+	  enum t_rss_fields fields, int16_t *queue_of, uint32_t *hash_of, uint32_t *per_queue)
+{
+	int port = t_port_rss(name, args, T_RSS_QUEUES, hf, key, true);
+	int rc;
+
+	MR_TEST_ASSERT(port >= 0, "vdev %s %s", name, args);
+	rc = t_rss_collect(port, T_RSS_QUEUES, queue_of, hash_of, per_queue,
+			   key != NULL ? key : t_ms_key, fields);
+	if (rc == 0)
+		rc = t_rss_check_reta(port, queue_of, hash_of);
+	t_close(name, port);
+	return rc;
+}
+
 /* Same destination, same queue, whatever the source: DST_ONLY types. */
 static int
 test_rtpgen_rss_dst_only(void)
@@ -793,37 +814,21 @@ test_rtpgen_rss_dst_only(void)
 
 	for (s = 0; s < 2; s++) {
 		char name[32], args[128];
-		int port;
 
 		snprintf(name, sizeof(name), "net_rtpgen_dst%u", s);
 		snprintf(args, sizeof(args), "streams=%u,src=%s,dst=10.0.0.1:30000",
 			 T_RSS_FLOWS, srcs[s]);
-		port = t_port_rss(name, args, T_RSS_QUEUES, dst_only, NULL, true);
-		MR_TEST_ASSERT(port >= 0, "vdev %s", name);
-		if (t_rss_collect(port, T_RSS_QUEUES, qo[s], ho[s], per_queue, t_ms_key,
-				  T_DST) != 0 ||
-		    t_rss_check_reta(port, qo[s], ho[s]) != 0) {
-			t_close(name, port);
+		if (t_rss_run(name, args, dst_only, NULL, T_DST, qo[s], ho[s], per_queue) != 0)
 			return -1;
-		}
 		for (i = 0, used = 0; i < T_RSS_QUEUES; i++)
 			used += per_queue[i] > 0;
 		MR_TEST_ASSERT(used == T_RSS_QUEUES, "flows on %u of %u queues", used,
 			       T_RSS_QUEUES);
-		t_close(name, port);
-
 		/* the full 4-tuple: the source counts */
 		snprintf(name, sizeof(name), "net_rtpgen_full%u", s);
-		port = t_port_rss(name, args, T_RSS_QUEUES, RTE_ETH_RSS_NONFRAG_IPV4_UDP, NULL,
-				  true);
-		MR_TEST_ASSERT(port >= 0, "vdev %s", name);
-		if (t_rss_collect(port, T_RSS_QUEUES, qfull[s], hfull[s], per_queue, t_ms_key,
-				  T_4TUPLE) != 0 ||
-		    t_rss_check_reta(port, qfull[s], hfull[s]) != 0) {
-			t_close(name, port);
+		if (t_rss_run(name, args, RTE_ETH_RSS_NONFRAG_IPV4_UDP, NULL, T_4TUPLE, qfull[s],
+			      hfull[s], per_queue) != 0)
 			return -1;
-		}
-		t_close(name, port);
 	}
 	for (i = 0; i < T_RSS_FLOWS; i++) {
 		/* flow i goes to 10.0.0.1:30000+i from either source */
@@ -954,33 +959,30 @@ test_rtpgen_rss_dst_key(void)
 	struct rte_eth_dev_info info;
 	uint8_t key[40] = {0};
 	unsigned int s, i;
+	int port;
 
 	for (i = 0; i < RTE_DIM(bits); i++)
 		key[bits[i] / 8] |= (uint8_t)(0x80 >> (bits[i] % 8));
 	MR_TEST_ASSERT(t_port_rss("net_rtpgen_nodst", "streams=8,rss_dst_only=0", T_RSS_QUEUES,
 				  dst_only, NULL, false) < 0, "DST_ONLY accepted with rss_dst_only=0");
+	port = t_port_rss("net_rtpgen_keyinfo", "streams=8,rss_dst_only=0", 1, 0, NULL, false);
+	MR_TEST_ASSERT(port >= 0, "vdev net_rtpgen_keyinfo");
+	MR_TEST_EQ(rte_eth_dev_info_get((uint16_t)port, &info), 0);
+	rte_vdev_uninit("net_rtpgen_keyinfo");
+	MR_TEST_EQ(info.flow_type_rss_offloads & (RTE_ETH_RSS_L3_DST_ONLY |
+						  RTE_ETH_RSS_L4_DST_ONLY), 0);
 	for (s = 0; s < 2; s++) {
 		char name[32], args[128];
-		int port;
 
 		snprintf(name, sizeof(name), "net_rtpgen_key%u", s);
 		snprintf(args, sizeof(args), "streams=%u,src=%s,dst=10.0.0.1:30000,rss_dst_only=0",
 			 T_RSS_FLOWS, srcs[s]);
-		port = t_port_rss(name, args, T_RSS_QUEUES, RTE_ETH_RSS_NONFRAG_IPV4_UDP, key,
-				  true);
-		MR_TEST_ASSERT(port >= 0, "vdev %s", name);
-		MR_TEST_EQ(rte_eth_dev_info_get((uint16_t)port, &info), 0);
-		MR_TEST_EQ(info.flow_type_rss_offloads & RTE_ETH_RSS_L4_DST_ONLY, 0);
-		if (t_rss_collect(port, T_RSS_QUEUES, qo[s], ho[s], per_queue, key,
-				  T_4TUPLE) != 0 ||
-		    t_rss_check_reta(port, qo[s], ho[s]) != 0) {
-			t_close(name, port);
+		if (t_rss_run(name, args, RTE_ETH_RSS_NONFRAG_IPV4_UDP, key, T_4TUPLE, qo[s], ho[s],
+			      per_queue) != 0)
 			return -1;
-		}
 		for (i = 0; i < T_RSS_QUEUES; i++)
 			MR_TEST_ASSERT(per_queue[i] >= T_RSS_FLOWS / T_RSS_QUEUES / 2,
 				       "queue %u: %u of %u flows", i, per_queue[i], T_RSS_FLOWS);
-		t_close(name, port);
 	}
 	for (i = 0; i < T_RSS_FLOWS; i++)
 		MR_TEST_ASSERT(qo[0][i] == qo[1][i] && ho[0][i] == ho[1][i],

@@ -991,3 +991,92 @@ test_rtpgen_rss_dst_key(void)
 	return 0;
 }
 MR_REGISTER_EAL_TEST(rtpgen, rss_dst_key, test_rtpgen_rss_dst_key);
+
+/*
+ * Source changes under RSS. With the 4-tuple in the hash every packet
+ * still arrives on RETA[Toeplitz of its own headers]: a flow moves with its
+ * source, as on a NIC, and the validator sees no gap or reordering. With
+ * the destination-only types no flow ever changes queue.
+ */
+static int
+test_rtpgen_rss_src_change(void)
+{
+	const uint64_t dst_only = RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_L3_DST_ONLY |
+		RTE_ETH_RSS_L4_DST_ONLY;
+	struct rte_eth_rss_reta_entry64 reta[512 / RTE_ETH_RETA_GROUP_SIZE];
+	struct rte_mbuf *bufs[32];
+	unsigned int mode, round, i;
+
+	for (mode = 0; mode < 2; mode++) {
+		const char *name = mode == 0 ? "net_rtpgen_mv4" : "net_rtpgen_mvdst";
+		int16_t first_q[64];
+		uint32_t moved = 0, pkts = 0;
+		uint16_t q, n;
+		int port;
+
+		port = t_port_rss(name, "streams=64,src_change=3", T_RSS_QUEUES,
+				  mode == 0 ? RTE_ETH_RSS_NONFRAG_IPV4_UDP : dst_only, NULL, true);
+		MR_TEST_ASSERT(port >= 0, "vdev %s", name);
+		for (i = 0; i < RTE_DIM(reta); i++)
+			reta[i].mask = UINT64_MAX;
+		MR_TEST_EQ(rte_eth_dev_rss_reta_query((uint16_t)port, reta, 512), 0);
+		for (i = 0; i < RTE_DIM(first_q); i++)
+			first_q[i] = -1;
+		rte_eth_xstats_reset((uint16_t)port);
+		for (round = 0; round < 100; round++) {
+			for (q = 0; q < T_RSS_QUEUES; q++) {
+				n = rte_eth_rx_burst((uint16_t)port, q, bufs, RTE_DIM(bufs));
+				for (i = 0; i < n; i++) {
+					struct t_pkt pk;
+					uint8_t in[12];
+					uint32_t sa, da, want, e;
+					size_t len = 0;
+
+					if (t_parse4(bufs[i], 200, &pk) != 0 || pk.flow >= 64) {
+						rte_pktmbuf_free_bulk(bufs, n);
+						t_close(name, port);
+						return -1;
+					}
+					sa = rte_cpu_to_be_32(pk.src_ip);
+					da = rte_cpu_to_be_32(pk.dst_ip);
+					if (mode == 0) {
+						memcpy(in, &sa, 4);
+						len = 4;
+					}
+					memcpy(in + len, &da, 4);
+					len += 4;
+					if (mode == 0) {
+						in[len++] = (uint8_t)(pk.sport >> 8);
+						in[len++] = (uint8_t)pk.sport;
+					}
+					in[len++] = (uint8_t)(pk.dport >> 8);
+					in[len++] = (uint8_t)pk.dport;
+					want = t_toeplitz(t_ms_key, in, len);
+					e = want % 512;
+					MR_TEST_ASSERT(bufs[i]->hash.rss == want &&
+						       reta[e / 64].reta[e % 64] == q,
+						       "flow %u sport %u: hash 0x%08x (want 0x%08x), queue %u, RETA says %u",
+						       pk.flow, pk.sport, bufs[i]->hash.rss, want, q,
+						       reta[e / 64].reta[e % 64]);
+					if (first_q[pk.flow] == -1)
+						first_q[pk.flow] = (int16_t)q;
+					moved += first_q[pk.flow] != (int16_t)q;
+				}
+				pkts += n;
+				MR_TEST_EQ(rte_eth_tx_burst((uint16_t)port, 0, bufs, n), n);
+			}
+		}
+		MR_TEST_ASSERT(pkts > 64 * 10, "%u packets", pkts);
+		MR_TEST_ASSERT(t_xstat(port, "src_changes_generated") > 64 * 2, "src changes");
+		MR_TEST_EQ(t_xstat(port, "tx_valid"), pkts);
+		MR_TEST_EQ(t_xstat(port, "tx_lost"), 0);
+		MR_TEST_EQ(t_xstat(port, "tx_reordered"), 0);
+		if (mode == 0)
+			MR_TEST_ASSERT(moved > 0, "4-tuple: no packet changed queue");
+		else
+			MR_TEST_EQ(moved, 0);
+		t_close(name, port);
+	}
+	return 0;
+}
+MR_REGISTER_EAL_TEST(rtpgen, rss_src_change, test_rtpgen_rss_src_change);

@@ -18,6 +18,7 @@
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "rtpgen_sdk.h"
 
@@ -120,7 +121,8 @@ struct rtpgen_flow {
 	uint8_t image;           /* next opus ring entry */
 	uint8_t held;            /* 1 + held slot of a reordered packet, 0 none */
 	uint8_t held_left;       /* packets of this flow before it is released */
-	uint8_t pad[3];
+	uint8_t queue;           /* RX queue that generates it (RSS) */
+	uint8_t pad[2];
 };
 
 /* Validator state of one flow (16 bytes). */
@@ -179,6 +181,8 @@ struct rtpgen_rxq {
 	uint32_t nb_flows;
 	uint32_t cursor;         /* into flow_idx */
 	uint8_t rss_hash;        /* set mbuf hash.rss (RX offload RSS_HASH) */
+	uint8_t migrate;         /* a source change may move a flow (RSS) */
+	struct rte_ring *inbox;  /* flows moving here; NULL unless migrate */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint64_t prng;
@@ -220,6 +224,7 @@ struct rtpgen_dev {
 	uint8_t rss_key[RTPGEN_RSS_KEY_LEN] __rte_aligned(4);
 	uint16_t reta[RTPGEN_RETA_SIZE];
 	uint8_t started;
+	struct rte_ring *inbox[RTPGEN_MAX_QUEUES]; /* per RX queue, when flows migrate */
 	struct rtpgen_image *images;     /* 1, or the opus ring */
 	uint32_t nb_images;
 	uint32_t hdr_len;                /* Ethernet + IP + UDP */
@@ -245,6 +250,9 @@ uint32_t mr_rtpgen_rss_hash(const struct rtpgen_dev *dev, const struct rtpgen_fl
 uint64_t mr_rtpgen_rss_offloads(const struct rtpgen_dev *dev);
 int mr_rtpgen_rss_configure(struct rte_eth_dev *edev);
 int mr_rtpgen_rss_distribute(struct rte_eth_dev *edev);
+uint16_t mr_rtpgen_rss_requeue(const struct rtpgen_dev *dev, struct rtpgen_flow *f,
+			       uint32_t g);
+void mr_rtpgen_rss_inboxes_free(struct rtpgen_dev *dev);
 int mr_rtpgen_rss_hash_update(struct rte_eth_dev *edev, struct rte_eth_rss_conf *rss_conf);
 int mr_rtpgen_rss_hash_conf_get(struct rte_eth_dev *edev, struct rte_eth_rss_conf *rss_conf);
 int mr_rtpgen_reta_update(struct rte_eth_dev *edev, struct rte_eth_rss_reta_entry64 *reta_conf,

@@ -801,6 +801,7 @@ rtpgen_close(struct rte_eth_dev *edev)
 	dev->flows = NULL;
 	rte_free(dev->hashes);
 	dev->hashes = NULL;
+	mr_rtpgen_rss_inboxes_free(dev);
 	/* dev_private and mac_addrs are freed by rte_eth_dev_release_port() */
 	return 0;
 }

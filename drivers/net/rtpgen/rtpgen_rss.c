@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -98,6 +99,64 @@ rtpgen_rss_queue(const struct rtpgen_dev *dev, const struct rtpgen_flow *f, uint
 	return dev->reta[*hash % RTPGEN_RETA_SIZE];
 }
 
+/* Whether a flow's hash, hence its queue, depends on its source port. */
+static bool
+rtpgen_rss_sport_hashed(const struct rtpgen_dev *dev)
+{
+	uint64_t udp = dev->conf.ipv6 ? RTE_ETH_RSS_NONFRAG_IPV6_UDP :
+		RTE_ETH_RSS_NONFRAG_IPV4_UDP;
+
+	return (dev->rss_hf & udp) != 0 && (dev->rss_hf & RTE_ETH_RSS_L4_DST_ONLY) == 0;
+}
+
+uint16_t
+mr_rtpgen_rss_requeue(const struct rtpgen_dev *dev, struct rtpgen_flow *f, uint32_t g)
+{
+	uint32_t hash;
+	uint16_t q = rtpgen_rss_queue(dev, f, &hash);
+
+	if (dev->hashes != NULL)
+		dev->hashes[g] = hash;
+	if (q >= RTPGEN_MAX_QUEUES || dev->inbox[q] == NULL)
+		q = 0; /* as at start: a queue not set up */
+	return q;
+}
+
+void
+mr_rtpgen_rss_inboxes_free(struct rtpgen_dev *dev)
+{
+	unsigned int q;
+
+	for (q = 0; q < RTPGEN_MAX_QUEUES; q++) {
+		rte_ring_free(dev->inbox[q]);
+		dev->inbox[q] = NULL;
+	}
+}
+
+/*
+ * With src_change and the source port in the hash, a flow moves to another
+ * queue when its source does, as on a NIC: each queue gets an inbox (MP/SC
+ * ring) for flows moving to it and a flow list with room for every flow.
+ */
+static int
+rtpgen_rss_inboxes(struct rte_eth_dev *edev, struct rtpgen_dev *dev)
+{
+	char name[RTE_RING_NAMESIZE];
+	uint16_t q;
+
+	for (q = 0; q < edev->data->nb_rx_queues; q++) {
+		if (edev->data->rx_queues[q] == NULL)
+			continue;
+		snprintf(name, sizeof(name), "rtpgen_in_%u_%u", dev->port_id, q);
+		dev->inbox[q] = rte_ring_create_elem(name, sizeof(uint32_t), dev->conf.streams,
+						     dev->socket_id,
+						     RING_F_SC_DEQ | RING_F_EXACT_SZ);
+		if (dev->inbox[q] == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int
 mr_rtpgen_rss_distribute(struct rte_eth_dev *edev)
 {
@@ -108,10 +167,17 @@ mr_rtpgen_rss_distribute(struct rte_eth_dev *edev)
 	uint16_t *where;
 	uint32_t g, hash;
 	uint16_t q;
+	bool migrate;
 	int rc = -ENOMEM;
 
 	if (nq == 0)
 		return 0;
+	mr_rtpgen_rss_inboxes_free(dev);
+	migrate = nq > 1 && dev->conf.src_change != 0 && rtpgen_rss_sport_hashed(dev);
+	if (migrate && rtpgen_rss_inboxes(edev, dev) != 0) {
+		mr_rtpgen_rss_inboxes_free(dev);
+		return -ENOMEM;
+	}
 	where = rte_malloc("rtpgen_where", (size_t)dev->conf.streams * sizeof(*where), 0);
 	if (where == NULL)
 		return -ENOMEM;
@@ -132,9 +198,11 @@ mr_rtpgen_rss_distribute(struct rte_eth_dev *edev)
 			dev->hashes[g] = hash;
 	}
 	for (q = 0; q < nq; q++) {
-		if (count[q] == 0 || edev->data->rx_queues[q] == NULL)
+		uint32_t room = migrate ? dev->conf.streams : count[q];
+
+		if (room == 0 || edev->data->rx_queues[q] == NULL)
 			continue;
-		lists[q] = rte_malloc_socket("rtpgen_flow_idx", (size_t)count[q] * sizeof(uint32_t),
+		lists[q] = rte_malloc_socket("rtpgen_flow_idx", (size_t)room * sizeof(uint32_t),
 					     RTE_CACHE_LINE_SIZE, dev->socket_id);
 		if (lists[q] == NULL)
 			goto out;
@@ -144,6 +212,7 @@ mr_rtpgen_rss_distribute(struct rte_eth_dev *edev)
 	for (g = 0; g < dev->conf.streams; g++) {
 		q = where[g];
 		lists[q][count[q]++] = g;
+		dev->flows[g].queue = (uint8_t)q;
 	}
 	for (q = 0; q < nq; q++) {
 		struct rtpgen_rxq *rxq = edev->data->rx_queues[q];
@@ -154,6 +223,8 @@ mr_rtpgen_rss_distribute(struct rte_eth_dev *edev)
 		rxq->flow_idx = lists[q];
 		rxq->nb_flows = count[q];
 		rxq->cursor = 0;
+		rxq->migrate = migrate;
+		rxq->inbox = dev->inbox[q];
 		rxq->rss_hash = dev->hashes != NULL && dev->rss_hf != 0 &&
 			(edev->data->dev_conf.rxmode.offloads & RTE_ETH_RX_OFFLOAD_RSS_HASH);
 		lists[q] = NULL;

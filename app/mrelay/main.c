@@ -196,6 +196,23 @@ steer_dst_key_check(const uint8_t *key)
 }
 
 /*
+ * Software dispatch: RSS on the IP/UDP types offered only spreads the load
+ * until a flow rule or the relay's dispatch stage takes over.
+ */
+static void
+port_steering_spread(struct mr_app *app, uint16_t port, const struct rte_eth_dev_info *info,
+		     struct rte_eth_conf *conf)
+{
+	uint64_t offered = info->flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+
+	conf->rxmode.mq_mode = offered != 0 ? RTE_ETH_MQ_RX_RSS : RTE_ETH_MQ_RX_NONE;
+	conf->rx_adv_conf.rss_conf.rss_hf = offered;
+	conf->rx_adv_conf.rss_conf.rss_key = NULL;
+	conf->rx_adv_conf.rss_conf.rss_key_len = 0;
+	app->port_steering[port] = MR_STEER_DISPATCH;
+}
+
+/*
  * Choose before configure: port RSS restricted to the destination when the
  * PMD offers the *_DST_ONLY bits with UDP; else, with UDP/IPv4 RSS and a
  * settable key, a key that makes the 4-tuple hash ignore the source; else
@@ -234,12 +251,7 @@ port_steering_choose(struct mr_app *app, uint16_t port, uint16_t nq,
 			return;
 		}
 	}
-	/* until a flow rule or the dispatch stage takes over: spread the load */
-	if ((offered & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP)) != 0) {
-		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf->rx_adv_conf.rss_conf.rss_hf = offered & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
-	}
-	app->port_steering[port] = MR_STEER_DISPATCH;
+	port_steering_spread(app, port, info, conf);
 }
 
 /*
@@ -332,6 +344,14 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 		sp->cksum_offload = true;
 	}
 	rc = rte_eth_dev_configure(port, nq, ntx, &conf);
+	if (rc != 0 && (app->port_steering[port] == MR_STEER_RSS_DST ||
+			app->port_steering[port] == MR_STEER_RSS_KEY)) {
+		/* the PMD offered what it then refused: dispatch instead */
+		printf("mrelay: port %u: RSS set-up for steering refused (%s); software dispatch\n",
+		       port, rte_strerror(-rc));
+		port_steering_spread(app, port, &info, &conf);
+		rc = rte_eth_dev_configure(port, nq, ntx, &conf);
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
 	if (rc != 0) {

@@ -915,7 +915,7 @@ rtpgen_probe(struct rte_vdev_device *vdev)
 			mr_rtpgen_flows_init(&conf, dev->flows, 0, conf.streams);
 	}
 	if (rc < 0) {
-		RTPGEN_LOG(ERR, "%s: cannot build frames: %s\n", name, strerror(-rc));
+		RTPGEN_LOG(ERR, "%s: cannot build frames and flows: %s\n", name, strerror(-rc));
 		rte_free(dev->images);
 		rte_eth_dev_release_port(edev);
 		return rc;

@@ -941,7 +941,7 @@ fail:
 MR_REGISTER_EAL_TEST(rtpgen, rss_reta, test_rtpgen_rss_reta);
 
 /*
- * A NIC without the *_ONLY bits (rss_dst_only=0) refuses them; the
+ * A NIC without the *_ONLY bits (rss=full) refuses them; the
  * 4-tuple hash under a key whose bits 0-62 and 64-110 are zero (mrelay's
  * fallback, docs/steering.md) still keeps each destination on one queue
  * whatever the source, and spreads the destinations.
@@ -963,9 +963,9 @@ test_rtpgen_rss_dst_key(void)
 
 	for (i = 0; i < RTE_DIM(bits); i++)
 		key[bits[i] / 8] |= (uint8_t)(0x80 >> (bits[i] % 8));
-	MR_TEST_ASSERT(t_port_rss("net_rtpgen_nodst", "streams=8,rss_dst_only=0", T_RSS_QUEUES,
-				  dst_only, NULL, false) < 0, "DST_ONLY accepted with rss_dst_only=0");
-	port = t_port_rss("net_rtpgen_keyinfo", "streams=8,rss_dst_only=0", 1, 0, NULL, false);
+	MR_TEST_ASSERT(t_port_rss("net_rtpgen_nodst", "streams=8,rss=full", T_RSS_QUEUES,
+				  dst_only, NULL, false) < 0, "DST_ONLY accepted with rss=full");
+	port = t_port_rss("net_rtpgen_keyinfo", "streams=8,rss=full", 1, 0, NULL, false);
 	MR_TEST_ASSERT(port >= 0, "vdev net_rtpgen_keyinfo");
 	MR_TEST_EQ(rte_eth_dev_info_get((uint16_t)port, &info), 0);
 	rte_vdev_uninit("net_rtpgen_keyinfo");
@@ -975,7 +975,7 @@ test_rtpgen_rss_dst_key(void)
 		char name[32], args[128];
 
 		snprintf(name, sizeof(name), "net_rtpgen_key%u", s);
-		snprintf(args, sizeof(args), "streams=%u,src=%s,dst=10.0.0.1:30000,rss_dst_only=0",
+		snprintf(args, sizeof(args), "streams=%u,src=%s,dst=10.0.0.1:30000,rss=full",
 			 T_RSS_FLOWS, srcs[s]);
 		if (t_rss_run(name, args, RTE_ETH_RSS_NONFRAG_IPV4_UDP, key, T_4TUPLE, qo[s], ho[s],
 			      per_queue) != 0)
@@ -1080,3 +1080,38 @@ test_rtpgen_rss_src_change(void)
 	return 0;
 }
 MR_REGISTER_EAL_TEST(rtpgen, rss_src_change, test_rtpgen_rss_src_change);
+
+/* rss=none: a port without RSS (memif, pcap): nothing offered, RSS refused. */
+static int
+test_rtpgen_rss_none(void)
+{
+	struct rte_eth_rss_reta_entry64 reta[512 / RTE_ETH_RETA_GROUP_SIZE];
+	static int16_t qo[T_RSS_FLOWS];
+	static uint32_t ho[T_RSS_FLOWS];
+	uint32_t per_queue[T_RSS_QUEUES];
+	struct rte_eth_dev_info info;
+	int port;
+
+	MR_TEST_ASSERT(t_port_rss("net_rtpgen_none1", "streams=8,rss=none", T_RSS_QUEUES,
+				  RTE_ETH_RSS_NONFRAG_IPV4_UDP, NULL, false) < 0,
+		       "RSS accepted with rss=none");
+	port = t_port_rss("net_rtpgen_none2", "streams=256,rss=none", T_RSS_QUEUES, 0, NULL, true);
+	MR_TEST_ASSERT(port >= 0, "vdev net_rtpgen_none2");
+	MR_TEST_EQ(rte_eth_dev_info_get((uint16_t)port, &info), 0);
+	MR_TEST_EQ(info.flow_type_rss_offloads, 0);
+	MR_TEST_EQ(info.reta_size, 0);
+	MR_TEST_EQ(info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_RSS_HASH, 0);
+	memset(reta, 0, sizeof(reta));
+	reta[0].mask = 1;
+	MR_TEST_ASSERT(rte_eth_dev_rss_reta_query((uint16_t)port, reta, 512) != 0, "RETA query");
+	if (t_rss_collect(port, T_RSS_QUEUES, qo, ho, per_queue, NULL, T_NO_HASH) != 0) {
+		t_close("net_rtpgen_none2", port);
+		return -1;
+	}
+	MR_TEST_EQ(per_queue[0], T_RSS_FLOWS);
+	t_close("net_rtpgen_none2", port);
+	MR_TEST_ASSERT(t_port_rss("net_rtpgen_bad", "streams=8,rss=some", 1, 0, NULL, false) < 0,
+		       "rss=some accepted");
+	return 0;
+}
+MR_REGISTER_EAL_TEST(rtpgen, rss_none, test_rtpgen_rss_none);

@@ -68,6 +68,13 @@ enum rtpgen_malformed {
 	RTPGEN_MAL_MAX,
 };
 
+/* What RSS the port offers (devarg rss=): like which kind of NIC. */
+enum rtpgen_rss_offer {
+	RTPGEN_RSS_DST,   /* rss=dst: types and the L3/L4 *_ONLY bits (mlx5) */
+	RTPGEN_RSS_FULL,  /* rss=full: types only, fields fixed (ixgbe) */
+	RTPGEN_RSS_NONE,  /* rss=none: no RSS (memif, pcap) */
+};
+
 /* Parsed devargs; constant after probe. */
 struct rtpgen_conf {
 	uint32_t streams;
@@ -95,7 +102,7 @@ struct rtpgen_conf {
 	uint64_t seed;
 	uint8_t opus;
 	uint8_t udp_csum;        /* compute the IPv4 UDP checksum (v6 always) */
-	uint8_t rss_dst_only;    /* offer the L3/L4 *_ONLY RSS bits */
+	uint8_t rss;             /* enum rtpgen_rss_offer: the RSS a NIC offers */
 };
 
 /*

@@ -201,11 +201,21 @@ rtpgen_arg_one(struct rtpgen_conf *c, const char *k, const char *v,
 		c->opus = (uint8_t)u;
 		return 0;
 	}
-	if (strcmp(k, "rss_dst_only") == 0) {
-		if (rtpgen_arg_u64(k, v, 0, 1, &u) < 0)
-			return -EINVAL;
-		c->rss_dst_only = (uint8_t)u;
-		return 0;
+	if (strcmp(k, "rss") == 0) {
+		static const char *const offers[] = {
+			[RTPGEN_RSS_DST] = "dst", [RTPGEN_RSS_FULL] = "full",
+			[RTPGEN_RSS_NONE] = "none",
+		};
+
+		for (u = 0; u < RTE_DIM(offers); u++) {
+			if (v != NULL && strcmp(v, offers[u]) == 0) {
+				c->rss = (uint8_t)u;
+				return 0;
+			}
+		}
+		RTPGEN_LOG(ERR, "%s: devarg rss=%s: expected dst, full or none\n",
+			   RTPGEN_DRIVER, v == NULL ? "" : v);
+		return -EINVAL;
 	}
 	if (strcmp(k, "udp_csum") == 0) {
 		if (rtpgen_arg_u64(k, v, 0, 1, &u) < 0)
@@ -238,7 +248,6 @@ rtpgen_conf_defaults(struct rtpgen_conf *c)
 	c->seq_start = -1;
 	c->reorder_depth = 3;
 	c->seed = 1;
-	c->rss_dst_only = 1;
 }
 
 /* Parse and cross-check the devargs; fills hdr_len and the frame sizes. */
@@ -754,11 +763,14 @@ rtpgen_infos_get(struct rte_eth_dev *edev, struct rte_eth_dev_info *info)
 	 * Like a NIC that checks IPv4 header checksums: the frames it makes
 	 * are whole, so it flags them GOOD (malformed ones: not checked).
 	 */
-	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_RSS_HASH;
-	/* RSS emulated over the RX queues (rtpgen_rss.c) */
+	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	/* RSS emulated over the RX queues (rtpgen_rss.c), unless rss=none */
 	info->flow_type_rss_offloads = mr_rtpgen_rss_offloads(edev->data->dev_private);
-	info->hash_key_size = RTPGEN_RSS_KEY_LEN;
-	info->reta_size = RTPGEN_RETA_SIZE;
+	if (info->flow_type_rss_offloads != 0) {
+		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+		info->hash_key_size = RTPGEN_RSS_KEY_LEN;
+		info->reta_size = RTPGEN_RETA_SIZE;
+	}
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
 		RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	info->speed_capa = RTE_ETH_LINK_SPEED_100G;
@@ -961,4 +973,4 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtpgen,
 	"clock=<Hz> ptime=<ms> rate=<pps> seq_start=<0..65535> loss=<%> "
 	"reorder=<%> reorder_depth=<1..16> dup=<%> malformed=<%> "
 	"ssrc_change=<n> src_change=<n> seed=<u64> opus=<0|1> udp_csum=<0|1> "
-	"rss_dst_only=<0|1>");
+	"rss=<dst|full|none>");

@@ -253,8 +253,14 @@ mr_rtpgen_rss_offloads(const struct rtpgen_dev *dev)
 	uint64_t only = RTE_ETH_RSS_L3_SRC_ONLY | RTE_ETH_RSS_L3_DST_ONLY |
 		RTE_ETH_RSS_L4_SRC_ONLY | RTE_ETH_RSS_L4_DST_ONLY;
 
-	/* rss_dst_only=0: a NIC whose RSS fields cannot be chosen (ixgbe) */
-	return dev->conf.rss_dst_only ? RTPGEN_RSS_OFFLOADS : RTPGEN_RSS_OFFLOADS & ~only;
+	switch (dev->conf.rss) {
+	case RTPGEN_RSS_FULL:
+		return RTPGEN_RSS_OFFLOADS & ~only; /* fields fixed (ixgbe) */
+	case RTPGEN_RSS_NONE:
+		return 0;
+	default:
+		return RTPGEN_RSS_OFFLOADS;
+	}
 }
 
 static int
@@ -296,6 +302,8 @@ rtpgen_rss_busy(const struct rte_eth_dev *edev)
 {
 	const struct rtpgen_dev *dev = edev->data->dev_private;
 
+	if (mr_rtpgen_rss_offloads(dev) == 0)
+		return -ENOTSUP; /* rss=none */
 	if (dev->started) {
 		RTPGEN_LOG(ERR, "%s: RSS changes need the port stopped (rtpgen applies them at start)\n",
 			   edev->data->name);
@@ -323,6 +331,8 @@ mr_rtpgen_rss_hash_conf_get(struct rte_eth_dev *edev, struct rte_eth_rss_conf *r
 {
 	const struct rtpgen_dev *dev = edev->data->dev_private;
 
+	if (mr_rtpgen_rss_offloads(dev) == 0)
+		return -ENOTSUP; /* rss=none */
 	if (rss_conf->rss_key != NULL) {
 		if (rss_conf->rss_key_len < RTPGEN_RSS_KEY_LEN)
 			return -EINVAL;
@@ -370,6 +380,8 @@ mr_rtpgen_reta_query(struct rte_eth_dev *edev, struct rte_eth_rss_reta_entry64 *
 	const struct rtpgen_dev *dev = edev->data->dev_private;
 	uint32_t i;
 
+	if (mr_rtpgen_rss_offloads(dev) == 0)
+		return -ENOTSUP; /* rss=none */
 	if (reta_size != RTPGEN_RETA_SIZE)
 		return -EINVAL;
 	for (i = 0; i < reta_size; i++) {

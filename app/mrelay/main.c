@@ -397,7 +397,9 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	sp->vlan = pc->vlan;
 	sp->present = true;
 	rc = mr_relay_add_port(app->relay, port);
-	/* port_dispatch[port]: the relay's software dispatch stage is needed */
+	/* the port cannot steer by destination: the workers dispatch its packets */
+	if (rc == 0 && app->port_dispatch[port])
+		rc = mr_relay_port_set_dispatch(app->relay, port, true);
 	/* a memif client waits for its server, at start and after losing it */
 	if (rc == 0 && memif_client)
 		mr_port_watch_add(app, port, app->port_started[port]);

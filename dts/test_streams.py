@@ -24,6 +24,10 @@ flood: 200 sessions start while one leg's own remote sends a new SSRC in
     leg holds at most its limit of streams, the flood is counted as
     leg_stream_limit / leg_new_stream_rate and source_mismatch, on the leg
     too (/mrelay/legs).
+
+dispatch: two workers on a port that cannot steer by destination; the
+    worker that receives a packet hands it to the endpoint's owner. Pass:
+    both workers own streams, 0 lost, every packet counted once in rx.
 """
 
 import os
@@ -45,7 +49,7 @@ IN_FLIGHT_DROPS = ('shutdown', 'tx_full', 'port_paused')
 
 
 def extra_args(ap):
-    ap.add_argument('case', choices=('mass_start', 'restart', 'flood'))
+    ap.add_argument('case', choices=('mass_start', 'restart', 'flood', 'dispatch'))
     ap.add_argument('--testpmd', default='dpdk-testpmd',
                     help='dpdk-testpmd executable, for restart (default: from PATH)')
     ap.add_argument('--rtpgen-so', default=None,
@@ -251,11 +255,48 @@ forward = fa
         raise dc.TestFailed('mbufs_in_use_at_exit = %d' % summ['mbufs_in_use_at_exit'])
 
 
+def case_dispatch(args, work):
+    """Two workers on a port that cannot steer (net_rtpgen rss=none: all on
+    queue 0): the receiving worker hands each endpoint's packets to its
+    owner. Lcores 1 and 2 share a CPU: a functional test, not a speed one."""
+    vdev = 'net_rtpgen0,streams=200,rate=20000,rss=none'
+    cpath = work.file('dispatch.conf')
+    with open(cpath, 'w', encoding='utf-8') as f:
+        f.write(pairs_conf(200, 4096))
+    summary = work.file('dispatch.json')
+    cmd = [args.mrelay, *dc.eal_mem(), '--no-pci', '--lcores', '0@0,1@1,2@1',
+           '--file-prefix', 'mrdts_dispatch_%d' % os.getpid(), '--log-level', 'mrelay.*:info',
+           '--vdev', vdev, '--', '-c', cpath, '-d', '4', '-s', summary]
+    p = dc.Proc('dispatch', cmd, work.file('dispatch.log'))
+    rc = p.wait(60)
+    out = p.output()
+    if rc != 0:
+        raise dc.TestFailed('mrelay exit status %s' % rc)
+    if 'steering by local endpoint: software dispatch' not in out:
+        raise dc.TestFailed('port 0 is not in software dispatch')
+    summ = dc.load_summary(summary)
+    dc.check_summary(summ, allowed_drops=('shutdown',))
+    gen = dc.rtpgen_summary(out)
+    per_lcore = {}
+    for st in summ['streams']:
+        per_lcore[st['lcore']] = per_lcore.get(st['lcore'], 0) + 1
+    dc.log('streams per worker lcore %s; rtpgen generated %d, came back %d, lost %d; rx %d tx %d'
+           % (per_lcore, gen['generated'], gen['valid'], gen['lost'],
+              summ['counters']['rx_pkts'], summ['counters']['tx_pkts']))
+    if sorted(per_lcore) != [1, 2] or min(per_lcore.values()) < 50:
+        raise dc.TestFailed('streams not shared by both workers: %s' % per_lcore)
+    if gen['lost'] != 0 or gen['valid'] + summ['drops'].get('shutdown', 0) != gen['generated']:
+        raise dc.TestFailed('rtpgen validator: %s' % gen)
+    if summ['counters']['rx_pkts'] != gen['generated']:
+        raise dc.TestFailed('rx_pkts %d counts dispatched packets twice?'
+                            % summ['counters']['rx_pkts'])
+
+
 def main():
     args = dc.parse_args(__doc__.splitlines()[0], extra_args)
     dc.need_root()
     case = {'mass_start': case_mass_start, 'restart': case_restart,
-            'flood': case_flood}[args.case]
+            'flood': case_flood, 'dispatch': case_dispatch}[args.case]
     dc.main(lambda work: case(args, work))
 
 

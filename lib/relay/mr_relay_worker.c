@@ -555,9 +555,9 @@ mr_relay_worker_main(void *arg)
 		start = now;
 		/* the main lcore's call on one of our legs, between bursts */
 		mr_streams_owner_poll(s, w->shard);
+		/* counted in rx_pkts by the worker that received them */
 		n = rte_ring_sc_dequeue_burst(w->dispatch_ring, (void **)pkts, r->burst, NULL);
 		if (n != 0) {
-			mr_counter_add(&w->ctr->rx_pkts, n);
 			process(w, pkts, n, false, now);
 			got += n;
 			full |= n == r->burst;

@@ -85,8 +85,19 @@ function M.run(cfg, mode, wire_bytes)
 	pktgen.start(M.port)
 	pktgen.delay(math.floor(cfg.seconds * 1000))
 	pktgen.stop(M.port)
-	pktgen.delay(1000)          -- the relay's last packets come back
+	-- pktgen's port counts are a snapshot its timer thread takes once a
+	-- second: wait until two snapshots agree (and the relay's last
+	-- packets are back), at most 10 s
 	local st = pktgen.portStats(M.port, "port")[tonumber(M.port)]
+	for _ = 1, 10 do
+		pktgen.delay(1100)
+		local now = pktgen.portStats(M.port, "port")[tonumber(M.port)]
+		local same = now.opackets == st.opackets and now.ipackets == st.ipackets
+		st = now
+		if same then
+			break
+		end
+	end
 	M.report(cfg, mode, string.format(
 		"mode=%s pps=%d seconds=%g link_mbps=%d rate_pct=%.6f sent=%d received=%d",
 		mode, cfg.pps, cfg.seconds, speed, pct, st.opackets, st.ipackets))

@@ -5,7 +5,7 @@
 -- flow i = 10.1.0.1:20000+i -> 10.0.0.1:30000+i (leg A of session i of
 -- tools/pktgen/mrelay-pktgen.conf), 200-byte frames, each carrying an
 -- RTP header (V=2, PT 0, random sequence number, SSRC 0x10000000) through
--- pktgen's random bitfields; the same as rtp-range.pkt. Needs the random
+-- pktgen's random bitfields. Needs the random
 -- bitfield patch of tools/pktgen/build-pktgen. Settings: rtp-common.lua.
 --   pktgen [EAL] -- -P -m "[1:2].0" -f tools/pktgen/rtp-range.lua
 local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"

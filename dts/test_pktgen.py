@@ -48,7 +48,7 @@ PPS = 10000
 SECONDS = 3
 PCAP_STREAMS = 200
 RANGE_FLOWS = 1000
-RESETS = 30
+RESETS = 60
 PARTS = ('linkdown', 'pcap_pktgen_first', 'pcap_mrelay_first', 'range_mrelay_first',
          'reset', 'bench')
 RESULT_RE = re.compile(r'mode=(\S+) pps=(\d+) seconds=\S+ link_mbps=(\d+) rate_pct=\S+ '
@@ -179,10 +179,13 @@ class Run:
         self.result = work.file('result_%s.txt' % tag)
         self.summary = work.file('summary_%s.json' % tag)
         self.mrelay_lcores = None     # the page's
+        self.pktgen_lcores = None
+        self.stats_reset = False      # the reset part resets the port's stats
         self.seconds = args.seconds
 
     def start_pktgen(self, block):
         text = edit(self.blocks, block, [
+            ("--lcores '0@1,1@0'", "--lcores '%s'" % (self.pktgen_lcores or '0@1,1@0')),
             ('PKTGEN_PPS=10000', 'PKTGEN_PPS=%d' % self.args.pps),
             ('PKTGEN_SECONDS=10', 'PKTGEN_SECONDS=%g' % self.seconds),
             ('--file-prefix pktgen', '--file-prefix ' + self.pg_prefix),
@@ -278,7 +281,13 @@ class Run:
             raise dc.TestFailed('%s: mrelay learned %d streams, expected %d'
                                 % (self.tag, streams, expect))
         port = s['ports'][0]
-        if port['rx'] != c['rx_pkts'] or port['tx'] != c['tx_pkts']:
+        if self.stats_reset:
+            # the port's view restarted at each reset: a part of the run
+            if not 0 < port['rx'] < c['rx_pkts'] or not 0 < port['tx'] < c['tx_pkts']:
+                raise dc.TestFailed('%s: after resets, summary ports rx %d tx %d, counters '
+                                    'rx %d tx %d' % (self.tag, port['rx'], port['tx'],
+                                                     c['rx_pkts'], c['tx_pkts']))
+        elif port['rx'] != c['rx_pkts'] or port['tx'] != c['tx_pkts']:
             raise dc.TestFailed('%s: summary ports rx %d tx %d, counters rx %d tx %d'
                                 % (self.tag, port['rx'], port['tx'], c['rx_pkts'],
                                    c['tx_pkts']))
@@ -313,19 +322,26 @@ def reset_checks(n):
                 raise dc.TestFailed('%s: no traffic reached mrelay' % run.tag)
             time.sleep(0.2)
         failed = []
+        done = 0
         for i in range(n):
             before = telemetry(run.mr_prefix, '/ethdev/stats,0')
             reply = telemetry(run.mr_prefix, '/mrelay/port_stats_reset')
             after = telemetry(run.mr_prefix, '/ethdev/stats,0')
             if not isinstance(reply, dict) or reply.get('error'):
                 raise dc.TestFailed('%s: /mrelay/port_stats_reset: %s' % (run.tag, reply))
+            if before['ipackets'] == 0:
+                break   # pktgen has stopped sending (the last reset took)
+            done += 1
             if (after['ipackets'] >= before['ipackets'] or
                     (before['opackets'] and after['opackets'] >= before['opackets'])):
                 failed.append((i, before['ipackets'], after['ipackets'],
                                before['opackets'], after['opackets']))
-            time.sleep(0.15)
-        dc.log('%s: %d port stats resets with main lcore and worker on different CPUs, '
-               '%d did not take' % (run.tag, n, len(failed)))
+            time.sleep(0.05)
+        dc.log('%s: %d port stats resets under traffic, main lcore and worker on '
+               'different CPUs; %d did not take' % (run.tag, done, len(failed)))
+        if done < n // 2:
+            raise dc.TestFailed('%s: only %d resets under traffic, expected >= %d'
+                                % (run.tag, done, n // 2))
         if failed:
             raise dc.TestFailed('%s: port stats resets that left the counts '
                                 '(i, ipackets before, after, opackets before, after): %s'
@@ -437,8 +453,12 @@ def run(work):
     if 'reset' in parts:
         # main lcore and worker on different CPUs, resets under traffic
         r = Run(args, blocks, work, pktgen, 'reset')
+        # mrelay's main lcore alone on CPU 0 (with the telemetry thread and
+        # pktgen's sleeping main lcore), its worker and pktgen's port lcore on 1
         r.mrelay_lcores = '0@0,1@1'
-        r.seconds = 12
+        r.pktgen_lcores = '0@0,1@1'
+        r.stats_reset = True
+        r.seconds = 30
         r.run('pktgen-pcap', False, during=reset_checks(RESETS))
     if 'bench' in parts:
         bench(args, blocks, work, pktgen)

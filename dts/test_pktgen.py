@@ -13,17 +13,25 @@ in place of the page's (a block that no longer has what is replaced
 fails the test): build pktgen from the shared source with
 tools/pktgen/build-pktgen, write the pcap with mkpcap.py, then
 
-  1. pcap replay, pktgen started first, mrelay connecting to it;
-  2. pcap replay, mrelay started first, waiting for pktgen's server;
-  3. range mode (1000 flows with an RTP header), mrelay first;
-  4. the zero-loss search of tools/bench/pktgen-bench, two short trials.
+  linkdown: mrelay first, no server for 6 s, then a memif server that
+     accepts and never answers (no pktgen): the reconnect log's "link
+     down for N s" must count from the start that connected (N <= 4.5),
+     not from mrelay's start;
+  pcap_pktgen_first: pcap replay, pktgen started first, mrelay connecting;
+  pcap_mrelay_first: pcap replay, mrelay first, waiting for the server;
+  range_mrelay_first: range mode (1000 flows with an RTP header);
+  reset: pcap replay for 30 s with mrelay's main lcore on CPU 0 and its
+     worker on CPU 1: 60 /mrelay/port_stats_reset under traffic, each of
+     which must bring /ethdev/stats' ipackets and opackets down;
+  bench: tools/bench/pktgen-bench, two short trials.
 
-Pass, for 1-3: pktgen's sent = mrelay's rx_pkts = rtp_pkts, pktgen's
-received = mrelay's tx_pkts, sent - received = mrelay's drops (and that
-is 0: the rate is modest), every stream learned (200, 1000), every mbuf
-back, the summary's per-port rx/tx equal to its counters. The rate is a
-200-call mix (10000 pps) for a few seconds: this checks the path and the
-accounting, never speed.
+Pass, for the pktgen runs: pktgen's sent = mrelay's rx_pkts = rtp_pkts,
+pktgen's received = mrelay's tx_pkts, sent - received = mrelay's drops
+(and that is 0: the rate is modest), every stream learned (200, 1000),
+every mbuf back, the summary's per-port rx/tx equal to its counters
+(after the server has left: net_memif reports nothing once disconnected).
+The rate is a 200-call mix (10000 pps) for a few seconds: this checks
+the path and the accounting, never speed. --parts runs some of them.
 
 Skips (exit 77), loudly, when the shared pktgen source
 (../shared/third_party/pktgen-23.06.1.tar.gz) is absent.

@@ -28,6 +28,8 @@ struct mr_port_watch {
 	bool own_start;        /* started by the watch, link not up since */
 	uint32_t refused;      /* own starts in a row whose handshake failed */
 	uint64_t next_check;   /* TSC */
+	uint64_t next_sample;  /* TSC: next read of the port's stats */
+	struct rte_eth_stats seen; /* the port's stats, last read while its link was up */
 };
 
 /* How a port keeps each local endpoint's packets on one RX queue. */
@@ -74,6 +76,7 @@ int mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen);
 bool mr_port_watch_is_memif_client(uint16_t port);
 void mr_port_watch_add(struct mr_app *app, uint16_t port, bool started);
 unsigned int mr_port_watch_poll(struct mr_app *app, uint64_t now);
+int mr_port_watch_stats(struct mr_app *app, uint16_t port, struct rte_eth_stats *stats);
 
 /* run.c */
 void mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit);

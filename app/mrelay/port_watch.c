@@ -18,6 +18,15 @@
  * leaves the port stopped and paused, and is tried again after 1, 2, 4,
  * then every 5 s. A client whose server is not there when mrelay starts
  * waits the same way.
+ *
+ * Statistics: net_memif counts in its queues, which outlive a connection,
+ * but reports them only while connected (its disconnect zeroes the ring
+ * counts rte_eth_stats_get() sums over), so once the server is gone the
+ * port reads 0 packets. The watch reads each client port's stats every
+ * STATS_SAMPLE_MS while its link is up, and mr_port_watch_stats() gives
+ * that view for a port whose link is down: exact when traffic stopped
+ * before the server left (pktgen stops, waits, quits), short of at most
+ * STATS_SAMPLE_MS of packets when the server left under traffic.
  */
 
 #include <stdio.h>
@@ -33,6 +42,7 @@
 #define WATCH_PERIOD_MS 1000
 #define RETRY_MAX_MS 5000
 #define CONNECT_GRACE_MS 2000   /* after a start, for the handshake (ms normally) */
+#define STATS_SAMPLE_MS 100
 
 bool
 mr_port_watch_is_memif_client(uint16_t port)
@@ -119,6 +129,12 @@ watch_one(struct mr_app *app, uint16_t port, uint64_t now)
 	if (port_restart(app, port) == 0) {
 		mr_relay_port_resume(app->relay, port);
 		/*
+		 * A new connection: if its link does not come up, it has been
+		 * down since this start, not since the link first went (or since
+		 * mrelay started, for a server that was not there).
+		 */
+		pw->down_since = now;
+		/*
 		 * Time for the handshake: 2 s, doubling up to 16 s while the
 		 * server keeps refusing it (not started yet, or never accepting:
 		 * and a DPDK 22.11 memif server seeing clients come and go in
@@ -142,6 +158,36 @@ watch_one(struct mr_app *app, uint16_t port, uint64_t now)
 	fflush(stdout);
 }
 
+/* The port's stats into pw->seen, if its link is up before and after the read. */
+static void
+stats_sample(struct mr_port_watch *pw, uint16_t port)
+{
+	struct rte_eth_link link = {0};
+	struct rte_eth_stats st;
+
+	if (rte_eth_link_get_nowait(port, &link) != 0 || !link.link_status ||
+	    rte_eth_stats_get(port, &st) != 0)
+		return;
+	/* net_memif marks the link down before it zeroes its ring counts */
+	if (rte_eth_link_get_nowait(port, &link) != 0 || !link.link_status)
+		return;
+	pw->seen = st;
+}
+
+int
+mr_port_watch_stats(struct mr_app *app, uint16_t port, struct rte_eth_stats *stats)
+{
+	struct mr_port_watch *pw = &app->watch[port];
+	struct rte_eth_link link = {0};
+
+	if (pw->watched &&
+	    (rte_eth_link_get_nowait(port, &link) != 0 || !link.link_status)) {
+		*stats = pw->seen;
+		return 0;
+	}
+	return rte_eth_stats_get(port, stats);
+}
+
 unsigned int
 mr_port_watch_poll(struct mr_app *app, uint64_t now)
 {
@@ -153,7 +199,13 @@ mr_port_watch_poll(struct mr_app *app, uint64_t now)
 		uint16_t port = app->relay->ports[i];
 		struct mr_port_watch *pw = &app->watch[port];
 
-		if (!pw->watched || now < pw->next_check)
+		if (!pw->watched)
+			continue;
+		if (now >= pw->next_sample) {
+			pw->next_sample = now + rte_get_tsc_hz() / 1000 * STATS_SAMPLE_MS;
+			stats_sample(pw, port);
+		}
+		if (now < pw->next_check)
 			continue;
 		pw->next_check = now + period;
 		watch_one(app, port, now);

@@ -279,7 +279,7 @@ mr_app_shutdown(struct mr_app *app)
 	for (p = 0; p < RTE_MAX_ETHPORTS; p++) {
 		if (!app->port_open[p])
 			continue;
-		ps[p].valid = rte_eth_stats_get(p, &ps[p].stats) == 0;
+		ps[p].valid = mr_port_watch_stats(app, p, &ps[p].stats) == 0;
 		rte_eth_macaddr_get(p, &ps[p].mac);
 		/* a memif client still waiting for its server is stopped already */
 		if (app->port_started[p])

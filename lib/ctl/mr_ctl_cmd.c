@@ -17,6 +17,8 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
 
 #include "mr_ctl_priv.h"
 
@@ -1069,11 +1071,31 @@ static void
 op_port_stats_reset(struct mr_ctl *c, struct mr_ctl_msg *m)
 {
 	const struct mr_relay *r = c->relay;
+	struct rte_eth_stats before, after;
+	unsigned int tries;
 	uint16_t i;
 	int rc;
 
 	for (i = 0; i < r->n_ports; i++) {
-		rc = rte_eth_stats_reset(r->ports[i]);
+		/*
+		 * A PMD may count with a plain read-modify-write on its datapath
+		 * lcore (net_memif: n_pkts += n after every burst, empty ones
+		 * too): a worker on another CPU that read the count before the
+		 * reset stores it back after, and the reset is lost. Read back
+		 * once that worker's burst is over (20 us) and reset again while
+		 * a count is not below what it was.
+		 */
+		tries = 0;
+		do {
+			if (rte_eth_stats_get(r->ports[i], &before) != 0)
+				memset(&before, 0, sizeof(before));
+			rc = rte_eth_stats_reset(r->ports[i]);
+			rte_delay_us_block(20);
+			if (rc != 0 || rte_eth_stats_get(r->ports[i], &after) != 0)
+				break;
+		} while (((before.ipackets != 0 && after.ipackets >= before.ipackets) ||
+			  (before.opackets != 0 && after.opackets >= before.opackets)) &&
+			 ++tries < 50);
 		if (rc == 0 || rc == -ENOTSUP)
 			rc = rte_eth_xstats_reset(r->ports[i]);
 		if (rc != 0) {

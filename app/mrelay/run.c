@@ -21,7 +21,6 @@
 #include "unmap_guard.h"
 
 #define HOUSEKEEPING_US 10000   /* RCU reclaim period of retired leg snapshots */
-#define IDLE_SLEEP_US 20        /* main lcore nap when it found no work */
 
 struct totals {
 	uint64_t rx;
@@ -126,8 +125,8 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 		}
 		if (end != 0 && now >= end)
 			break;
-		if (work == 0)
-			rte_delay_us_sleep(IDLE_SLEEP_US);
+		if (work == 0 && app->conf.main_idle_us != 0)
+			rte_delay_us_sleep(app->conf.main_idle_us);
 	}
 	if (*quit != 0)
 		printf("mrelay: signal %d, shutting down\n", (int)*quit);

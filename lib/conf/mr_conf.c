@@ -79,13 +79,13 @@ enum {
 	K_RELAY_TX_DRAIN_US, K_RELAY_LEARN_RING, K_RELAY_RTP_PORT_MIN,
 	K_RELAY_RTP_PORT_MAX, K_RELAY_STATS_INTERVAL_MS, K_RELAY_TRANSCODERS,
 	K_RELAY_TRANSCODE_RING, K_RELAY_TRANSCODE_CHANNELS, K_RELAY_LEG_STREAMS_MAX,
-	K_RELAY_LEG_NEW_STREAMS_PER_S, K_RELAY_N,
+	K_RELAY_LEG_NEW_STREAMS_PER_S, K_RELAY_MAIN_IDLE_US, K_RELAY_N,
 };
 static const char *const relay_keys[K_RELAY_N] = {
 	"workers", "burst", "mbufs", "mbuf_cache", "streams_max", "legs_max",
 	"stream_idle_ms", "tx_drain_us", "learn_ring", "rtp_port_min",
 	"rtp_port_max", "stats_interval_ms", "transcoders", "transcode_ring",
-	"transcode_channels", "leg_streams_max", "leg_new_streams_per_s",
+	"transcode_channels", "leg_streams_max", "leg_new_streams_per_s", "main_idle_us",
 };
 
 enum {
@@ -395,6 +395,7 @@ mr_conf_defaults(struct mr_conf *conf)
 	conf->tx_drain_us = 100;
 	conf->leg_streams_max = MR_CONF_LEG_STREAMS_DEFAULT;
 	conf->leg_new_streams_per_s = MR_CONF_LEG_NEW_PER_S_DEFAULT;
+	conf->main_idle_us = 1000;
 	conf->rtp_port_min = 30000;
 	conf->rtp_port_max = 39999;
 	conf->stats_interval_ms = 1000;
@@ -744,6 +745,9 @@ parse_relay(struct mr_conf_ctx *c, int idx)
 		ret = get_u32(c, sn, "leg_new_streams_per_s", v[K_RELAY_LEG_NEW_STREAMS_PER_S],
 			      0, 1000000, "0 (no limit) or 1..1000000",
 			      &conf->leg_new_streams_per_s);
+	if (ret == 0)
+		ret = get_u32(c, sn, "main_idle_us", v[K_RELAY_MAIN_IDLE_US], 0, 50000, NULL,
+			      &conf->main_idle_us);
 	if (ret == 0)
 		ret = get_u16(c, sn, "rtp_port_min", v[K_RELAY_RTP_PORT_MIN], 1024,
 			      65535, NULL, &conf->rtp_port_min);

@@ -140,6 +140,8 @@ struct mr_conf {
 	uint16_t leg_streams_max;
 	/** leg_new_streams_per_s = 0 (no limit) or 1..1000000 per leg, default 16 */
 	uint32_t leg_new_streams_per_s;
+	/** main_idle_us = 0..50000: the main lcore's nap when a pass found no work, default 1000 */
+	uint32_t main_idle_us;
 	uint16_t rtp_port_min;          /**< rtp_port_min = 1024..65535, default 30000 */
 	uint16_t rtp_port_max;          /**< rtp_port_max >= rtp_port_min, default 39999 */
 	uint32_t stats_interval_ms;     /**< stats_interval_ms = 0 (off) or 100..60000, default 1000 */

@@ -63,6 +63,7 @@ static const char full_conf[] =
 	"learn_ring = 256\n"
 	"leg_streams_max = 32\n"
 	"leg_new_streams_per_s = 0\n"
+	"main_idle_us = 20\n"
 	"rtp_port_min = 20000\n"
 	"rtp_port_max = 29999\n"
 	"stats_interval_ms = 0\n"
@@ -138,6 +139,7 @@ check_full(const struct mr_conf *c)
 	/* learn_ring is accepted and unused */
 	MR_TEST_EQ(c->leg_streams_max, 32);
 	MR_TEST_EQ(c->leg_new_streams_per_s, 0);
+	MR_TEST_EQ(c->main_idle_us, 20);
 	MR_TEST_EQ(c->rtp_port_min, 20000);
 	MR_TEST_EQ(c->rtp_port_max, 29999);
 	MR_TEST_EQ(c->stats_interval_ms, 0);
@@ -331,6 +333,7 @@ test_conf_defaults(void)
 	MR_TEST_EQ(d.tx_drain_us, 100);
 	MR_TEST_EQ(d.leg_streams_max, 8);
 	MR_TEST_EQ(d.leg_new_streams_per_s, 16);
+	MR_TEST_EQ(d.main_idle_us, 1000);
 	MR_TEST_EQ(d.rtp_port_min, 30000);
 	MR_TEST_EQ(d.rtp_port_max, 39999);
 	MR_TEST_EQ(d.stats_interval_ms, 1000);
@@ -401,6 +404,7 @@ static const struct kv base_conf[] = {
 	{"relay", "tx_drain_us", "100"},
 	{"relay", "leg_streams_max", "8"},
 	{"relay", "leg_new_streams_per_s", "16"},
+	{"relay", "main_idle_us", "1000"},
 	{"relay", "rtp_port_min", "30000"},
 	{"relay", "rtp_port_max", "39999"},
 	{"relay", "stats_interval_ms", "1000"},
@@ -573,6 +577,7 @@ static const struct kv bad_values[] = {
 	{"relay", "leg_streams_max", "0"},
 	{"relay", "leg_streams_max", "65536"},
 	{"relay", "leg_new_streams_per_s", "1000001"},
+	{"relay", "main_idle_us", "50001"},
 	{"relay", "rtp_port_min", "1023"},
 	{"relay", "rtp_port_min", "65536"},
 	{"relay", "rtp_port_max", "29999"},

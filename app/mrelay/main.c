@@ -164,6 +164,8 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 			nq, app->n_transcoders, nq, ntx);
 		return -EINVAL;
 	}
+	/* and one for the main lcore's ARP/ND/echo replies, when the port has it (node.c) */
+	app->node_txq[port] = ntx < info.max_tx_queues ? ntx++ : MR_NODE_NO_QUEUE;
 	if (nq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP) != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
@@ -334,6 +336,10 @@ main(int argc, char **argv)
 			status = EXIT_FAILURE;
 			goto out;
 		}
+	}
+	if (mr_node_setup(app) != 0) {
+		status = EXIT_CONFIG;
+		goto out;
 	}
 	rc = mr_app_transcoders_setup(app, err, sizeof(err));
 	if (rc != 0) {

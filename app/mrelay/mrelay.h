@@ -30,6 +30,11 @@ struct mr_port_watch {
 	uint64_t next_check;   /* TSC */
 };
 
+/* node.c: a port without a TX queue for the main lcore */
+#define MR_NODE_NO_QUEUE UINT16_MAX
+
+struct mr_node;
+
 struct mr_app {
 	const char *config_path;     /* NULL: the embedded default */
 	const char *summary_path;
@@ -49,6 +54,8 @@ struct mr_app {
 	bool port_started[RTE_MAX_ETHPORTS];
 	bool port_open[RTE_MAX_ETHPORTS];  /* configured: to close at exit */
 	struct mr_port_watch watch[RTE_MAX_ETHPORTS];
+	uint16_t node_txq[RTE_MAX_ETHPORTS]; /* the main lcore's TX queue, or MR_NODE_NO_QUEUE */
+	struct mr_node *node;            /* ARP/ND/echo and next hops (node.c) */
 	bool workers_running;
 	uint64_t start_tsc;
 };
@@ -57,6 +64,11 @@ struct mr_app {
 int mr_app_tables_create(struct mr_app *app);
 int mr_app_legs_load(struct mr_app *app, char *err, size_t errlen);
 int mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen);
+
+/* node.c */
+int mr_node_setup(struct mr_app *app);
+unsigned int mr_node_poll(struct mr_app *app, uint64_t now);
+void mr_node_free(struct mr_app *app);
 
 /* port_watch.c */
 bool mr_port_watch_is_memif_client(uint16_t port);

@@ -118,6 +118,7 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 		now = rte_rdtsc();
 		work += mr_ctl_poll(app->ctl, now);
 		work += mr_port_watch_poll(app, now);
+		work += mr_node_poll(app, now);
 		if (deadline_due(&next_hk, hk_period, now)) {
 			work += mr_streams_expire(app->streams, now, idle, EXPIRE_BUDGET);
 			mr_streams_reclaim(app->streams);
@@ -275,6 +276,7 @@ mr_app_shutdown(struct mr_app *app)
 		app->workers_running = false;
 		mr_unmap_guard_disarm();
 	}
+	mr_node_free(app);  /* after the workers: their exception rings */
 	/* what the main lcore still had to learn */
 	if (app->relay != NULL) {
 		mr_relay_free(app->relay);

@@ -17,6 +17,7 @@
 
 #include "mr_hist.h"
 #include "mr_relay.h"
+#include "mr_relay_exc.h"
 
 RTE_LOG_REGISTER_DEFAULT(mr_relay_logtype, INFO);
 #define RELAY_LOG(level, ...) \
@@ -387,6 +388,8 @@ send_one(struct mr_worker *w, uint16_t port, struct rte_mbuf *m)
 static inline void
 emit(struct mr_worker *w, const struct mr_dest *d, struct rte_mbuf *out, uint32_t sum)
 {
+	if (unlikely(mr_relay_exc_nexthop_unresolved(w, d, out)))
+		return;
 	if (unlikely(mr_pkt_tmpl_apply(&d->tmpl, out, sum, d->cksum_offload) != 0)) {
 		drop(w, out, MR_DROP_MBUF_EXHAUSTED);
 		return;
@@ -678,7 +681,7 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
 		enum mr_drop_reason reason = classify(r, pkts[i], &ctx[nv]);
 
 		if (unlikely(reason != MR_DROP_NONE)) {
-			drop(w, pkts[i], reason);
+			mr_relay_exc_or_drop(w, pkts[i], reason);
 			continue;
 		}
 		valid[nv++] = pkts[i];

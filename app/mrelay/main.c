@@ -146,6 +146,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	struct rte_eth_dev_info info;
 	/* RX: one queue per worker; TX: also one per transcoder */
 	uint16_t nq = app->n_workers, ntx = app->n_workers + app->n_transcoders;
+	uint16_t nrx;
 	uint16_t rxd = pc->rx_desc, txd = pc->tx_desc, q;
 	bool memif_client;
 	int socket, rc;
@@ -166,6 +167,9 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	}
 	/* and one for the main lcore's ARP/ND/echo replies, when the port has it (node.c) */
 	app->node_txq[port] = ntx < info.max_tx_queues ? ntx++ : MR_NODE_NO_QUEUE;
+	app->node_rxq[port] = app->node_txq[port] != MR_NODE_NO_QUEUE &&
+			      mr_node_rx_queue_wanted(&info, nq) ? nq : MR_NODE_NO_QUEUE;
+	nrx = nq + (app->node_rxq[port] != MR_NODE_NO_QUEUE);
 	if (nq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP) != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
@@ -180,7 +184,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 		conf.txmode.offloads |= MR_PKT_TX_CKSUM_OFFLOAD;
 		sp->cksum_offload = true;
 	}
-	rc = rte_eth_dev_configure(port, nq, ntx, &conf);
+	rc = rte_eth_dev_configure(port, nrx, ntx, &conf);
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
 	if (rc != 0) {
@@ -195,7 +199,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 
 		txc.offloads = conf.txmode.offloads;
 		rc = 0;
-		if (q < nq)
+		if (q < nrx)
 			rc = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL,
 						    app->pkt_pool);
 		if (rc == 0)

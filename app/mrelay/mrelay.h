@@ -55,6 +55,7 @@ struct mr_app {
 	bool port_open[RTE_MAX_ETHPORTS];  /* configured: to close at exit */
 	struct mr_port_watch watch[RTE_MAX_ETHPORTS];
 	uint16_t node_txq[RTE_MAX_ETHPORTS]; /* the main lcore's TX queue, or MR_NODE_NO_QUEUE */
+	uint16_t node_rxq[RTE_MAX_ETHPORTS]; /* an RX queue it polls (net_af_packet), or none */
 	struct mr_node *node;            /* ARP/ND/echo and next hops (node.c) */
 	bool workers_running;
 	uint64_t start_tsc;
@@ -66,6 +67,7 @@ int mr_app_legs_load(struct mr_app *app, char *err, size_t errlen);
 int mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen);
 
 /* node.c */
+bool mr_node_rx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_rx);
 int mr_node_setup(struct mr_app *app);
 unsigned int mr_node_poll(struct mr_app *app, uint64_t now);
 void mr_node_free(struct mr_app *app);

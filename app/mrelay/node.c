@@ -33,6 +33,7 @@
 struct node_port {
 	struct mr_neigh *neigh;
 	uint16_t txq;
+	uint16_t rxq;         /* MR_NODE_NO_QUEUE: none */
 	bool dynamic;         /* its next hop is resolved here (no nexthop_mac) */
 	uint32_t gen;         /* mr_neigh_nexthop()'s at the last publication */
 	uint64_t published;   /* for telemetry: bit 63 resolved, bits 0-47 the MAC */
@@ -123,6 +124,41 @@ nexthop_check(struct mr_app *app, uint16_t port)
 			 __ATOMIC_RELAXED);
 }
 
+/*
+ * net_af_packet's queues are pairs of one socket each, all in one fanout
+ * group: the socket of the main lcore's TX queue receives its share of
+ * the interface's frames too, so the main lcore polls that RX queue (its
+ * ARP/ND/echo frames are handled like the workers' exceptions; anything
+ * else there is counted as not_neigh). Ports whose RX queues only get
+ * what RSS sends them need no such queue.
+ */
+bool
+mr_node_rx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_rx)
+{
+	return info->driver_name != NULL && strcmp(info->driver_name, "net_af_packet") == 0 &&
+	       n_rx < info->max_rx_queues;
+}
+
+/* Frames of a port's main-lcore RX queue (net_af_packet only). */
+static unsigned int
+node_rx(struct mr_app *app, uint16_t port, uint64_t now_ms)
+{
+	struct node_port *np = &app->node->ports[port];
+	struct rte_mbuf *pkts[NODE_BURST], *reply;
+	uint16_t n, i;
+
+	if (np->rxq == MR_NODE_NO_QUEUE || !app->port_started[port] ||
+	    mr_relay_port_paused(app->relay, port))
+		return 0;
+	n = rte_eth_rx_burst(port, np->rxq, pkts, NODE_BURST);
+	for (i = 0; i < n; i++) {
+		reply = mr_neigh_input(np->neigh, pkts[i], now_ms);
+		if (reply != NULL)
+			node_send(app, port, &reply, 1);
+	}
+	return n;
+}
+
 unsigned int
 mr_node_poll(struct mr_app *app, uint64_t now)
 {
@@ -149,6 +185,8 @@ mr_node_poll(struct mr_app *app, uint64_t now)
 		if (reply != NULL)
 			node_send(app, port, &reply, 1);
 	}
+	for (i = 0; i < nd->n_ports; i++)
+		n += node_rx(app, nd->port_ids[i], now_ms);
 	if (n == 0 && now < nd->next_tick)
 		return 0;
 	for (i = 0; i < nd->n_ports; i++) {
@@ -270,6 +308,7 @@ mr_node_setup(struct mr_app *app)
 			return -rte_errno;
 		}
 		np->txq = app->node_txq[port];
+		np->rxq = app->node_rxq[port];
 		np->gen = mr_neigh_nexthop(np->neigh, &(struct rte_ether_addr){0});
 		if (!np->dynamic)
 			np->published = mac_word(&app->streams->ports[port].nexthop, true);

@@ -20,7 +20,7 @@
 #include "mr_metrics.h"
 #include "mr_neigh.h"
 
-RTE_LOG_REGISTER_DEFAULT(mr_neigh_logtype, INFO);
+RTE_LOG_REGISTER(mr_neigh_logtype, mrelay.neigh, INFO);
 #define NEIGH_LOG(level, ...) \
 	rte_log(RTE_LOG_ ## level, mr_neigh_logtype, "mrelay.neigh: " __VA_ARGS__)
 

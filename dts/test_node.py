@@ -1,0 +1,381 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The mrelay authors
+"""mrelay as an edge node: ARP, ND, ping and next-hop resolution over net_af_packet.
+
+    root namespace                               namespace mrnode_<pid>
+    mrelay port 0: net_rtpgen0 (RTP source)
+    mrelay port 1: net_af_packet1,iface=R        N: 10.98.0.2/24, fd00:98::2/64
+      10.98.0.1, fd00:98::1, nexthop 10.98.0.2   MAC 02:00:00:ab:00:02
+    R: no IP, MAC 02:00:00:ab:00:01  <=veth=>   no static neighbour entries
+
+net_rtpgen sends two RTP flows to legs on port 0, which forward them out
+of port 1 to the namespace (one over IPv4, one over IPv6). Port 1 has no
+nexthop_mac: the relay must resolve 10.98.0.2 by ARP. The test checks,
+with the kernel's own tools (ping, ip neigh) and scapy:
+
+1. while the namespace's end is down, the relay asks and gets no answer:
+   what it would send is dropped as nexthop_unresolved (telemetry);
+2. once it is up, the relay resolves the next hop (/mrelay/neigh, log);
+3. the namespace pings the relay over IPv4 and IPv6 and its neighbour
+   table then holds the relay's MAC for both addresses (ARP and ND);
+4. the relayed RTP arrives in the namespace from the relay's MAC to the
+   namespace's, over IPv4 and IPv6, with valid checksums;
+5. an ARP storm is rate-limited (counted, bounded replies), a gratuitous
+   ARP claiming the relay's address is counted as a conflict, malformed
+   ICMP, ICMPv6 and ND are counted; the relay answers pings afterwards
+   and exits cleanly with every mbuf back in its pool.
+
+Run as root. Exit 77 when netns/veth, scapy or net_af_packet is missing.
+--netns-* are the parts that run inside the namespace (under
+/usr/bin/python3, for scapy).
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dts_common as dc  # noqa: E402
+
+RELAY_IP = '10.98.0.1'
+RELAY_IP6 = 'fd00:98::1'
+NS_IP = '10.98.0.2'
+NS_IP6 = 'fd00:98::2'
+ROOT_MAC = '02:00:00:ab:00:01'
+NS_MAC = '02:00:00:ab:00:02'
+EVIL_MAC = '02:00:00:ab:00:66'
+RTP_PORT4 = 41000
+RTP_PORT6 = 41002
+STORM = 20000          # ARP requests sent as fast as a raw socket goes
+RATE_PPS = 1000        # lib/neigh's defaults: replies a second ...
+BURST = 200            # ... and bucket depth
+
+
+def config_text():
+    return '\n'.join([
+        '; written by dts/test_node.py',
+        '[port.0]', 'ipv4 = 10.0.0.1', 'nexthop_mac = 02:00:00:00:00:02',
+        '[port.1]', 'ipv4 = ' + RELAY_IP, 'ipv6 = ' + RELAY_IP6, 'nexthop = ' + NS_IP,
+        '[leg.a4]', 'session = s4', 'port = 0', 'local = 10.0.0.1:30000',
+        'remote = 10.1.0.1:20000', 'forward = b4',
+        '[leg.b4]', 'session = s4', 'port = 1', 'local = %s:31000' % RELAY_IP,
+        'remote = %s:%d' % (NS_IP, RTP_PORT4),
+        '[leg.a6]', 'session = s6', 'port = 0', 'local = 10.0.0.1:30001',
+        'remote = 10.1.0.1:20001', 'forward = b6',
+        '[leg.b6]', 'session = s6', 'port = 1', 'local = [%s]:31002' % RELAY_IP6,
+        'remote = [%s]:%d' % (NS_IP6, RTP_PORT6),
+    ]) + '\n'
+
+
+# ---------------------------------------------------------------- netns side
+
+def netns_sniff(iface, secs, out_path):
+    """Sniff what the relay sends for secs seconds; write a summary as JSON."""
+    from scapy.all import IP, IPv6, UDP, Ether, sniff
+    socks = []
+    for fam, addr, port in ((socket.AF_INET, NS_IP, RTP_PORT4),
+                            (socket.AF_INET6, NS_IP6, RTP_PORT6)):
+        sk = socket.socket(fam, socket.SOCK_DGRAM)  # no port unreachable back
+        sk.bind((addr, port))
+        socks.append(sk)
+    got = sniff(iface=iface, timeout=secs,
+                lfilter=lambda p: UDP in p and (
+                    (IP in p and p[IP].src == RELAY_IP) or
+                    (IPv6 in p and p[IPv6].src == RELAY_IP6)))
+    res = {'v4': 0, 'v6': 0, 'bad': []}
+    for p in got:
+        ver = 'v4' if IP in p else 'v6'
+        raw = bytes(p)
+        q = Ether(raw)
+        l3 = q[IP] if ver == 'v4' else q[IPv6]
+        udp_sum = q[UDP].chksum
+        del q[UDP].chksum
+        if ver == 'v4':
+            ip_sum = q[IP].chksum
+            del q[IP].chksum
+        q = Ether(bytes(q))
+        ok = q[UDP].chksum == udp_sum and (ver == 'v6' or q[IP].chksum == ip_sum)
+        want_port = RTP_PORT4 if ver == 'v4' else RTP_PORT6
+        if (p[Ether].src.lower() != ROOT_MAC or p[Ether].dst.lower() != NS_MAC or
+                not ok or p[UDP].dport != want_port or
+                l3.dst not in (NS_IP, NS_IP6)):
+            res['bad'].append('%s %s>%s %s dport %d checksums %s' % (
+                ver, p[Ether].src, p[Ether].dst, l3.dst, p[UDP].dport, ok))
+            continue
+        res[ver] += 1
+    for sk in socks:
+        sk.close()
+    with open(out_path, 'w', encoding='utf-8') as f:
+        json.dump(res, f)
+
+
+def netns_storm(iface, out_path):
+    """An ARP storm, then bad input of every kind, through a raw socket."""
+    from scapy.all import ARP, ICMP, IP, IPv6, Ether, ICMPv6EchoRequest, \
+        ICMPv6ND_NS, ICMPv6NDOptSrcLLAddr, Raw
+    sk = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+    sk.bind((iface, 0))
+    bcast = 'ff:ff:ff:ff:ff:ff'
+    req = bytes(Ether(dst=bcast, src=NS_MAC) /
+                ARP(op=1, hwsrc=NS_MAC, psrc='10.98.0.77', pdst=RELAY_IP))
+    t0 = time.monotonic()
+    sent = 0
+    for _ in range(STORM):
+        try:
+            sk.send(req)
+            sent += 1
+        except BlockingIOError:
+            pass
+    storm_s = time.monotonic() - t0
+    time.sleep(1.0)  # let the relay's rings drain: what follows must all arrive
+    bad = {
+        # another host claims the relay's address
+        'garp': bytes(Ether(dst=bcast, src=EVIL_MAC) /
+                      ARP(op=1, hwsrc=EVIL_MAC, psrc=RELAY_IP, pdst=RELAY_IP)),
+        'icmp_cksum': bytes(Ether(dst=ROOT_MAC, src=NS_MAC) /
+                            IP(src=NS_IP, dst=RELAY_IP) / ICMP(chksum=0x1234) /
+                            Raw(b'x' * 32)),
+        # IPv4 total length beyond the frame
+        'icmp_trunc': bytes(Ether(dst=ROOT_MAC, src=NS_MAC) /
+                            IP(src=NS_IP, dst=RELAY_IP, len=400) / ICMP() /
+                            Raw(b'y' * 8)),
+        'icmp6_cksum': bytes(Ether(dst=ROOT_MAC, src=NS_MAC) /
+                             IPv6(src=NS_IP6, dst=RELAY_IP6) /
+                             ICMPv6EchoRequest(cksum=0x1234, data=b'z' * 16)),
+        # hop limit 64: not from a neighbour (RFC 4861 7.1.1)
+        'ns_hlim': bytes(Ether(dst=ROOT_MAC, src=NS_MAC) /
+                         IPv6(src=NS_IP6, dst=RELAY_IP6, hlim=64) /
+                         ICMPv6ND_NS(tgt=RELAY_IP6) / ICMPv6NDOptSrcLLAddr(lladdr=NS_MAC)),
+    }
+    counts = {'garp': 5, 'icmp_cksum': 50, 'icmp_trunc': 50, 'icmp6_cksum': 50,
+              'ns_hlim': 20}
+    for name, frame in bad.items():
+        for _ in range(counts[name]):
+            sk.send(frame)
+            time.sleep(0.001)
+    sk.close()
+    with open(out_path, 'w', encoding='utf-8') as f:
+        json.dump({'sent': sent, 'storm_s': storm_s, 'bad': counts}, f)
+
+
+# ---------------------------------------------------------------- root side
+
+def sh(*cmd, check=True, timeout=60):
+    r = subprocess.run(list(cmd), capture_output=True, text=True, check=False,
+                       timeout=timeout)
+    if check and r.returncode != 0:
+        raise dc.TestFailed('%s: %s%s' % (' '.join(cmd), r.stdout.strip(), r.stderr.strip()))
+    return r
+
+
+def telemetry(prefix, cmd):
+    """One command on mrelay's telemetry socket; the reply's value."""
+    path = '/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.settimeout(5)
+        s.connect(path)
+        s.recv(16384)
+        s.send(cmd.encode())
+        reply = json.loads(s.recv(1 << 16).decode())
+    except (OSError, ValueError) as e:
+        raise dc.TestFailed('telemetry %s: %s' % (cmd, e)) from e
+    finally:
+        s.close()
+    return reply[cmd.split(',')[0]]
+
+
+def neigh1(prefix):
+    n = telemetry(prefix, '/mrelay/neigh')
+    if 'port_1' not in n:
+        raise dc.TestFailed('/mrelay/neigh has no port_1: %s' % n)
+    return n['port_1']
+
+
+def setup_netns(ns, root_if, ns_if):
+    dc.need_tool('ip')
+    dc.need_tool('ping')
+    r = sh('ip', 'netns', 'add', ns, check=False)
+    if r.returncode != 0:
+        raise dc.TestSkipped('cannot create a network namespace: ' + r.stderr.strip())
+    r = sh('ip', 'link', 'add', root_if, 'type', 'veth', 'peer', 'name', ns_if, check=False)
+    if r.returncode != 0:
+        raise dc.TestSkipped('cannot create a veth pair: ' + r.stderr.strip())
+    sh('ip', 'link', 'set', ns_if, 'netns', ns)
+    sh('ip', 'link', 'set', 'dev', root_if, 'address', ROOT_MAC)
+    # the root end is the relay's wire only: no kernel IPv6 chatter from it
+    sh('sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % root_if, check=False)
+    nsx = ['ip', 'netns', 'exec', ns]
+    sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'address', NS_MAC)
+    sh(*nsx, 'ip', 'addr', 'add', NS_IP + '/24', 'dev', ns_if)
+    sh(*nsx, 'ip', 'addr', 'add', NS_IP6 + '/64', 'dev', ns_if, 'nodad')
+    sh(*nsx, 'ip', 'link', 'set', 'dev', 'lo', 'up')
+    sh('ip', 'link', 'set', 'dev', root_if, 'up')
+    # the namespace's end stays down until the relay has been seen to fail
+
+
+def cleanup_netns(ns, root_if):
+    sh('ip', 'netns', 'del', ns, check=False)
+    if os.path.exists('/sys/class/net/' + root_if):
+        sh('ip', 'link', 'del', root_if, check=False)
+
+
+def wait_for(what, fn, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.2)
+    raise dc.TestFailed('timed out waiting for ' + what)
+
+
+def check_neigh_table(nsx, ns_if):
+    for fam, addr in (('-4', RELAY_IP), ('-6', RELAY_IP6)):
+        out = sh(*nsx, 'ip', fam, 'neigh', 'show', addr, 'dev', ns_if).stdout.strip()
+        dc.log('namespace: ip %s neigh: %s' % (fam, out))
+        if ('lladdr ' + ROOT_MAC) not in out.lower():
+            raise dc.TestFailed('the namespace did not resolve %s to %s: %r'
+                                % (addr, ROOT_MAC, out))
+
+
+def ping_both(nsx, tag):
+    for fam, addr in (('-4', RELAY_IP), ('-6', RELAY_IP6)):
+        r = sh(*nsx, 'ping', fam, '-c', '3', '-i', '0.2', '-W', '2', addr, check=False)
+        dc.log('%s: ping %s %s: %s' % (tag, fam, addr, r.stdout.strip().splitlines()[-2:]))
+        if r.returncode != 0:
+            raise dc.TestFailed('%s: ping %s %s failed: %s' % (tag, fam, addr, r.stdout))
+
+
+def run(work):
+    args = dc.parse_args(__doc__.splitlines()[0])
+    dc.need_root()
+    dc.need_pmd('af_packet')
+    dc.need_scapy()
+    if not os.access(args.mrelay, os.X_OK):
+        raise dc.TestFailed('mrelay not found: ' + args.mrelay)
+
+    pid = os.getpid()
+    ns = 'mrnode_%d' % pid
+    root_if = 'node%dr' % (pid % 100000)
+    ns_if = 'node%dn' % (pid % 100000)
+    nsx = ['ip', 'netns', 'exec', ns]
+    prefix = 'mrdts_node_%d' % pid
+    conf_path = work.file('mrelay.conf')
+    with open(conf_path, 'w', encoding='utf-8') as f:
+        f.write(config_text())
+    summary_path = work.file('mrelay_summary.json')
+
+    def on_term(signum, _frame):
+        raise dc.TestFailed('terminated by signal %d' % signum)
+    signal.signal(signal.SIGTERM, on_term)
+
+    mr = None
+    me = os.path.abspath(__file__)
+    try:
+        setup_netns(ns, root_if, ns_if)
+        mr = dc.Proc('mrelay', [
+            args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
+            '-l', '0-1', '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
+            '--vdev', 'net_rtpgen0,streams=2,rate=200,src=10.1.0.1:20000,dst=10.0.0.1:30000',
+            '--vdev', 'net_af_packet1,iface=%s,qpairs=2' % root_if,
+            '--', '-c', conf_path, '-s', summary_path, '-q'], work.file('mrelay.log'))
+        if not mr.wait_output(r'worker\(s\)', 30):
+            raise dc.TestFailed('mrelay did not start')
+
+        # 1. nobody answers: unresolved, and what would go there is counted
+        time.sleep(3)
+        n = neigh1(prefix)
+        drops = telemetry(prefix, '/mrelay/drops')
+        dc.log('unresolved: requests_sent %d, nexthop_unresolved drops %d'
+               % (n['requests_sent'], drops.get('nexthop_unresolved', 0)))
+        if n['nexthop_resolved'] != 0 or n['requests_sent'] < 2:
+            raise dc.TestFailed('before the namespace is up: %s' % n)
+        if drops.get('nexthop_unresolved', 0) == 0:
+            raise dc.TestFailed('nothing counted as nexthop_unresolved: %s' % drops)
+
+        # 2. the next hop comes up and answers the next request
+        sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'up')
+        n = wait_for('the relay to resolve its next hop',
+                     lambda: (lambda x: x if x['nexthop_resolved'] == 1 else None)(neigh1(prefix)),
+                     10)
+        dc.log('resolved: nexthop_mac %s, arp_learned %d' % (n['nexthop_mac'],
+                                                             n['arp_learned']))
+        if n['nexthop_mac'].lower() != NS_MAC:
+            raise dc.TestFailed('next hop resolved to %s, not %s' % (n['nexthop_mac'], NS_MAC))
+        if not mr.wait_output('(?i)port 1: next hop at ' + NS_MAC, 5):
+            raise dc.TestFailed('no "next hop at" line in the relay log')
+
+        # 3. the namespace pings the relay and resolves it
+        ping_both(nsx, 'before the storm')
+        check_neigh_table(nsx, ns_if)
+
+        # 4. relayed RTP reaches the namespace, addressed to its MAC
+        sniff_out = work.file('sniff.json')
+        sh(*nsx, dc.SCAPY_PYTHON, me, '--netns-sniff', ns_if, '3', sniff_out, timeout=60)
+        with open(sniff_out, encoding='utf-8') as f:
+            sn = json.load(f)
+        dc.log('namespace received RTP: %d over IPv4, %d over IPv6, %d bad'
+               % (sn['v4'], sn['v6'], len(sn['bad'])))
+        if sn['bad'] or sn['v4'] < 100 or sn['v6'] < 100:
+            raise dc.TestFailed('relayed RTP in the namespace: %s' % sn)
+
+        # 5. storm and bad input
+        before = neigh1(prefix)
+        storm_out = work.file('storm.json')
+        sh(*nsx, dc.SCAPY_PYTHON, me, '--netns-storm', ns_if, storm_out, timeout=120)
+        with open(storm_out, encoding='utf-8') as f:
+            st = json.load(f)
+        time.sleep(0.5)
+        after = neigh1(prefix)
+        delta = {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
+        dc.log('storm: %d ARP requests in %.2f s; counter changes: %s'
+               % (st['sent'], st['storm_s'],
+                  {k: v for k, v in delta.items() if v}))
+        if not mr.alive():
+            raise dc.TestFailed('mrelay died in the storm')
+        bound = BURST + RATE_PPS * (st['storm_s'] + 1.6) + 10
+        if delta['rate_limited'] == 0:
+            raise dc.TestFailed('an ARP storm of %d was not rate-limited' % st['sent'])
+        if delta['arp_replied'] > bound:
+            raise dc.TestFailed('%d ARP replies, more than the bucket allows (%d)'
+                                % (delta['arp_replied'], bound))
+        want = {'arp_conflict': st['bad']['garp'],
+                'icmp_malformed': st['bad']['icmp_cksum'] + st['bad']['icmp_trunc'],
+                'icmp6_malformed': st['bad']['icmp6_cksum'],
+                'nd_malformed': st['bad']['ns_hlim']}
+        for k, v in want.items():
+            if delta[k] != v:
+                raise dc.TestFailed('%s went up by %d, %d sent' % (k, delta[k], v))
+        ping_both(nsx, 'after the storm')
+        drops = telemetry(prefix, '/mrelay/drops')
+        dc.log('drops: %s' % {k: v for k, v in drops.items()
+                              if isinstance(v, int) and v and k != 'total'})
+        mr_status = mr.stop(20)
+    finally:
+        if mr is not None:
+            mr.stop(10)
+        cleanup_netns(ns, root_if)
+
+    if mr_status != 0:
+        raise dc.TestFailed('mrelay exited with status %s' % mr_status)
+    summary = dc.load_summary(summary_path)
+    dc.check_summary(summary, allowed_drops=(
+        'nexthop_unresolved', 'exception_ring_full', 'shutdown'))
+    dc.log('summary: counters %s, drops %s' % (
+        summary['counters'], {k: v for k, v in summary['drops'].items() if v}))
+
+
+if __name__ == '__main__':
+    if len(sys.argv) == 5 and sys.argv[1] == '--netns-sniff':
+        netns_sniff(sys.argv[2], float(sys.argv[3]), sys.argv[4])
+        sys.exit(0)
+    if len(sys.argv) == 4 and sys.argv[1] == '--netns-storm':
+        netns_storm(sys.argv[2], sys.argv[3])
+        sys.exit(0)
+    dc.main(run)

@@ -294,7 +294,7 @@ def run(work):
         drops = telemetry(prefix, '/mrelay/drops')
         dc.log('unresolved: requests_sent %d, nexthop_unresolved drops %d'
                % (n['requests_sent'], drops.get('nexthop_unresolved', 0)))
-        if n['nexthop_resolved'] != 0 or n['requests_sent'] < 2:
+        if n['nexthop_state'] != 'unresolved' or n['requests_sent'] < 2:
             raise dc.TestFailed('before the namespace is up: %s' % n)
         if drops.get('nexthop_unresolved', 0) == 0:
             raise dc.TestFailed('nothing counted as nexthop_unresolved: %s' % drops)
@@ -302,7 +302,7 @@ def run(work):
         # 2. the next hop comes up and answers the next request
         sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'up')
         n = wait_for('the relay to resolve its next hop',
-                     lambda: (lambda x: x if x['nexthop_resolved'] == 1 else None)(neigh1(prefix)),
+                     lambda: (lambda x: x if x['nexthop_state'] == 'resolved' else None)(neigh1(prefix)),
                      10)
         dc.log('resolved: nexthop_mac %s, arp_learned %d' % (n['nexthop_mac'],
                                                              n['arp_learned']))
@@ -334,6 +334,8 @@ def run(work):
         time.sleep(0.5)
         after = neigh1(prefix)
         delta = {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
+        if after['nexthop_state'] != 'resolved' or delta['nexthop_changed'] != 0:
+            raise dc.TestFailed('the storm moved the next hop: %s' % after)
         dc.log('storm: %d ARP requests in %.2f s; counter changes: %s'
                % (st['sent'], st['storm_s'],
                   {k: v for k, v in delta.items() if v}))

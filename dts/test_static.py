@@ -13,7 +13,9 @@
    empty tmpfs, with --no-huge on the embedded default (net_rtpgen, 200
    sessions) for a few seconds, and checks that it forwarded: its exit
    status, its JSON summary (packets in and out, every mbuf back) and
-   net_rtpgen's validation of what came back.
+   net_rtpgen's validation of what came back;
+4. runs systemd-analyze verify on tools/systemd/mrelay.service, with its
+   ExecStart pointing at this executable (skipped without systemd-analyze).
 
 Run as root. Exit 77 when unshare or the static archives are missing.
 """
@@ -98,6 +100,27 @@ def run(work):
     if gen['valid'] < 0.9 * c['tx_pkts'] or gen['bad_checksum'] or gen['bad_udp_csum'] or \
             gen['bad_magic'] or gen['unknown_flow']:
         raise dc.TestFailed('net_rtpgen did not validate what came back: %s' % gen)
+
+    verify_unit(src, exe, work)
+
+
+def verify_unit(src, exe, work):
+    if shutil.which('systemd-analyze') is None:
+        dc.log('no systemd-analyze: the unit is not verified')
+        return
+    with open(os.path.join(src, 'tools', 'systemd', 'mrelay.service'), encoding='utf-8') as f:
+        unit = f.read()
+    if '/usr/local/bin/mrelay ' not in unit:
+        raise dc.TestFailed('mrelay.service does not start /usr/local/bin/mrelay')
+    path = work.file('mrelay.service')
+    with open(path, 'w', encoding='utf-8') as f:
+        f.write(unit.replace('/usr/local/bin/mrelay ', exe + ' '))
+    r = subprocess.run(['systemd-analyze', 'verify', path], capture_output=True,
+                       text=True, check=False)
+    dc.log('systemd-analyze verify mrelay.service: exit %d %s'
+           % (r.returncode, (r.stdout + r.stderr).strip()))
+    if r.returncode != 0 or (r.stdout + r.stderr).strip():
+        raise dc.TestFailed('systemd-analyze verify: %s' % (r.stdout + r.stderr))
 
 
 if __name__ == '__main__':

@@ -248,8 +248,8 @@ neigh_show(const char *cmd, const char *params, struct rte_tel_data *d)
 			 (unsigned int)(w >> 40) & 0xff, (unsigned int)(w >> 32) & 0xff,
 			 (unsigned int)(w >> 24) & 0xff, (unsigned int)(w >> 16) & 0xff,
 			 (unsigned int)(w >> 8) & 0xff, (unsigned int)w & 0xff);
-		rte_tel_data_add_dict_u64(p, "nexthop_dynamic", np->dynamic);
-		rte_tel_data_add_dict_u64(p, "nexthop_resolved", w >> 63);
+		rte_tel_data_add_dict_string(p, "nexthop_state", !np->dynamic ? "static" :
+					     (w >> 63) != 0 ? "resolved" : "unresolved");
 		rte_tel_data_add_dict_string(p, "nexthop_mac", mac);
 		for (c = 0; c < MR_NEIGH__MAX; c++)
 			rte_tel_data_add_dict_u64(p, mr_neigh_counter_name(c),

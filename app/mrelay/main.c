@@ -166,7 +166,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 		return -EINVAL;
 	}
 	/* and one for the main lcore's ARP/ND/echo replies, when the port has it (node.c) */
-	app->node_txq[port] = ntx < info.max_tx_queues ? ntx++ : MR_NODE_NO_QUEUE;
+	app->node_txq[port] = mr_node_tx_queue_wanted(&info, ntx) ? ntx++ : MR_NODE_NO_QUEUE;
 	app->node_rxq[port] = app->node_txq[port] != MR_NODE_NO_QUEUE &&
 			      mr_node_rx_queue_wanted(&info, nq) ? nq : MR_NODE_NO_QUEUE;
 	nrx = nq + (app->node_rxq[port] != MR_NODE_NO_QUEUE);

@@ -67,6 +67,7 @@ int mr_app_legs_load(struct mr_app *app, char *err, size_t errlen);
 int mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen);
 
 /* node.c */
+bool mr_node_tx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_tx);
 bool mr_node_rx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_rx);
 int mr_node_setup(struct mr_app *app);
 unsigned int mr_node_poll(struct mr_app *app, uint64_t now);

@@ -125,6 +125,20 @@ nexthop_check(struct mr_app *app, uint16_t port)
 }
 
 /*
+ * Whether port setup gives the main lcore a TX queue of its own (index
+ * @p n_tx, after the workers' and transcoders'): when the port has one
+ * more, except on net_memif, whose queue counts must match the peer's
+ * (a client asking for a ring the server lacks never connects).
+ */
+bool
+mr_node_tx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_tx)
+{
+	if (info->driver_name != NULL && strcmp(info->driver_name, "net_memif") == 0)
+		return false;
+	return n_tx < info->max_tx_queues;
+}
+
+/*
  * net_af_packet's queues are pairs of one socket each, all in one fanout
  * group: the socket of the main lcore's TX queue receives its share of
  * the interface's frames too, so the main lcore polls that RX queue (its

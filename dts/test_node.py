@@ -307,9 +307,11 @@ def run(work):
 
         # 2. the next hop comes up and answers the next request
         sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'up')
-        n = wait_for('the relay to resolve its next hop',
-                     lambda: (lambda x: x if x['nexthop_state'] == 'resolved' else None)(neigh1(prefix)),
-                     10)
+
+        def resolved():
+            x = neigh1(prefix)
+            return x if x['nexthop_state'] == 'resolved' else None
+        n = wait_for('the relay to resolve its next hop', resolved, 10)
         dc.log('resolved: nexthop_mac %s, arp_learned %d' % (n['nexthop_mac'],
                                                              n['arp_learned']))
         if n['nexthop_mac'].lower() != NS_MAC:

@@ -5,22 +5,27 @@
 
     root namespace                               namespace mrnode_<pid>
     mrelay port 0: net_rtpgen0 (RTP source)
-    mrelay port 1: net_af_packet1,iface=R        N: 10.98.0.2/24, fd00:98::2/64
+    mrelay port 1: net_af_packet1,iface=R1       N1: 10.98.0.2/24, fd00:98::2/64
       10.98.0.1, fd00:98::1, nexthop 10.98.0.2   MAC 02:00:00:ab:00:02
-    R: no IP, MAC 02:00:00:ab:00:01  <=veth=>   no static neighbour entries
+    R1: no IP, MAC 02:00:00:ab:00:01 <=veth=>
+    mrelay port 2: net_af_packet2,iface=R2       N2: fd00:97::2/64
+      fd00:97::1, nexthop fd00:97::2             MAC 02:00:00:ab:01:02
+    R2: no IP, MAC 02:00:00:ab:01:01 <=veth=>   (no static neighbour entries)
 
-net_rtpgen sends two RTP flows to legs on port 0, which forward them out
-of port 1 to the namespace (one over IPv4, one over IPv6). Port 1 has no
-nexthop_mac: the relay must resolve 10.98.0.2 by ARP. The test checks,
-with the kernel's own tools (ping, ip neigh) and scapy:
+net_rtpgen sends two RTP flows to legs on port 0, which forward one out
+of port 1 over IPv4 and the other out of port 2 over IPv6. Neither port
+has a nexthop_mac: the relay must resolve 10.98.0.2 by ARP and fd00:97::2
+by neighbour discovery. The test checks, with the kernel's own tools
+(ping, ip neigh) and scapy:
 
-1. while the namespace's end is down, the relay asks and gets no answer:
-   what it would send is dropped as nexthop_unresolved (telemetry);
-2. once it is up, the relay resolves the next hop (/mrelay/neigh, log);
-3. the namespace pings the relay over IPv4 and IPv6 and its neighbour
-   table then holds the relay's MAC for both addresses (ARP and ND);
-4. the relayed RTP arrives in the namespace from the relay's MAC to the
-   namespace's, over IPv4 and IPv6, with valid checksums;
+1. while the namespace's ends are down, the relay asks and gets no
+   answer: what it would send is dropped as nexthop_unresolved;
+2. once they are up, the relay resolves both next hops (/mrelay/neigh,
+   its log);
+3. the namespace pings the relay's three addresses (IPv4 and IPv6) and
+   its neighbour tables then hold the relay's MACs (ARP and ND);
+4. the relayed RTP arrives in the namespace from the relay port's MAC to
+   the namespace's, over IPv4 and IPv6, with valid checksums;
 5. an ARP storm is rate-limited (counted, bounded replies), a gratuitous
    ARP claiming the relay's address is counted as a conflict, malformed
    ICMP, ICMPv6 and ND are counted; the relay answers pings afterwards
@@ -48,9 +53,14 @@ NS_IP = '10.98.0.2'
 NS_IP6 = 'fd00:98::2'
 ROOT_MAC = '02:00:00:ab:00:01'
 NS_MAC = '02:00:00:ab:00:02'
+RELAY2_IP6 = 'fd00:97::1'      # port 2: IPv6 only, an IPv6 next hop
+NS2_IP6 = 'fd00:97::2'
+ROOT2_MAC = '02:00:00:ab:01:01'
+NS2_MAC = '02:00:00:ab:01:02'
 EVIL_MAC = '02:00:00:ab:00:66'
 RTP_PORT4 = 41000
 RTP_PORT6 = 41002
+SNIFF_ENOUGH = 100     # relayed RTP packets of each flow the namespace must see
 STORM = 20000          # ARP requests sent as fast as a raw socket goes
 RATE_PPS = 1000        # lib/neigh's defaults: replies a second ...
 BURST = 200            # ... and bucket depth
@@ -67,26 +77,35 @@ def config_text():
         'remote = %s:%d' % (NS_IP, RTP_PORT4),
         '[leg.a6]', 'session = s6', 'port = 0', 'local = 10.0.0.1:30001',
         'remote = 10.1.0.1:20001', 'forward = b6',
-        '[leg.b6]', 'session = s6', 'port = 1', 'local = [%s]:31002' % RELAY_IP6,
-        'remote = [%s]:%d' % (NS_IP6, RTP_PORT6),
+        '[port.2]', 'ipv6 = ' + RELAY2_IP6, 'nexthop = ' + NS2_IP6,
+        '[leg.b6]', 'session = s6', 'port = 2', 'local = [%s]:31002' % RELAY2_IP6,
+        'remote = [%s]:%d' % (NS2_IP6, RTP_PORT6),
     ]) + '\n'
 
 
 # ---------------------------------------------------------------- netns side
 
-def netns_sniff(iface, secs, out_path):
-    """Sniff what the relay sends for secs seconds; write a summary as JSON."""
+def netns_sniff(ifaces, secs, out_path):
+    """Sniff what the relay sends for secs seconds on the two interfaces
+    (comma-separated, port 1's first); write a summary as JSON."""
     from scapy.all import IP, IPv6, UDP, Ether, sniff
     socks = []
     for fam, addr, port in ((socket.AF_INET, NS_IP, RTP_PORT4),
-                            (socket.AF_INET6, NS_IP6, RTP_PORT6)):
+                            (socket.AF_INET6, NS2_IP6, RTP_PORT6)):
         sk = socket.socket(fam, socket.SOCK_DGRAM)  # no port unreachable back
         sk.bind((addr, port))
         socks.append(sk)
-    got = sniff(iface=iface, timeout=secs,
+    if1, if2 = ifaces.split(',')
+    seen = {'v4': 0, 'v6': 0}
+
+    def enough(p):
+        # up to secs seconds, or until both flows showed SNIFF_ENOUGH packets
+        seen['v4' if IP in p else 'v6'] += 1
+        return min(seen.values()) >= SNIFF_ENOUGH
+    got = sniff(iface=[if1, if2], timeout=secs, stop_filter=enough,
                 lfilter=lambda p: UDP in p and (
                     (IP in p and p[IP].src == RELAY_IP) or
-                    (IPv6 in p and p[IPv6].src == RELAY_IP6)))
+                    (IPv6 in p and p[IPv6].src == RELAY2_IP6)))
     res = {'v4': 0, 'v6': 0, 'bad': []}
     for p in got:
         ver = 'v4' if IP in p else 'v6'
@@ -100,12 +119,13 @@ def netns_sniff(iface, secs, out_path):
             del q[IP].chksum
         q = Ether(bytes(q))
         ok = q[UDP].chksum == udp_sum and (ver == 'v6' or q[IP].chksum == ip_sum)
-        want_port = RTP_PORT4 if ver == 'v4' else RTP_PORT6
-        if (p[Ether].src.lower() != ROOT_MAC or p[Ether].dst.lower() != NS_MAC or
-                not ok or p[UDP].dport != want_port or
-                l3.dst not in (NS_IP, NS_IP6)):
-            res['bad'].append('%s %s>%s %s dport %d checksums %s' % (
-                ver, p[Ether].src, p[Ether].dst, l3.dst, p[UDP].dport, ok))
+        want = ((if1, ROOT_MAC, NS_MAC, NS_IP, RTP_PORT4) if ver == 'v4' else
+                (if2, ROOT2_MAC, NS2_MAC, NS2_IP6, RTP_PORT6))
+        if (p.sniffed_on != want[0] or p[Ether].src.lower() != want[1] or
+                p[Ether].dst.lower() != want[2] or l3.dst != want[3] or
+                p[UDP].dport != want[4] or not ok):
+            res['bad'].append('%s on %s: %s>%s %s dport %d checksums %s' % (
+                ver, p.sniffed_on, p[Ether].src, p[Ether].dst, l3.dst, p[UDP].dport, ok))
             continue
         res[ver] += 1
     for sk in socks:
@@ -196,39 +216,44 @@ def telemetry(prefix, cmd, tries=3):
     raise dc.TestFailed('telemetry %s: no answer' % cmd)
 
 
-def neigh1(prefix):
+def neigh1(prefix, port=1):
     n = telemetry(prefix, '/mrelay/neigh')
-    if 'port_1' not in n:
-        raise dc.TestFailed('/mrelay/neigh has no port_1: %s' % n)
-    return n['port_1']
+    key = 'port_%d' % port
+    if key not in n:
+        raise dc.TestFailed('/mrelay/neigh has no %s: %s' % (key, n))
+    return n[key]
 
 
-def setup_netns(ns, root_if, ns_if):
+def setup_netns(ns, links):
+    """links: (root end, its MAC, namespace end, its MAC, its addresses)."""
     dc.need_tool('ip')
     dc.need_tool('ping')
     r = sh('ip', 'netns', 'add', ns, check=False)
     if r.returncode != 0:
         raise dc.TestSkipped('cannot create a network namespace: ' + r.stderr.strip())
-    r = sh('ip', 'link', 'add', root_if, 'type', 'veth', 'peer', 'name', ns_if, check=False)
-    if r.returncode != 0:
-        raise dc.TestSkipped('cannot create a veth pair: ' + r.stderr.strip())
-    sh('ip', 'link', 'set', ns_if, 'netns', ns)
-    sh('ip', 'link', 'set', 'dev', root_if, 'address', ROOT_MAC)
-    # the root end is the relay's wire only: no kernel IPv6 chatter from it
-    sh('sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % root_if, check=False)
     nsx = ['ip', 'netns', 'exec', ns]
-    sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'address', NS_MAC)
-    sh(*nsx, 'ip', 'addr', 'add', NS_IP + '/24', 'dev', ns_if)
-    sh(*nsx, 'ip', 'addr', 'add', NS_IP6 + '/64', 'dev', ns_if, 'nodad')
     sh(*nsx, 'ip', 'link', 'set', 'dev', 'lo', 'up')
-    sh('ip', 'link', 'set', 'dev', root_if, 'up')
-    # the namespace's end stays down until the relay has been seen to fail
+    for root_if, root_mac, ns_if, ns_mac, addrs in links:
+        r = sh('ip', 'link', 'add', root_if, 'type', 'veth', 'peer', 'name', ns_if,
+               check=False)
+        if r.returncode != 0:
+            raise dc.TestSkipped('cannot create a veth pair: ' + r.stderr.strip())
+        sh('ip', 'link', 'set', ns_if, 'netns', ns)
+        sh('ip', 'link', 'set', 'dev', root_if, 'address', root_mac)
+        # the root end is the relay's wire only: no kernel IPv6 chatter from it
+        sh('sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % root_if, check=False)
+        sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'address', ns_mac)
+        for a in addrs:
+            sh(*nsx, 'ip', 'addr', 'add', a, 'dev', ns_if, *(['nodad'] if ':' in a else []))
+        sh('ip', 'link', 'set', 'dev', root_if, 'up')
+        # the namespace's end stays down until the relay has been seen to fail
 
 
-def cleanup_netns(ns, root_if):
+def cleanup_netns(ns, root_ifs):
     sh('ip', 'netns', 'del', ns, check=False)
-    if os.path.exists('/sys/class/net/' + root_if):
-        sh('ip', 'link', 'del', root_if, check=False)
+    for root_if in root_ifs:
+        if os.path.exists('/sys/class/net/' + root_if):
+            sh('ip', 'link', 'del', root_if, check=False)
 
 
 def wait_for(what, fn, timeout):
@@ -241,17 +266,19 @@ def wait_for(what, fn, timeout):
     raise dc.TestFailed('timed out waiting for ' + what)
 
 
-def check_neigh_table(nsx, ns_if):
-    for fam, addr in (('-4', RELAY_IP), ('-6', RELAY_IP6)):
-        out = sh(*nsx, 'ip', fam, 'neigh', 'show', addr, 'dev', ns_if).stdout.strip()
+def check_neigh_table(nsx, ns_if, ns2_if):
+    for fam, addr, dev, mac in (('-4', RELAY_IP, ns_if, ROOT_MAC),
+                                ('-6', RELAY_IP6, ns_if, ROOT_MAC),
+                                ('-6', RELAY2_IP6, ns2_if, ROOT2_MAC)):
+        out = sh(*nsx, 'ip', fam, 'neigh', 'show', addr, 'dev', dev).stdout.strip()
         dc.log('namespace: ip %s neigh: %s' % (fam, out))
-        if ('lladdr ' + ROOT_MAC) not in out.lower():
+        if ('lladdr ' + mac) not in out.lower():
             raise dc.TestFailed('the namespace did not resolve %s to %s: %r'
-                                % (addr, ROOT_MAC, out))
+                                % (addr, mac, out))
 
 
 def ping_both(nsx, tag):
-    for fam, addr in (('-4', RELAY_IP), ('-6', RELAY_IP6)):
+    for fam, addr in (('-4', RELAY_IP), ('-6', RELAY_IP6), ('-6', RELAY2_IP6)):
         r = sh(*nsx, 'ping', fam, '-c', '3', '-i', '0.2', '-W', '2', addr, check=False)
         dc.log('%s: ping %s %s: %s' % (tag, fam, addr, r.stdout.strip().splitlines()[-2:]))
         if r.returncode != 0:
@@ -270,6 +297,8 @@ def run(work):
     ns = 'mrnode_%d' % pid
     root_if = 'node%dr' % (pid % 100000)
     ns_if = 'node%dn' % (pid % 100000)
+    root2_if = 'node%dR' % (pid % 100000)
+    ns2_if = 'node%dN' % (pid % 100000)
     nsx = ['ip', 'netns', 'exec', ns]
     prefix = 'mrdts_node_%d' % pid
     conf_path = work.file('mrelay.conf')
@@ -284,53 +313,62 @@ def run(work):
     mr = None
     me = os.path.abspath(__file__)
     try:
-        setup_netns(ns, root_if, ns_if)
+        setup_netns(ns, [(root_if, ROOT_MAC, ns_if, NS_MAC, [NS_IP + '/24', NS_IP6 + '/64']),
+                         (root2_if, ROOT2_MAC, ns2_if, NS2_MAC, [NS2_IP6 + '/64'])])
         mr = dc.Proc('mrelay', [
             args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
             '-l', '0-1', '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
             '--vdev', 'net_rtpgen0,streams=2,rate=200,src=10.1.0.1:20000,dst=10.0.0.1:30000',
             '--vdev', 'net_af_packet1,iface=%s,qpairs=2' % root_if,
+            '--vdev', 'net_af_packet2,iface=%s,qpairs=2' % root2_if,
             '--', '-c', conf_path, '-s', summary_path, '-q'], work.file('mrelay.log'))
         if not mr.wait_output(r'worker\(s\)', 30):
             raise dc.TestFailed('mrelay did not start')
 
         # 1. nobody answers: unresolved, and what would go there is counted
         time.sleep(3)
-        n = neigh1(prefix)
         drops = telemetry(prefix, '/mrelay/drops')
-        dc.log('unresolved: requests_sent %d, nexthop_unresolved drops %d'
-               % (n['requests_sent'], drops.get('nexthop_unresolved', 0)))
-        if n['nexthop_state'] != 'unresolved' or n['requests_sent'] < 2:
-            raise dc.TestFailed('before the namespace is up: %s' % n)
+        for port in (1, 2):
+            n = neigh1(prefix, port)
+            dc.log('port %d unresolved: requests_sent %d' % (port, n['requests_sent']))
+            if n['nexthop_state'] != 'unresolved' or n['requests_sent'] < 2:
+                raise dc.TestFailed('port %d before the namespace is up: %s' % (port, n))
+        dc.log('nexthop_unresolved drops: %d' % drops.get('nexthop_unresolved', 0))
         if drops.get('nexthop_unresolved', 0) == 0:
             raise dc.TestFailed('nothing counted as nexthop_unresolved: %s' % drops)
 
         # 2. the next hop comes up and answers the next request
         sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'up')
-
-        def resolved():
-            x = neigh1(prefix)
-            return x if x['nexthop_state'] == 'resolved' else None
-        n = wait_for('the relay to resolve its next hop', resolved, 10)
-        dc.log('resolved: nexthop_mac %s, arp_learned %d' % (n['nexthop_mac'],
-                                                             n['arp_learned']))
-        if n['nexthop_mac'].lower() != NS_MAC:
-            raise dc.TestFailed('next hop resolved to %s, not %s' % (n['nexthop_mac'], NS_MAC))
-        if not mr.wait_output('(?i)port 1: next hop at ' + NS_MAC, 5):
-            raise dc.TestFailed('no "next hop at" line in the relay log')
+        sh(*nsx, 'ip', 'link', 'set', 'dev', ns2_if, 'up')
+        for port, mac, how in ((1, NS_MAC, 'arp_learned'), (2, NS2_MAC, 'nd_learned')):
+            def resolved():
+                x = neigh1(prefix, port)
+                return x if x['nexthop_state'] == 'resolved' else None
+            n = wait_for('the relay to resolve port %d\'s next hop' % port, resolved, 10)
+            dc.log('port %d resolved: nexthop_mac %s, %s %d'
+                   % (port, n['nexthop_mac'], how, n[how]))
+            if n['nexthop_mac'].lower() != mac or n[how] == 0:
+                raise dc.TestFailed('port %d: next hop resolved to %s (%s %d), not %s'
+                                    % (port, n['nexthop_mac'], how, n[how], mac))
+            if not mr.wait_output('(?i)port %d: next hop at %s' % (port, mac), 5):
+                raise dc.TestFailed('no "port %d: next hop at" line in the relay log' % port)
 
         # 3. the namespace pings the relay and resolves it
         ping_both(nsx, 'before the storm')
-        check_neigh_table(nsx, ns_if)
+        check_neigh_table(nsx, ns_if, ns2_if)
 
         # 4. relayed RTP reaches the namespace, addressed to its MAC
         sniff_out = work.file('sniff.json')
-        sh(*nsx, dc.SCAPY_PYTHON, me, '--netns-sniff', ns_if, '3', sniff_out, timeout=60)
+        # 100 packets a second each: a second is enough, unless the machine
+        # is so loaded that the worker gets little CPU (the generator's
+        # backlog is capped, so it then sends less)
+        sh(*nsx, dc.SCAPY_PYTHON, me, '--netns-sniff', ns_if + ',' + ns2_if, '20', sniff_out,
+           timeout=60)
         with open(sniff_out, encoding='utf-8') as f:
             sn = json.load(f)
         dc.log('namespace received RTP: %d over IPv4, %d over IPv6, %d bad'
                % (sn['v4'], sn['v6'], len(sn['bad'])))
-        if sn['bad'] or sn['v4'] < 100 or sn['v6'] < 100:
+        if sn['bad'] or sn['v4'] < SNIFF_ENOUGH or sn['v6'] < SNIFF_ENOUGH:
             raise dc.TestFailed('relayed RTP in the namespace: %s' % sn)
 
         # 5. storm and bad input
@@ -370,7 +408,7 @@ def run(work):
     finally:
         if mr is not None:
             mr.stop(10)
-        cleanup_netns(ns, root_if)
+        cleanup_netns(ns, [root_if, root2_if])
 
     if mr_status != 0:
         raise dc.TestFailed('mrelay exited with status %s' % mr_status)

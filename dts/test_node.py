@@ -373,12 +373,28 @@ def run(work):
 
         # 5. storm and bad input
         before = neigh1(prefix)
+        t_storm = time.monotonic()
         storm_out = work.file('storm.json')
         sh(*nsx, dc.SCAPY_PYTHON, me, '--netns-storm', ns_if, storm_out, timeout=120)
         with open(storm_out, encoding='utf-8') as f:
             st = json.load(f)
+        want = {'arp_conflict': st['bad']['garp'],
+                'icmp_malformed': st['bad']['icmp_cksum'] + st['bad']['icmp_trunc'],
+                'icmp6_malformed': st['bad']['icmp6_cksum'],
+                'nd_malformed': st['bad']['ns_hlim']}
+        # On a loaded machine a worker (the socket of its queue holds part
+        # of what was sent) can lag for seconds: wait until every bad frame
+        # was seen, then a little for any extra count, then compare.
+        deadline = time.monotonic() + 20
+        while True:
+            after = neigh1(prefix)
+            delta = {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
+            if all(delta[k] >= v for k, v in want.items()) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         time.sleep(0.5)
         after = neigh1(prefix)
+        t_read = time.monotonic()
         delta = {k: after[k] - before[k] for k in after if isinstance(after[k], int)}
         if after['nexthop_state'] != 'resolved' or delta['nexthop_changed'] != 0:
             raise dc.TestFailed('the storm moved the next hop: %s' % after)
@@ -387,16 +403,13 @@ def run(work):
                   {k: v for k, v in delta.items() if v}))
         if not mr.alive():
             raise dc.TestFailed('mrelay died in the storm')
-        bound = BURST + RATE_PPS * (st['storm_s'] + 1.6) + 10
+        # the bucket: full at the start, refilled at RATE_PPS until the last read
+        bound = BURST + RATE_PPS * (t_read - t_storm) + 10
         if delta['rate_limited'] == 0:
             raise dc.TestFailed('an ARP storm of %d was not rate-limited' % st['sent'])
         if delta['arp_replied'] > bound:
             raise dc.TestFailed('%d ARP replies, more than the bucket allows (%d)'
                                 % (delta['arp_replied'], bound))
-        want = {'arp_conflict': st['bad']['garp'],
-                'icmp_malformed': st['bad']['icmp_cksum'] + st['bad']['icmp_trunc'],
-                'icmp6_malformed': st['bad']['icmp6_cksum'],
-                'nd_malformed': st['bad']['ns_hlim']}
         for k, v in want.items():
             if delta[k] != v:
                 raise dc.TestFailed('%s went up by %d, %d sent' % (k, delta[k], v))

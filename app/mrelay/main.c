@@ -318,6 +318,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	uint8_t rss_key[MR_RSS_KEY_MAX] __rte_aligned(4);
 	/* RX: one queue per worker; TX: also one per transcoder */
 	uint16_t nq = app->n_workers, ntx = app->n_workers + app->n_transcoders;
+	uint16_t nrx;
 	uint16_t rxd = pc->rx_desc, txd = pc->tx_desc, q;
 	bool memif_client;
 	int socket, rc;
@@ -336,6 +337,11 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 			nq, app->n_transcoders, nq, ntx);
 		return -EINVAL;
 	}
+	/* and one for the main lcore's ARP/ND/echo replies, when the port has it (node.c) */
+	app->node_txq[port] = mr_node_tx_queue_wanted(&info, ntx) ? ntx++ : MR_NODE_NO_QUEUE;
+	app->node_rxq[port] = app->node_txq[port] != MR_NODE_NO_QUEUE &&
+			      mr_node_rx_queue_wanted(&info, nq) ? nq : MR_NODE_NO_QUEUE;
+	nrx = nq + (app->node_rxq[port] != MR_NODE_NO_QUEUE);
 	port_steering_choose(app, port, nq, &info, &conf, rss_key);
 	conf.rxmode.offloads = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
 	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
@@ -343,14 +349,14 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 		conf.txmode.offloads |= MR_PKT_TX_CKSUM_OFFLOAD;
 		sp->cksum_offload = true;
 	}
-	rc = rte_eth_dev_configure(port, nq, ntx, &conf);
+	rc = rte_eth_dev_configure(port, nrx, ntx, &conf);
 	if (rc != 0 && (app->port_steering[port] == MR_STEER_RSS_DST ||
 			app->port_steering[port] == MR_STEER_RSS_KEY)) {
 		/* the PMD offered what it then refused: dispatch instead */
 		printf("mrelay: port %u: RSS set-up for steering refused (%s); software dispatch\n",
 		       port, rte_strerror(-rc));
 		port_steering_spread(app, port, &info, &conf);
-		rc = rte_eth_dev_configure(port, nq, ntx, &conf);
+		rc = rte_eth_dev_configure(port, nrx, ntx, &conf);
 	}
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
@@ -366,7 +372,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 
 		txc.offloads = conf.txmode.offloads;
 		rc = 0;
-		if (q < nq)
+		if (q < nrx)
 			rc = rte_eth_rx_queue_setup(port, q, rxd, (unsigned int)socket, NULL,
 						    app->pkt_pool);
 		if (rc == 0)
@@ -517,6 +523,10 @@ main(int argc, char **argv)
 			status = EXIT_FAILURE;
 			goto out;
 		}
+	}
+	if (mr_node_setup(app) != 0) {
+		status = EXIT_CONFIG;
+		goto out;
 	}
 	rc = mr_app_transcoders_setup(app, err, sizeof(err));
 	if (rc != 0) {

@@ -41,6 +41,11 @@ enum mr_port_steering {
 	MR_STEER_DISPATCH,   /* the NIC cannot: workers dispatch in software */
 };
 
+/* node.c: a port without a TX queue for the main lcore */
+#define MR_NODE_NO_QUEUE UINT16_MAX
+
+struct mr_node;
+
 struct mr_app {
 	const char *config_path;     /* NULL: the embedded default */
 	const char *summary_path;
@@ -63,6 +68,9 @@ struct mr_app {
 	enum mr_port_steering port_steering[RTE_MAX_ETHPORTS];
 	/* software dispatch needed (mr_relay_port_set_dispatch) */
 	bool port_dispatch[RTE_MAX_ETHPORTS];
+	uint16_t node_txq[RTE_MAX_ETHPORTS]; /* the main lcore's TX queue, or MR_NODE_NO_QUEUE */
+	uint16_t node_rxq[RTE_MAX_ETHPORTS]; /* an RX queue it polls (net_af_packet), or none */
+	struct mr_node *node;            /* ARP/ND/echo and next hops (node.c) */
 	bool workers_running;
 	uint64_t start_tsc;
 };
@@ -71,6 +79,13 @@ struct mr_app {
 int mr_app_tables_create(struct mr_app *app);
 int mr_app_legs_load(struct mr_app *app, char *err, size_t errlen);
 int mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen);
+
+/* node.c */
+bool mr_node_tx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_tx);
+bool mr_node_rx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_rx);
+int mr_node_setup(struct mr_app *app);
+unsigned int mr_node_poll(struct mr_app *app, uint64_t now);
+void mr_node_free(struct mr_app *app);
 
 /* port_watch.c */
 bool mr_port_watch_is_memif_client(uint16_t port);

@@ -41,9 +41,14 @@ totals_read(const struct mr_app *app, struct totals *t)
 		t->tx += mr_counter_read(&c->tx_pkts);
 		t->learn += mr_counter_read(&c->learn_reqs);
 	}
-	/* received from the ports: transcoders count their ring input as rx too */
+	/*
+	 * received from the ports, by the workers and (net_af_packet frames the
+	 * kernel put on its socket) the main lcore: transcoders count their ring
+	 * input as rx too
+	 */
 	for (i = 0; i < app->n_workers; i++)
 		t->rx += mr_counter_read(&mr_counters[app->worker_lcores[i]].rx_pkts);
+	t->rx += mr_counter_read(&mr_counters[rte_get_main_lcore()].rx_pkts);
 	t->drops = mr_drop_total_all();
 }
 
@@ -115,6 +120,7 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 		now = rte_rdtsc();
 		work += mr_ctl_poll(app->ctl, now);
 		work += mr_port_watch_poll(app, now);
+		work += mr_node_poll(app, now);
 		if (deadline_due(&next_hk, hk_period, now))
 			mr_streams_reclaim(app->streams);
 		if (stats_period != 0 && deadline_due(&next_stats, stats_period, now)) {
@@ -150,6 +156,7 @@ json_counters(FILE *f, const struct mr_app *app)
 	}
 	for (i = 0; i < app->n_workers; i++)
 		rx += mr_counter_read(&mr_counters[app->worker_lcores[i]].rx_pkts);
+	rx += mr_counter_read(&mr_counters[rte_get_main_lcore()].rx_pkts);
 	fprintf(f, "\"counters\":{\"rx_pkts\":%" PRIu64 ",\"tx_pkts\":%" PRIu64
 		",\"rtp_pkts\":%" PRIu64 ",\"rtcp_pkts\":%" PRIu64 ",\"fwd_clones\":%" PRIu64
 		",\"learn_reqs\":%" PRIu64 "},\n", rx, tx, rtp, rtcp, clones, learn);
@@ -270,6 +277,7 @@ mr_app_shutdown(struct mr_app *app)
 		app->workers_running = false;
 		mr_unmap_guard_disarm();
 	}
+	mr_node_free(app);  /* after the workers: their exception rings */
 	/* what the main lcore still had to learn */
 	if (app->relay != NULL) {
 		mr_relay_free(app->relay);

@@ -90,10 +90,10 @@ static const char *const relay_keys[K_RELAY_N] = {
 
 enum {
 	K_PORT_IPV4, K_PORT_IPV6, K_PORT_NEXTHOP_MAC, K_PORT_VLAN,
-	K_PORT_RX_DESC, K_PORT_TX_DESC, K_PORT_N,
+	K_PORT_RX_DESC, K_PORT_TX_DESC, K_PORT_NEXTHOP, K_PORT_N,
 };
 static const char *const port_keys[K_PORT_N] = {
-	"ipv4", "ipv6", "nexthop_mac", "vlan", "rx_desc", "tx_desc",
+	"ipv4", "ipv6", "nexthop_mac", "vlan", "rx_desc", "tx_desc", "nexthop",
 };
 
 enum {
@@ -838,10 +838,33 @@ parse_port(struct mr_conf_ctx *c, int idx, unsigned int pid)
 			       "missing, a port needs an address");
 		goto out;
 	}
+	if (v[K_PORT_NEXTHOP] != NULL) {
+		const struct mr_endpoint *own;
+
+		if (mr_endpoint_parse_addr(v[K_PORT_NEXTHOP], &p->nexthop) != 0 ||
+		    !addr_unicast(&p->nexthop)) {
+			ret = conf_err(c, sn, "nexthop", "a unicast IPv4 or IPv6 address",
+				       "'%s' is not accepted", v[K_PORT_NEXTHOP]);
+			goto out;
+		}
+		own = mr_endpoint_is_v4(&p->nexthop) ? (p->has_ipv4 ? &p->ipv4 : NULL) :
+			(p->has_ipv6 ? &p->ipv6 : NULL);
+		if (own == NULL || mr_endpoint_equal(own, &p->nexthop)) {
+			ret = conf_err(c, sn, "nexthop",
+				       "an address of a family the port has an address of, not its own",
+				       "'%s' is not accepted", v[K_PORT_NEXTHOP]);
+			goto out;
+		}
+		p->has_nexthop = true;
+	}
 	if (v[K_PORT_NEXTHOP_MAC] == NULL) {
-		ret = missing(c, sn, "nexthop_mac", "a unicast MAC like 02:00:00:00:00:02");
+		if (p->has_nexthop)
+			goto mac_done;
+		ret = missing(c, sn, "nexthop_mac",
+			      "a unicast MAC like 02:00:00:00:00:02, or nexthop = an address to resolve");
 		goto out;
 	}
+	p->has_nexthop_mac = true;
 	if (rte_ether_unformat_addr(v[K_PORT_NEXTHOP_MAC], &p->nexthop_mac) != 0 ||
 	    !rte_is_valid_assigned_ether_addr(&p->nexthop_mac)) {
 		ret = conf_err(c, sn, "nexthop_mac",
@@ -849,6 +872,7 @@ parse_port(struct mr_conf_ctx *c, int idx, unsigned int pid)
 			       "'%s' is not accepted", v[K_PORT_NEXTHOP_MAC]);
 		goto out;
 	}
+mac_done:
 	ret = get_u16(c, sn, "vlan", v[K_PORT_VLAN], 0, 4094, "0 (none) or 1..4094",
 		      &p->vlan);
 	if (ret == 0)

@@ -68,7 +68,10 @@ struct mr_conf_port {
 	bool has_ipv6;
 	struct mr_endpoint ipv4;        /**< ipv4 = local IPv4 address (port 0) */
 	struct mr_endpoint ipv6;        /**< ipv6 = local IPv6 address (port 0) */
-	struct rte_ether_addr nexthop_mac; /**< nexthop_mac = where we send */
+	struct rte_ether_addr nexthop_mac; /**< nexthop_mac = where we send (static) */
+	bool has_nexthop_mac;           /**< nexthop_mac given: it wins over nexthop */
+	bool has_nexthop;
+	struct mr_endpoint nexthop;     /**< nexthop = IP to resolve (ARP/ND) when no nexthop_mac */
 	uint16_t vlan;                  /**< vlan = 0 (none) or 1..4094 */
 	uint16_t rx_desc;               /**< rx_desc = 64..16384, default 1024 */
 	uint16_t tx_desc;               /**< tx_desc = 64..16384, default 1024 */

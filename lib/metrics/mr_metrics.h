@@ -72,7 +72,9 @@ extern "C" {
 	X(TRANSCODE_LATE,    "transcode_late") \
 	X(TRANSCODE_NO_CHANNEL, "transcode_no_channel") \
 	X(TRANSCODE_STALE,   "transcode_stale") \
-	X(TRANSCODE_BAD_PT,  "transcode_bad_pt")
+	X(TRANSCODE_BAD_PT,  "transcode_bad_pt") \
+	X(EXCEPTION_RING_FULL, "exception_ring_full") \
+	X(NEXTHOP_UNRESOLVED, "nexthop_unresolved")
 
 /** Drop reasons; see MR_DROP_REASONS. */
 enum mr_drop_reason {

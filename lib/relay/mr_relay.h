@@ -175,6 +175,19 @@ mr_relay_endpoint_worker(const struct mr_relay *r, const struct mr_endpoint *loc
 	return (uint16_t)(rte_hash_crc(local, sizeof(*local), 0) % r->n_workers);
 }
 
+/**
+ * Hand a frame that arrived on another lcore (the main lcore's RX queue of
+ * a net_af_packet port, whose sockets share the kernel's fanout) to the
+ * worker owning its local endpoint, over that worker's dispatch ring.
+ * Any lcore. Consumes @p m when it returns 0.
+ *
+ * @return
+ *   0 (enqueued), -EINVAL (not a UDP datagram to the RTP port range: @p m
+ *   stays the caller's), -ENOBUFS (the ring was full: @p m freed and
+ *   counted as MR_DROP_DISPATCH_RING_FULL on the calling lcore).
+ */
+int mr_relay_dispatch_in(struct mr_relay *r, struct rte_mbuf *m);
+
 /** Whether the datapath leaves @p port_id alone (any lcore). */
 static inline bool
 mr_relay_port_paused(const struct mr_relay *r, uint16_t port_id)

@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "mr_relay.h"
+#include "mr_relay_exc.h"
 
 extern int mr_relay_logtype;
 #define RELAY_LOG(level, ...) \
@@ -82,8 +83,11 @@ send_one(struct mr_worker *w, uint16_t port, struct rte_mbuf *m)
 static inline void
 emit(struct mr_worker *w, const struct mr_dest *d, struct rte_mbuf *out, uint32_t sum)
 {
-	int rc = mr_pkt_tmpl_apply(&d->tmpl, out, sum, d->cksum_offload);
+	int rc;
 
+	if (unlikely(mr_relay_exc_nexthop_unresolved(w, d, out)))
+		return;
+	rc = mr_pkt_tmpl_apply(&d->tmpl, out, sum, d->cksum_offload);
 	if (unlikely(rc != 0)) {
 		/* no room for the headers in front, or a datagram too long for them */
 		drop(w, out, rc == -EMSGSIZE ? MR_DROP_OVERSIZE : MR_DROP_NO_HEADROOM);

@@ -412,7 +412,8 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n, bool dispatch, 
 		enum mr_drop_reason reason = classify(r, w->shard, pkts[i], &ctx[nv]);
 
 		if (unlikely(reason != MR_DROP_NONE)) {
-			drop(w, pkts[i], reason);
+			/* ARP, ICMP echo and ND go to the main lcore (mr_relay_exc.h) */
+			mr_relay_exc_or_drop(w, pkts[i], reason);
 			continue;
 		}
 		if (unlikely(dispatch) &&
@@ -442,6 +443,28 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n, bool dispatch, 
 				candidate_prefetch(table, &ctx[i + MR_RELAY_STAGE_AHEAD]);
 		deliver(w, valid[i], &ctx[i], found[i], now, hist);
 	}
+}
+
+int
+mr_relay_dispatch_in(struct mr_relay *r, struct rte_mbuf *m)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct mr_pkt_info pi;
+	uint16_t dport;
+
+	if (m->nb_segs != 1 || r->n_workers == 0 ||
+	    mr_pkt_parse(frame, m->data_len, m->ol_flags, &pi) != MR_DROP_NONE)
+		return -EINVAL;
+	dport = rte_be_to_cpu_16(pi.dst.port);
+	if (dport < r->rtp_port_min || dport > r->rtp_port_max)
+		return -EINVAL;
+	if (rte_ring_mp_enqueue(r->workers[mr_relay_endpoint_worker(r, &pi.dst)]->dispatch_ring,
+				m) != 0) {
+		mr_drop_count(mr_counters_self(), MR_DROP_DISPATCH_RING_FULL, 1);
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
 }
 
 void

@@ -12,6 +12,11 @@ must refuse (fragments, ARP) so the fuzzer starts next to those branches.
 corpus/rtp/: raw RTP and RTCP packets for fuzz_rtp: RTP with CSRCs, a
 header extension and padding; compound RTCP SR+SDES, RR, RR+SDES+BYE.
 
+corpus/neigh/: inputs for fuzz_neigh: one config byte (bits 0-1 which of
+the harness's four ports, bits 2-7 spare room after the frame) followed by
+an Ethernet frame: ARP request, reply and gratuitous ARP, tagged ARP, ICMP
+echo, neighbour solicitation and advertisement, ICMPv6 echo.
+
 The output is deterministic: rerunning rewrites identical files.
 """
 
@@ -163,6 +168,60 @@ def pkt_seeds():
     return {k: bytes([f]) + frame for k, (f, frame) in s.items()}
 
 
+# ---- neighbour protocols (fuzz_neigh.c's port: these addresses) ----
+
+NG_MAC = bytes.fromhex("02000000aa01")
+NG_PEER_MAC = bytes.fromhex("02000000bb02")
+NG_V4 = bytes([10, 99, 0, 1])
+NG_PEER_V4 = bytes([10, 99, 0, 2])
+NG_V6 = bytes.fromhex("fd000099000000000000000000000001")
+NG_PEER_V6 = bytes.fromhex("fd000099000000000000000000123402")
+
+
+def ng_eth(dst, etype, vlan=0):
+    h = dst + NG_PEER_MAC
+    if vlan:
+        h += struct.pack("!HH", 0x8100, vlan)
+    return h + struct.pack("!H", etype)
+
+
+def ng_arp(op, spa, tpa, vlan=0):
+    return ng_eth(b"\xff" * 6, 0x0806, vlan) + struct.pack(
+        "!HHBBH6s4s6s4s", 1, 0x0800, 6, 4, op, NG_PEER_MAC, spa, bytes(6), tpa)
+
+
+def ng_icmp6(dst_ip, body, hops=255, dst_mac=None):
+    pseudo = NG_PEER_V6 + dst_ip + struct.pack("!IxxxB", len(body), 58)
+    c = csum(pseudo + body)
+    body = body[:2] + struct.pack("!H", c) + body[4:]
+    ip = struct.pack("!IHBB", 0x60000000, len(body), 58, hops) + NG_PEER_V6 + dst_ip
+    return ng_eth(dst_mac or NG_MAC, 0x86DD) + ip + body
+
+
+def neigh_seeds():
+    """Config byte (fuzz_neigh.c: bits 0-1 the port, 2-7 spare room), then a frame."""
+    ping = struct.pack("!BBHHH", 8, 0, 0, 0x1234, 1) + bytes(range(32))
+    ping = ping[:2] + struct.pack("!H", csum(ping)) + ping[4:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(ping), 0, 0x4000, 64, 1, 0,
+                     NG_PEER_V4, NG_V4)
+    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+    snm = bytes.fromhex("ff0200000000000000000001ff") + NG_V6[13:]
+    ns = struct.pack("!BBHI", 135, 0, 0, 0) + NG_V6 + bytes([1, 1]) + NG_PEER_MAC
+    na = struct.pack("!BBHI", 136, 0, 0, 0x60000000) + NG_PEER_V6 + bytes([2, 1]) + NG_PEER_MAC
+    echo6 = struct.pack("!BBHHH", 128, 0, 0, 0x4242, 1) + bytes(range(24))
+    s = {
+        "arp_request": (0, ng_arp(1, NG_PEER_V4, NG_V4)),
+        "arp_reply_nexthop": (0, ng_arp(2, NG_PEER_V4, NG_V4)),
+        "arp_gratuitous": (0, ng_arp(1, NG_PEER_V4, NG_PEER_V4)),
+        "arp_vlan": (2, ng_arp(1, NG_PEER_V4, NG_V4, vlan=100)),
+        "ping4": (0, ng_eth(NG_MAC, 0x0800) + ip + ping),
+        "ns_snm": (1 | 8 << 2, ng_icmp6(snm, ns, dst_mac=bytes.fromhex("3333ff") + NG_V6[13:])),
+        "na_nexthop": (1, ng_icmp6(NG_V6, na)),
+        "ping6": (3, ng_icmp6(NG_V6, echo6, hops=64)),
+    }
+    return {k: bytes([f]) + frame for k, (f, frame) in s.items()}
+
+
 def rtp_seeds():
     ext = (0xBEDE, bytes([0x10, 0xAB, 0x21, 0xCD, 0xEF, 0, 0, 0]))
     return {
@@ -192,16 +251,17 @@ def write(dirname, seeds, verbose):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(
-        description="Write the seed corpus of the fuzz_pkt and fuzz_rtp "
-                    "harnesses (pkt/ and rtp/ below the output directory).")
+        description="Write the seed corpus of the fuzz_pkt, fuzz_rtp and fuzz_neigh "
+                    "harnesses (pkt/, rtp/ and neigh/ below the output directory).")
     ap.add_argument("-o", "--out", default=os.path.join(here, "corpus"),
-                    help="corpus directory to write into; pkt/ and rtp/ are "
+                    help="corpus directory to write into; pkt/, rtp/ and neigh/ are "
                          "created there (default: %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print each file written with its size")
     args = ap.parse_args()
     write(os.path.join(args.out, "pkt"), pkt_seeds(), args.verbose)
     write(os.path.join(args.out, "rtp"), rtp_seeds(), args.verbose)
+    write(os.path.join(args.out, "neigh"), neigh_seeds(), args.verbose)
     return 0
 
 

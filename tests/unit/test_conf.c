@@ -597,6 +597,12 @@ static const struct kv bad_values[] = {
 	{"port.0", "nexthop_mac", "01:00:5e:00:00:01"},
 	{"port.0", "nexthop_mac", "00:00:00:00:00:00"},
 	{"port.0", "nexthop_mac", "zz:00:00:00:00:02"},
+	{"port.0", "nexthop", "10.0.0.1"},         /* the port's own address */
+	{"port.0", "nexthop", "fd00::1"},
+	{"port.0", "nexthop", "224.0.0.5"},
+	{"port.0", "nexthop", "ff02::2"},
+	{"port.0", "nexthop", "10.0.0.2:53"},
+	{"port.0", "nexthop", "gateway"},
 	{"port.0", "vlan", "4095"},
 	{"port.0", "rx_desc", "63"},
 	{"port.0", "rx_desc", "16385"},
@@ -755,6 +761,42 @@ test_conf_required(void)
 	return 0;
 }
 MR_REGISTER_TEST(conf, required, test_conf_required);
+
+/* nexthop = IP: resolved by ARP/ND instead of a static nexthop_mac, which wins when both are given. */
+static int
+test_conf_nexthop(void)
+{
+	char err[ERRLEN];
+	struct mr_conf c;
+	int ret;
+
+	ret = mr_conf_load_string("[port.0]\nipv4 = 10.9.0.1\nnexthop = 10.9.0.254\n",
+				  &c, err, sizeof(err));
+	MR_TEST_ASSERT(ret == 0, "%s", err);
+	MR_TEST_ASSERT(c.ports[0].has_nexthop && !c.ports[0].has_nexthop_mac, "dynamic");
+	MR_TEST_ASSERT(mr_endpoint_is_v4(&c.ports[0].nexthop) &&
+		       c.ports[0].nexthop.ip[12] == 10 && c.ports[0].nexthop.ip[15] == 254, "ip");
+	MR_TEST_ASSERT(rte_is_zero_ether_addr(&c.ports[0].nexthop_mac), "no MAC yet");
+	mr_conf_free(&c);
+	ret = mr_conf_load_string("[port.0]\nipv6 = fd00::1\nnexthop = fd00::fe\n"
+				  "nexthop_mac = 02:00:00:00:00:02\n", &c, err, sizeof(err));
+	MR_TEST_ASSERT(ret == 0, "%s", err);
+	MR_TEST_ASSERT(c.ports[0].has_nexthop && c.ports[0].has_nexthop_mac, "both");
+	MR_TEST_ASSERT(!mr_endpoint_is_v4(&c.ports[0].nexthop), "v6");
+	mr_conf_free(&c);
+	/* a family the port has no address of */
+	ret = mr_conf_load_string("[port.0]\nipv6 = fd00::1\nnexthop = 10.0.0.2\n",
+				  &c, err, sizeof(err));
+	MR_TEST_EQ(ret, -EINVAL);
+	MR_TEST_ASSERT(strstr(err, "[port.0] nexthop: ") != NULL, "%s", err);
+	/* neither: the message names nexthop_mac and says nexthop would do */
+	ret = mr_conf_load_string("[port.0]\nipv4 = 10.9.0.1\n", &c, err, sizeof(err));
+	MR_TEST_EQ(ret, -EINVAL);
+	MR_TEST_ASSERT(strstr(err, "[port.0] nexthop_mac: ") != NULL &&
+		       strstr(err, "nexthop = ") != NULL, "%s", err);
+	return 0;
+}
+MR_REGISTER_TEST(conf, nexthop, test_conf_nexthop);
 
 static int
 test_conf_exact_message(void)

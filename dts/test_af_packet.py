@@ -276,7 +276,7 @@ def run(work):
         mr = dc.Proc('mrelay', [
             args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', 'mrdts_afp_%d' % pid,
             '-l', '0-1', '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
-            '--vdev', 'net_af_packet0,iface=%s' % root_if,
+            '--vdev', 'net_af_packet0,iface=%s,qpairs=2' % root_if,
             '--', '-c', conf_path, '-s', summary_path, '-q'], work.file('mrelay.log'))
         if not mr.wait_output(r'worker\(s\)', 30):
             raise dc.TestFailed('mrelay did not start')

@@ -11,7 +11,9 @@
  *
  * A test is a function returning 0 (pass), MR_TEST_SKIPPED, or -1 (fail),
  * registered with MR_REGISTER_TEST(suite, name, fn). Suites group tests by
- * library; the runner takes suite names on its command line.
+ * library; the runner takes suite names on its command line. A test skips
+ * with MR_TEST_SKIP("reason"), which the runner prints beside its name.
+ * A test that needs EAL fails (never skips) when EAL cannot start.
  */
 
 #include <stdio.h>
@@ -28,6 +30,9 @@ struct mr_test {
 
 void mr_test_register(struct mr_test *t);
 
+/** Record why the running test skips (printed by the runner). */
+void mr_test_skip_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define MR_REGISTER_TEST_(suite_, name_, fn_, eal_) \
 	static struct mr_test mr_test_##fn_ = { \
 		.suite = #suite_, .name = #name_, .fn = fn_, .needs_eal = eal_, \
@@ -41,6 +46,12 @@ void mr_test_register(struct mr_test *t);
 #define MR_REGISTER_TEST(suite, name, fn) MR_REGISTER_TEST_(suite, name, fn, 0)
 /** A test that needs EAL (mempools, hashes, rings, lcores). */
 #define MR_REGISTER_EAL_TEST(suite, name, fn) MR_REGISTER_TEST_(suite, name, fn, 1)
+
+/** Skip the running test, saying why (printf-style). */
+#define MR_TEST_SKIP(...) do { \
+	mr_test_skip_reason(__VA_ARGS__); \
+	return MR_TEST_SKIPPED; \
+} while (0)
 
 /** Fail the test with a message when @p cond is false. */
 #define MR_TEST_ASSERT(cond, ...) do { \

@@ -53,12 +53,17 @@ void mr_test_skip_reason(const char *fmt, ...) __attribute__((format(printf, 1, 
 	return MR_TEST_SKIPPED; \
 } while (0)
 
+/**
+ * Report a failed check: prints "  FAIL file:line: what: message" on
+ * stderr and keeps it for the runner's FAIL line. Used by the macros below.
+ */
+void mr_test_fail_at(const char *file, int line, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /** Fail the test with a message when @p cond is false. */
 #define MR_TEST_ASSERT(cond, ...) do { \
 	if (!(cond)) { \
-		fprintf(stderr, "  FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
+		mr_test_fail_at(__FILE__, __LINE__, #cond, __VA_ARGS__); \
 		return -1; \
 	} \
 } while (0)
@@ -67,8 +72,8 @@ void mr_test_skip_reason(const char *fmt, ...) __attribute__((format(printf, 1, 
 #define MR_TEST_EQ(a, b) do { \
 	long long mr_a_ = (long long)(a), mr_b_ = (long long)(b); \
 	if (mr_a_ != mr_b_) { \
-		fprintf(stderr, "  FAIL %s:%d: %s == %s: %lld != %lld\n", \
-			__FILE__, __LINE__, #a, #b, mr_a_, mr_b_); \
+		mr_test_fail_at(__FILE__, __LINE__, #a " == " #b, "%lld != %lld", \
+				mr_a_, mr_b_); \
 		return -1; \
 	} \
 } while (0)

@@ -38,6 +38,24 @@ static char eal_error[128];
 static char *eal_extra[EAL_EXTRA_MAX];
 static unsigned int n_eal_extra;
 static char skip_reason[160];
+static char fail_reason[256];
+
+void
+mr_test_fail_at(const char *file, int line, const char *what, const char *fmt, ...)
+{
+	const char *base = strrchr(file, '/');
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "  FAIL %s:%d: %s: %s\n", file, line, what, msg);
+	/* the first failed check is the one the FAIL line names */
+	if (fail_reason[0] == '\0')
+		snprintf(fail_reason, sizeof(fail_reason), "%.40s:%d: %.60s: %.120s",
+			 base != NULL ? base + 1 : file, line, what, msg);
+}
 
 void
 mr_test_skip_reason(const char *fmt, ...)
@@ -140,6 +158,7 @@ main(int argc, char **argv)
 			continue;
 		}
 		skip_reason[0] = '\0';
+		fail_reason[0] = '\0';
 		rc = t->fn();
 		fflush(stderr);
 		if (rc == 0) {
@@ -150,7 +169,9 @@ main(int argc, char **argv)
 			       skip_reason[0] != '\0' ? skip_reason : "(the test gave no reason)");
 			skipped++;
 		} else {
-			printf("FAIL %s/%s\n", t->suite, t->name);
+			printf("FAIL %s/%s: %s\n", t->suite, t->name,
+			       fail_reason[0] != '\0' ? fail_reason :
+			       "(returned an error; see its messages on stderr)");
 			failed++;
 		}
 		fflush(stdout);

@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -63,7 +64,8 @@ usage(const char *prog)
 	       "      --print-default   print the embedded default configuration\n"
 	       "  -h, --help            this text\n"
 	       "Exit status: 0 clean, 1 runtime failure (incl. mbufs not returned),\n"
-	       "2 bad configuration or options.\n", prog);
+	       "2 bad configuration or options (incl. an unwritable -s FILE, and\n"
+	       "mbufs, legs_max or streams_max too large for EAL's memory).\n", prog);
 }
 
 static int
@@ -121,22 +123,60 @@ parse_args(int argc, char **argv, struct mr_app *app)
 	return 0;
 }
 
+/*
+ * One mbuf pool; on failure says which one and why (rte_errno read at
+ * once: a later DPDK call may overwrite it) and returns -rte_errno.
+ */
+static int
+pool_create(struct rte_mempool **mp, const char *name, const char *what, uint32_t n,
+	    uint32_t cache, uint16_t data_room, int socket)
+{
+	int err;
+
+	*mp = rte_pktmbuf_pool_create(name, n, cache, 0, data_room, socket);
+	if (*mp != NULL)
+		return 0;
+	err = rte_errno != 0 ? rte_errno : ENOMEM;
+	fprintf(stderr, "mrelay: cannot create the %s mbuf pool (%s) of %u mbufs: %s%s\n",
+		what, name, n, rte_strerror(err),
+		err == ENOMEM ? " (lower [relay] mbufs or give EAL more memory: -m, hugepages)" : "");
+	return -err;
+}
+
 static int
 pools_create(struct mr_app *app)
 {
 	const struct mr_conf *cf = &app->conf;
 	int socket = (int)rte_socket_id();
+	int rc;
 
-	app->pkt_pool = rte_pktmbuf_pool_create("mr_pkt", cf->mbufs, cf->mbuf_cache, 0,
-						RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	rc = pool_create(&app->pkt_pool, "mr_pkt", "packet", cf->mbufs, cf->mbuf_cache,
+			 RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	/* headers of fan-out copies and the indirect mbufs of clones */
-	app->hdr_pool = rte_pktmbuf_pool_create("mr_hdr", cf->mbufs, cf->mbuf_cache, 0,
-						RTE_PKTMBUF_HEADROOM, socket);
-	if (app->pkt_pool == NULL || app->hdr_pool == NULL) {
-		fprintf(stderr, "mrelay: cannot create mbuf pools of %u mbufs: %s\n",
-			cf->mbufs, rte_strerror(rte_errno));
-		return -ENOMEM;
+	if (rc == 0)
+		rc = pool_create(&app->hdr_pool, "mr_hdr", "header", cf->mbufs, cf->mbuf_cache,
+				 RTE_PKTMBUF_HEADROOM, socket);
+	return rc;
+}
+
+/*
+ * -s FILE must be writable: found now, not after the run. Opens it without
+ * truncating; a file this check created is removed again.
+ */
+static int
+summary_path_check(const char *path)
+{
+	bool existed = access(path, F_OK) == 0;
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		fprintf(stderr, "mrelay: --summary: cannot write %s: %s\n", path, strerror(errno));
+		return -errno;
 	}
+	close(fd);
+	if (!existed)
+		unlink(path);
 	return 0;
 }
 
@@ -481,7 +521,8 @@ main(int argc, char **argv)
 	app = calloc(1, sizeof(*app));
 	if (app == NULL)
 		rte_exit(EXIT_FAILURE, "out of memory\n");
-	if (parse_args(argc, argv, app) != 0) {
+	if (parse_args(argc, argv, app) != 0 ||
+	    (app->summary_path != NULL && summary_path_check(app->summary_path) != 0)) {
 		status = EXIT_CONFIG;
 		goto out_eal;
 	}
@@ -499,13 +540,20 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 
-	if (workers_setup(app) != 0 || pools_create(app) != 0) {
+	if (workers_setup(app) != 0) {
 		status = EXIT_CONFIG;
 		goto out;
 	}
-	rc = mr_app_tables_create(app);
+	/*
+	 * Sizes the configuration asks for (mbufs, legs_max, streams_max) that
+	 * do not fit in EAL's memory are a configuration error (exit 2), for
+	 * pools and tables alike; any other failure is a runtime one (exit 1).
+	 */
+	rc = pools_create(app);
+	if (rc == 0)
+		rc = mr_app_tables_create(app);
 	if (rc != 0) {
-		status = EXIT_FAILURE;
+		status = rc == -ENOMEM ? EXIT_CONFIG : EXIT_FAILURE;
 		goto out;
 	}
 	for (p = 0; p < MR_CONF_MAX_PORTS; p++) {

@@ -125,9 +125,13 @@ munmap(void *addr, size_t len)
 static int
 guard_telemetry(const char *cmd __rte_unused, const char *params, struct rte_tel_data *d)
 {
-	if (params != NULL && params[0] != '\0')
-		return -EINVAL;
 	rte_tel_data_start_dict(d);
+	if (params != NULL && params[0] != '\0') {
+		/* a negative return would make DPDK answer a bare null */
+		rte_tel_data_add_dict_string(d, "status", "error");
+		rte_tel_data_add_dict_string(d, "error", "unmap_guard takes no parameters");
+		return 0;
+	}
 	rte_tel_data_add_dict_int(d, "armed", __atomic_load_n(&guard_qsbr, __ATOMIC_RELAXED) != NULL);
 	rte_tel_data_add_dict_u64(d, "waits", __atomic_load_n(&guard_waits, __ATOMIC_ACQUIRE));
 	rte_tel_data_add_dict_u64(d, "wait_ns_last",

@@ -46,10 +46,42 @@ mr_ctl_unlock(void)
 	pthread_mutex_unlock(&ctl_mutex);
 }
 
+void
+mr_ctl_json_safe(char *dst, size_t len, const char *src)
+{
+	const unsigned char *p;
+	size_t o = 0;
+
+	if (len == 0)
+		return;
+	for (p = (const unsigned char *)src; *p != '\0'; p++) {
+		if (*p >= 0x20 && *p < 0x7f) {
+			if (o + 1 >= len)
+				break;
+			dst[o++] = (char)*p;
+		} else {
+			if (o + 4 >= len)
+				break;
+			snprintf(dst + o, 5, "\\x%02x", *p);
+			o += 4;
+		}
+	}
+	dst[o] = '\0';
+}
+
+int
+mr_ctl_reply_string(struct rte_tel_data *d, const char *key, const char *val)
+{
+	char safe[RTE_TEL_MAX_STRING_LEN];
+
+	mr_ctl_json_safe(safe, sizeof(safe), val);
+	return rte_tel_data_add_dict_string(d, key, safe);
+}
+
 int
 mr_ctl_error(struct rte_tel_data *d, const char *fmt, ...)
 {
-	char msg[RTE_TEL_MAX_STRING_LEN];
+	char msg[MR_CTL_ERR_LEN + RTE_TEL_MAX_STRING_LEN];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -57,7 +89,8 @@ mr_ctl_error(struct rte_tel_data *d, const char *fmt, ...)
 	va_end(ap);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "status", "error");
-	rte_tel_data_add_dict_string(d, "error", msg);
+	/* the message may quote a parameter: its bytes go out escaped */
+	mr_ctl_reply_string(d, "error", msg);
 	return 0;
 }
 

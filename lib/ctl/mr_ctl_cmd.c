@@ -566,13 +566,13 @@ cmd_control(const char *cmd, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_string(d, "status", "ok");
 			rte_tel_data_add_dict_string(d, "result", m->outcome);
 			if (m->op == MR_CTL_OP_LEG_ADD || m->op == MR_CTL_OP_LEG_UPDATE) {
-				rte_tel_data_add_dict_string(d, "leg", m->name);
+				mr_ctl_reply_string(d, "leg", m->name);
 				rte_tel_data_add_dict_string(d, "local", m->local);
 				rte_tel_data_add_dict_string(d, "transcode",
 							     mr_ctl_profile_name(c, m->tc_profile));
 			}
 			if (m->op == MR_CTL_OP_PROFILE_SET)
-				rte_tel_data_add_dict_string(d, "profile", m->name);
+				mr_ctl_reply_string(d, "profile", m->name);
 			if (m->op == MR_CTL_OP_PORT_STATS_RESET)
 				rte_tel_data_add_dict_u64(d, "ports", m->ports_reset);
 			if (m->op == MR_CTL_OP_LEG_DELETE || m->op == MR_CTL_OP_SESSION_DELETE ||

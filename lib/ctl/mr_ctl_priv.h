@@ -158,6 +158,15 @@ extern struct mr_ctl *mr_ctl_cur;
 void mr_ctl_lock(void);
 void mr_ctl_unlock(void);
 int mr_ctl_error(struct rte_tel_data *d, const char *fmt, ...) __rte_format_printf(2, 3);
+/*
+ * Copy src into dst (len bytes with the NUL) with every byte outside
+ * printable ASCII written as the four characters \xNN: DPDK 22.11's JSON
+ * writer emits bytes >= 0x80 as invalid JSON, so anything that may echo a
+ * parameter goes through this. Truncates at a whole character.
+ */
+void mr_ctl_json_safe(char *dst, size_t len, const char *src);
+/* rte_tel_data_add_dict_string() of mr_ctl_json_safe(val). */
+int mr_ctl_reply_string(struct rte_tel_data *d, const char *key, const char *val);
 uint64_t mr_ctl_counter(const struct mr_ctl *c, unsigned int lcore, const uint64_t *field);
 void mr_ctl_meta_publish(struct mr_ctl *c, uint32_t idx);
 int mr_ctl_post(struct mr_ctl *c, struct mr_ctl_msg *m, struct rte_tel_data *d);

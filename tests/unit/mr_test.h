@@ -11,7 +11,9 @@
  *
  * A test is a function returning 0 (pass), MR_TEST_SKIPPED, or -1 (fail),
  * registered with MR_REGISTER_TEST(suite, name, fn). Suites group tests by
- * library; the runner takes suite names on its command line.
+ * library; the runner takes suite names on its command line. A test skips
+ * with MR_TEST_SKIP("reason"), which the runner prints beside its name.
+ * A test that needs EAL fails (never skips) when EAL cannot start.
  */
 
 #include <stdio.h>
@@ -28,6 +30,9 @@ struct mr_test {
 
 void mr_test_register(struct mr_test *t);
 
+/** Record why the running test skips (printed by the runner). */
+void mr_test_skip_reason(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define MR_REGISTER_TEST_(suite_, name_, fn_, eal_) \
 	static struct mr_test mr_test_##fn_ = { \
 		.suite = #suite_, .name = #name_, .fn = fn_, .needs_eal = eal_, \
@@ -42,12 +47,23 @@ void mr_test_register(struct mr_test *t);
 /** A test that needs EAL (mempools, hashes, rings, lcores). */
 #define MR_REGISTER_EAL_TEST(suite, name, fn) MR_REGISTER_TEST_(suite, name, fn, 1)
 
+/** Skip the running test, saying why (printf-style). */
+#define MR_TEST_SKIP(...) do { \
+	mr_test_skip_reason(__VA_ARGS__); \
+	return MR_TEST_SKIPPED; \
+} while (0)
+
+/**
+ * Report a failed check: prints "  FAIL file:line: what: message" on
+ * stderr and keeps it for the runner's FAIL line. Used by the macros below.
+ */
+void mr_test_fail_at(const char *file, int line, const char *what, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /** Fail the test with a message when @p cond is false. */
 #define MR_TEST_ASSERT(cond, ...) do { \
 	if (!(cond)) { \
-		fprintf(stderr, "  FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
+		mr_test_fail_at(__FILE__, __LINE__, #cond, __VA_ARGS__); \
 		return -1; \
 	} \
 } while (0)
@@ -56,8 +72,8 @@ void mr_test_register(struct mr_test *t);
 #define MR_TEST_EQ(a, b) do { \
 	long long mr_a_ = (long long)(a), mr_b_ = (long long)(b); \
 	if (mr_a_ != mr_b_) { \
-		fprintf(stderr, "  FAIL %s:%d: %s == %s: %lld != %lld\n", \
-			__FILE__, __LINE__, #a, #b, mr_a_, mr_b_); \
+		mr_test_fail_at(__FILE__, __LINE__, #a " == " #b, "%lld != %lld", \
+				mr_a_, mr_b_); \
 		return -1; \
 	} \
 } while (0)

@@ -357,6 +357,44 @@ test_ctl_parse_dest(void)
 }
 MR_REGISTER_TEST(ctl, parse_dest, test_ctl_parse_dest);
 
+/*
+ * Replies that quote a parameter go through mr_ctl_json_safe(): DPDK
+ * 22.11's JSON writer turns bytes >= 0x80 into invalid JSON, so they (and
+ * control characters) leave as the text \xNN. tests/integration/
+ * daemon_checks.py parses such replies from the real telemetry socket.
+ */
+static int
+test_ctl_json_safe(void)
+{
+	char out[RTE_TEL_MAX_STRING_LEN];
+	size_t i;
+
+	mr_ctl_json_safe(out, sizeof(out), "name: no leg named a\x80z\xff");
+	MR_TEST_ASSERT(strcmp(out, "name: no leg named a\\x80z\\xff") == 0, "%s", out);
+	mr_ctl_json_safe(out, sizeof(out), "tab\there\x7f \"q\" \\");
+	MR_TEST_ASSERT(strcmp(out, "tab\\x09here\\x7f \"q\" \\") == 0, "%s", out);
+	/* every byte value: the result is printable ASCII only */
+	for (i = 1; i < 256; i++) {
+		char in[2] = {(char)i, '\0'};
+		size_t k;
+
+		mr_ctl_json_safe(out, sizeof(out), in);
+		for (k = 0; out[k] != '\0'; k++)
+			MR_TEST_ASSERT((unsigned char)out[k] >= 0x20 &&
+				       (unsigned char)out[k] < 0x7f, "byte %zu -> %s", i, out);
+		MR_TEST_EQ(strlen(out), i >= 0x20 && i < 0x7f ? 1 : 4);
+	}
+	/* truncation never splits an escape */
+	mr_ctl_json_safe(out, 7, "ab\x80" "cd");
+	MR_TEST_ASSERT(strcmp(out, "ab\\x80") == 0, "%s", out);
+	mr_ctl_json_safe(out, 6, "ab\x80" "cd");
+	MR_TEST_ASSERT(strcmp(out, "ab") == 0, "%s", out);
+	mr_ctl_json_safe(out, 1, "abc");
+	MR_TEST_ASSERT(out[0] == '\0', "%s", out);
+	return 0;
+}
+MR_REGISTER_TEST(ctl, json_safe, test_ctl_json_safe);
+
 static int
 profile_parse(struct fix *f, const char *params, struct mr_ctl_msg *m, char *err)
 {

@@ -314,7 +314,7 @@ test_hist_concurrent(void)
 	uint64_t s = 99, sum = 0;
 
 	if (!rte_lcore_is_enabled(1))
-		return MR_TEST_SKIPPED;
+		MR_TEST_SKIP("needs EAL lcore 1 for the writer");
 	memset(h, 0, sizeof(*h));
 	memset(&snap_b, 0, sizeof(snap_b));
 	writer_done = 0;

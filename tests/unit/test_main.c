@@ -3,15 +3,20 @@
  */
 
 /*
- * Unit test runner: mr_unit_tests [--eal "EAL args"] [suite ...]
+ * Unit test runner: mr_unit_tests [--eal ARG]... [suite ...]
  * Runs every registered test of the named suites (all when none named),
- * prints one line per test and a closing "N passed, N failed, N skipped".
- * EAL is initialised once, only when a selected test needs it, with
- * --no-huge so the unit tests never depend on hugepages.
+ * prints one line per test ("ok   suite/name", "SKIP suite/name: reason",
+ * "FAIL suite/name[: reason]") and a closing "N passed, N failed,
+ * N skipped"; tools/test collects these lines. EAL is initialised once,
+ * only when a selected test needs it, with --no-huge so the unit tests
+ * never depend on hugepages; each --eal ARG is appended to its arguments.
+ * When EAL cannot start, every test that needs it FAILS: a run that tested
+ * nothing must not look green.
  */
 
 #include <errno.h>
 #include <ftw.h>
+#include <stdarg.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +26,46 @@
 
 #include <rte_common.h>
 #include <rte_eal.h>
+#include <rte_errno.h>
 
 #include "mr_test.h"
 
+#define EAL_EXTRA_MAX 16
+
 static struct mr_test *tests;
 static int eal_state; /* 0 not tried, 1 up, -1 failed */
+static char eal_error[128];
+static char *eal_extra[EAL_EXTRA_MAX];
+static unsigned int n_eal_extra;
+static char skip_reason[160];
+static char fail_reason[256];
+
+void
+mr_test_fail_at(const char *file, int line, const char *what, const char *fmt, ...)
+{
+	const char *base = strrchr(file, '/');
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "  FAIL %s:%d: %s: %s\n", file, line, what, msg);
+	/* the first failed check is the one the FAIL line names */
+	if (fail_reason[0] == '\0')
+		snprintf(fail_reason, sizeof(fail_reason), "%.40s:%d: %.60s: %.120s",
+			 base != NULL ? base + 1 : file, line, what, msg);
+}
+
+void
+mr_test_skip_reason(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(skip_reason, sizeof(skip_reason), fmt, ap);
+	va_end(ap);
+}
 
 void
 mr_test_register(struct mr_test *t)
@@ -55,17 +95,24 @@ selected(const struct mr_test *t, int argc, char **argv)
 static int
 eal_init_once(void)
 {
-	char prefix[64];
-	char *eal_argv[] = {
+	static char prefix[64];
+	static char *eal_argv[16 + EAL_EXTRA_MAX] = {
 		"mr_unit_tests", "--no-huge", "-m", "512", "--no-pci",
 		"--no-telemetry", "-l", "0-1", "--log-level", "*:warning",
-		"--file-prefix", prefix, NULL,
+		"--file-prefix", prefix,
 	};
+	int n = 12;
+	unsigned int i;
 
 	if (eal_state != 0)
 		return eal_state > 0 ? 0 : -1;
 	snprintf(prefix, sizeof(prefix), "mr_unit_%d", (int)getpid());
-	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
+	for (i = 0; i < n_eal_extra; i++)
+		eal_argv[n++] = eal_extra[i];
+	eal_argv[n] = NULL;
+	if (rte_eal_init(n, eal_argv) < 0) {
+		snprintf(eal_error, sizeof(eal_error), "EAL did not start: %s",
+			 rte_strerror(rte_errno));
 		eal_state = -1;
 		return -1;
 	}
@@ -88,28 +135,50 @@ main(int argc, char **argv)
 
 	argc--;
 	argv++;
+	while (argc >= 2 && strcmp(argv[0], "--eal") == 0) {
+		if (n_eal_extra == EAL_EXTRA_MAX) {
+			fprintf(stderr, "mr_unit_tests: at most %d --eal arguments\n",
+				EAL_EXTRA_MAX);
+			return 2;
+		}
+		eal_extra[n_eal_extra++] = argv[1];
+		argc -= 2;
+		argv += 2;
+	}
 	for (t = tests; t != NULL; t = t->next) {
 		int rc;
 
 		if (!selected(t, argc, argv))
 			continue;
+		/* stdout (the result lines) and stderr (the details) interleave */
+		fflush(stdout);
 		if (t->needs_eal && eal_init_once() < 0) {
-			printf("SKIP %s/%s (no EAL)\n", t->suite, t->name);
-			skipped++;
+			printf("FAIL %s/%s: %s\n", t->suite, t->name, eal_error);
+			failed++;
 			continue;
 		}
+		skip_reason[0] = '\0';
+		fail_reason[0] = '\0';
 		rc = t->fn();
+		fflush(stderr);
 		if (rc == 0) {
 			printf("ok   %s/%s\n", t->suite, t->name);
 			passed++;
 		} else if (rc == MR_TEST_SKIPPED) {
-			printf("SKIP %s/%s\n", t->suite, t->name);
+			printf("SKIP %s/%s: %s\n", t->suite, t->name,
+			       skip_reason[0] != '\0' ? skip_reason : "(the test gave no reason)");
 			skipped++;
 		} else {
-			printf("FAIL %s/%s\n", t->suite, t->name);
+			printf("FAIL %s/%s: %s\n", t->suite, t->name,
+			       fail_reason[0] != '\0' ? fail_reason :
+			       "(returned an error; see its messages on stderr)");
 			failed++;
 		}
 		fflush(stdout);
+	}
+	if (passed + failed + skipped == 0) {
+		printf("FAIL no test selected: no suite of that name\n");
+		failed++;
 	}
 	printf("%u passed, %u failed, %u skipped\n", passed, failed, skipped);
 	if (eal_state > 0) {

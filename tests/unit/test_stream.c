@@ -612,7 +612,7 @@ test_stream_table_concurrent(void)
 	struct mr_stream *v;
 
 	if (lcore >= RTE_MAX_LCORE)
-		return MR_TEST_SKIPPED; /* needs a second lcore for the reader */
+		MR_TEST_SKIP("needs a second lcore for the reader");
 	v = fake_streams(FAKE_STREAMS);
 	MR_TEST_ASSERT(v != NULL, "streams");
 	/*
@@ -759,7 +759,7 @@ test_stream_leg_call(void)
 	uint32_t pos = 0;
 
 	if (lcore >= RTE_MAX_LCORE)
-		return MR_TEST_SKIPPED; /* needs a second lcore for the owner */
+		MR_TEST_SKIP("needs a second lcore for the owner");
 	o.s = mr_streams_create(&p);
 	MR_TEST_ASSERT(o.s != NULL, "create");
 	o.s->ports[0].present = true;

@@ -21,6 +21,7 @@
 #include "unmap_guard.h"
 
 #define HOUSEKEEPING_US 10000   /* RCU reclaim period of retired leg snapshots */
+#define MAIN_NAP_MIN_US 20u     /* the main lcore's first nap after it found work */
 
 struct totals {
 	uint64_t rx;
@@ -104,6 +105,7 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 	const uint64_t hk_period = hz / 1000000 * HOUSEKEEPING_US;
 	const uint64_t stats_period = hz / 1000 * app->conf.stats_interval_ms;
 	uint64_t now = rte_rdtsc(), next_hk, next_stats, end = 0;
+	uint32_t nap_us = RTE_MIN(MAIN_NAP_MIN_US, app->conf.main_idle_us);
 	struct totals prev, cur;
 
 	app->start_tsc = now;
@@ -131,8 +133,18 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 		}
 		if (end != 0 && now >= end)
 			break;
-		if (work == 0 && app->conf.main_idle_us != 0)
-			rte_delay_us_sleep(app->conf.main_idle_us);
+		/*
+		 * Idle: nap, from 20 us doubling up to main_idle_us while nothing
+		 * comes. Work (a latch request, a control command) brings it back
+		 * to 20 us, so what follows it soon (the latch of the other leg of
+		 * a call starting) waits little, and an idle relay costs little.
+		 */
+		if (work != 0) {
+			nap_us = RTE_MIN(MAIN_NAP_MIN_US, app->conf.main_idle_us);
+		} else if (nap_us != 0) {
+			rte_delay_us_sleep(nap_us);
+			nap_us = RTE_MIN(nap_us * 2, app->conf.main_idle_us);
+		}
 	}
 	if (*quit != 0)
 		printf("mrelay: signal %d, shutting down\n", (int)*quit);

@@ -113,7 +113,7 @@ class Proc:
                                    % (self.name, path, timeout))
             time.sleep(0.2)
 
-    def signal(self, sig: int) -> None:
+    def send_signal(self, sig: int) -> None:
         """Send sig to this process (only while it runs)."""
         if self.alive():
             self.p.send_signal(sig)

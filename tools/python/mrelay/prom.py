@@ -129,9 +129,9 @@ class Exposition:
 
     def text(self) -> str:
         out = []
+        # declared families without samples keep their HELP and TYPE: a
+        # reader (or a dashboard test) sees every name the exporter writes
         for name, (mtype, help_, lines) in self.families.items():
-            if not lines:
-                continue
             out.append('# HELP %s %s' % (name, escape_help(help_)))
             out.append('# TYPE %s %s' % (name, mtype))
             out.extend(lines)

@@ -17,6 +17,7 @@ silently truncated JSON text.
 import json
 import os
 import socket
+import time
 from typing import Any, Dict, List, Optional
 
 SOCKET_NAME = 'dpdk_telemetry.v2'
@@ -72,17 +73,30 @@ class Telemetry:
         self.max_reply = max_reply
         self.sock = None
         tried = []
+        deadline = time.monotonic() + timeout
         for p in candidates:
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            s.settimeout(timeout)
-            try:
-                s.connect(p)
-            except OSError as e:
-                s.close()
-                tried.append('%s (%s)' % (p, e.strerror or e))
-                continue
-            self.sock, self.path = s, p
-            break
+            while True:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                s.settimeout(timeout)
+                try:
+                    s.connect(p)
+                except BlockingIOError as e:
+                    # DPDK listens with a backlog of 1 and a socket with a
+                    # timeout does not wait for room in it: retry until the
+                    # deadline, as a blocking connect would
+                    s.close()
+                    if time.monotonic() < deadline:
+                        time.sleep(0.05)
+                        continue
+                    tried.append('%s (%s)' % (p, e.strerror or e))
+                except OSError as e:
+                    s.close()
+                    tried.append('%s (%s)' % (p, e.strerror or e))
+                else:
+                    self.sock, self.path = s, p
+                break
+            if self.sock is not None:
+                break
         if self.sock is None:
             raise TelemetryError('cannot connect to ' + ', '.join(tried), 3)
         try:

@@ -188,8 +188,8 @@ def main(run):
                 if name.endswith('.log'):
                     with open(work.file(name), 'rb') as f:
                         data = f.read().decode('utf-8', 'replace')
-                    lines = [l for l in data.splitlines()
-                             if l.strip() and 'pps' not in l and 'bps' not in l]
+                    lines = [ln for ln in data.splitlines()
+                             if ln.strip() and 'pps' not in ln and 'bps' not in ln]
                     log('--- %s (last 40 lines without stats) ---' % name)
                     print('\n'.join(lines[-40:]), flush=True)
             log('work directory kept: ' + work.path)

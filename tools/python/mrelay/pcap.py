@@ -14,9 +14,11 @@ MAGIC_US = 0xA1B2C3D4
 MAGIC_NS = 0xA1B23C4D
 
 
-def read_pcap(path: str) -> List[Tuple[float, bytes]]:
+def read_pcap(path: str, strict: bool = True) -> List[Tuple[float, bytes]]:
     """-> [(timestamp in seconds, frame bytes)]. Either byte order,
-    micro- or nanosecond timestamps; Ethernet link type only."""
+    micro- or nanosecond timestamps; Ethernet link type only. strict: less
+    than a record header left at the end is an error (else ignored, as
+    from a writer stopped mid-record)."""
     with open(path, 'rb') as f:
         data = f.read()
     if len(data) < 24:
@@ -42,7 +44,7 @@ def read_pcap(path: str) -> List[Tuple[float, bytes]]:
             raise ValueError('%s: truncated record at byte %d' % (path, off))
         out.append((sec + frac / div, data[off:off + incl]))
         off += incl
-    if off != len(data):
+    if strict and off != len(data):
         raise ValueError('%s: %d trailing bytes' % (path, len(data) - off))
     return out
 

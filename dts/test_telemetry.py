@@ -33,7 +33,7 @@ class Relay:
     def __init__(self, mrelay, ctl, name, duration, vdev="net_rtpgen0,streams=50,rate=5000"):
         self.ctl_path = ctl
         self.prefix = "mr_dts_%s_%d" % (name, os.getpid())
-        mem = os.environ.get("MR_EAL_MEM", "--no-huge -m 1024").split()
+        mem = dc.eal_mem()
         cmd = [mrelay] + mem + ["--no-pci", "--file-prefix", self.prefix, "-l", "0-1",
                                 "--log-level", "mrelay.*:info", "--vdev", vdev,
                                 "--", "-q", "-d", str(duration)]

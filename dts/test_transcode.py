@@ -108,7 +108,7 @@ def case_static(args):
     with open(empty, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
     summary = os.path.join(work, 'summary.json')
-    mem = os.environ.get('MR_EAL_MEM', '--no-huge -m 1024').split()
+    mem = dc.eal_mem()
     cmd = [args.mrelay, *mem, '--no-pci', '--file-prefix', 'mrdts_tc_%d' % os.getpid(),
            '--lcores', '0@0,1@1,2@1', '--log-level', '*:notice',
            '--vdev', 'net_rtpgen0,streams=%d,rate=%d,opus=1' % (STREAMS, RATE),
@@ -209,7 +209,7 @@ class Relay:
         path = os.path.join(work, name + '.conf')
         with open(path, 'w') as f:
             f.write(conf)
-        mem = os.environ.get('MR_EAL_MEM', '--no-huge -m 1024').split()
+        mem = dc.eal_mem()
         cmd = [args.mrelay, *mem, '--no-pci', '--file-prefix', self.prefix,
                '--lcores', lcores, '--log-level', '*:notice']
         for v in vdevs:

@@ -36,7 +36,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dts_common as dc  # noqa: E402
 from mrelay import prom  # noqa: E402
 from mrelay.dpdk import Proc  # noqa: E402
-from mrelay.telemetry import Telemetry  # noqa: E402
+from mrelay.telemetry import Telemetry, TelemetryError  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 INSPECT = os.path.join(ROOT, 'tools', 'mrelay-inspect')
@@ -135,8 +135,10 @@ def run(work):
             relay.wait_telemetry(20)
         except RuntimeError as e:
             raise dc.TestFailed(str(e))
-        exp = Proc('exporter', [sys.executable, INSPECT, '--listen', '127.0.0.1:0', '-f', prefix],
-                   work.file('exporter.log'))
+        # a second relay that is not running: mrelay_up 0 for it, the rest unharmed
+        absent = prefix + '_absent'
+        exp = Proc('exporter', [sys.executable, INSPECT, '--listen', '127.0.0.1:0', '-f', prefix,
+                                '-f', absent], work.file('exporter.log'))
         procs.append(exp)
         if not exp.wait_output(r'serving http://127\.0\.0\.1:(\d+)/metrics', 15):
             raise dc.TestFailed('the exporter did not start listening')
@@ -156,7 +158,7 @@ def run(work):
             if line.startswith('# TYPE '):
                 families[line.split()[2]] = line.split()[3]
         samples = prom.parse_exposition(text)
-        if samples.get('mrelay_up') != [({'relay': prefix}, 1.0)]:
+        if samples.get('mrelay_up') != [({'relay': prefix}, 1.0), ({'relay': absent}, 0.0)]:
             raise dc.TestFailed('mrelay_up: %s' % samples.get('mrelay_up'))
         dc.log('exporter: %d families, %d lines, promtool check metrics clean'
                % (len(families), len(text.splitlines())))
@@ -167,6 +169,16 @@ def run(work):
         check_names(metric_names('\n'.join(exprs)), families, 'tools/grafana/mrelay.json')
         with open(ALERTS) as f:
             check_names(metric_names(f.read()), families, 'tools/prometheus/mrelay-alerts.yml')
+
+        # the reply size bound: a reply larger than max_reply is refused
+        with Telemetry(prefix, max_reply=200) as tel:
+            try:
+                tel.command('/mrelay/info')
+                raise dc.TestFailed('a /mrelay/info reply fit in 200 bytes?')
+            except TelemetryError as e:
+                if 'larger than 200 bytes' not in str(e):
+                    raise dc.TestFailed('max_reply: %s' % e)
+                dc.log('reply bound: %s' % e)
 
         pport = free_port()
         conf = work.file('prometheus.yml')
@@ -194,6 +206,10 @@ def run(work):
         _, body = http_get(base + '/api/v1/rules')
         rules = [r for g in json.loads(body)['data']['groups'] for r in g['rules']]
         bad = [r['name'] for r in rules if r.get('health') not in ('ok', 'unknown')]
+        # the relays' series are told apart by label; the absent one has only mrelay_up
+        if any(lab.get('relay') == absent for n, ss in samples.items() if n != 'mrelay_up'
+               for lab, _ in ss):
+            raise dc.TestFailed('series other than mrelay_up for the absent relay')
         if len(rules) != 7 or bad:
             raise dc.TestFailed('alerting rules loaded: %d (want 7), unhealthy %s'
                                 % (len(rules), bad))

@@ -21,6 +21,8 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <rte_flow.h>
+#include <rte_thash.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -138,12 +140,182 @@ pools_create(struct mr_app *app)
 	return 0;
 }
 
+/*
+ * Ownership by local endpoint: every packet to one (destination address,
+ * destination UDP port) must reach one worker whatever its source. See
+ * docs/steering.md for which NICs get which mode.
+ */
+#define MR_RSS_DST_ONLY (RTE_ETH_RSS_L3_DST_ONLY | RTE_ETH_RSS_L4_DST_ONLY)
+#define MR_RSS_UDP_TYPES (RTE_ETH_RSS_NONFRAG_IPV4_UDP | RTE_ETH_RSS_NONFRAG_IPV6_UDP)
+
+#define MR_RSS_KEY_MAX 64
+
+static const char *const mr_steer_names[] = {
+	[MR_STEER_SINGLE] = "single queue",
+	[MR_STEER_RSS_DST] = "RSS on destination address and port",
+	[MR_STEER_RSS_KEY] = "RSS with a destination-only key (IPv4 UDP; IPv6 on queue 0)",
+	[MR_STEER_FLOW_DST] = "rte_flow RSS on destination address and port",
+	[MR_STEER_DISPATCH] = "software dispatch",
+};
+
+/*
+ * A Toeplitz key under which the UDP/IPv4 4-tuple hash depends on the
+ * destination only. Input bit i (source address 0-31, destination address
+ * 32-63, source port 64-79, destination port 80-95) XORs key bits i..i+31
+ * into the hash, so key bits 0-62 and 64-110 are zero: the source adds
+ * nothing. Bit 63 adds the destination address as it is; bits 111-126 mix
+ * the destination port into the low hash bits that index the RETA (this
+ * set keeps every queue within 3% of the mean for runs of consecutive,
+ * even or every-4th ports over 2 to 16 queues). Bits from 127 on are
+ * unused by IPv4. No key does this for IPv6 too (its source bits need
+ * zeros where the IPv4 destination needs ones).
+ */
+static const uint16_t mr_dst_key_bits[] = {63, 111, 112, 117, 118, 120, 121, 122, 123, 126};
+
+static void
+steer_dst_key(uint8_t *key, size_t len)
+{
+	unsigned int i;
+
+	memset(key, 0, len);
+	for (i = 0; i < RTE_DIM(mr_dst_key_bits); i++)
+		key[mr_dst_key_bits[i] / 8] |= (uint8_t)(0x80 >> (mr_dst_key_bits[i] % 8));
+}
+
+/* The key's promise, checked with DPDK's own Toeplitz: same destination,
+ * other source, same hash; another destination port, another hash. */
+static bool
+steer_dst_key_check(const uint8_t *key)
+{
+	uint32_t a[3] = {0x0a010001, 0x0a000001, 20000u << 16 | 30000};
+	uint32_t b[3] = {0xc0a86301, 0x0a000001, 61234u << 16 | 30000};
+	uint32_t c[3] = {0x0a010001, 0x0a000001, 20000u << 16 | 30002};
+
+	return rte_softrss(a, 3, key) == rte_softrss(b, 3, key) &&
+		rte_softrss(a, 3, key) != rte_softrss(c, 3, key);
+}
+
+/*
+ * Software dispatch: RSS on the IP/UDP types offered only spreads the load
+ * until a flow rule or the relay's dispatch stage takes over.
+ */
+static void
+port_steering_spread(struct mr_app *app, uint16_t port, const struct rte_eth_dev_info *info,
+		     struct rte_eth_conf *conf)
+{
+	uint64_t offered = info->flow_type_rss_offloads & (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
+
+	conf->rxmode.mq_mode = offered != 0 ? RTE_ETH_MQ_RX_RSS : RTE_ETH_MQ_RX_NONE;
+	conf->rx_adv_conf.rss_conf.rss_hf = offered;
+	conf->rx_adv_conf.rss_conf.rss_key = NULL;
+	conf->rx_adv_conf.rss_conf.rss_key_len = 0;
+	app->port_steering[port] = MR_STEER_DISPATCH;
+}
+
+/*
+ * Choose before configure: port RSS restricted to the destination when the
+ * PMD offers the *_DST_ONLY bits with UDP; else, with UDP/IPv4 RSS and a
+ * settable key, a key that makes the 4-tuple hash ignore the source; else
+ * RSS on what it offers (to spread the load). rte_flow rules may still
+ * take over after start (port_steering_flow). Fills the RSS part of
+ * @p conf; @p key (MR_RSS_KEY_MAX bytes) must outlive the configure.
+ */
+static void
+port_steering_choose(struct mr_app *app, uint16_t port, uint16_t nq,
+		     const struct rte_eth_dev_info *info, struct rte_eth_conf *conf,
+		     uint8_t *key)
+{
+	uint64_t offered = info->flow_type_rss_offloads;
+
+	if (nq == 1) {
+		app->port_steering[port] = MR_STEER_SINGLE;
+		return;
+	}
+	if ((offered & MR_RSS_DST_ONLY) == MR_RSS_DST_ONLY &&
+	    (offered & RTE_ETH_RSS_NONFRAG_IPV4_UDP) != 0) {
+		conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+		conf->rx_adv_conf.rss_conf.rss_hf = MR_RSS_DST_ONLY |
+			(offered & MR_RSS_UDP_TYPES);
+		app->port_steering[port] = MR_STEER_RSS_DST;
+		return;
+	}
+	if ((offered & RTE_ETH_RSS_NONFRAG_IPV4_UDP) != 0 && info->hash_key_size >= 16 &&
+	    info->hash_key_size <= MR_RSS_KEY_MAX) {
+		steer_dst_key(key, info->hash_key_size);
+		if (steer_dst_key_check(key)) {
+			conf->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+			conf->rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_NONFRAG_IPV4_UDP;
+			conf->rx_adv_conf.rss_conf.rss_key = key;
+			conf->rx_adv_conf.rss_conf.rss_key_len = info->hash_key_size;
+			app->port_steering[port] = MR_STEER_RSS_KEY;
+			return;
+		}
+	}
+	port_steering_spread(app, port, info, conf);
+}
+
+/*
+ * After start, on a port left to dispatch or steered by the key (IPv4
+ * only): rte_flow RSS rules with the destination-only types over all RX
+ * queues, IPv4 and IPv6 UDP, if the PMD takes both. Either both rules
+ * exist or neither.
+ */
+static void
+port_steering_flow(struct mr_app *app, uint16_t port, uint16_t nq)
+{
+	static const struct rte_flow_attr attr = {.ingress = 1};
+	static const uint64_t types[2] = {
+		RTE_ETH_RSS_NONFRAG_IPV4_UDP | MR_RSS_DST_ONLY,
+		RTE_ETH_RSS_NONFRAG_IPV6_UDP | MR_RSS_DST_ONLY,
+	};
+	uint16_t queues[MR_RELAY_MAX_WORKERS];
+	struct rte_flow *flows[2] = {NULL, NULL};
+	struct rte_flow_error err;
+	unsigned int v;
+	uint16_t q;
+
+	for (q = 0; q < nq; q++)
+		queues[q] = q;
+	for (v = 0; v < 2; v++) {
+		const struct rte_flow_item pattern[] = {
+			{.type = RTE_FLOW_ITEM_TYPE_ETH},
+			{.type = v == 0 ? RTE_FLOW_ITEM_TYPE_IPV4 : RTE_FLOW_ITEM_TYPE_IPV6},
+			{.type = RTE_FLOW_ITEM_TYPE_UDP},
+			{.type = RTE_FLOW_ITEM_TYPE_END},
+		};
+		const struct rte_flow_action_rss rss = {
+			.func = RTE_ETH_HASH_FUNCTION_DEFAULT,
+			.types = types[v],
+			.queue_num = nq,
+			.queue = queues,
+		};
+		const struct rte_flow_action actions[] = {
+			{.type = RTE_FLOW_ACTION_TYPE_RSS, .conf = &rss},
+			{.type = RTE_FLOW_ACTION_TYPE_END},
+		};
+
+		memset(&err, 0, sizeof(err));
+		if (rte_flow_validate(port, &attr, pattern, actions, &err) == 0)
+			flows[v] = rte_flow_create(port, &attr, pattern, actions, &err);
+		if (flows[v] == NULL)
+			break;
+	}
+	if (flows[0] != NULL && flows[1] != NULL) {
+		app->port_steering[port] = MR_STEER_FLOW_DST;
+		return;
+	}
+	for (v = 0; v < 2; v++)
+		if (flows[v] != NULL)
+			rte_flow_destroy(port, flows[v], &err);
+}
+
 static int
 port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 {
 	struct mr_stream_port *sp = &app->streams->ports[port];
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
+	uint8_t rss_key[MR_RSS_KEY_MAX] __rte_aligned(4);
 	/* RX: one queue per worker; TX: also one per transcoder */
 	uint16_t nq = app->n_workers, ntx = app->n_workers + app->n_transcoders;
 	uint16_t rxd = pc->rx_desc, txd = pc->tx_desc, q;
@@ -164,14 +336,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 			nq, app->n_transcoders, nq, ntx);
 		return -EINVAL;
 	}
-	if (nq > 1 && (info.flow_type_rss_offloads & RTE_ETH_RSS_UDP) != 0) {
-		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
-						   (RTE_ETH_RSS_IP | RTE_ETH_RSS_UDP);
-	} else if (nq > 1) {
-		printf("mrelay: port %u: no UDP RSS; each stream stays with the worker that first sees it\n",
-		       port);
-	}
+	port_steering_choose(app, port, nq, &info, &conf, rss_key);
 	conf.rxmode.offloads = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
 	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if ((info.tx_offload_capa & MR_PKT_TX_CKSUM_OFFLOAD) == MR_PKT_TX_CKSUM_OFFLOAD) {
@@ -179,6 +344,14 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 		sp->cksum_offload = true;
 	}
 	rc = rte_eth_dev_configure(port, nq, ntx, &conf);
+	if (rc != 0 && (app->port_steering[port] == MR_STEER_RSS_DST ||
+			app->port_steering[port] == MR_STEER_RSS_KEY)) {
+		/* the PMD offered what it then refused: dispatch instead */
+		printf("mrelay: port %u: RSS set-up for steering refused (%s); software dispatch\n",
+		       port, rte_strerror(-rc));
+		port_steering_spread(app, port, &info, &conf);
+		rc = rte_eth_dev_configure(port, nq, ntx, &conf);
+	}
 	if (rc == 0)
 		rc = rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
 	if (rc != 0) {
@@ -212,11 +385,21 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 		return rc;
 	}
 	app->port_started[port] = rc == 0;
+	/* rules cover IPv6 too: worth trying where the key cannot */
+	if ((app->port_steering[port] == MR_STEER_DISPATCH ||
+	     app->port_steering[port] == MR_STEER_RSS_KEY) && app->port_started[port])
+		port_steering_flow(app, port, nq);
+	app->port_dispatch[port] = app->port_steering[port] == MR_STEER_DISPATCH;
+	printf("mrelay: port %u (%s): %u RX queue(s), steering by local endpoint: %s\n",
+	       port, info.driver_name, nq, mr_steer_names[app->port_steering[port]]);
 	rte_eth_macaddr_get(port, &sp->mac);
 	sp->nexthop = pc->nexthop_mac;
 	sp->vlan = pc->vlan;
 	sp->present = true;
 	rc = mr_relay_add_port(app->relay, port);
+	/* the port cannot steer by destination: the workers dispatch its packets */
+	if (rc == 0 && app->port_dispatch[port])
+		rc = mr_relay_port_set_dispatch(app->relay, port, true);
 	/* a memif client waits for its server, at start and after losing it */
 	if (rc == 0 && memif_client)
 		mr_port_watch_add(app, port, app->port_started[port]);

@@ -25,6 +25,9 @@ mr_app_tables_create(struct mr_app *app)
 		.legs_max = cf->legs_max,
 		.streams_max = cf->streams_max,
 		.max_threads = RTE_MAX_LCORE,
+		.owners_max = app->n_workers,
+		.leg_streams_max = cf->leg_streams_max,
+		.leg_new_streams_per_s = cf->leg_new_streams_per_s,
 		.socket_id = (int)rte_socket_id(),
 	};
 	struct mr_relay_params rp = {
@@ -34,7 +37,7 @@ mr_app_tables_create(struct mr_app *app)
 		.rtp_port_min = cf->rtp_port_min,
 		.rtp_port_max = cf->rtp_port_max,
 		.tx_drain_us = cf->tx_drain_us,
-		.ring_size = cf->learn_ring,
+		.stream_idle_ms = cf->stream_idle_ms,
 	};
 
 	app->streams = mr_streams_create(&sp);
@@ -78,6 +81,9 @@ def_from_leg(struct mr_leg_def *d, const struct mr_conf_leg *l)
 	d->seq_offset = l->seq_offset;
 	d->ts_offset = l->ts_offset;
 	d->tc_profile = l->tc_profile;
+	d->streams_max = l->streams_max;
+	d->has_new_streams_per_s = l->has_new_streams_per_s;
+	d->new_streams_per_s = l->new_streams_per_s;
 }
 
 static void

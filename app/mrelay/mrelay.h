@@ -30,6 +30,15 @@ struct mr_port_watch {
 	uint64_t next_check;   /* TSC */
 };
 
+/* How a port keeps each local endpoint's packets on one RX queue. */
+enum mr_port_steering {
+	MR_STEER_SINGLE,     /* one RX queue: nothing to steer */
+	MR_STEER_RSS_DST,    /* port RSS, L3_DST_ONLY | L4_DST_ONLY UDP types */
+	MR_STEER_RSS_KEY,    /* port RSS, UDP/IPv4 4-tuple, source-blind key */
+	MR_STEER_FLOW_DST,   /* rte_flow RSS rules with those types */
+	MR_STEER_DISPATCH,   /* the NIC cannot: workers dispatch in software */
+};
+
 struct mr_app {
 	const char *config_path;     /* NULL: the embedded default */
 	const char *summary_path;
@@ -49,6 +58,9 @@ struct mr_app {
 	bool port_started[RTE_MAX_ETHPORTS];
 	bool port_open[RTE_MAX_ETHPORTS];  /* configured: to close at exit */
 	struct mr_port_watch watch[RTE_MAX_ETHPORTS];
+	enum mr_port_steering port_steering[RTE_MAX_ETHPORTS];
+	/* software dispatch needed (mr_relay_port_set_dispatch) */
+	bool port_dispatch[RTE_MAX_ETHPORTS];
 	bool workers_running;
 	uint64_t start_tsc;
 };

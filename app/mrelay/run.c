@@ -20,9 +20,7 @@
 #include "mrelay.h"
 #include "unmap_guard.h"
 
-#define HOUSEKEEPING_US 10000   /* expiry and RCU reclaim period */
-#define EXPIRE_BUDGET 16384     /* stream table slots scanned per period (2341 lines) */
-#define LEARN_BUDGET 256        /* learn requests per loop pass */
+#define HOUSEKEEPING_US 10000   /* RCU reclaim period of retired leg snapshots */
 #define IDLE_SLEEP_US 20        /* main lcore nap when it found no work */
 
 struct totals {
@@ -101,7 +99,6 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 	const uint64_t hz = rte_get_tsc_hz();
 	const uint64_t hk_period = hz / 1000000 * HOUSEKEEPING_US;
 	const uint64_t stats_period = hz / 1000 * app->conf.stats_interval_ms;
-	const uint64_t idle = hz / 1000 * app->conf.stream_idle_ms;
 	uint64_t now = rte_rdtsc(), next_hk, next_stats, end = 0;
 	struct totals prev, cur;
 
@@ -113,15 +110,14 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 	totals_read(app, &prev);
 
 	while (*quit == 0) {
-		unsigned int work = mr_relay_learn_poll(app->relay, LEARN_BUDGET);
+		/* the workers' latch requests; they learn and expire their streams themselves */
+		unsigned int work = mr_relay_main_poll(app->relay);
 
 		now = rte_rdtsc();
 		work += mr_ctl_poll(app->ctl, now);
 		work += mr_port_watch_poll(app, now);
-		if (deadline_due(&next_hk, hk_period, now)) {
-			work += mr_streams_expire(app->streams, now, idle, EXPIRE_BUDGET);
+		if (deadline_due(&next_hk, hk_period, now))
 			mr_streams_reclaim(app->streams);
-		}
 		if (stats_period != 0 && deadline_due(&next_stats, stats_period, now)) {
 			totals_read(app, &cur);
 			if (!app->quiet)

@@ -44,7 +44,7 @@
 /* Largest file read; a configuration is text, this only stops runaways. */
 #define MR_CONF_FILE_MAX (64u << 20)
 /* Most keys any section has. */
-#define MR_CONF_KEYS_MAX 16
+#define MR_CONF_KEYS_MAX 20
 
 #define MR_CONF_NAME_ACCEPTED "1..31 characters of A-Z a-z 0-9 _ -"
 #define MR_CONF_EP_ACCEPTED "a.b.c.d:port or [v6addr]:port, port 1..65535"
@@ -78,13 +78,14 @@ enum {
 	K_RELAY_STREAMS_MAX, K_RELAY_LEGS_MAX, K_RELAY_STREAM_IDLE_MS,
 	K_RELAY_TX_DRAIN_US, K_RELAY_LEARN_RING, K_RELAY_RTP_PORT_MIN,
 	K_RELAY_RTP_PORT_MAX, K_RELAY_STATS_INTERVAL_MS, K_RELAY_TRANSCODERS,
-	K_RELAY_TRANSCODE_RING, K_RELAY_TRANSCODE_CHANNELS, K_RELAY_N,
+	K_RELAY_TRANSCODE_RING, K_RELAY_TRANSCODE_CHANNELS, K_RELAY_LEG_STREAMS_MAX,
+	K_RELAY_LEG_NEW_STREAMS_PER_S, K_RELAY_N,
 };
 static const char *const relay_keys[K_RELAY_N] = {
 	"workers", "burst", "mbufs", "mbuf_cache", "streams_max", "legs_max",
 	"stream_idle_ms", "tx_drain_us", "learn_ring", "rtp_port_min",
 	"rtp_port_max", "stats_interval_ms", "transcoders", "transcode_ring",
-	"transcode_channels",
+	"transcode_channels", "leg_streams_max", "leg_new_streams_per_s",
 };
 
 enum {
@@ -98,11 +99,12 @@ static const char *const port_keys[K_PORT_N] = {
 enum {
 	K_LEG_SESSION, K_LEG_PORT, K_LEG_LOCAL, K_LEG_REMOTE, K_LEG_FORWARD,
 	K_LEG_SSRC_OUT, K_LEG_SEQ_OFFSET, K_LEG_TS_OFFSET, K_LEG_CLOCK_RATE,
-	K_LEG_TRANSCODE, K_LEG_N,
+	K_LEG_TRANSCODE, K_LEG_STREAMS_MAX, K_LEG_NEW_STREAMS_PER_S, K_LEG_N,
 };
 static const char *const leg_keys[K_LEG_N] = {
 	"session", "port", "local", "remote", "forward", "ssrc_out",
-	"seq_offset", "ts_offset", "clock_rate", "transcode",
+	"seq_offset", "ts_offset", "clock_rate", "transcode", "streams_max",
+	"new_streams_per_s",
 };
 
 enum {
@@ -391,7 +393,8 @@ mr_conf_defaults(struct mr_conf *conf)
 	conf->legs_max = 16384;
 	conf->stream_idle_ms = 30000;
 	conf->tx_drain_us = 100;
-	conf->learn_ring = 1024;
+	conf->leg_streams_max = MR_CONF_LEG_STREAMS_DEFAULT;
+	conf->leg_new_streams_per_s = MR_CONF_LEG_NEW_PER_S_DEFAULT;
 	conf->rtp_port_min = 30000;
 	conf->rtp_port_max = 39999;
 	conf->stats_interval_ms = 1000;
@@ -731,12 +734,16 @@ parse_relay(struct mr_conf_ctx *c, int idx)
 	if (ret == 0)
 		ret = get_u32(c, sn, "tx_drain_us", v[K_RELAY_TX_DRAIN_US], 1,
 			      10000, NULL, &conf->tx_drain_us);
+	/* workers learn their own streams since 2026-12: the key is accepted, unused */
+	if (ret == 0 && v[K_RELAY_LEARN_RING] != NULL)
+		printf("mrelay: [relay] learn_ring is no longer used (workers learn their own streams); ignored\n");
 	if (ret == 0)
-		ret = get_u32(c, sn, "learn_ring", v[K_RELAY_LEARN_RING], 64, 65536,
-			      "a power of 2 in 64..65536", &conf->learn_ring);
-	if (ret == 0 && !rte_is_power_of_2(conf->learn_ring))
-		ret = conf_err(c, sn, "learn_ring", "a power of 2 in 64..65536",
-			       "%s is not a power of 2", v[K_RELAY_LEARN_RING]);
+		ret = get_u16(c, sn, "leg_streams_max", v[K_RELAY_LEG_STREAMS_MAX], 1, 65535,
+			      NULL, &conf->leg_streams_max);
+	if (ret == 0)
+		ret = get_u32(c, sn, "leg_new_streams_per_s", v[K_RELAY_LEG_NEW_STREAMS_PER_S],
+			      0, 1000000, "0 (no limit) or 1..1000000",
+			      &conf->leg_new_streams_per_s);
 	if (ret == 0)
 		ret = get_u16(c, sn, "rtp_port_min", v[K_RELAY_RTP_PORT_MIN], 1024,
 			      65535, NULL, &conf->rtp_port_min);
@@ -1131,6 +1138,14 @@ parse_leg(struct mr_conf_ctx *c, int idx, struct mr_conf_leg *leg)
 	if (ret == 0)
 		ret = get_profile_ref(c, sn, "transcode", v[K_LEG_TRANSCODE],
 				      &leg->tc_profile);
+	if (ret == 0)
+		ret = get_u16(c, sn, "streams_max", v[K_LEG_STREAMS_MAX], 1, 65535,
+			      NULL, &leg->streams_max);
+	if (ret == 0 && v[K_LEG_NEW_STREAMS_PER_S] != NULL) {
+		ret = get_u32(c, sn, "new_streams_per_s", v[K_LEG_NEW_STREAMS_PER_S], 0,
+			      1000000, "0 (no limit) or 1..1000000", &leg->new_streams_per_s);
+		leg->has_new_streams_per_s = ret == 0;
+	}
 	/* forward is resolved once every leg's name is known */
 out:
 	sect_close(&s);

@@ -94,6 +94,9 @@ struct mr_conf_leg {
 	uint32_t ts_offset;             /**< ts_offset = 0..2^32-1, added to egress RTP timestamp */
 	uint32_t clock_rate;            /**< clock_rate = 8000..192000, default 48000 */
 	uint16_t tc_profile;            /**< transcode = profile NAME -> index + 1; 0: none */
+	uint16_t streams_max;           /**< streams_max = 1..65535; 0: [relay] leg_streams_max */
+	bool has_new_streams_per_s;     /**< new_streams_per_s given */
+	uint32_t new_streams_per_s;     /**< new_streams_per_s = 0 (no limit)..1000000 */
 };
 
 /**
@@ -118,6 +121,9 @@ struct mr_conf_pairs {
 	uint16_t b_tc_profile;          /**< b_transcode = profile NAME: B legs' input */
 };
 
+#define MR_CONF_LEG_STREAMS_DEFAULT 8    /**< [relay] leg_streams_max */
+#define MR_CONF_LEG_NEW_PER_S_DEFAULT 16 /**< [relay] leg_new_streams_per_s */
+
 /** The whole configuration. */
 struct mr_conf {
 	/* [relay] */
@@ -130,7 +136,10 @@ struct mr_conf {
 	uint32_t legs_max;              /**< legs_max = 16..4194304, default 16384 */
 	uint32_t stream_idle_ms;        /**< stream_idle_ms = 100..86400000, default 30000 */
 	uint32_t tx_drain_us;           /**< tx_drain_us = 1..10000, default 100 */
-	uint32_t learn_ring;            /**< learn_ring = 64..65536 (power of 2), default 1024 */
+	/** leg_streams_max = 1..65535: streams (SSRCs) per leg, default 8 */
+	uint16_t leg_streams_max;
+	/** leg_new_streams_per_s = 0 (no limit) or 1..1000000 per leg, default 16 */
+	uint32_t leg_new_streams_per_s;
 	uint16_t rtp_port_min;          /**< rtp_port_min = 1024..65535, default 30000 */
 	uint16_t rtp_port_max;          /**< rtp_port_max >= rtp_port_min, default 39999 */
 	uint32_t stats_interval_ms;     /**< stats_interval_ms = 0 (off) or 100..60000, default 1000 */

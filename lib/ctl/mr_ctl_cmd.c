@@ -97,7 +97,8 @@ parse_local(const struct mr_ctl *c, const char *v, uint16_t port, bool check_por
 
 static const char *const leg_keys[] = {
 	"name", "session", "port", "local", "remote", "forward",
-	"ssrc_out", "seq_offset", "ts_offset", "clock_rate", "transcode", NULL,
+	"ssrc_out", "seq_offset", "ts_offset", "clock_rate", "transcode", "streams_max",
+	"new_streams_per_s", NULL,
 };
 
 /* The configured profile names, space separated, for error messages. */
@@ -291,6 +292,25 @@ mr_ctl_parse_leg(const struct mr_ctl *c, const char *params, bool add, struct mr
 		if (parse_transcode(c, v, &r->tc_profile, err, errlen) != 0)
 			return -EINVAL;
 		r->given |= MR_CTL_F_TRANSCODE;
+	}
+	v = mr_ctl_kv_get(&kv, "streams_max");
+	if (v != NULL) {
+		uint32_t n;
+
+		if (mr_ctl_parse_u32(v, 1, 65535, &n) != 0) {
+			snprintf(err, errlen, "streams_max: '%s' is not 1..65535", v);
+			return -EINVAL;
+		}
+		r->streams_max = (uint16_t)n;
+		r->given |= MR_CTL_F_STREAMS_MAX;
+	}
+	v = mr_ctl_kv_get(&kv, "new_streams_per_s");
+	if (v != NULL) {
+		if (mr_ctl_parse_u32(v, 0, 1000000, &r->new_streams_per_s) != 0) {
+			snprintf(err, errlen, "new_streams_per_s: '%s' is not 0 (no limit)..1000000", v);
+			return -EINVAL;
+		}
+		r->given |= MR_CTL_F_NEW_RATE;
 	}
 	return 0;
 }
@@ -602,6 +622,19 @@ apply_set(struct mr_ctl *c, struct mr_ctl_msg *m, uint32_t idx, const struct mr_
 	return 0;
 }
 
+/* apply_set(), the leg's streams deleted by their owner as the new definition goes in. */
+static int
+apply_set_fresh(struct mr_ctl *c, struct mr_ctl_msg *m, uint32_t idx, const struct mr_leg_def *d)
+{
+	int rc = mr_streams_leg_set_fresh(c->streams, idx, d, &m->streams_deleted);
+
+	if (rc != 0)
+		return fail(m, rc, "cannot install leg %s: %s", d->name, strerror(-rc));
+	/* referrers list idx by name, which does not change: only idx is new */
+	mr_ctl_meta_publish(c, idx);
+	return 0;
+}
+
 /* Resolve forward names to slots, and check each target takes one more referrer. */
 static int
 resolve_forward(struct mr_ctl *c, struct mr_ctl_msg *m, int32_t self, struct mr_leg_def *d)
@@ -672,6 +705,11 @@ def_diff(const struct mr_leg_def *a, const struct mr_leg_def *b, bool local_auto
 		return "clock_rate";
 	if (a->tc_profile != b->tc_profile)
 		return "transcode";
+	if (a->streams_max != b->streams_max)
+		return "streams_max";
+	if (a->has_new_streams_per_s != b->has_new_streams_per_s ||
+	    a->new_streams_per_s != b->new_streams_per_s)
+		return "new_streams_per_s";
 	return NULL;
 }
 
@@ -705,6 +743,10 @@ op_leg_add(struct mr_ctl *c, struct mr_ctl_msg *m)
 	d.seq_offset = r->seq_offset;
 	d.ts_offset = r->ts_offset;
 	d.tc_profile = r->tc_profile;
+	if (r->given & MR_CTL_F_STREAMS_MAX)
+		d.streams_max = r->streams_max;
+	d.has_new_streams_per_s = (r->given & MR_CTL_F_NEW_RATE) != 0;
+	d.new_streams_per_s = r->new_streams_per_s;
 	def_rewrite(&d);
 
 	idx = mr_streams_leg_by_name(s, m->name);
@@ -821,6 +863,12 @@ op_leg_update(struct mr_ctl *c, struct mr_ctl_msg *m)
 		d.clock_rate = r->clock_rate;
 	if (r->given & MR_CTL_F_TRANSCODE)
 		d.tc_profile = r->tc_profile;
+	if (r->given & MR_CTL_F_STREAMS_MAX)
+		d.streams_max = r->streams_max;
+	if (r->given & MR_CTL_F_NEW_RATE) {
+		d.has_new_streams_per_s = true;
+		d.new_streams_per_s = r->new_streams_per_s;
+	}
 	def_rewrite(&d);
 	m->tc_profile = d.tc_profile;
 	if (def_diff(&d, &s->defs[idx], false) == NULL && d.latched == s->defs[idx].latched) {
@@ -832,19 +880,19 @@ op_leg_update(struct mr_ctl *c, struct mr_ctl_msg *m)
 	old_tc = s->defs[idx].tc_profile;
 	/*
 	 * To or from no transcoding: a stream's channel is fixed when it is
-	 * published, so the leg's streams go (their channels close once, at
-	 * reclamation) and are learned again from their next packet. Deleted
-	 * before the leg changes, so that packet finds the new definition.
+	 * published; and streams keyed by an old endpoint would keep the
+	 * leg's old identity. So the leg's streams go (their channels close
+	 * once, at reclamation), deleted by their owner in the same step that
+	 * installs the new definition, and are learned again from their next
+	 * packet, which finds the new definition.
 	 */
-	if (old_tc != d.tc_profile && (old_tc == 0 || d.tc_profile == 0))
-		m->streams_deleted = mr_streams_del_by_legs(s, &one, 1);
-	rc = apply_set(c, m, one, &d);
+	if (moved || (old_tc != d.tc_profile && (old_tc == 0 || d.tc_profile == 0)))
+		rc = apply_set_fresh(c, m, one, &d);
+	else
+		rc = apply_set(c, m, one, &d);
 	if (rc != 0)
 		return rc;
-	/* streams keyed by the old endpoint would keep the leg's old identity */
-	if (moved) {
-		m->streams_deleted += mr_streams_del_by_legs(s, &one, 1);
-	} else if (old_tc != d.tc_profile && old_tc != 0 && d.tc_profile != 0) {
+	if (!moved && old_tc != d.tc_profile && old_tc != 0 && d.tc_profile != 0) {
 		/* profile to profile: the channels stay, their codec state is reset */
 		struct mr_relay_tc_result res;
 
@@ -1142,7 +1190,7 @@ mr_ctl_cmd_register(void)
 		const char *name;
 		const char *help;
 	} cmds[] = {
-		{"/mrelay/leg_add", "Add a leg. name=,session=,local=,remote=[,port=,forward=a+b,ssrc_out=,seq_offset=,ts_offset=,clock_rate=,transcode=]"},
+		{"/mrelay/leg_add", "Add a leg. name=,session=,local=,remote=[,port=,forward=a+b,ssrc_out=,...] (docs/telemetry.md)"},
 		{"/mrelay/leg_update", "Change a leg: name= and the fields to change (as leg_add)"},
 		{"/mrelay/leg_delete", "Delete a leg and its streams. name=NAME"},
 		{"/mrelay/session_delete", "Delete every leg of a session. session=NAME"},

@@ -86,6 +86,8 @@ enum mr_ctl_op {
 #define MR_CTL_F_TS      (1u << 7)
 #define MR_CTL_F_CLOCK   (1u << 8)
 #define MR_CTL_F_TRANSCODE (1u << 9)
+#define MR_CTL_F_STREAMS_MAX (1u << 10)
+#define MR_CTL_F_NEW_RATE (1u << 11)
 
 struct mr_ctl_leg_req {
 	uint32_t given;
@@ -102,6 +104,8 @@ struct mr_ctl_leg_req {
 	uint32_t ts_offset;
 	uint32_t clock_rate;
 	uint16_t tc_profile;          /* transcode=: 0 (none) or profile index + 1 */
+	uint16_t streams_max;         /* streams_max=: 1..65535 */
+	uint32_t new_streams_per_s;   /* new_streams_per_s=: 0 (no limit)..1000000 */
 };
 
 enum {

@@ -122,6 +122,7 @@ lcore_role(const struct mr_ctl *c, unsigned int lcore)
 static int
 read_info(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
+	struct mr_streams_table_stats ts;
 	const struct mr_conf *cf;
 	struct rte_tel_data *wl;
 	uint64_t up;
@@ -153,18 +154,20 @@ read_info(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "legs_max", c->streams->legs_max);
 	rte_tel_data_add_dict_u64(d, "streams", mr_streams_count(c->streams));
 	rte_tel_data_add_dict_u64(d, "streams_max", c->streams->streams_max);
-	rte_tel_data_add_dict_u64(d, "stream_table_buckets", c->streams->table.n_buckets);
-	rte_tel_data_add_dict_u64(d, "stream_table_moves",
-				  __atomic_load_n(&c->streams->table.moves, __ATOMIC_RELAXED));
-	rte_tel_data_add_dict_u64(d, "stream_table_full",
-				  __atomic_load_n(&c->streams->table.full, __ATOMIC_RELAXED));
+	mr_streams_table_stats(c->streams, &ts);
+	rte_tel_data_add_dict_u64(d, "stream_table_buckets", ts.buckets);
+	rte_tel_data_add_dict_u64(d, "stream_table_moves", ts.moves);
+	rte_tel_data_add_dict_u64(d, "stream_table_full", ts.full);
+	rte_tel_data_add_dict_u64(d, "leg_calls_timed_out",
+				  __atomic_load_n(&c->streams->call_timeouts, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_int(d, "rtp_port_min", cf->rtp_port_min);
 	rte_tel_data_add_dict_int(d, "rtp_port_max", cf->rtp_port_max);
 	rte_tel_data_add_dict_int(d, "burst", c->relay->burst);
 	rte_tel_data_add_dict_u64(d, "mbufs", cf->mbufs);
 	rte_tel_data_add_dict_u64(d, "stream_idle_ms", cf->stream_idle_ms);
 	rte_tel_data_add_dict_u64(d, "tx_drain_us", cf->tx_drain_us);
-	rte_tel_data_add_dict_u64(d, "learn_ring", cf->learn_ring);
+	rte_tel_data_add_dict_u64(d, "leg_streams_max", cf->leg_streams_max);
+	rte_tel_data_add_dict_u64(d, "leg_new_streams_per_s", cf->leg_new_streams_per_s);
 	rte_tel_data_add_dict_u64(d, "stats_interval_ms", cf->stats_interval_ms);
 	return 0;
 }
@@ -417,8 +420,10 @@ static int
 read_legs(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *name, *sess, *local, *remote, *port, *fwd, *ndest, *idx;
+	struct rte_tel_data *nstreams, *smax, *owner, *ldrop[MR_LEG_DROP__MAX];
 	char err[MR_CTL_ERR_LEN], buf[RTE_TEL_MAX_STRING_LEN];
 	uint32_t start, count, i, rows = 0;
+	unsigned int k;
 	struct cols t = {0};
 	int64_t next = -1;
 
@@ -433,8 +438,15 @@ read_legs(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	fwd = col_new(&t, "forward", RTE_TEL_STRING_VAL);
 	ndest = col_new(&t, "dests", RTE_TEL_INT_VAL);
 	idx = col_new(&t, "idx", RTE_TEL_INT_VAL);
+	nstreams = col_new(&t, "streams", RTE_TEL_U64_VAL);
+	smax = col_new(&t, "streams_max", RTE_TEL_U64_VAL);
+	owner = col_new(&t, "lcore", RTE_TEL_INT_VAL);
+	for (k = 0; k < MR_LEG_DROP__MAX; k++)
+		ldrop[k] = col_new(&t, mr_leg_drop_name(k), RTE_TEL_U64_VAL);
 	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
 	for (i = start; i < c->streams->legs_max; i++) {
+		const struct mr_leg_rt *rt = &c->streams->rt[i];
+		uint16_t o;
 		const struct mr_ctl_meta *m = __atomic_load_n(&c->meta[i], __ATOMIC_ACQUIRE);
 		const struct mr_leg *snap;
 
@@ -455,6 +467,13 @@ read_legs(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		col_str(&t, fwd, buf);
 		col_int(&t, ndest, snap != NULL ? snap->n_dests : 0);
 		col_int(&t, idx, (int)i);
+		/* the owner's figures, read relaxed: a moment's view */
+		col_u64(&t, nstreams, __atomic_load_n(&rt->n_streams, __ATOMIC_RELAXED));
+		col_u64(&t, smax, snap != NULL ? snap->streams_max : 0);
+		o = __atomic_load_n(&rt->owner, __ATOMIC_RELAXED);
+		col_int(&t, owner, o < RTE_MAX_LCORE ? (int)o : -1);
+		for (k = 0; k < MR_LEG_DROP__MAX; k++)
+			col_u64(&t, ldrop[k], __atomic_load_n(&rt->drops[k], __ATOMIC_RELAXED));
 		rows++;
 	}
 	rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);

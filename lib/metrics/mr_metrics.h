@@ -53,12 +53,18 @@ extern "C" {
 	X(RTCP_MALFORMED,    "rtcp_malformed") \
 	X(NO_LEG,            "no_leg") \
 	X(SOURCE_MISMATCH,   "source_mismatch") \
-	X(LEARN_RING_FULL,   "learn_ring_full") \
-	X(PENDING_FULL,      "pending_full") \
+	X(LEG_STREAM_LIMIT,  "leg_stream_limit") \
+	X(LEG_NEW_STREAM_RATE, "leg_new_stream_rate") \
+	X(LEG_BUSY,          "leg_busy") \
+	X(LATCH_RING_FULL,   "latch_ring_full") \
+	X(STREAMS_MAX,       "streams_max") \
 	X(STREAM_TABLE_FULL, "stream_table_full") \
 	X(WRONG_WORKER,      "wrong_worker") \
+	X(DISPATCH_RING_FULL, "dispatch_ring_full") \
 	X(NO_DEST,           "no_dest") \
 	X(MBUF_EXHAUSTED,    "mbuf_exhausted") \
+	X(NO_HEADROOM,       "no_headroom") \
+	X(OVERSIZE,          "oversize") \
 	X(TX_FULL,           "tx_full") \
 	X(PORT_PAUSED,       "port_paused") \
 	X(SHUTDOWN,          "shutdown") \
@@ -98,7 +104,7 @@ struct mr_lcore_counters {
 	uint64_t rtp_pkts;     /**< valid RTP packets */
 	uint64_t rtcp_pkts;    /**< valid RTCP packets */
 	uint64_t fwd_clones;   /**< extra copies made for fan-out */
-	uint64_t learn_reqs;   /**< unknown streams passed to the main lcore */
+	uint64_t learn_reqs;   /**< streams learned (created by this worker) */
 	uint64_t drops[MR_DROP__MAX]; /**< per reason; [MR_DROP_NONE] unused */
 } __rte_cache_aligned;
 

@@ -10,16 +10,15 @@
  * The worker fast path: receive, classify, look up, update, forward.
  *
  * Each worker owns RX queue q and TX queue q of every port (q = its
- * index). A packet of a stream the tables do not know yet is handed to
- * the main lcore over the worker's learn ring (single producer, single
- * consumer); the main lcore validates the leg and source, creates the
- * stream with this worker as its owner, and hands the packet back over
- * the worker's return ring, which the worker polls before its RX queues.
- * Until the main lcore has finished with every packet the worker handed
- * over before, and the worker with every packet handed back, newer
- * packets of that stream wait in the worker's pending FIFO, so none
- * overtakes another and the main lcore only ever sees a stream's first
- * packets.
+ * index), and the streams of the local endpoints steered to it: the NIC
+ * hashes on the destination only, or, on a port that cannot
+ * (mr_relay_port_set_dispatch()), the worker that receives a packet hands
+ * it to the endpoint's worker over that worker's dispatch ring. A worker
+ * creates a stream itself, in its own shard of the stream table, in the
+ * burst where the stream's first packet arrives: no hop through another
+ * lcore, so nothing is reordered and nothing waits. The main lcore keeps
+ * legs (mr_streams_leg_set()) and has a leg's owner run work on its
+ * streams (mr_streams_leg_call()).
  */
 
 #include <stdbool.h>
@@ -38,38 +37,33 @@
 extern "C" {
 #endif
 
-#define MR_RELAY_MAX_WORKERS 64
+#define MR_RELAY_MAX_WORKERS MR_STREAM_MAX_OWNERS
+#define MR_RELAY_DISPATCH_RING 4096 /**< a worker's dispatch ring (packets) */
 #define MR_RELAY_MAX_TRANSCODERS 16
 #define MR_RELAY_MAX_PROFILES 64
 #define MR_RELAY_BURST_MAX 64  /**< packets process() takes at once (its per-burst arrays) */
 
 struct mr_relay;
 
-/** One worker lcore. Everything in it is written by that lcore only. */
+/** One worker (or transcoder) lcore. Everything in it is written by that lcore only. */
 struct mr_worker {
 	struct mr_relay *relay;
 	struct mr_lcore_counters *ctr;
-	struct rte_ring *learn_ring;   /**< to the main lcore */
-	struct rte_ring *return_ring;  /**< from the main lcore */
+	struct mr_stream_shard *shard; /**< a worker's: the streams it owns */
+	struct rte_ring *dispatch_ring; /**< a worker's: packets other workers steer to it (MP/SC) */
 	unsigned int lcore_id;
 	uint16_t queue_id;
+	uint16_t index;                /**< a worker's: in mr_relay::workers, its transcoder controller */
 	uint64_t next_drain;           /**< TSC deadline of the next TX drain */
+	uint64_t next_tick;            /**< TSC deadline of the next housekeeping tick */
 	uint32_t clock_rate;           /**< cached RTP clock conversion */
 	uint64_t clock_mult;           /**< clock_rate * 2^32 / tsc_hz */
-	uint64_t learn_sent;           /**< packets handed to the main lcore */
-	/*
-	 * Packets of streams that are not settled yet (older packets of the
-	 * stream are still with the main lcore), in arrival order.
-	 */
-	uint32_t pend_head;
-	uint32_t pend_count;
-	uint32_t pend_mask;            /**< FIFO size - 1 (the learn ring's size) */
-	struct rte_mbuf **pend;
 	struct mr_transcoder *tc;      /**< a transcoder lcore's: its transcoder */
 	uint16_t tc_slot;              /**< a transcoder lcore's: index in mr_relay::tc */
+	/** A worker's channel closes that found a transcoder's control ring full: retried. */
+	uint32_t *tc_closing[MR_RELAY_MAX_TRANSCODERS];
+	uint32_t n_closing[MR_RELAY_MAX_TRANSCODERS];
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
-	/** Written by the main lcore: learn packets it has finished with. */
-	uint64_t learn_seen __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /** Relay settings, fixed before the workers start. */
@@ -81,7 +75,7 @@ struct mr_relay_params {
 	uint16_t rtp_port_min;         /**< host order */
 	uint16_t rtp_port_max;
 	uint32_t tx_drain_us;
-	uint32_t ring_size;            /**< learn and return rings and pending FIFO, power of 2 */
+	uint32_t stream_idle_ms;       /**< workers delete streams idle this long (0: never) */
 };
 
 /** The relay: shared, read-only settings and the workers. */
@@ -91,6 +85,9 @@ struct mr_relay {
 	struct rte_mempool *copy_pool;
 	uint64_t tsc_hz;
 	uint64_t drain_tsc;
+	uint64_t tick_tsc;               /**< housekeeping period of the workers */
+	uint64_t idle_tsc;               /**< stream idle time (0: no expiry) */
+	uint64_t evict_tsc;              /**< a full leg's stream silent this long makes room */
 	uint16_t burst;
 	uint16_t rtp_port_min;
 	uint16_t rtp_port_max;
@@ -98,10 +95,11 @@ struct mr_relay {
 	uint16_t n_ports;
 	uint16_t ports[RTE_MAX_ETHPORTS];
 	bool multiseg[RTE_MAX_ETHPORTS]; /**< TX takes chained mbufs */
+	/** The port cannot steer by destination: workers dispatch its packets in software. */
+	bool dispatch[RTE_MAX_ETHPORTS];
 	/** Out of the datapath (mr_relay_port_pause()); read atomically by the lcores. */
 	bool paused[RTE_MAX_ETHPORTS];
 	uint32_t pauses[RTE_MAX_ETHPORTS]; /**< times paused (main lcore) */
-	uint32_t ring_size;
 	bool stop;                       /**< set by the main lcore, read atomically */
 	struct mr_worker *workers[MR_RELAY_MAX_WORKERS];
 	/* Transcoding: transcoder lcores, each with a TX context like a worker's. */
@@ -110,9 +108,6 @@ struct mr_relay {
 	struct mr_transcoder *tc[MR_RELAY_MAX_TRANSCODERS];
 	struct mr_worker *tc_tx[MR_RELAY_MAX_TRANSCODERS];
 	uint32_t *tc_chan_leg[MR_RELAY_MAX_TRANSCODERS]; /**< channel slot -> leg */
-	/** Channels of reclaimed streams whose close found the control ring full: retried. */
-	uint32_t *tc_closing[MR_RELAY_MAX_TRANSCODERS];
-	uint32_t n_closing[MR_RELAY_MAX_TRANSCODERS];
 	struct mr_tc_profile profiles[MR_RELAY_MAX_PROFILES]; /**< leg tc_profile - 1 */
 };
 
@@ -135,7 +130,8 @@ int mr_relay_add_port(struct mr_relay *r, uint16_t port_id);
 
 /**
  * Add a worker for @p lcore_id using queue mr_relay::n_workers of every
- * port; creates its rings and TX buffers on the lcore's socket.
+ * port; creates its stream shard, dispatch ring and TX buffers on the
+ * lcore's socket. All workers before any transcoder.
  *
  * @return
  *   The worker, or NULL with rte_errno set.
@@ -155,6 +151,29 @@ void mr_relay_port_pause(struct mr_relay *r, uint16_t port_id);
 
 /** Give a paused port back to the datapath. Main lcore only. */
 void mr_relay_port_resume(struct mr_relay *r, uint16_t port_id);
+
+/**
+ * Have the workers steer the packets of @p port_id by destination in
+ * software: the worker that receives one hands it to the worker owning
+ * its local endpoint (a hash of it) over that worker's dispatch ring; a
+ * full ring is a counted drop (MR_DROP_DISPATCH_RING_FULL). For ports
+ * whose NIC cannot hash on the destination alone while several workers
+ * poll them. Before the workers start.
+ *
+ * @return
+ *   0, -EINVAL (not a port of the relay).
+ */
+int mr_relay_port_set_dispatch(struct mr_relay *r, uint16_t port_id, bool on);
+
+/**
+ * The worker that owns local endpoint @p local when packets are dispatched
+ * in software (index into mr_relay::workers).
+ */
+static inline uint16_t
+mr_relay_endpoint_worker(const struct mr_relay *r, const struct mr_endpoint *local)
+{
+	return (uint16_t)(rte_hash_crc(local, sizeof(*local), 0) % r->n_workers);
+}
 
 /** Whether the datapath leaves @p port_id alone (any lcore). */
 static inline bool
@@ -199,43 +218,46 @@ unsigned int mr_relay_transcoder_poll(struct mr_worker *w, uint64_t now);
 
 /**
  * Process packets of one worker (the loop's body, exposed for tests).
- * Consumes every mbuf: forwarded, handed to the main lcore, or freed and
- * counted under a drop reason.
+ * Consumes every mbuf: forwarded, handed to a transcoder or to another
+ * worker (@p dispatch), or freed and counted under a drop reason. A
+ * packet of a stream the worker does not know yet creates the stream
+ * here, when its leg accepts it.
  *
- * @param returned
- *   The packets come back from the main lcore after learning.
+ * @param dispatch
+ *   The packets come from a port that cannot steer by destination: hand
+ *   each to the worker owning its local endpoint.
  */
 void mr_relay_process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n,
-		      bool returned, uint64_t now);
+		      bool dispatch, uint64_t now);
 
 /**
- * Process the packets a worker holds for streams that were not settled,
- * in order, as far as their streams have settled (the loop calls it after
- * the return ring; exposed for tests).
+ * A worker's housekeeping (the loop runs it every 10 ms; exposed for
+ * tests): expire idle streams, reclaim deleted ones, collect transcoder
+ * acknowledgements and retry channel closes.
  *
  * @return
- *   Packets taken from the FIFO.
+ *   Streams expired.
  */
-unsigned int mr_relay_pending_drain(struct mr_worker *w, uint64_t now);
+unsigned int mr_relay_worker_tick(struct mr_worker *w, uint64_t now);
 
 /** Send what a worker's TX buffers hold. */
 void mr_relay_flush(struct mr_worker *w);
 
 /**
- * Main lcore: learn the streams the workers handed over, at most
- * @p budget packets. Consumes every mbuf it takes.
+ * Main lcore: the workers' requests (latching legs). Call once per loop
+ * pass.
  *
  * @return
- *   Packets taken.
+ *   Requests taken.
  */
-unsigned int mr_relay_learn_poll(struct mr_relay *r, unsigned int budget);
+unsigned int mr_relay_main_poll(struct mr_relay *r);
 
 /** Ask the workers to leave their loops. */
 void mr_relay_stop(struct mr_relay *r);
 
 /**
  * After the workers returned: free and count (MR_DROP_SHUTDOWN) every
- * mbuf still in the rings, free the rings and TX buffers and the relay.
+ * mbuf still in the dispatch rings and TX buffers, free them and the relay.
  */
 void mr_relay_free(struct mr_relay *r);
 
@@ -256,9 +278,9 @@ struct mr_relay_tc_result {
  * to another, to profile @p profile: mr_transcoder_channel_update() for
  * each (the transcoder resets the codec state, output SSRC and sequence
  * continue). A stream whose channel cannot be updated (no channel, or
- * the control ring stays full for about 2 ms) is deleted: its channel is
- * closed when its memory is reclaimed, and its next packet learns it
- * again with the leg's profile. Nothing is left on the old profile
+ * the control ring is full) is deleted: its channel is closed when its
+ * memory is reclaimed, and its next packet learns it again with the
+ * leg's profile. The leg's owner does this work (mr_streams_leg_call()). Nothing is left on the old profile
  * without being counted in @p res.
  *
  * Changing between no profile and a profile is not done here: a stream's

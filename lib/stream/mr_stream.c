@@ -21,6 +21,14 @@ RTE_LOG_REGISTER_DEFAULT(mr_stream_logtype, INFO);
 
 /* Expiry deletes at most this many streams per call. */
 #define EXPIRE_BATCH 64
+/* Per-lcore cache of the stream pool. */
+#define STREAM_CACHE 32
+/* Deleted streams a shard's defer queue holds (then a delete waits for readers). */
+#define STREAM_SLACK(max, owners) ((max) / 8 / (owners) + 64)
+/* Latch requests an owner may have on their way to the main lcore. */
+#define LATCH_RING 256
+/* A leg call waits this long for the owner's answer. */
+#define CALL_TIMEOUT_MS 1000
 
 static void
 stream_free(struct mr_streams *s, struct mr_stream *st)
@@ -80,6 +88,77 @@ leg_hash_create(const char *prefix, uint32_t entries, int socket_id)
 	return h;
 }
 
+static void
+shard_free(struct mr_stream_shard *sh)
+{
+	if (sh == NULL)
+		return;
+	if (sh->dq != NULL)
+		rte_rcu_qsbr_dq_delete(sh->dq);
+	mr_stream_table_fini(&sh->table);
+	rte_ring_free(sh->latch_ring);
+	rte_free(sh);
+}
+
+struct mr_stream_shard *
+mr_streams_owner_add(struct mr_streams *s, unsigned int lcore_id)
+{
+	struct rte_rcu_qsbr_dq_parameters dqp = {
+		.esize = sizeof(struct mr_stream *),
+		/*
+		 * A delete that finds more than one entry pending reclaims what
+		 * has passed its grace period: a deleted stream's memory (and
+		 * transcoder channel) comes back two deletes later, or at the
+		 * owner's periodic reclaim.
+		 */
+		.trigger_reclaim_limit = 1,
+		.max_reclaim_size = 256,
+		.free_fn = stream_free_cb,
+		.v = s->qsbr,
+		.p = s,
+	};
+	char name[RTE_MEMZONE_NAMESIZE];
+	struct mr_stream_shard *sh;
+	int rc;
+
+	if (lcore_id >= RTE_MAX_LCORE || s->shard_of[lcore_id] >= 0 ||
+	    s->n_shards >= s->owners_max) {
+		rte_errno = ENOSPC;
+		return NULL;
+	}
+	sh = rte_zmalloc_socket("mr_shard", sizeof(*sh), RTE_CACHE_LINE_SIZE, s->socket_id);
+	if (sh == NULL) {
+		rte_errno = ENOMEM;
+		return NULL;
+	}
+	sh->lcore_id = (uint16_t)lcore_id;
+	sh->index = s->n_shards;
+	rc = mr_stream_table_init(&sh->table, s->streams_max, s->socket_id);
+	if (rc != 0) {
+		rte_errno = -rc;
+		goto fail;
+	}
+	snprintf(name, sizeof(name), "%s_dq%u", s->name, lcore_id);
+	dqp.name = name;
+	dqp.size = STREAM_SLACK(s->streams_max, s->owners_max);
+	sh->dq = rte_rcu_qsbr_dq_create(&dqp);
+	snprintf(name, sizeof(name), "%s_latch%u", s->name, lcore_id);
+	sh->latch_ring = rte_ring_create_elem(name, sizeof(struct mr_latch_req), LATCH_RING,
+					      s->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (sh->dq == NULL || sh->latch_ring == NULL)
+		goto fail;
+	s->shards[s->n_shards++] = sh;
+	s->shard_of[lcore_id] = (int16_t)sh->index;
+	return sh;
+fail:
+	if (rte_errno == 0)
+		rte_errno = ENOMEM;
+	STREAM_LOG(ERR, "cannot create the stream shard of lcore %u: %s\n", lcore_id,
+		   rte_strerror(rte_errno));
+	shard_free(sh);
+	return NULL;
+}
+
 struct mr_streams *
 mr_streams_create(const struct mr_streams_params *p)
 {
@@ -96,9 +175,8 @@ mr_streams_create(const struct mr_streams_params *p)
 	};
 	char name[RTE_MEMPOOL_NAMESIZE];
 	struct mr_streams *s;
-	uint32_t stream_slack;
+	uint32_t stream_slack, i;
 	size_t qsz;
-	int rc;
 
 	if (p == NULL || p->name == NULL || p->legs_max == 0 ||
 	    p->streams_max == 0 || p->max_threads == 0) {
@@ -110,6 +188,13 @@ mr_streams_create(const struct mr_streams_params *p)
 		goto nomem;
 	s->legs_max = p->legs_max;
 	s->streams_max = p->streams_max;
+	s->owners_max = p->owners_max != 0 ? RTE_MIN(p->owners_max, MR_STREAM_MAX_OWNERS) : 1;
+	snprintf(s->name, sizeof(s->name), "%.15s", p->name);
+	s->leg_streams_max = p->leg_streams_max != 0 ? p->leg_streams_max :
+			     MR_STREAM_LEG_STREAMS_DEFAULT;
+	s->leg_new_streams_per_s = p->leg_new_streams_per_s;
+	for (i = 0; i < RTE_MAX_LCORE; i++)
+		s->shard_of[i] = -1;
 
 	qsz = rte_rcu_qsbr_get_memsize(p->max_threads);
 	s->qsbr = rte_zmalloc_socket("mr_qsbr", qsz, RTE_CACHE_LINE_SIZE, p->socket_id);
@@ -122,14 +207,14 @@ mr_streams_create(const struct mr_streams_params *p)
 				     RTE_CACHE_LINE_SIZE, p->socket_id);
 	s->leg_hint = rte_zmalloc_socket("mr_leg_hint", sizeof(*s->leg_hint) * (UINT16_MAX + 1),
 					 RTE_CACHE_LINE_SIZE, p->socket_id);
-	if (s->slots == NULL || s->defs == NULL || s->leg_hint == NULL)
+	s->rt = rte_zmalloc_socket("mr_leg_rt", sizeof(*s->rt) * p->legs_max,
+				   RTE_CACHE_LINE_SIZE, p->socket_id);
+	if (s->slots == NULL || s->defs == NULL || s->leg_hint == NULL || s->rt == NULL)
 		goto nomem;
+	for (i = 0; i < p->legs_max; i++)
+		s->rt[i].owner = MR_STREAM_OWNER_NONE;
+	s->socket_id = p->socket_id;
 
-	rc = mr_stream_table_init(&s->table, p->streams_max, p->socket_id);
-	if (rc != 0) {
-		rte_errno = -rc;
-		goto fail;
-	}
 	s->legs = leg_hash_create(p->name, p->legs_max, p->socket_id);
 	if (s->legs == NULL)
 		goto fail;
@@ -138,33 +223,18 @@ mr_streams_create(const struct mr_streams_params *p)
 		goto fail;
 
 	/*
-	 * Deleted streams wait a grace period in stream_dq, at most
-	 * stream_slack of them (then a delete waits for the readers): the
-	 * pool holds that many over streams_max.
+	 * Shared by the owners (multi-producer/consumer, a cache each).
+	 * Deleted streams wait a grace period in their shard's defer queue,
+	 * at most stream_slack each, and each owner's cache holds up to 1.5
+	 * times its size: the pool holds that many over streams_max.
 	 */
-	stream_slack = p->streams_max / 8 + 64;
+	stream_slack = STREAM_SLACK(p->streams_max, s->owners_max);
 	snprintf(name, sizeof(name), "%s_strm", p->name);
-	s->stream_pool = rte_mempool_create(name, p->streams_max + stream_slack,
-					    sizeof(struct mr_stream), 0, 0, NULL, NULL,
-					    NULL, NULL, p->socket_id,
-					    RTE_MEMPOOL_F_SP_PUT | RTE_MEMPOOL_F_SC_GET);
+	s->stream_pool = rte_mempool_create(name, p->streams_max +
+					    s->owners_max * (stream_slack + STREAM_CACHE * 3 / 2),
+					    sizeof(struct mr_stream), STREAM_CACHE, 0, NULL, NULL,
+					    NULL, NULL, p->socket_id, 0);
 	if (s->stream_pool == NULL)
-		goto fail;
-	snprintf(name, sizeof(name), "%s_strmdq", p->name);
-	dqp.name = name;
-	dqp.size = stream_slack;
-	dqp.esize = sizeof(struct mr_stream *);
-	/*
-	 * A delete that finds more than one entry pending reclaims what has
-	 * passed its grace period: a deleted stream's memory (and transcoder
-	 * channel) comes back two deletes later, or at mr_streams_reclaim().
-	 */
-	dqp.trigger_reclaim_limit = 1;
-	dqp.free_fn = stream_free_cb;
-	dqp.v = s->qsbr;
-	dqp.p = s;
-	s->stream_dq = rte_rcu_qsbr_dq_create(&dqp);
-	if (s->stream_dq == NULL)
 		goto fail;
 
 	snprintf(name, sizeof(name), "%s_legdq", p->name);
@@ -173,6 +243,8 @@ mr_streams_create(const struct mr_streams_params *p)
 	dqp.esize = sizeof(struct mr_leg *);
 	dqp.trigger_reclaim_limit = 32;
 	dqp.free_fn = leg_free_cb;
+	dqp.v = s->qsbr;
+	dqp.p = s;
 	s->leg_dq = rte_rcu_qsbr_dq_create(&dqp);
 	if (s->leg_dq == NULL)
 		goto fail;
@@ -197,10 +269,9 @@ mr_streams_free(struct mr_streams *s)
 	/* No readers remain: these free what they hold now. */
 	if (s->leg_dq != NULL)
 		rte_rcu_qsbr_dq_delete(s->leg_dq);
-	if (s->stream_dq != NULL)
-		rte_rcu_qsbr_dq_delete(s->stream_dq);
+	for (i = 0; i < s->n_shards; i++)
+		shard_free(s->shards[i]);
 	/* live stream objects go with their pool */
-	mr_stream_table_fini(&s->table);
 	rte_hash_free(s->legs);
 	rte_mempool_free(s->stream_pool);
 	if (s->slots != NULL)
@@ -208,6 +279,7 @@ mr_streams_free(struct mr_streams *s)
 			rte_free(s->slots[i]);
 	rte_free(s->slots);
 	rte_free(s->leg_hint);
+	rte_free(s->rt);
 	rte_free(s->defs);
 	rte_free(s->qsbr);
 	rte_free(s);
@@ -218,6 +290,133 @@ def_has_remote(const struct mr_leg_def *d)
 {
 	return d->in_use && (!d->latch || d->latched);
 }
+
+const char *
+mr_leg_drop_name(enum mr_leg_drop d)
+{
+	static const char *const names[] = {
+#define MR_LEG_DROP_NAME_(sym, name) name,
+		MR_LEG_DROPS(MR_LEG_DROP_NAME_)
+#undef MR_LEG_DROP_NAME_
+	};
+
+	return (unsigned int)d < RTE_DIM(names) ? names[d] : "invalid";
+}
+
+/* ---- a leg's ownership token and calls to its owner ---- */
+
+int
+mr_streams_leg_claim(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg)
+{
+	uint16_t *owner = &s->rt[leg].owner;
+	uint16_t cur = __atomic_load_n(owner, __ATOMIC_ACQUIRE);
+
+	if (cur == sh->lcore_id)
+		return 0;
+	if (cur != MR_STREAM_OWNER_NONE)
+		return -EBUSY;
+	/* acquire: what the previous holder wrote in the leg's state is visible */
+	if (!__atomic_compare_exchange_n(owner, &cur, sh->lcore_id, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	return 1;
+}
+
+void
+mr_streams_leg_unclaim(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg)
+{
+	struct mr_leg_rt *rt = &s->rt[leg];
+
+	if (rt->n_streams == 0 && __atomic_load_n(&rt->owner, __ATOMIC_RELAXED) == sh->lcore_id)
+		__atomic_store_n(&rt->owner, MR_STREAM_OWNER_NONE, __ATOMIC_RELEASE);
+}
+
+/* Answer the mailbox: run the call if this shard still holds the leg. */
+unsigned int
+mr_streams_owner_poll(struct mr_streams *s, struct mr_stream_shard *sh)
+{
+	struct mr_leg_call_box *box = &sh->box;
+	uint64_t seq = __atomic_load_n(&box->seq_req, __ATOMIC_ACQUIRE);
+
+	if (likely(seq == box->seq_done))
+		return 0;
+	if (__atomic_load_n(&s->rt[box->leg].owner, __ATOMIC_ACQUIRE) == sh->lcore_id)
+		box->result = box->fn(s, sh, box->leg, box->arg);
+	else
+		box->result = -EAGAIN; /* gave the leg up meanwhile: the caller looks again */
+	__atomic_store_n(&box->seq_done, seq, __ATOMIC_RELEASE);
+	return 1;
+}
+
+/* Wait until the owner answered the box's call up to @p seq; false on timeout. */
+static bool
+box_wait(const struct mr_leg_call_box *box, uint64_t seq)
+{
+	uint64_t deadline = rte_rdtsc() + rte_get_tsc_hz() / 1000 * CALL_TIMEOUT_MS;
+
+	while (__atomic_load_n(&box->seq_done, __ATOMIC_ACQUIRE) != seq) {
+		if (rte_rdtsc() > deadline)
+			return false;
+		rte_pause();
+	}
+	return true;
+}
+
+int
+mr_streams_leg_call(struct mr_streams *s, uint32_t leg, mr_leg_call_fn fn, void *arg,
+		    size_t len)
+{
+	struct mr_leg_rt *rt;
+	unsigned int tries;
+
+	if (leg >= s->legs_max || fn == NULL || len > MR_STREAM_CALL_ARG)
+		return -EINVAL;
+	rt = &s->rt[leg];
+	/* the owner can give the leg up between a look and its answer: look again */
+	for (tries = 0; tries < 1000; tries++) {
+		uint16_t cur = __atomic_load_n(&rt->owner, __ATOMIC_ACQUIRE);
+		struct mr_stream_shard *sh;
+		struct mr_leg_call_box *box;
+		int rc;
+
+		if (cur == MR_STREAM_OWNER_NONE) {
+			if (!__atomic_compare_exchange_n(&rt->owner, &cur, MR_STREAM_OWNER_MAIN,
+							 false, __ATOMIC_ACQ_REL,
+							 __ATOMIC_ACQUIRE))
+				continue;
+			rc = fn(s, NULL, leg, arg);
+			__atomic_store_n(&rt->owner, MR_STREAM_OWNER_NONE, __ATOMIC_RELEASE);
+			return rc;
+		}
+		sh = cur < RTE_MAX_LCORE ? mr_streams_shard(s, cur) : NULL;
+		if (sh == NULL)
+			return -EINVAL;
+		if (cur == rte_lcore_id()) /* the caller owns it (a test's single lcore) */
+			return fn(s, sh, leg, arg);
+		box = &sh->box;
+		/* a call that timed out earlier must be answered before the box is reused */
+		if (!box_wait(box, box->seq_req)) {
+			s->call_timeouts++;
+			return -ETIMEDOUT;
+		}
+		box->fn = fn;
+		box->leg = leg;
+		memcpy(box->arg, arg, len);
+		__atomic_store_n(&box->seq_req, box->seq_req + 1, __ATOMIC_RELEASE);
+		if (!box_wait(box, box->seq_req)) {
+			s->call_timeouts++;
+			STREAM_LOG(ERR, "lcore %u did not answer a call on leg %u\n", cur, leg);
+			return -ETIMEDOUT;
+		}
+		if (box->result == -EAGAIN)
+			continue;
+		memcpy(arg, box->arg, len);
+		return box->result;
+	}
+	return -ETIMEDOUT;
+}
+
+/* ---- legs ---- */
 
 static void
 retire_snapshot(struct mr_streams *s, struct mr_leg *old)
@@ -231,19 +430,20 @@ retire_snapshot(struct mr_streams *s, struct mr_leg *old)
 	rte_free(old);
 }
 
-/*
- * Point every stream of a leg at its new snapshot (NULL: the leg is gone).
- * Before the old snapshot is retired: a reader that finds a stream after
- * the retirement began is not covered by its grace period, so no stream in
- * the table may still lead to it.
- */
-static void
-leg_streams_point(const struct mr_leg_def *d, const struct mr_leg *leg)
+static int streams_purge(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
+			 void *arg);
+
+/* Leg call: point every stream of the leg at the leg's current snapshot. */
+static int
+streams_repoint(struct mr_streams *s, struct mr_stream_shard *sh __rte_unused, uint32_t leg,
+		void *arg __rte_unused)
 {
+	const struct mr_leg *snap = __atomic_load_n(&s->slots[leg], __ATOMIC_ACQUIRE);
 	struct mr_stream *st;
 
-	for (st = d->streams; st != NULL; st = st->leg_next)
-		__atomic_store_n(&st->leg, leg, __ATOMIC_RELEASE);
+	for (st = s->rt[leg].streams; st != NULL; st = st->leg_next)
+		__atomic_store_n(&st->leg, snap, __ATOMIC_RELEASE);
+	return 0;
 }
 
 /*
@@ -261,20 +461,54 @@ leg_hint_set(struct mr_streams *s, const struct mr_leg_def *d,
 		__atomic_store_n(h, leg, __ATOMIC_RELAXED);
 }
 
-/* Build and swap in the snapshot of leg idx from its definition. */
+/*
+ * Swap @p leg into slot idx; the leg's owner points its streams at it
+ * before the old snapshot is retired: a reader that finds a stream after
+ * the retirement began is not covered by its grace period, so no stream
+ * may still lead to the old one. An owner that does not answer keeps the
+ * old snapshot alive (leaked, logged) rather than free it under a reader.
+ */
+static void
+leg_swap(struct mr_streams *s, uint32_t idx, struct mr_leg *leg, uint32_t *purged)
+{
+	const struct mr_leg_def *d = &s->defs[idx];
+	struct mr_leg *old;
+	uint32_t n = 0;
+	int rc;
+
+	old = __atomic_exchange_n(&s->slots[idx], leg, __ATOMIC_ACQ_REL);
+	leg_hint_set(s, d, old, leg);
+	/* or, when asked, the owner deletes them instead: none meets the new snapshot */
+	if (purged != NULL)
+		rc = mr_streams_leg_call(s, idx, streams_purge, &n, sizeof(n));
+	else
+		rc = mr_streams_leg_call(s, idx, streams_repoint, NULL, 0);
+	if (rc != 0) {
+		STREAM_LOG(ERR, "leg %u: streams not repointed; old snapshot kept\n", idx);
+		return;
+	}
+	if (purged != NULL)
+		*purged += n;
+	retire_snapshot(s, old);
+}
+
+/*
+ * Build and swap in the snapshot of leg idx from its definition; with
+ * @p purged, its streams are deleted (and counted there) instead of
+ * repointed.
+ */
 static int
-leg_publish(struct mr_streams *s, uint32_t idx)
+leg_publish(struct mr_streams *s, uint32_t idx, uint32_t *purged)
 {
 	const struct mr_leg_def *d = &s->defs[idx];
 	int orig = -1, last_rewrite = -1;
-	struct mr_leg *leg, *old;
+	uint64_t hz = rte_get_tsc_hz();
+	struct mr_leg *leg;
+	uint32_t rate;
 	uint16_t i;
 
 	if (!d->in_use) {
-		old = __atomic_exchange_n(&s->slots[idx], NULL, __ATOMIC_ACQ_REL);
-		leg_streams_point(d, NULL);
-		leg_hint_set(s, d, old, NULL);
-		retire_snapshot(s, old);
+		leg_swap(s, idx, NULL, purged);
 		return 0;
 	}
 	leg = rte_zmalloc("mr_leg", sizeof(*leg), RTE_CACHE_LINE_SIZE);
@@ -286,7 +520,15 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 	leg->clock_rate = d->clock_rate;
 	leg->port_id = d->port_id;
 	leg->has_remote = def_has_remote(d);
+	leg->latch = d->latch;
+	leg->gen = d->gen;
 	leg->tc_profile = d->tc_profile;
+	leg->streams_max = d->streams_max != 0 ? d->streams_max : s->leg_streams_max;
+	rate = d->has_new_streams_per_s ? d->new_streams_per_s : s->leg_new_streams_per_s;
+	if (rate != 0) {
+		leg->new_stream_tsc = RTE_MAX(hz / rate, UINT64_C(1));
+		leg->new_stream_tau = leg->new_stream_tsc * (leg->streams_max - 1);
+	}
 	for (i = 0; i < d->n_fwd; i++) {
 		const struct mr_leg_def *t = &s->defs[d->fwd[i]];
 		const struct mr_stream_port *port = &s->ports[t->port_id];
@@ -327,25 +569,21 @@ leg_publish(struct mr_streams *s, uint32_t idx)
 		leg->dests[0] = leg->dests[orig];
 		leg->dests[orig] = tmp;
 	}
-
-	old = __atomic_exchange_n(&s->slots[idx], leg, __ATOMIC_ACQ_REL);
-	leg_streams_point(d, leg);
-	leg_hint_set(s, d, old, leg);
-	retire_snapshot(s, old);
+	leg_swap(s, idx, leg, purged);
 	return 0;
 }
 
-/* Republish idx and every leg whose destinations include it. */
+/* Republish idx (its streams deleted with @p purged) and every leg whose destinations include it. */
 static int
-leg_publish_with_refs(struct mr_streams *s, uint32_t idx)
+leg_publish_with_refs(struct mr_streams *s, uint32_t idx, uint32_t *purged)
 {
 	const struct mr_leg_def *d = &s->defs[idx];
 	uint16_t i;
 	int rc;
 
-	rc = leg_publish(s, idx);
+	rc = leg_publish(s, idx, purged);
 	for (i = 0; rc == 0 && i < d->n_refs; i++)
-		rc = leg_publish(s, d->refs[i]);
+		rc = leg_publish(s, d->refs[i], NULL);
 	return rc;
 }
 
@@ -372,8 +610,42 @@ mr_streams_leg_find(const struct mr_streams *s, const struct mr_endpoint *local)
 	return (int32_t)((uintptr_t)data - 1);
 }
 
+/* Leg call on a leg about to be defined in a free slot: its state starts over. */
+static int
+rt_reset(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg, void *arg __rte_unused)
+{
+	struct mr_leg_rt *rt = &s->rt[leg];
+
+	/* a slot is free only once its previous leg's streams are gone */
+	if (sh != NULL || rt->n_streams != 0)
+		return -EBUSY;
+	rt->streams = NULL;
+	rt->tat = 0;
+	rt->latch_gen = 0;
+	__atomic_store_n(&rt->streams_created, 0, __ATOMIC_RELAXED);
+	memset(rt->drops, 0, sizeof(rt->drops));
+	return 0;
+}
+
+static int leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def,
+		   uint32_t *purged);
+
 int
 mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def)
+{
+	return leg_set(s, idx, def, NULL);
+}
+
+int
+mr_streams_leg_set_fresh(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def,
+			 uint32_t *deleted)
+{
+	*deleted = 0;
+	return leg_set(s, idx, def, deleted);
+}
+
+static int
+leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def, uint32_t *purged)
 {
 	struct mr_leg_def *cur;
 	int32_t other;
@@ -407,6 +679,8 @@ mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *
 				if (def->fwd[j] == def->fwd[i])
 					return -EINVAL;
 		}
+		if (!cur->in_use && mr_streams_leg_call(s, idx, rt_reset, NULL, 0) != 0)
+			return -EBUSY;
 	}
 
 	/* Unlink the old definition. */
@@ -423,19 +697,14 @@ mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *
 	if (def->in_use) {
 		uint16_t n_refs = cur->n_refs;
 		uint32_t refs[MR_STREAM_MAX_REFS];
-		struct mr_stream *streams = cur->streams;
-		uint32_t n_streams = cur->n_streams;
+		uint32_t gen = cur->gen;
 
-		/*
-		 * Who forwards to this leg, and its streams, do not change with
-		 * its own definition.
-		 */
+		/* Who forwards to this leg does not change with its own definition. */
 		memcpy(refs, cur->refs, sizeof(refs));
 		*cur = *def;
 		cur->n_refs = n_refs;
 		memcpy(cur->refs, refs, sizeof(refs));
-		cur->streams = streams;
-		cur->n_streams = n_streams;
+		cur->gen = gen + 1;
 		for (i = 0; i < cur->n_fwd; i++) {
 			struct mr_leg_def *t = &s->defs[cur->fwd[i]];
 
@@ -449,15 +718,16 @@ mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *
 			cur->in_use = false;
 			for (i = 0; i < cur->n_fwd; i++)
 				refs_remove(&s->defs[cur->fwd[i]], idx);
-			leg_publish_with_refs(s, idx);
+			leg_publish_with_refs(s, idx, purged);
 			return rc == -ENOSPC ? -ENOSPC : rc;
 		}
 		s->n_legs++;
 	} else {
 		cur->in_use = false;
 		cur->n_fwd = 0;
+		cur->gen++;
 	}
-	return leg_publish_with_refs(s, idx);
+	return leg_publish_with_refs(s, idx, purged);
 }
 
 int
@@ -472,139 +742,297 @@ mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *r
 		return mr_endpoint_equal(&d->remote, remote) ? 0 : -EPERM;
 	d->remote = *remote;
 	d->latched = true;
-	return leg_publish_with_refs(s, idx);
+	return leg_publish_with_refs(s, idx, NULL);
 }
+
+int
+mr_streams_latch_request(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
+			 uint32_t gen, const struct mr_endpoint *src)
+{
+	struct mr_leg_rt *rt = &s->rt[leg];
+	struct mr_latch_req req = {.leg = leg, .gen = gen, .src = *src};
+
+	if (rte_ring_sp_enqueue_elem(sh->latch_ring, &req, sizeof(req)) != 0)
+		return -ENOBUFS;
+	rt->latch_gen = gen + 1;
+	rt->latch_src = *src;
+	return 0;
+}
+
+unsigned int
+mr_streams_main_poll(struct mr_streams *s)
+{
+	struct mr_latch_req req;
+	unsigned int n = 0;
+	uint16_t i;
+
+	for (i = 0; i < s->n_shards; i++) {
+		while (rte_ring_sc_dequeue_elem(s->shards[i]->latch_ring, &req, sizeof(req)) == 0) {
+			/* for the definition it was seen with; a redefined leg latches anew */
+			if (req.leg < s->legs_max && s->defs[req.leg].in_use &&
+			    s->defs[req.leg].gen == req.gen)
+				mr_streams_latch(s, req.leg, &req.src);
+			n++;
+		}
+	}
+	return n;
+}
+
+/* ---- streams ---- */
 
 /*
- * A leg's live streams are a list through the streams themselves (main
- * lcore only), so deleting a leg's streams visits those, not the table.
+ * A leg's live streams are a list through the streams themselves (the
+ * leg's token holder only), so deleting a leg's streams visits those, not
+ * the table. The last one going gives the token back.
  */
 static void
-leg_streams_link(struct mr_leg_def *d, struct mr_stream *st)
+leg_streams_link(struct mr_leg_rt *rt, struct mr_stream *st)
 {
 	st->leg_prev = NULL;
-	st->leg_next = d->streams;
-	if (d->streams != NULL)
-		d->streams->leg_prev = st;
-	d->streams = st;
-	d->n_streams++;
+	st->leg_next = rt->streams;
+	if (rt->streams != NULL)
+		rt->streams->leg_prev = st;
+	rt->streams = st;
+	rt->n_streams++;
 }
 
 static void
-leg_streams_unlink(struct mr_leg_def *d, struct mr_stream *st)
+leg_streams_unlink(struct mr_leg_rt *rt, struct mr_stream *st)
 {
 	if (st->leg_prev != NULL)
 		st->leg_prev->leg_next = st->leg_next;
 	else
-		d->streams = st->leg_next;
+		rt->streams = st->leg_next;
 	if (st->leg_next != NULL)
 		st->leg_next->leg_prev = st->leg_prev;
 	st->leg_prev = NULL;
 	st->leg_next = NULL;
-	d->n_streams--;
+	if (--rt->n_streams == 0)
+		__atomic_store_n(&rt->owner, MR_STREAM_OWNER_NONE, __ATOMIC_RELEASE);
 }
 
 int
 mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 	       const struct mr_stream_init *init, struct mr_stream **out)
 {
-	uint32_t hash;
+	struct mr_stream_shard *sh;
 	struct mr_stream *st;
+	uint32_t hash;
 	void *data;
-	int rc;
+	int claimed, rc;
 
 	if (key == NULL || init == NULL || out == NULL || init->leg_idx >= s->legs_max)
 		return -EINVAL;
+	sh = mr_streams_shard(s, init->owner_lcore);
+	if (sh == NULL)
+		return -EINVAL;
 	hash = mr_stream_key_hash(key);
-	st = mr_stream_table_lookup(&s->table, key, hash);
+	st = mr_stream_table_lookup(&sh->table, key, hash);
 	if (st != NULL) {
 		*out = st;
 		return -EEXIST;
 	}
+	claimed = mr_streams_leg_claim(s, sh, init->leg_idx);
+	if (claimed < 0)
+		return claimed;
 	/* live streams only: deleted ones may still wait for a grace period */
-	if (mr_streams_count(s) >= s->streams_max)
-		return -ENOSPC;
-	if (rte_mempool_get(s->stream_pool, &data) != 0)
-		return -ENOSPC;
+	rc = -EDQUOT;
+	if (mr_streams_count(s) >= s->streams_max ||
+	    rte_mempool_get(s->stream_pool, &data) != 0)
+		goto unclaim;
 	st = data;
 	memset(st, 0, sizeof(*st));
 	st->key = *key;
 	st->ssrc = key->ssrc;
 	st->leg_idx = init->leg_idx;
-	st->leg = s->slots[init->leg_idx];
+	st->leg = __atomic_load_n(&s->slots[init->leg_idx], __ATOMIC_ACQUIRE);
 	st->owner_lcore = init->owner_lcore;
 	st->tc_index = init->tc_index;
 	st->tc_channel = init->tc_channel;
-	st->returns_queued = init->returns_queued;
 	st->last_tsc = rte_rdtsc();
 	/* the table publishes with release semantics: readers see st whole */
-	rc = mr_stream_table_add(&s->table, st, hash);
+	rc = mr_stream_table_add(&sh->table, st, hash);
 	if (rc < 0) {
 		rte_mempool_put(s->stream_pool, st);
-		return rc == -ENOSPC ? -ENOSPC : -ENOMEM;
+		rc = rc == -ENOSPC ? -ENOSPC : -EINVAL;
+		goto unclaim;
 	}
-	leg_streams_link(&s->defs[init->leg_idx], st);
+	leg_streams_link(&s->rt[init->leg_idx], st);
+	__atomic_store_n(&s->rt[init->leg_idx].streams_created,
+			 s->rt[init->leg_idx].streams_created + 1, __ATOMIC_RELAXED);
 	*out = st;
 	return 0;
+unclaim:
+	if (claimed)
+		mr_streams_leg_unclaim(s, sh, init->leg_idx);
+	return rc;
 }
 
 struct mr_stream *
 mr_streams_find(const struct mr_streams *s, const struct mr_stream_key *key)
 {
-	return mr_stream_table_lookup(&s->table, key, mr_stream_key_hash(key));
+	uint32_t hash = mr_stream_key_hash(key);
+	struct mr_stream *st;
+	uint16_t i;
+
+	for (i = 0; i < s->n_shards; i++) {
+		st = mr_stream_table_lookup(&s->shards[i]->table, key, hash);
+		if (st != NULL)
+			return st;
+	}
+	return NULL;
+}
+
+/* Take a stream of shard sh out of its table and leg list; memory after a grace period. */
+static void
+shard_del(struct mr_streams *s, struct mr_stream_shard *sh, struct mr_stream *st)
+{
+	leg_streams_unlink(&s->rt[st->leg_idx], st);
+	mr_stream_table_del(&sh->table, st, mr_stream_key_hash(&st->key));
+	if (rte_rcu_qsbr_dq_enqueue(sh->dq, &st) != 0) {
+		/* the queue is full even after its own reclaim: wait for the readers */
+		rte_rcu_qsbr_synchronize(s->qsbr, sh->lcore_id);
+		stream_free(s, st);
+	}
 }
 
 int
 mr_streams_del(struct mr_streams *s, const struct mr_stream_key *key)
 {
-	uint32_t hash = mr_stream_key_hash(key);
-	struct mr_stream *st = mr_stream_table_lookup(&s->table, key, hash);
+	struct mr_stream_shard *sh = mr_streams_shard(s, rte_lcore_id());
+	struct mr_stream *st;
 
+	if (sh == NULL)
+		return -ENOENT;
+	st = mr_stream_table_lookup(&sh->table, key, mr_stream_key_hash(key));
 	if (st == NULL)
 		return -ENOENT;
-	/* the main lcore is the only writer: st cannot go in between */
-	leg_streams_unlink(&s->defs[st->leg_idx], st);
-	mr_stream_table_del(&s->table, st, hash);
-	if (rte_rcu_qsbr_dq_enqueue(s->stream_dq, &st) != 0) {
-		/* the queue is full even after its own reclaim: wait for readers */
-		rte_rcu_qsbr_synchronize(s->qsbr, RTE_QSBR_THRID_INVALID);
-		stream_free(s, st);
-	}
+	shard_del(s, sh, st);
 	return 0;
 }
 
 unsigned int
-mr_streams_expire(struct mr_streams *s, uint64_t now, uint64_t idle, unsigned int budget)
+mr_streams_expire(struct mr_streams *s, struct mr_stream_shard *sh, uint64_t now,
+		  uint64_t idle, unsigned int budget)
 {
-	struct mr_stream_key victims[EXPIRE_BATCH];
+	struct mr_stream *victims[EXPIRE_BATCH];
 	uint32_t slots = budget;
 	unsigned int n = 0, i;
 
 	while (n < EXPIRE_BATCH) {
-		const struct mr_stream *st = mr_stream_table_next(&s->table, &s->expire_next,
-								  &slots);
-		uint64_t last;
+		struct mr_stream *st = mr_stream_table_next(&sh->table, &sh->expire_next, &slots);
 
 		if (st == NULL)
 			break; /* budget spent, or the end: the next call goes on or starts over */
-		last = __atomic_load_n(&st->last_tsc, __ATOMIC_RELAXED);
-		if (now > last && now - last > idle)
-			victims[n++] = st->key;
+		if (now > st->last_tsc && now - st->last_tsc > idle)
+			victims[n++] = st;
 	}
 	for (i = 0; i < n; i++)
-		mr_streams_del(s, &victims[i]);
+		shard_del(s, sh, victims[i]);
+	__atomic_store_n(&sh->expired, sh->expired + n, __ATOMIC_RELAXED);
+	rte_rcu_qsbr_dq_reclaim(sh->dq, UINT32_MAX, NULL, NULL, NULL);
 	return n;
+}
+
+int
+mr_streams_leg_evict_idle(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
+			  uint64_t now, uint64_t idle)
+{
+	struct mr_stream *st, *oldest = NULL;
+
+	/* at most streams_max of them: a short walk, on a new SSRC only */
+	for (st = s->rt[leg].streams; st != NULL; st = st->leg_next)
+		if (oldest == NULL || st->last_tsc < oldest->last_tsc)
+			oldest = st;
+	if (oldest == NULL || now < oldest->last_tsc || now - oldest->last_tsc < idle)
+		return -EDQUOT;
+	shard_del(s, sh, oldest);
+	return 0;
+}
+
+/* Leg call: delete the leg's streams; the count deleted goes back in arg. */
+static int
+streams_purge(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg, void *arg)
+{
+	struct mr_leg_rt *rt = &s->rt[leg];
+	uint32_t n = 0;
+
+	while (sh != NULL && rt->streams != NULL) {
+		shard_del(s, sh, rt->streams); /* the last one gives the token back */
+		n++;
+	}
+	if (sh != NULL)
+		__atomic_store_n(&sh->purged, sh->purged + n, __ATOMIC_RELAXED);
+	memcpy(arg, &n, sizeof(n));
+	return 0;
+}
+
+unsigned int
+mr_streams_del_by_legs(struct mr_streams *s, const uint32_t *legs, unsigned int n_legs)
+{
+	unsigned int i, total = 0;
+
+	/* each leg's own list, by its owner: the streams of other legs are not visited */
+	for (i = 0; i < n_legs; i++) {
+		uint32_t n = 0;
+
+		if (legs[i] < s->legs_max &&
+		    mr_streams_leg_call(s, legs[i], streams_purge, &n, sizeof(n)) == 0)
+			total += n;
+	}
+	return total;
 }
 
 uint32_t
 mr_streams_count(const struct mr_streams *s)
 {
-	return __atomic_load_n(&s->table.n_entries, __ATOMIC_RELAXED);
+	uint32_t n = 0;
+	uint16_t i;
+
+	for (i = 0; i < s->n_shards; i++)
+		n += __atomic_load_n(&s->shards[i]->table.n_entries, __ATOMIC_RELAXED);
+	return n;
+}
+
+void
+mr_streams_table_stats(const struct mr_streams *s, struct mr_streams_table_stats *st)
+{
+	uint16_t i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < s->n_shards; i++) {
+		const struct mr_stream_table *t = &s->shards[i]->table;
+
+		st->buckets += t->n_buckets;
+		st->moves += __atomic_load_n(&t->moves, __ATOMIC_RELAXED);
+		st->full += __atomic_load_n(&t->full, __ATOMIC_RELAXED);
+	}
 }
 
 void
 mr_streams_reclaim(struct mr_streams *s)
 {
+	struct mr_stream_shard *sh = mr_streams_shard(s, rte_lcore_id());
+
 	rte_rcu_qsbr_dq_reclaim(s->leg_dq, UINT32_MAX, NULL, NULL, NULL);
-	rte_rcu_qsbr_dq_reclaim(s->stream_dq, UINT32_MAX, NULL, NULL, NULL);
+	if (sh != NULL)
+		rte_rcu_qsbr_dq_reclaim(sh->dq, UINT32_MAX, NULL, NULL, NULL);
+}
+
+struct mr_stream *
+mr_streams_next(const struct mr_streams *s, uint32_t *pos)
+{
+	const uint32_t mask = (UINT32_C(1) << MR_STREAMS_POS_BITS) - 1;
+	uint32_t shard = *pos >> MR_STREAMS_POS_BITS, tpos = *pos & mask;
+	struct mr_stream *st;
+
+	for (; shard < s->n_shards; shard++, tpos = 0) {
+		st = mr_stream_table_next(&s->shards[shard]->table, &tpos, NULL);
+		if (st != NULL) {
+			*pos = shard << MR_STREAMS_POS_BITS | tpos;
+			return st;
+		}
+	}
+	*pos = 0;
+	return NULL;
 }

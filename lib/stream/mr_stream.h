@@ -14,17 +14,26 @@
  * forwards to. A *stream* is one RTP source (SSRC) received on a leg.
  *
  * Ownership:
- * - The main lcore is the only writer of both tables and of every leg.
- *   Legs are published as immutable snapshots (struct mr_leg) in a slot
- *   array; a change builds a new snapshot and swaps the slot pointer, the
- *   old snapshot is freed after an RCU grace period.
- * - A stream's identity fields are written once by the main lcore before
- *   it is published. Its statistics are written only by its owner worker
- *   (the worker whose RX queue its packets arrive on).
- * - Workers read both tables without locks (the stream table of
- *   mr_stream_table.h, rte_hash lock-free readers for legs) and report
- *   quiescent states on the QSBR variable once per poll loop. Deleted
- *   streams and retired snapshots are freed after a grace period.
+ * - The main lcore is the only writer of legs. Legs are published as
+ *   immutable snapshots (struct mr_leg) in a slot array; a change builds a
+ *   new snapshot and swaps the slot pointer, the old snapshot is freed
+ *   after an RCU grace period.
+ * - Streams live in shards (struct mr_stream_shard), one per owner lcore
+ *   (each worker). A worker creates the streams of the packets it receives
+ *   in its own shard, and is the only writer of that shard's table and of
+ *   those streams. The local endpoint decides the worker (NIC steering or
+ *   software dispatch), so a leg's streams are all in one shard.
+ * - A leg's stream list, stream count and admission state (struct
+ *   mr_leg_rt) are written by whoever holds the leg's ownership token
+ *   (mr_leg_rt::owner): the worker that owns its streams, taken when it
+ *   creates the first one and given back when the last one goes; or the
+ *   main lcore, briefly, while the leg has no streams. The main lcore has a
+ *   leg's owner run work on its streams (repointing them to a new snapshot,
+ *   deleting them, updating their transcoder channels) with
+ *   mr_streams_leg_call().
+ * - Workers read the leg table and their own shard without locks and report
+ *   quiescent states on the QSBR variable once per poll loop; each owner
+ *   reclaims its own deleted streams, the main lcore retired snapshots.
  */
 
 #include <stdbool.h>
@@ -37,7 +46,9 @@
 #include <rte_ether.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_memzone.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 #include <rte_udp.h>
 
 #include "mr_metrics.h"
@@ -54,6 +65,11 @@ extern "C" {
 #define MR_STREAM_NAME_LEN 48   /**< leg and session names, with NUL (config names + "_a65535") */
 #define MR_STREAM_NO_LEG UINT32_MAX
 #define MR_STREAM_NO_CHANNEL UINT32_MAX
+#define MR_STREAM_MAX_OWNERS 32     /**< shards: worker lcores (iteration positions hold 5 bits) */
+#define MR_STREAM_OWNER_NONE UINT16_MAX        /**< mr_leg_rt::owner: nobody */
+#define MR_STREAM_OWNER_MAIN (UINT16_MAX - 1)  /**< mr_leg_rt::owner: the main lcore */
+#define MR_STREAM_LEG_STREAMS_DEFAULT 8         /**< streams (SSRCs) per leg */
+#define MR_STREAM_LEG_NEW_PER_S_DEFAULT 16      /**< new streams per second per leg */
 
 /** Hash key of a stream: the local endpoint it arrives on, and its SSRC. */
 struct mr_stream_key {
@@ -89,6 +105,11 @@ struct mr_leg {
 	uint8_t n_dests;             /**< sendable destinations */
 	uint8_t n_unsendable;        /**< forward targets not yet latched */
 	uint16_t tc_profile;         /**< 0, or transcode its RTP with this profile (1-based) */
+	uint8_t latch;               /**< takes its remote from its first packet */
+	uint16_t streams_max;        /**< streams (SSRCs) it may have at once */
+	uint32_t gen;                /**< its definition's generation (mr_leg_def::gen) */
+	uint64_t new_stream_tsc;     /**< TSC between new streams (0: no rate limit) */
+	uint64_t new_stream_tau;     /**< burst tolerance of the rate limit, TSC */
 	/**
 	 * dests[0] takes the original mbuf (the others get clones or copies):
 	 * one that leaves the payload alone when there is one, so the fast
@@ -117,13 +138,11 @@ struct mr_stream {
 	uint16_t tc_index;        /**< transcoder of a transcoded leg's stream */
 	/* Written by the owner lcore only: */
 	struct mr_jitter jitter;
-	uint8_t settled : 1;      /**< no packet of it is with the main lcore: go direct */
 	uint8_t started : 1;
-	uint8_t marked : 1;       /**< learn_mark is set */
 	uint8_t has_rr : 1;       /**< the rr_ fields are set */
 	uint8_t has_sr : 1;       /**< sr_lsr is set */
 	uint8_t last_pt;
-	uint16_t pending;         /**< its packets waiting in the owner's pending FIFO */
+	uint16_t unused;          /**< free (keeps the counters at the end of the line) */
 	/**
 	 * key.ssrc again (written once), here in the first line: the fast
 	 * path matches a packet against this and its leg's local endpoint,
@@ -141,21 +160,13 @@ struct mr_stream {
 	uint32_t rtcp_pkts;
 	uint32_t rr_jitter;
 
-	/* Line 2: learning, transcoding (written once), RTCP, control. */
+	/* Line 2: the key, transcoding (written once), RTCP, the leg's list. */
 	struct mr_stream_key key __rte_cache_aligned;
 	uint32_t tc_channel;      /**< its transcoder channel (MR_STREAM_NO_CHANNEL: none) */
-	/*
-	 * Packets of this stream handed back to the owner by the main lcore:
-	 * queued counts them (main lcore), done counts those the owner
-	 * processed (owner). See mr_relay.c, stream_settle().
-	 */
-	uint32_t returns_queued;
-	uint32_t returns_done;
-	uint32_t learn_mark;      /**< owner's learn_sent (mod 2^32) when it first found it */
 	/** middle 32 bits of the last SR's NTP timestamp (what an RR's LSR echoes) */
 	uint32_t sr_lsr;
 	int32_t rr_cum_lost;
-	/* The leg's streams, a list for deleting them (main lcore only). */
+	/* The leg's streams, a list (the leg's owner only). */
 	struct mr_stream *leg_prev;
 	struct mr_stream *leg_next;
 } __rte_cache_aligned;
@@ -193,10 +204,94 @@ struct mr_leg_def {
 	uint16_t seq_offset;
 	uint32_t ts_offset;
 	uint16_t tc_profile;                /**< 0, or the transcode profile (1-based) */
+	/** streams (SSRCs) at once, 1..65535 (0: mr_streams_params::leg_streams_max) */
+	uint16_t streams_max;
+	/** new_streams_per_s is set (else mr_streams_params::leg_new_streams_per_s) */
+	bool has_new_streams_per_s;
+	/** new streams per second, a burst of streams_max allowed (0: no limit) */
+	uint32_t new_streams_per_s;
+	uint32_t gen;                       /**< bumped by every mr_streams_leg_set() (set there) */
 	uint32_t fwd[MR_STREAM_MAX_DESTS];  /**< legs this one forwards to */
 	uint32_t refs[MR_STREAM_MAX_REFS];  /**< legs forwarding to this one */
-	struct mr_stream *streams;          /**< its live streams (leg_next list) */
-	uint32_t n_streams;
+};
+
+/** Per-leg drops, counted on the leg besides the lcore's counters. */
+#define MR_LEG_DROPS(X) \
+	X(SOURCE_MISMATCH, "source_mismatch") \
+	X(STREAM_LIMIT,    "leg_stream_limit") \
+	X(NEW_STREAM_RATE, "leg_new_stream_rate")
+
+enum mr_leg_drop {
+#define MR_LEG_DROP_ENUM_(sym, name) MR_LEG_DROP_##sym,
+	MR_LEG_DROPS(MR_LEG_DROP_ENUM_)
+#undef MR_LEG_DROP_ENUM_
+	MR_LEG_DROP__MAX
+};
+
+/** Name of a per-leg drop as telemetry exports it. */
+const char *mr_leg_drop_name(enum mr_leg_drop d);
+
+/**
+ * Run-time state of a leg that goes with its streams. The first line is
+ * written by the holder of the ownership token @c owner (see the file
+ * comment); the counters by any lcore with atomic adds (drop paths only).
+ * The main lcore resets it all when it defines a leg in a free slot.
+ */
+struct mr_leg_rt {
+	/** lcore owning the leg's streams, MR_STREAM_OWNER_NONE or _MAIN (atomic) */
+	uint16_t owner;
+	uint32_t n_streams;          /**< its live streams */
+	struct mr_stream *streams;   /**< the list of them (leg_next) */
+	uint64_t tat;                /**< rate limit: theoretical arrival time (TSC) */
+	/** generation + 1 of the snapshot a latch request was sent for; 0: none */
+	uint32_t latch_gen;
+	struct mr_endpoint latch_src; /**< the source that request latches to */
+	/* Second line: counters. */
+	uint64_t streams_created __rte_cache_aligned;
+	uint64_t drops[MR_LEG_DROP__MAX];
+} __rte_cache_aligned;
+
+/** A latch request from an owner lcore to the main lcore. */
+struct mr_latch_req {
+	uint32_t leg;
+	uint32_t gen;                 /**< the snapshot generation it was seen with */
+	struct mr_endpoint src;
+};
+
+struct mr_streams;
+struct mr_stream_shard;
+
+/**
+ * Work on a leg's streams, run by the leg's owner (mr_streams_leg_call()):
+ * @p sh is the owner's shard, NULL when the main lcore holds the leg (it
+ * has no streams then). @p arg is the caller's, copied in and out.
+ */
+typedef int (*mr_leg_call_fn)(struct mr_streams *s, struct mr_stream_shard *sh,
+			      uint32_t leg, void *arg);
+
+#define MR_STREAM_CALL_ARG 64  /**< bytes of argument a leg call carries */
+
+/** The main lcore's mailbox in a shard: one call at a time. */
+struct mr_leg_call_box {
+	uint64_t seq_req;            /**< main lcore: bumped (release) once a call is filled in */
+	mr_leg_call_fn fn;
+	uint32_t leg;
+	int result;                  /**< owner: fn's return */
+	uint8_t arg[MR_STREAM_CALL_ARG];
+	uint64_t seq_done __rte_cache_aligned; /**< owner: seq_req it answered (release) */
+};
+
+/** The streams of one owner lcore: only that lcore writes any of it. */
+struct mr_stream_shard {
+	struct mr_stream_table table;      /**< mr_stream_key -> struct mr_stream * */
+	struct rte_rcu_qsbr_dq *dq;        /**< deleted streams waiting for a grace period */
+	struct rte_ring *latch_ring;       /**< struct mr_latch_req to the main lcore (SP/SC) */
+	uint32_t expire_next;              /**< mr_stream_table_next() position */
+	uint16_t lcore_id;
+	uint16_t index;                    /**< in mr_streams::shards */
+	uint64_t expired;                  /**< streams deleted for idleness */
+	uint64_t purged;                   /**< streams deleted on the main lcore's call */
+	struct mr_leg_call_box box __rte_cache_aligned;
 };
 
 /** Creation parameters. */
@@ -205,12 +300,20 @@ struct mr_streams_params {
 	uint32_t legs_max;
 	uint32_t streams_max;
 	uint32_t max_threads;        /**< RCU readers (lcore ids < this) */
+	uint16_t owners_max;         /**< shards (worker lcores), 0: 1 */
+	/** a leg's streams_max by default (0: MR_STREAM_LEG_STREAMS_DEFAULT) */
+	uint16_t leg_streams_max;
+	/** a leg's new streams per second by default (0: no limit) */
+	uint32_t leg_new_streams_per_s;
 	int socket_id;
 };
 
 /** The tables and the model. */
 struct mr_streams {
-	struct mr_stream_table table;      /**< mr_stream_key -> struct mr_stream * */
+	struct mr_stream_shard *shards[MR_STREAM_MAX_OWNERS];
+	uint16_t n_shards;
+	uint16_t owners_max;
+	int16_t shard_of[RTE_MAX_LCORE];   /**< lcore -> index in shards, -1: none */
 	struct rte_hash *legs;             /**< local mr_endpoint -> slot + 1 */
 	struct mr_leg **slots;             /**< [legs_max] current snapshots */
 	/**
@@ -221,17 +324,21 @@ struct mr_streams {
 	 */
 	const struct mr_leg **leg_hint;
 	struct mr_leg_def *defs;           /**< [legs_max] (main lcore) */
-	struct rte_mempool *stream_pool;
+	struct mr_leg_rt *rt;              /**< [legs_max] */
+	struct rte_mempool *stream_pool;   /**< shared by the shards */
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_rcu_qsbr_dq *leg_dq;    /**< snapshots waiting for a grace period */
-	struct rte_rcu_qsbr_dq *stream_dq; /**< deleted streams waiting for one */
 	uint32_t legs_max;
 	uint32_t streams_max;
 	uint32_t n_legs;
-	uint32_t expire_next;              /**< mr_stream_table_next() position */
+	uint32_t call_timeouts;            /**< leg calls an owner did not answer in time */
+	uint16_t leg_streams_max;          /**< default of legs that set none */
+	uint32_t leg_new_streams_per_s;    /**< default of legs that set none */
+	int socket_id;
+	char name[16];                     /**< prefix of the shards' object names */
 	struct mr_stream_port ports[RTE_MAX_ETHPORTS];
 	/**
-	 * Called on the main lcore when a deleted stream's memory is
+	 * Called on the owner lcore when a deleted stream's memory is
 	 * reclaimed (after its grace period), once per stream: releases what
 	 * the stream holds elsewhere (its transcoder channel).
 	 */
@@ -242,15 +349,9 @@ struct mr_streams {
 /** What a new stream starts with (mr_streams_add()). */
 struct mr_stream_init {
 	uint32_t leg_idx;         /**< leg it arrives on */
-	uint16_t owner_lcore;     /**< the worker that writes its state */
+	uint16_t owner_lcore;     /**< the worker that writes its state (the caller) */
 	uint16_t tc_index;        /**< transcoder (with tc_channel) */
 	uint32_t tc_channel;      /**< MR_STREAM_NO_CHANNEL when not transcoded */
-	/**
-	 * Packets of the stream the caller is about to hand back to the
-	 * owner (set before the stream becomes visible, so no later packet
-	 * can overtake them).
-	 */
-	uint32_t returns_queued;
 };
 
 /**
@@ -277,6 +378,21 @@ void mr_streams_free(struct mr_streams *s);
  *   endpoint; -ENOSPC when the leg table is full; -ENOMEM.
  */
 int mr_streams_leg_set(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def);
+
+/**
+ * mr_streams_leg_set(), with the leg's streams deleted by their owner in
+ * the same call that would point them at the new snapshot: no packet meets
+ * the new definition in a stream made under the old one (a new local
+ * endpoint, a transcoding profile where there was none or the other way).
+ * Their next packets learn them again. Main lcore only.
+ *
+ * @param deleted
+ *   Set to the streams deleted.
+ * @return
+ *   As mr_streams_leg_set().
+ */
+int mr_streams_leg_set_fresh(struct mr_streams *s, uint32_t idx, const struct mr_leg_def *def,
+			     uint32_t *deleted);
 
 /** Find a leg slot by local endpoint (any thread). @return idx or -ENOENT. */
 int32_t mr_streams_leg_find(const struct mr_streams *s, const struct mr_endpoint *local);
@@ -312,7 +428,8 @@ mr_streams_leg_hint(const struct mr_streams *s, uint16_t port)
 
 /**
  * Latch leg @p idx to @p remote and republish it and its referrers.
- * Main lcore only. Latching is once: a latched leg keeps its remote.
+ * Main lcore only (owners ask with mr_streams_latch_request()). Latching
+ * is once: a latched leg keeps its remote.
  *
  * @return
  *   0 (latched now or already latched to @p remote), -EPERM when latched
@@ -321,12 +438,123 @@ mr_streams_leg_hint(const struct mr_streams *s, uint16_t port)
 int mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *remote);
 
 /**
- * Create a stream. Main lcore only. Everything in @p init is written
- * before the stream becomes visible to the workers.
+ * Register @p lcore_id as an owner of streams (a worker): creates its
+ * shard. Before the lcore starts.
  *
  * @return
- *   0 with *out set; -EEXIST (with *out the existing stream); -ENOSPC
- *   when the table (or the stream pool) is full; -EINVAL.
+ *   The shard, or NULL with rte_errno set (ENOSPC: owners_max reached or
+ *   lcore already registered; ENOMEM).
+ */
+struct mr_stream_shard *mr_streams_owner_add(struct mr_streams *s, unsigned int lcore_id);
+
+/** The shard of @p lcore_id, or NULL when it owns none. */
+static inline struct mr_stream_shard *
+mr_streams_shard(const struct mr_streams *s, unsigned int lcore_id)
+{
+	int16_t i = lcore_id < RTE_MAX_LCORE ? s->shard_of[lcore_id] : -1;
+
+	return i < 0 ? NULL : s->shards[i];
+}
+
+/**
+ * Take leg @p leg's ownership token for shard @p sh (to create a stream
+ * of it there). Owner lcore.
+ *
+ * @return
+ *   1 taken now (give it back with mr_streams_leg_unclaim() if no stream
+ *   gets created), 0 already held by @p sh, -EBUSY held by another lcore
+ *   or the main lcore.
+ */
+int mr_streams_leg_claim(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg);
+
+/** Give back a token mr_streams_leg_claim() took, if the leg has no streams. */
+void mr_streams_leg_unclaim(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg);
+
+/**
+ * Whether leg @p leg (snapshot @p snap) may have one more stream now: its
+ * stream limit and new-stream rate. Holder of the leg's token; a stream
+ * admitted counts against the rate whether or not it is then created.
+ *
+ * @return
+ *   0, -EDQUOT (streams_max reached), -EBUSY (rate exceeded).
+ */
+static inline int
+mr_streams_leg_admit(struct mr_streams *s, uint32_t leg, const struct mr_leg *snap,
+		     uint64_t now)
+{
+	struct mr_leg_rt *rt = &s->rt[leg];
+	uint64_t tat;
+
+	if (rt->n_streams >= snap->streams_max)
+		return -EDQUOT;
+	if (snap->new_stream_tsc != 0) {
+		/* GCRA: a burst of up to streams_max, then the configured rate */
+		tat = RTE_MAX(rt->tat, now);
+		if (tat - now > snap->new_stream_tau)
+			return -EBUSY;
+		rt->tat = tat + snap->new_stream_tsc;
+	}
+	return 0;
+}
+
+/**
+ * A leg at its stream limit makes room for a new SSRC (a re-INVITE, a
+ * restarted phone) by deleting its least recently heard stream, when that
+ * one has been silent for @p idle TSC cycles; a flood of new SSRCs finds
+ * every stream recent and gets nothing. The leg's owner, with shard @p sh.
+ *
+ * @return
+ *   0 when a stream made room, -EDQUOT when none was silent long enough.
+ */
+int mr_streams_leg_evict_idle(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
+			      uint64_t now, uint64_t idle);
+
+/** How long a stream of a full leg must be silent to make room (ms). */
+#define MR_STREAM_LEG_EVICT_IDLE_MS 1000
+
+/** Count a drop on leg @p leg (any lcore: an atomic add, for drop paths). */
+static inline void
+mr_streams_leg_drop(struct mr_streams *s, uint32_t leg, enum mr_leg_drop d)
+{
+	__atomic_fetch_add(&s->rt[leg].drops[d], 1, __ATOMIC_RELAXED);
+}
+
+/**
+ * Ask the main lcore to latch leg @p leg (snapshot generation @p gen) to
+ * @p src. The leg's token holder; the leg's packets from @p src are
+ * accepted from now on (mr_streams_latch_accepts()) until its snapshot
+ * is republished latched.
+ *
+ * @return
+ *   0, -ENOBUFS (request ring full: try with a later packet).
+ */
+int mr_streams_latch_request(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
+			     uint32_t gen, const struct mr_endpoint *src);
+
+/**
+ * Whether a packet from @p src may enter leg @p leg (snapshot @p snap, not
+ * yet latched) because a latch to @p src is on its way. Token holder.
+ */
+static inline bool
+mr_streams_latch_accepts(const struct mr_streams *s, uint32_t leg, const struct mr_leg *snap,
+			 const struct mr_endpoint *src)
+{
+	const struct mr_leg_rt *rt = &s->rt[leg];
+
+	return rt->latch_gen == snap->gen + 1 && mr_endpoint_equal(&rt->latch_src, src);
+}
+
+/**
+ * Create a stream in the caller's shard (init->owner_lcore must be the
+ * calling lcore's), holding its leg's token (taken here if nobody holds
+ * it). Everything in @p init is written before the stream becomes
+ * visible to readers. Limits are the caller's (mr_streams_leg_admit()).
+ *
+ * @return
+ *   0 with *out set; -EEXIST (with *out the existing stream); -EBUSY (the
+ *   leg's streams belong to another lcore); -ENOSPC (both buckets full),
+ *   -EDQUOT (streams_max streams live, or the pool is empty); -EINVAL
+ *   (bad leg, or the caller owns no shard).
  */
 int mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 		   const struct mr_stream_init *init, struct mr_stream **out);
@@ -401,51 +629,95 @@ mr_stream_key_from_frame(struct mr_stream_key *key, const uint8_t *frame,
 	return rte_hash_crc_8byte(tail, rte_hash_crc_8byte(hi, rte_hash_crc_8byte(lo, 0)));
 }
 
-/** Find a stream (any thread). @return the stream or NULL. */
+/** Find a stream in any shard (any thread). @return the stream or NULL. */
 struct mr_stream *mr_streams_find(const struct mr_streams *s, const struct mr_stream_key *key);
 
 /**
- * Delete a stream. Its memory is reclaimed after a grace period.
- * Main lcore only. @return 0 or -ENOENT.
+ * Delete a stream of the caller's shard. Its memory is reclaimed after a
+ * grace period. Owner lcore only. @return 0 or -ENOENT.
  */
 int mr_streams_del(struct mr_streams *s, const struct mr_stream_key *key);
 
 /**
- * Delete streams idle since before @p now - @p idle, scanning at most
- * @p budget table slots (empty ones count) from where the previous call
- * stopped, so the main lcore never stalls on a big table. Main lcore only.
+ * An owner lcore's periodic work on its shard: delete streams idle since
+ * before @p now - @p idle, scanning at most @p budget table slots (empty
+ * ones count) from where the previous call stopped, so the lcore never
+ * stalls on a big table; then reclaim what passed its grace period.
  *
  * @return
  *   Streams deleted.
  */
-unsigned int mr_streams_expire(struct mr_streams *s, uint64_t now, uint64_t idle,
-			       unsigned int budget);
-
-/** Streams in the table. */
-uint32_t mr_streams_count(const struct mr_streams *s);
+unsigned int mr_streams_expire(struct mr_streams *s, struct mr_stream_shard *sh, uint64_t now,
+			       uint64_t idle, unsigned int budget);
 
 /**
- * Reclaim what readers no longer reference. Main lcore, periodically.
+ * Answer the main lcore's leg call to this shard, if there is one (see
+ * mr_streams_leg_call()). Owner lcore, once per loop pass: one load when
+ * there is none.
+ *
+ * @return
+ *   1 when it ran a call, else 0.
+ */
+unsigned int mr_streams_owner_poll(struct mr_streams *s, struct mr_stream_shard *sh);
+
+/**
+ * Have leg @p leg's owner run @p fn on it (main lcore): directly, holding
+ * the leg's token, when the leg has no owner (or the caller is the
+ * owner); else through the owner's mailbox, waiting up to a second for it
+ * (the owner answers once per loop pass). @p arg (@p len bytes, at most
+ * MR_STREAM_CALL_ARG) is copied to the owner and back.
+ *
+ * @return
+ *   fn's return, or -ETIMEDOUT (the owner did not answer; counted in
+ *   call_timeouts), -EINVAL.
+ */
+int mr_streams_leg_call(struct mr_streams *s, uint32_t leg, mr_leg_call_fn fn, void *arg,
+			size_t len);
+
+/**
+ * Main lcore: apply the owners' latch requests. @return requests taken.
+ */
+unsigned int mr_streams_main_poll(struct mr_streams *s);
+
+/** Streams in every shard. */
+uint32_t mr_streams_count(const struct mr_streams *s);
+
+/** Totals of the shards' tables (any thread, relaxed). */
+struct mr_streams_table_stats {
+	uint64_t buckets;
+	uint64_t moves;
+	uint64_t full;
+};
+
+/** Sum the shards' table statistics. */
+void mr_streams_table_stats(const struct mr_streams *s, struct mr_streams_table_stats *st);
+
+/**
+ * Reclaim retired leg snapshots, and the streams the calling lcore's
+ * shard deleted (if it owns one). Main lcore, periodically.
  */
 void mr_streams_reclaim(struct mr_streams *s);
 
+/* Iteration positions: shard index in the top bits, table position below. */
+#define MR_STREAMS_POS_BITS 27
+
 /**
  * The next stream from iteration position @p pos (start at 0; advanced),
- * or NULL at the end. Readers: inside a QSBR critical section; streams
- * added or deleted meanwhile may be missed.
+ * over every shard, or NULL at the end (@p pos back to 0). Readers:
+ * inside a QSBR critical section; streams added or deleted meanwhile may
+ * be missed.
  */
-static inline struct mr_stream *
-mr_streams_next(const struct mr_streams *s, uint32_t *pos)
-{
-	return mr_stream_table_next(&s->table, pos, NULL);
-}
+struct mr_stream *mr_streams_next(const struct mr_streams *s, uint32_t *pos);
 
 /*
  * ---- Control-plane helpers (lib/stream/mr_stream_ctl.c), used by lib/ctl.
  * ---- Main lcore only.
  */
 
-/** First free leg slot. @return its index, or -ENOSPC (legs_max reached). */
+/**
+ * First free leg slot (not in use, and its previous leg's streams gone).
+ * @return its index, or -ENOSPC (legs_max reached).
+ */
 int32_t mr_streams_leg_alloc(const struct mr_streams *s);
 
 /** The slot of the leg named @p name. @return idx, or -ENOENT. */
@@ -453,8 +725,9 @@ int32_t mr_streams_leg_by_name(const struct mr_streams *s, const char *name);
 
 /**
  * Delete every stream received on one of the @p n_legs legs in @p legs
- * (memory reclaimed after a grace period). Visits only those legs' streams
- * (each leg keeps a list of its own).
+ * (memory reclaimed after a grace period), each by its leg's owner
+ * (mr_streams_leg_call()). Visits only those legs' streams (each leg
+ * keeps a list of its own).
  *
  * @return
  *   Streams deleted.

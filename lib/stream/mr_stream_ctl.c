@@ -2,8 +2,8 @@
  * Copyright(c) 2026 The mrelay authors
  */
 
-/* Control-plane helpers over the tables: slot allocation, lookup by name,
- * and deletion of a leg's streams. Main lcore only, like every writer.
+/* Control-plane helpers over the tables: slot allocation, lookup by name.
+ * Main lcore only, like every writer of legs.
  */
 
 #include <errno.h>
@@ -18,8 +18,10 @@ mr_streams_leg_alloc(const struct mr_streams *s)
 
 	if (s->n_legs >= s->legs_max)
 		return -ENOSPC;
+	/* a slot whose previous leg's streams are still going is not free yet */
 	for (i = 0; i < s->legs_max; i++)
-		if (!s->defs[i].in_use)
+		if (!s->defs[i].in_use &&
+		    __atomic_load_n(&s->rt[i].owner, __ATOMIC_ACQUIRE) == MR_STREAM_OWNER_NONE)
 			return (int32_t)i;
 	return -ENOSPC;
 }
@@ -33,27 +35,4 @@ mr_streams_leg_by_name(const struct mr_streams *s, const char *name)
 		if (s->defs[i].in_use && strcmp(s->defs[i].name, name) == 0)
 			return (int32_t)i;
 	return -ENOENT;
-}
-
-unsigned int
-mr_streams_del_by_legs(struct mr_streams *s, const uint32_t *legs, unsigned int n_legs)
-{
-	unsigned int i, total = 0;
-
-	/* each leg's own list: the streams of other legs are not visited */
-	for (i = 0; i < n_legs; i++) {
-		struct mr_leg_def *d;
-
-		if (legs[i] >= s->legs_max)
-			continue;
-		d = &s->defs[legs[i]];
-		while (d->streams != NULL) {
-			struct mr_stream_key key = d->streams->key;
-
-			if (mr_streams_del(s, &key) != 0)
-				break; /* not in the table: the list is wrong; do not loop */
-			total++;
-		}
-	}
-	return total;
 }

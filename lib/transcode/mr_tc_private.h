@@ -23,7 +23,7 @@
 #define MR_TC_PCM_MAX 5760
 /** Longest output frame per channel: 60 ms at 48 kHz. */
 #define MR_TC_OUT_MAX 2880
-/** Control requests in flight at most (ring of 1024 holds 1023). */
+/** Control requests in flight per controller at most (ring of 1024 holds 1023). */
 #define MR_TC_CTL_MSGS 1023
 
 enum mr_tc_op {
@@ -35,8 +35,25 @@ enum mr_tc_op {
 struct mr_tc_msg {
 	uint32_t op;
 	uint32_t channel_id;
+	uint16_t ctl;             /* the controller that posted it: its ack goes back there */
 	struct mr_tc_profile prof;
 };
+
+/*
+ * One control thread's share of a transcoder: its request and ack rings
+ * (SP/SC each), its messages, and a range of channel slots only it
+ * creates, updates and destroys. Workers each have one, so a worker opens
+ * the channel of a stream it creates without a hop through the main lcore.
+ */
+struct mr_tc_ctl {
+	struct rte_ring *ctl_ring; /* SP/SC: requests from the controller */
+	struct rte_ring *ack_ring; /* SP/SC: requests done, back to it */
+	struct mr_tc_msg *msgs;
+	struct mr_tc_msg **msg_free;
+	uint32_t n_msg_free;
+	uint32_t first_slot;       /* its slots: [first_slot, first_slot + n_slots) */
+	uint32_t n_slots;
+} __rte_cache_aligned;
 
 /* One transcoded stream direction. Written only by the transcoder lcore. */
 struct mr_tc_channel {
@@ -78,8 +95,6 @@ struct mr_tc_channel {
 
 struct mr_transcoder {
 	struct rte_ring *in_ring;  /* MP/SC: frames from workers */
-	struct rte_ring *ctl_ring; /* SP/SC: requests from the control thread */
-	struct rte_ring *ack_ring; /* SP/SC: requests done, back to control */
 	struct rte_mempool *out_pool;
 	mr_tc_emit_fn emit;
 	void *emit_ctx;
@@ -95,12 +110,11 @@ struct mr_transcoder {
 	/* scratch of the transcoder lcore */
 	float pcm[MR_TC_PCM_MAX * 2];
 	float tmp[MR_TC_PCM_MAX];
-	/* control thread only */
+	/* each slot's entries written by the controller owning the slot only */
 	uint16_t *ctl_gen;
 	uint8_t *ctl_live;         /* 0 free, 1 live, 2 destroy posted */
-	struct mr_tc_msg *msgs;
-	struct mr_tc_msg **msg_free;
-	uint32_t n_msg_free;
+	uint16_t n_ctl;
+	struct mr_tc_ctl *ctl;     /* [n_ctl] */
 	int socket_id;
 };
 

@@ -131,9 +131,10 @@ mr_transcoder_free(struct mr_transcoder *tc)
 			mr_drop_count(lc, MR_DROP_SHUTDOWN, 1);
 		}
 	}
-	if (tc->ctl_ring != NULL)
-		while (rte_ring_dequeue(tc->ctl_ring, &obj) == 0)
-			;
+	for (i = 0; tc->ctl != NULL && i < tc->n_ctl; i++)
+		if (tc->ctl[i].ctl_ring != NULL)
+			while (rte_ring_dequeue(tc->ctl[i].ctl_ring, &obj) == 0)
+				;
 	if (tc->ch != NULL) {
 		for (i = 0; i < tc->max_channels; i++) {
 			if (tc->ch[i] != NULL)
@@ -142,14 +143,17 @@ mr_transcoder_free(struct mr_transcoder *tc)
 		}
 	}
 	rte_ring_free(tc->in_ring);
-	rte_ring_free(tc->ctl_ring);
-	rte_ring_free(tc->ack_ring);
+	for (i = 0; tc->ctl != NULL && i < tc->n_ctl; i++) {
+		rte_ring_free(tc->ctl[i].ctl_ring);
+		rte_ring_free(tc->ctl[i].ack_ring);
+		rte_free(tc->ctl[i].msgs);
+		rte_free(tc->ctl[i].msg_free);
+	}
+	rte_free(tc->ctl);
 	rte_free(tc->ch);
 	rte_free(tc->ctl_gen);
 	rte_free(tc->ctl_live);
 	rte_free(tc->waiting);
-	rte_free(tc->msgs);
-	rte_free(tc->msg_free);
 	rte_free(tc);
 }
 
@@ -175,6 +179,53 @@ channel_alloc(int socket)
 	return ch;
 }
 
+/* The controllers: rings, messages and a share of the slots each. Sets rte_errno. */
+static int
+ctl_create(struct mr_transcoder *tc, const struct mr_transcoder_params *prm)
+{
+	char rname[RTE_RING_NAMESIZE];
+	uint32_t per, i;
+	uint16_t k;
+
+	tc->n_ctl = prm->controllers != 0 ? prm->controllers : 1;
+	per = prm->max_channels / tc->n_ctl;
+	tc->ctl = rte_zmalloc_socket("mr_tc_ctl", sizeof(*tc->ctl) * tc->n_ctl,
+				     RTE_CACHE_LINE_SIZE, prm->socket_id);
+	if (tc->ctl == NULL) {
+		rte_errno = ENOMEM;
+		return -1;
+	}
+	for (k = 0; k < tc->n_ctl; k++) {
+		struct mr_tc_ctl *c = &tc->ctl[k];
+
+		c->first_slot = per * k;
+		c->n_slots = k + 1 == tc->n_ctl ? prm->max_channels - per * k : per;
+		snprintf(rname, sizeof(rname), "tc_ctl%u_%s", k, prm->name);
+		c->ctl_ring = rte_ring_create(rname, MR_TC_CTL_MSGS + 1, prm->socket_id,
+					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(rname, sizeof(rname), "tc_ack%u_%s", k, prm->name);
+		c->ack_ring = rte_ring_create(rname, MR_TC_CTL_MSGS + 1, prm->socket_id,
+					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (c->ctl_ring == NULL || c->ack_ring == NULL)
+			return -1;
+		c->msgs = rte_zmalloc_socket("mr_tc_msgs", sizeof(*c->msgs) * MR_TC_CTL_MSGS,
+					     0, prm->socket_id);
+		c->msg_free = rte_zmalloc_socket("mr_tc_msgf",
+						 sizeof(*c->msg_free) * MR_TC_CTL_MSGS,
+						 0, prm->socket_id);
+		if (c->msgs == NULL || c->msg_free == NULL) {
+			rte_errno = ENOMEM;
+			return -1;
+		}
+		for (i = 0; i < MR_TC_CTL_MSGS; i++) {
+			c->msgs[i].ctl = k;
+			c->msg_free[i] = &c->msgs[i];
+		}
+		c->n_msg_free = MR_TC_CTL_MSGS;
+	}
+	return 0;
+}
+
 struct mr_transcoder *
 mr_transcoder_create(const struct mr_transcoder_params *prm)
 {
@@ -191,6 +242,7 @@ mr_transcoder_create(const struct mr_transcoder_params *prm)
 	if (prm == NULL || prm->name == NULL || strlen(prm->name) > 20 ||
 	    prm->out_pool == NULL || prm->emit == NULL ||
 	    prm->max_channels == 0 || prm->max_channels > MR_TC_MAX_CHANNELS ||
+	    prm->controllers > MR_TC_MAX_CONTROLLERS || prm->controllers > prm->max_channels ||
 	    prm->ring_size < 64 || !rte_is_power_of_2(prm->ring_size) ||
 	    prm->burst > 64 ||
 	    rte_pktmbuf_data_room_size(prm->out_pool) <
@@ -222,13 +274,7 @@ mr_transcoder_create(const struct mr_transcoder_params *prm)
 
 	snprintf(rname, sizeof(rname), "tc_in_%s", prm->name);
 	tc->in_ring = rte_ring_create(rname, prm->ring_size, prm->socket_id, RING_F_SC_DEQ);
-	snprintf(rname, sizeof(rname), "tc_ctl_%s", prm->name);
-	tc->ctl_ring = rte_ring_create(rname, MR_TC_CTL_MSGS + 1, prm->socket_id,
-				       RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(rname, sizeof(rname), "tc_ack_%s", prm->name);
-	tc->ack_ring = rte_ring_create(rname, MR_TC_CTL_MSGS + 1, prm->socket_id,
-				       RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (tc->in_ring == NULL || tc->ctl_ring == NULL || tc->ack_ring == NULL) {
+	if (tc->in_ring == NULL || ctl_create(tc, prm) != 0) {
 		int e = rte_errno;
 
 		mr_transcoder_free(tc);
@@ -242,21 +288,13 @@ mr_transcoder_create(const struct mr_transcoder_params *prm)
 	tc->ctl_live = rte_zmalloc_socket("mr_tc_live", prm->max_channels, 0, prm->socket_id);
 	tc->waiting = rte_zmalloc_socket("mr_tc_wait", sizeof(*tc->waiting) * prm->max_channels,
 					 0, prm->socket_id);
-	tc->msgs = rte_zmalloc_socket("mr_tc_msgs", sizeof(*tc->msgs) * MR_TC_CTL_MSGS,
-				      0, prm->socket_id);
-	tc->msg_free = rte_zmalloc_socket("mr_tc_msgf", sizeof(*tc->msg_free) * MR_TC_CTL_MSGS,
-					  0, prm->socket_id);
-	if (tc->ch == NULL || tc->ctl_gen == NULL || tc->ctl_live == NULL ||
-	    tc->msgs == NULL || tc->msg_free == NULL || tc->waiting == NULL)
+	if (tc->ch == NULL || tc->ctl_gen == NULL || tc->ctl_live == NULL || tc->waiting == NULL)
 		goto nomem;
 	for (i = 0; i < prm->max_channels; i++) {
 		tc->ch[i] = channel_alloc(prm->socket_id);
 		if (tc->ch[i] == NULL)
 			goto nomem;
 	}
-	for (i = 0; i < MR_TC_CTL_MSGS; i++)
-		tc->msg_free[i] = &tc->msgs[i];
-	tc->n_msg_free = MR_TC_CTL_MSGS;
 	return tc;
 nomem:
 	mr_transcoder_free(tc);
@@ -317,8 +355,20 @@ ctl_apply(struct mr_transcoder *tc, struct mr_tc_msg *msg)
 		break;
 	}
 	mr_tc_count(&tc->st.ctl_msgs, 1);
-	/* the ack ring holds every message there is: this cannot fail */
-	rte_ring_sp_enqueue(tc->ack_ring, msg);
+	/* the ack ring holds every message its controller has: this cannot fail */
+	rte_ring_sp_enqueue(tc->ctl[msg->ctl].ack_ring, msg);
+}
+
+/* Whether a controller posted a request the transcoder has not applied. */
+static inline bool
+ctl_waiting(const struct mr_transcoder *tc)
+{
+	uint16_t k;
+
+	for (k = 0; k < tc->n_ctl; k++)
+		if (!rte_ring_empty(tc->ctl[k].ctl_ring))
+			return true;
+	return false;
 }
 
 static unsigned int
@@ -327,12 +377,17 @@ ctl_drain(struct mr_transcoder *tc)
 	void *msgs[16];
 	unsigned int n, i, total = 0;
 
-	do {
-		n = rte_ring_sc_dequeue_burst(tc->ctl_ring, msgs, RTE_DIM(msgs), NULL);
-		for (i = 0; i < n; i++)
-			ctl_apply(tc, msgs[i]);
-		total += n;
-	} while (n == RTE_DIM(msgs));
+	uint16_t k;
+
+	for (k = 0; k < tc->n_ctl; k++) {
+		do {
+			n = rte_ring_sc_dequeue_burst(tc->ctl[k].ctl_ring, msgs, RTE_DIM(msgs),
+						      NULL);
+			for (i = 0; i < n; i++)
+				ctl_apply(tc, msgs[i]);
+			total += n;
+		} while (n == RTE_DIM(msgs));
+	}
 	return total;
 }
 
@@ -362,7 +417,7 @@ mr_transcoder_poll(struct mr_transcoder *tc, uint64_t now)
 	uint64_t t, end;
 
 	tc->now = now;
-	if (unlikely(!rte_ring_empty(tc->ctl_ring)))
+	if (unlikely(ctl_waiting(tc)))
 		ctl_drain(tc);
 	if (unlikely(tc->n_waiting > 0))
 		mr_tc_expire_waiting(tc);
@@ -393,7 +448,7 @@ mr_transcoder_poll(struct mr_transcoder *tc, uint64_t now)
 		if (i + 1 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
 		/* a create posted just before the frame: apply it and look again */
-		if (unlikely(ch == NULL) && !rte_ring_empty(tc->ctl_ring)) {
+		if (unlikely(ch == NULL) && ctl_waiting(tc)) {
 			ctl_drain(tc);
 			ch = channel_lookup(tc, id);
 		}
@@ -418,25 +473,73 @@ mr_transcoder_poll(struct mr_transcoder *tc, uint64_t now)
 	return n;
 }
 
-/* ---- control thread ---- */
+/* ---- controllers (each from its own thread) ---- */
 
 static int
-ctl_post(struct mr_transcoder *tc, uint32_t op, uint32_t id, const struct mr_tc_profile *p)
+ctl_post(struct mr_transcoder *tc, uint16_t k, uint32_t op, uint32_t id,
+	 const struct mr_tc_profile *p)
 {
+	struct mr_tc_ctl *c = &tc->ctl[k];
 	struct mr_tc_msg *msg;
 
-	mr_transcoder_ctl_poll(tc);
-	if (tc->n_msg_free == 0)
+	mr_transcoder_ctl_poll_on(tc, k);
+	if (c->n_msg_free == 0)
 		return -ENOSPC;
-	msg = tc->msg_free[--tc->n_msg_free];
+	msg = c->msg_free[--c->n_msg_free];
 	msg->op = op;
 	msg->channel_id = id;
 	if (p != NULL)
 		msg->prof = *p;
-	if (rte_ring_sp_enqueue(tc->ctl_ring, msg) != 0) {
-		tc->msg_free[tc->n_msg_free++] = msg;
+	if (rte_ring_sp_enqueue(c->ctl_ring, msg) != 0) {
+		c->msg_free[c->n_msg_free++] = msg;
 		return -ENOSPC;
 	}
+	return 0;
+}
+
+/* The controller a channel's slot belongs to (n_ctl when out of range). */
+static uint16_t
+slot_ctl(const struct mr_transcoder *tc, uint32_t slot)
+{
+	uint32_t per = tc->max_channels / tc->n_ctl;
+	uint32_t k = per != 0 ? slot / per : tc->n_ctl;
+
+	/* the last controller has the remainder too */
+	return (uint16_t)RTE_MIN(k, (uint32_t)tc->n_ctl - 1);
+}
+
+int
+mr_transcoder_channel_create_on(struct mr_transcoder *tc, uint16_t k,
+				const struct mr_tc_profile *p, uint32_t *channel_id)
+{
+	struct mr_tc_profile prof;
+	struct mr_tc_ctl *c;
+	uint32_t slot, id, i;
+	uint16_t gen;
+	int rc;
+
+	if (tc == NULL || p == NULL || channel_id == NULL || k >= tc->n_ctl)
+		return -EINVAL;
+	prof = *p;
+	if (mr_tc_profile_validate(&prof) < 0)
+		return -EINVAL;
+	c = &tc->ctl[k];
+	mr_transcoder_ctl_poll_on(tc, k);
+	for (i = 0, slot = c->first_slot; i < c->n_slots; i++, slot++)
+		if (tc->ctl_live[slot] == 0)
+			break;
+	if (i == c->n_slots)
+		return -ENOSPC;
+	gen = (uint16_t)(tc->ctl_gen[slot] + 1);
+	if (gen == 0)
+		gen = 1; /* id 0 means "no channel" */
+	id = ((uint32_t)gen << MR_TC_GEN_SHIFT) | slot;
+	rc = ctl_post(tc, k, MR_TC_OP_CREATE, id, &prof);
+	if (rc < 0)
+		return rc;
+	tc->ctl_gen[slot] = gen;
+	tc->ctl_live[slot] = 1;
+	*channel_id = id;
 	return 0;
 }
 
@@ -444,33 +547,7 @@ int
 mr_transcoder_channel_create(struct mr_transcoder *tc, const struct mr_tc_profile *p,
 			     uint32_t *channel_id)
 {
-	struct mr_tc_profile prof;
-	uint32_t slot, id;
-	uint16_t gen;
-	int rc;
-
-	if (tc == NULL || p == NULL || channel_id == NULL)
-		return -EINVAL;
-	prof = *p;
-	if (mr_tc_profile_validate(&prof) < 0)
-		return -EINVAL;
-	mr_transcoder_ctl_poll(tc);
-	for (slot = 0; slot < tc->max_channels; slot++)
-		if (tc->ctl_live[slot] == 0)
-			break;
-	if (slot == tc->max_channels)
-		return -ENOSPC;
-	gen = (uint16_t)(tc->ctl_gen[slot] + 1);
-	if (gen == 0)
-		gen = 1; /* id 0 means "no channel" */
-	id = ((uint32_t)gen << MR_TC_GEN_SHIFT) | slot;
-	rc = ctl_post(tc, MR_TC_OP_CREATE, id, &prof);
-	if (rc < 0)
-		return rc;
-	tc->ctl_gen[slot] = gen;
-	tc->ctl_live[slot] = 1;
-	*channel_id = id;
-	return 0;
+	return mr_transcoder_channel_create_on(tc, 0, p, channel_id);
 }
 
 static bool
@@ -495,39 +572,42 @@ mr_transcoder_channel_update(struct mr_transcoder *tc, uint32_t channel_id,
 		return -EINVAL;
 	if (!ctl_is_live(tc, channel_id))
 		return -ENOENT;
-	return ctl_post(tc, MR_TC_OP_UPDATE, channel_id, &prof);
+	return ctl_post(tc, slot_ctl(tc, channel_id & (MR_TC_MAX_CHANNELS - 1)),
+			MR_TC_OP_UPDATE, channel_id, &prof);
 }
 
 int
 mr_transcoder_channel_destroy(struct mr_transcoder *tc, uint32_t channel_id)
 {
+	uint32_t slot = channel_id & (MR_TC_MAX_CHANNELS - 1);
 	int rc;
 
 	if (tc == NULL)
 		return -EINVAL;
 	if (!ctl_is_live(tc, channel_id))
 		return -ENOENT;
-	rc = ctl_post(tc, MR_TC_OP_DESTROY, channel_id, NULL);
+	rc = ctl_post(tc, slot_ctl(tc, slot), MR_TC_OP_DESTROY, channel_id, NULL);
 	if (rc == 0)
-		tc->ctl_live[channel_id & (MR_TC_MAX_CHANNELS - 1)] = 2;
+		tc->ctl_live[slot] = 2;
 	return rc;
 }
 
 unsigned int
-mr_transcoder_ctl_poll(struct mr_transcoder *tc)
+mr_transcoder_ctl_poll_on(struct mr_transcoder *tc, uint16_t k)
 {
+	struct mr_tc_ctl *c = &tc->ctl[k];
 	void *msgs[32];
 	unsigned int n, i, total = 0;
 
 	do {
-		n = rte_ring_sc_dequeue_burst(tc->ack_ring, msgs, RTE_DIM(msgs), NULL);
+		n = rte_ring_sc_dequeue_burst(c->ack_ring, msgs, RTE_DIM(msgs), NULL);
 		for (i = 0; i < n; i++) {
 			struct mr_tc_msg *msg = msgs[i];
 
 			/* the slot is reusable only once the transcoder let go of it */
 			if (msg->op == MR_TC_OP_DESTROY)
 				tc->ctl_live[msg->channel_id & (MR_TC_MAX_CHANNELS - 1)] = 0;
-			tc->msg_free[tc->n_msg_free++] = msg;
+			c->msg_free[c->n_msg_free++] = msg;
 		}
 		total += n;
 	} while (n == RTE_DIM(msgs));
@@ -535,9 +615,15 @@ mr_transcoder_ctl_poll(struct mr_transcoder *tc)
 }
 
 unsigned int
+mr_transcoder_ctl_poll(struct mr_transcoder *tc)
+{
+	return mr_transcoder_ctl_poll_on(tc, 0);
+}
+
+unsigned int
 mr_transcoder_ctl_pending(const struct mr_transcoder *tc)
 {
-	return MR_TC_CTL_MSGS - tc->n_msg_free;
+	return MR_TC_CTL_MSGS - tc->ctl[0].n_msg_free;
 }
 
 enum mr_tc_state

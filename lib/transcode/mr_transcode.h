@@ -33,9 +33,16 @@
  * at creation) are handed to the emit callback with the same field set.
  *
  * Threads: mr_transcoder_enqueue() from any lcore; mr_transcoder_poll()
- * from the transcoder lcore only; channel create/update/destroy,
- * mr_transcoder_ctl_poll() and mr_transcoder_free() from one control
- * thread (the main lcore); mr_transcoder_stats() from anywhere.
+ * from the transcoder lcore only. The channel slots are shared out among
+ * mr_transcoder_params::controllers control threads (the relay gives one
+ * to each worker, which opens and closes the channels of the streams it
+ * owns): controller k creates channels with
+ * mr_transcoder_channel_create_on(tc, k, ...), updates and destroys only
+ * those, and collects its acknowledgements with
+ * mr_transcoder_ctl_poll_on(tc, k); each controller from one thread at a
+ * time. The functions without _on are controller 0's.
+ * mr_transcoder_free() once nothing else runs; mr_transcoder_stats() from
+ * anywhere.
  */
 
 #include <stdbool.h>
@@ -160,7 +167,15 @@ struct mr_transcoder_params {
 	struct rte_mempool *out_pool; /**< output mbufs; data room >= 12 + MR_TC_MAX_PAYLOAD */
 	mr_tc_emit_fn emit;        /**< output callback */
 	void *emit_ctx;            /**< its first argument */
+	/**
+	 * Control threads, 0..MR_TC_MAX_CONTROLLERS (0: 1); each gets
+	 * max_channels / controllers slots (the last one the rest).
+	 */
+	uint16_t controllers;
 };
+
+/** Most controllers of one transcoder. */
+#define MR_TC_MAX_CONTROLLERS 128
 
 /** Counters of one transcoder; written by its lcore (ring_full: by workers). */
 struct mr_tc_stats {
@@ -271,6 +286,16 @@ int mr_transcoder_channel_create(struct mr_transcoder *tc,
 				 const struct mr_tc_profile *p, uint32_t *channel_id);
 
 /**
+ * mr_transcoder_channel_create() for controller @p ctl, in its share of
+ * the slots. From that controller's thread only.
+ *
+ * @return
+ *   As mr_transcoder_channel_create(); -EINVAL also for a bad @p ctl.
+ */
+int mr_transcoder_channel_create_on(struct mr_transcoder *tc, uint16_t ctl,
+				    const struct mr_tc_profile *p, uint32_t *channel_id);
+
+/**
  * Change a channel's profile: the transcoder resets its codec state
  * (MR_TC_RESET_PROFILE) and keeps its output SSRC, sequence and timestamps.
  *
@@ -300,7 +325,10 @@ int mr_transcoder_channel_destroy(struct mr_transcoder *tc, uint32_t channel_id)
  */
 unsigned int mr_transcoder_ctl_poll(struct mr_transcoder *tc);
 
-/** Requests posted and not yet acknowledged. */
+/** mr_transcoder_ctl_poll() for controller @p ctl (from its thread). */
+unsigned int mr_transcoder_ctl_poll_on(struct mr_transcoder *tc, uint16_t ctl);
+
+/** Requests controller 0 posted and not yet acknowledged. */
 unsigned int mr_transcoder_ctl_pending(const struct mr_transcoder *tc);
 
 /**

@@ -213,7 +213,7 @@ def run(a, name, workdir):
         print("FAIL: ... %d more" % (len(errors) - 60))
     n_fwd = sum(1 for p in manifest["packets"] if p["fate"] == "forward")
     cnt = summary.get("counters", {})
-    print("%s: learn_reqs %s, fwd_clones %s (packets through the main lcore, copies made)" %
+    print("%s: learn_reqs %s, fwd_clones %s (streams the workers learned, copies made)" %
           (name, cnt.get("learn_reqs"), cnt.get("fwd_clones")))
     print("%s: %d frames in (%d to forward, %d to drop), %d out, %d error(s)" %
           (name, manifest["frames"], n_fwd, manifest["frames"] - n_fwd, len(out), len(errors)))

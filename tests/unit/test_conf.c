@@ -61,6 +61,8 @@ static const char full_conf[] =
 	"stream_idle_ms = 5000\n"
 	"tx_drain_us = 50\n"
 	"learn_ring = 256\n"
+	"leg_streams_max = 32\n"
+	"leg_new_streams_per_s = 0\n"
 	"rtp_port_min = 20000\n"
 	"rtp_port_max = 29999\n"
 	"stats_interval_ms = 0\n"
@@ -133,7 +135,9 @@ check_full(const struct mr_conf *c)
 	MR_TEST_EQ(c->legs_max, 1024);
 	MR_TEST_EQ(c->stream_idle_ms, 5000);
 	MR_TEST_EQ(c->tx_drain_us, 50);
-	MR_TEST_EQ(c->learn_ring, 256);
+	/* learn_ring is accepted and unused */
+	MR_TEST_EQ(c->leg_streams_max, 32);
+	MR_TEST_EQ(c->leg_new_streams_per_s, 0);
 	MR_TEST_EQ(c->rtp_port_min, 20000);
 	MR_TEST_EQ(c->rtp_port_max, 29999);
 	MR_TEST_EQ(c->stats_interval_ms, 0);
@@ -325,7 +329,8 @@ test_conf_defaults(void)
 	MR_TEST_EQ(d.legs_max, 16384);
 	MR_TEST_EQ(d.stream_idle_ms, 30000);
 	MR_TEST_EQ(d.tx_drain_us, 100);
-	MR_TEST_EQ(d.learn_ring, 1024);
+	MR_TEST_EQ(d.leg_streams_max, 8);
+	MR_TEST_EQ(d.leg_new_streams_per_s, 16);
 	MR_TEST_EQ(d.rtp_port_min, 30000);
 	MR_TEST_EQ(d.rtp_port_max, 39999);
 	MR_TEST_EQ(d.stats_interval_ms, 1000);
@@ -348,7 +353,8 @@ test_conf_defaults(void)
 	MR_TEST_EQ(c.legs_max, 16384);
 	MR_TEST_EQ(c.stream_idle_ms, 30000);
 	MR_TEST_EQ(c.tx_drain_us, 100);
-	MR_TEST_EQ(c.learn_ring, 1024);
+	MR_TEST_EQ(c.leg_streams_max, 8);
+	MR_TEST_EQ(c.leg_new_streams_per_s, 16);
 	MR_TEST_EQ(c.rtp_port_min, 30000);
 	MR_TEST_EQ(c.rtp_port_max, 39999);
 	MR_TEST_EQ(c.stats_interval_ms, 1000);
@@ -393,7 +399,8 @@ static const struct kv base_conf[] = {
 	{"relay", "legs_max", "16384"},
 	{"relay", "stream_idle_ms", "30000"},
 	{"relay", "tx_drain_us", "100"},
-	{"relay", "learn_ring", "1024"},
+	{"relay", "leg_streams_max", "8"},
+	{"relay", "leg_new_streams_per_s", "16"},
 	{"relay", "rtp_port_min", "30000"},
 	{"relay", "rtp_port_max", "39999"},
 	{"relay", "stats_interval_ms", "1000"},
@@ -563,9 +570,9 @@ static const struct kv bad_values[] = {
 	{"relay", "stream_idle_ms", "86400001"},
 	{"relay", "tx_drain_us", "0"},
 	{"relay", "tx_drain_us", "10001"},
-	{"relay", "learn_ring", "1000"},
-	{"relay", "learn_ring", "32"},
-	{"relay", "learn_ring", "131072"},
+	{"relay", "leg_streams_max", "0"},
+	{"relay", "leg_streams_max", "65536"},
+	{"relay", "leg_new_streams_per_s", "1000001"},
 	{"relay", "rtp_port_min", "1023"},
 	{"relay", "rtp_port_min", "65536"},
 	{"relay", "rtp_port_max", "29999"},

@@ -95,11 +95,12 @@ env_setup(struct env *e)
 	static unsigned int gen;
 	struct mr_streams_params sp = {
 		.legs_max = 64, .streams_max = 256, .max_threads = RTE_MAX_LCORE,
+		.leg_streams_max = 64, .owners_max = 2,
 		.socket_id = (int)rte_socket_id(),
 	};
 	struct mr_relay_params rp = {
 		.burst = 32, .rtp_port_min = 30000, .rtp_port_max = 39999,
-		.tx_drain_us = 100, .ring_size = 256,
+		.tx_drain_us = 100, .stream_idle_ms = 0,
 	};
 	struct rte_ether_addr nexthop = NEXTHOP;
 	char name[32];
@@ -236,17 +237,11 @@ rx_one(struct env *e, struct rte_mbuf *m)
 	mr_relay_process(e->w, &m, 1, false, rte_rdtsc());
 }
 
-/* Main lcore learns, then the worker takes back what was returned. */
+/* The main lcore's pass: it applies the latches the worker asked for. */
 static void
 learn_round(struct env *e)
 {
-	struct rte_mbuf *m[32];
-	unsigned int n;
-
-	mr_relay_learn_poll(e->relay, 64);
-	n = rte_ring_sc_dequeue_burst(e->w->return_ring, (void **)m, 32, NULL);
-	if (n != 0)
-		mr_relay_process(e->w, m, (uint16_t)n, true, rte_rdtsc());
+	mr_relay_main_poll(e->relay);
 }
 
 static uint16_t
@@ -293,9 +288,13 @@ check_out(struct rte_mbuf *m, const char *src, const char *dst, struct mr_pkt_in
 	return flat + pi->payload_off;
 }
 
-/* Learning keeps order: packets that arrive while earlier ones are with the main lcore wait. */
+/*
+ * The worker learns a stream itself, in the burst where its first packet
+ * arrives: every packet of one burst that creates a stream leaves at once,
+ * in order, across the 16-bit sequence wrap, with nothing for the main lcore.
+ */
 static int
-test_relay_learn_order(void)
+test_relay_learn_inline(void)
 {
 	static const uint32_t to_b[] = {1}, to_a[] = {0};
 	struct rte_mbuf *in[4], *out[8];
@@ -313,20 +312,10 @@ test_relay_learn_order(void)
 		in[i] = rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x1111, (uint16_t)(65534 + i));
 		MR_TEST_ASSERT(in[i] != NULL, "packet %u", i);
 	}
-	rx_one(&e, in[0]);                 /* unknown: to the main lcore */
-	rx_one(&e, in[1]);                 /* unknown: to the main lcore */
-	mr_relay_learn_poll(e.relay, 64);  /* stream created, both queued back */
-	rx_one(&e, in[2]);                 /* known, but 2 are still coming back: waits */
-	MR_TEST_EQ(e.ctr->learn_reqs, 2);  /* ... in the worker, not at the main lcore */
-	MR_TEST_EQ(e.w->pend_count, 1);
-	MR_TEST_EQ(mr_relay_pending_drain(e.w, rte_rdtsc()), 0); /* still not settled */
-	n = rte_ring_sc_dequeue_burst(e.w->return_ring, (void **)out, 8, NULL);
-	MR_TEST_EQ(n, 2);
-	mr_relay_process(e.w, out, n, true, rte_rdtsc());
-	MR_TEST_EQ(mr_relay_pending_drain(e.w, rte_rdtsc()), 1); /* in[2] after them */
-	rx_one(&e, in[3]);                 /* nothing pending: direct */
-	MR_TEST_EQ(e.ctr->learn_reqs, 2);
-	MR_TEST_EQ(e.w->pend_count, 0);
+	/* one burst: the first packet creates the stream, the other three find it */
+	mr_relay_process(e.w, in, 4, false, rte_rdtsc());
+	MR_TEST_EQ(e.ctr->learn_reqs, 1);
+	MR_TEST_EQ(mr_relay_main_poll(e.relay), 0); /* nothing was asked of the main lcore */
 
 	n = collect(&e, out, 8);
 	MR_TEST_EQ(n, 4);
@@ -344,58 +333,208 @@ test_relay_learn_order(void)
 	st = mr_streams_find(e.streams, &key);
 	MR_TEST_ASSERT(st != NULL, "stream learned");
 	MR_TEST_EQ(st->owner_lcore, rte_lcore_id());
-	MR_TEST_EQ(st->returns_queued, 2);
-	MR_TEST_EQ(st->returns_done, 2);
-	MR_TEST_EQ(st->pending, 0);
+	MR_TEST_EQ(e.streams->rt[0].owner, rte_lcore_id()); /* the leg's token is the worker's */
+	MR_TEST_EQ(e.streams->rt[0].n_streams, 1);
 	MR_TEST_EQ(st->pkts, 4);
 	MR_TEST_EQ(mr_seq_ext_max(&st->seq), 65537); /* crossed the 16-bit wrap */
 	MR_TEST_EQ(e.ctr->tx_pkts, 4);
+	/* deleting the leg's streams is the owner's work; the token comes back */
+	MR_TEST_EQ(mr_streams_del_by_legs(e.streams, to_a, 1), 1);
+	MR_TEST_EQ(e.streams->rt[0].owner, MR_STREAM_OWNER_NONE);
 	return env_teardown(&e);
 }
 
 /*
- * The main lcore learns a stream from the first of two queued packets;
- * a third packet arriving before it processed the second must wait too.
+ * Per-leg limits: a source that matches the leg and sends a new SSRC per
+ * packet gets streams_max streams and then counted drops; a new SSRC from
+ * another source is dropped before any learning work; the new-stream
+ * rate limit allows a burst of streams_max. The other leg is untouched.
  */
 static int
-test_relay_learn_partial(void)
+test_relay_leg_limits(void)
 {
 	static const uint32_t to_b[] = {1}, to_a[] = {0};
-	struct rte_mbuf *in[4], *out[8];
-	struct mr_pkt_info pi;
+	struct rte_mbuf *m, *out[32];
+	struct mr_leg_def d;
 	struct env e;
-	uint16_t n, i;
+	uint64_t now = rte_rdtsc();
+	uint16_t n;
+	uint32_t i;
 
 	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
 	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", NULL, 0), 0);
 	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", to_a, 1), 0);
 	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
-	for (i = 0; i < 4; i++) {
-		in[i] = rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x3333, (uint16_t)(100 + i));
-		MR_TEST_ASSERT(in[i] != NULL, "packet %u", i);
+	d = e.streams->defs[0];
+	d.streams_max = 4;
+	d.has_new_streams_per_s = true;
+	d.new_streams_per_s = 0; /* no rate limit on this one */
+	MR_TEST_EQ(mr_streams_leg_set(e.streams, 0, &d), 0);
+	/* the flood: a new SSRC per packet from the leg's own remote */
+	for (i = 0; i < 20; i++) {
+		m = rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x5000 + i, 1);
+		MR_TEST_ASSERT(m != NULL, "packet");
+		mr_relay_process(e.w, &m, 1, false, now);
 	}
-	rx_one(&e, in[0]);
-	rx_one(&e, in[1]);
-	MR_TEST_EQ(mr_relay_learn_poll(e.relay, 1), 1);  /* only in[0]: stream created */
-	n = rte_ring_sc_dequeue_burst(e.w->return_ring, (void **)out, 8, NULL);
-	MR_TEST_EQ(n, 1);
-	mr_relay_process(e.w, out, n, true, rte_rdtsc());
-	rx_one(&e, in[2]);        /* in[1] is still with the main lcore: must wait */
-	MR_TEST_EQ(e.w->pend_count, 1);
-	MR_TEST_EQ(mr_relay_pending_drain(e.w, rte_rdtsc()), 0);
-	learn_round(&e);          /* in[1] comes back */
-	MR_TEST_EQ(mr_relay_pending_drain(e.w, rte_rdtsc()), 1); /* then in[2] */
-	rx_one(&e, in[3]);        /* settled: direct */
-	MR_TEST_EQ(e.ctr->learn_reqs, 2);
-	n = collect(&e, out, 8);
-	MR_TEST_EQ(n, 4);
-	for (i = 0; i < n; i++) {
-		const uint8_t *rtp = check_out(out[i], "10.0.0.1:30002", "10.2.0.1:20002", &pi);
-
-		MR_TEST_ASSERT(rtp != NULL, "output %u", i);
-		MR_TEST_EQ(rte_be_to_cpu_16(*(const uint16_t *)(rtp + 2)), 100 + i);
-	}
+	MR_TEST_EQ(e.streams->rt[0].n_streams, 4);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_LEG_STREAM_LIMIT], 16);
+	MR_TEST_EQ(e.streams->rt[0].drops[MR_LEG_DROP_STREAM_LIMIT], 16);
+	/* from another source: dropped before learning, counted on the leg */
+	m = rtp_packet(&e, "10.9.9.9:20000", "10.0.0.1:30000", 0x6000, 1);
+	mr_relay_process(e.w, &m, 1, false, now);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_SOURCE_MISMATCH], 1);
+	MR_TEST_EQ(e.streams->rt[0].drops[MR_LEG_DROP_SOURCE_MISMATCH], 1);
+	MR_TEST_EQ(e.ctr->learn_reqs, 4);
+	/* the other leg still learns and forwards */
+	m = rtp_packet(&e, "10.2.0.1:20002", "10.0.0.1:30002", 0x7000, 1);
+	mr_relay_process(e.w, &m, 1, false, now);
+	MR_TEST_EQ(e.ctr->learn_reqs, 5);
+	n = collect(&e, out, 32);
+	MR_TEST_EQ(n, 5); /* 4 streams' first packets, and the other leg's */
 	rte_pktmbuf_free_bulk(out, n);
+
+	/* rate: 2 per second, a burst of streams_max (8), on leg 1 */
+	d = e.streams->defs[1];
+	d.streams_max = 8;
+	d.has_new_streams_per_s = true;
+	d.new_streams_per_s = 2;
+	MR_TEST_EQ(mr_streams_leg_set(e.streams, 1, &d), 0);
+	for (i = 0; i < 10; i++) {
+		m = rtp_packet(&e, "10.2.0.1:20002", "10.0.0.1:30002", 0x8000 + i, 1);
+		mr_relay_process(e.w, &m, 1, false, now);
+	}
+	/* 0x7000's stream and 7 new ones: the limit, before the burst ran out */
+	MR_TEST_EQ(e.streams->rt[1].n_streams, 8);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_LEG_STREAM_LIMIT], 16 + 3);
+	/* the streams go; new ones come at the rate: 1 more in the burst, then 2 a second */
+	MR_TEST_EQ(mr_streams_del_by_legs(e.streams, to_b, 1), 8);
+	for (i = 10; i < 20; i++) {
+		m = rtp_packet(&e, "10.2.0.1:20002", "10.0.0.1:30002", 0x8000 + i, 1);
+		mr_relay_process(e.w, &m, 1, false, now);
+	}
+	MR_TEST_EQ(e.streams->rt[1].n_streams, 1);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_LEG_NEW_STREAM_RATE], 9);
+	MR_TEST_EQ(e.streams->rt[1].drops[MR_LEG_DROP_NEW_STREAM_RATE], 9);
+	for (i = 20; i < 30; i++) {
+		m = rtp_packet(&e, "10.2.0.1:20002", "10.0.0.1:30002", 0x8000 + i, 1);
+		mr_relay_process(e.w, &m, 1, false, now + rte_get_tsc_hz());
+	}
+	MR_TEST_EQ(e.streams->rt[1].n_streams, 3);
+	n = collect(&e, out, 32);
+	rte_pktmbuf_free_bulk(out, n);
+	return env_teardown(&e);
+}
+
+/*
+ * Software dispatch: on a port that cannot steer by destination, the
+ * worker that receives a packet hands it to the worker owning its local
+ * endpoint (a hash of it), which learns the stream in its own shard; the
+ * receiving worker keeps the packets of the endpoints it owns.
+ */
+static int
+test_relay_dispatch(void)
+{
+	struct mr_worker *w1, *mine = NULL, *other = NULL;
+	struct mr_endpoint local[8];
+	struct rte_mbuf *m, *got[8];
+	struct mr_stream_key key;
+	char text[MR_ENDPOINT_STRLEN];
+	unsigned int i, n_mine = 0, n_other = 0, n;
+	struct env e;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	w1 = mr_relay_add_worker(e.relay, rte_lcore_id() + 1);
+	MR_TEST_ASSERT(w1 != NULL, "second worker");
+	MR_TEST_EQ(mr_relay_port_set_dispatch(e.relay, e.port, true), 0);
+	MR_TEST_EQ(mr_relay_port_set_dispatch(e.relay, RTE_MAX_ETHPORTS - 1, true), -EINVAL);
+	/* eight legs without destinations: a delivered packet is a no_dest drop */
+	for (i = 0; i < 8; i++) {
+		snprintf(text, sizeof(text), "10.0.0.1:%u", 30000 + i);
+		local[i] = ep(text);
+		MR_TEST_EQ(add_leg(&e, i, text, "10.1.0.1:20000", NULL, 0), 0);
+		if (e.relay->workers[mr_relay_endpoint_worker(e.relay, &local[i])] == e.w)
+			n_mine++;
+		else
+			n_other++;
+	}
+	MR_TEST_ASSERT(n_mine != 0 && n_other != 0, "the hash spreads 8 endpoints (%u/%u)",
+		       n_mine, n_other);
+	for (i = 0; i < 8; i++) {
+		mr_endpoint_format(&local[i], text, sizeof(text));
+		m = rtp_packet(&e, "10.1.0.1:20000", text, 0x100 + i, 1);
+		MR_TEST_ASSERT(m != NULL, "packet");
+		mr_relay_process(e.w, &m, 1, true, rte_rdtsc());
+	}
+	MR_TEST_EQ(e.ctr->learn_reqs, n_mine);
+	MR_TEST_EQ(rte_ring_count(w1->dispatch_ring), n_other);
+	n = rte_ring_sc_dequeue_burst(w1->dispatch_ring, (void **)got, 8, NULL);
+	mr_relay_process(w1, got, (uint16_t)n, false, rte_rdtsc());
+	MR_TEST_EQ(w1->ctr->learn_reqs, n_other);
+	for (i = 0; i < 8; i++) {
+		struct mr_stream *st;
+
+		key.local = local[i];
+		key.ssrc = 0x100 + i;
+		st = mr_streams_find(e.streams, &key);
+		MR_TEST_ASSERT(st != NULL, "stream %u", i);
+		other = e.relay->workers[mr_relay_endpoint_worker(e.relay, &local[i])];
+		mine = other == e.w ? e.w : w1;
+		MR_TEST_EQ(st->owner_lcore, mine->lcore_id);
+		MR_TEST_EQ(e.streams->rt[i].owner, mine->lcore_id);
+	}
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_NO_DEST] + w1->ctr->drops[MR_DROP_NO_DEST], 8);
+	memset(w1->ctr, 0, sizeof(*w1->ctr));
+	return env_teardown(&e);
+}
+
+/*
+ * Why a stream could not be added is the drop reason: the relay's
+ * streams_max (every shard's live streams) is streams_max, not
+ * stream_table_full. And a packet whose headers cannot be prepended is
+ * no_headroom, not mbuf_exhausted.
+ */
+static int
+test_relay_add_errors(void)
+{
+	static const uint32_t to_b[] = {1}, to_v6[] = {2};
+	struct rte_mbuf *m, *out[32];
+	struct mr_leg_def d;
+	struct env e;
+	uint32_t i;
+	uint16_t n;
+	uint8_t *data;
+
+	MR_TEST_ASSERT(env_setup(&e) == 0, "setup");
+	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
+	d = e.streams->defs[0];
+	d.streams_max = UINT16_MAX;
+	d.n_fwd = 0; /* no destination: delivered packets are no_dest drops */
+	MR_TEST_EQ(mr_streams_leg_set(e.streams, 0, &d), 0);
+	for (i = 0; i < 300; i++) {
+		m = rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 0x9000 + i, 1);
+		MR_TEST_ASSERT(m != NULL, "packet %u", i);
+		rx_one(&e, m);
+	}
+	MR_TEST_EQ(mr_streams_count(e.streams), 256); /* env: streams_max 256 */
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_STREAMS_MAX], 300 - 256);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_STREAM_TABLE_FULL], 0);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_NO_DEST], 256);
+
+	/* headers 20 bytes longer (IPv6 out) than the received ones, no headroom */
+	MR_TEST_EQ(mr_streams_del_by_legs(e.streams, &(uint32_t){0}, 1), 256);
+	MR_TEST_EQ(add_leg(&e, 2, "[fd00::1]:30004", "[fd00::9]:20004", NULL, 0), 0);
+	MR_TEST_EQ(add_leg(&e, 3, "10.0.0.1:30006", "10.3.0.1:20006", to_v6, 1), 0);
+	m = rtp_packet(&e, "10.3.0.1:20006", "10.0.0.1:30006", 0x42, 1);
+	MR_TEST_ASSERT(m != NULL, "packet");
+	data = rte_pktmbuf_mtod(m, uint8_t *);
+	memmove(m->buf_addr, data, m->data_len);
+	m->data_off = 0;
+	rx_one(&e, m);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_NO_HEADROOM], 1);
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_MBUF_EXHAUSTED], 0);
+	n = collect(&e, out, 32);
+	MR_TEST_EQ(n, 0);
 	return env_teardown(&e);
 }
 
@@ -527,10 +666,14 @@ test_relay_single_writer(void)
 	MR_TEST_EQ(add_leg(&e, 1, "10.0.0.1:30002", "10.2.0.1:20002", NULL, 0), 0);
 	MR_TEST_EQ(add_leg(&e, 0, "10.0.0.1:30000", "10.1.0.1:20000", to_b, 1), 0);
 	key.local = ep("10.0.0.1:30000");
+	/* another worker's shard holds the leg's streams (and so its token) */
+	MR_TEST_ASSERT(mr_streams_owner_add(e.streams, rte_lcore_id() + 1) != NULL, "shard");
 	MR_TEST_EQ(mr_streams_add(e.streams, &key, owned_by(rte_lcore_id() + 1), &st), 0);
 	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 5, 1));
-	MR_TEST_EQ(e.ctr->drops[MR_DROP_WRONG_WORKER], 1);
+	rx_one(&e, rtp_packet(&e, "10.1.0.1:20000", "10.0.0.1:30000", 6, 1));
+	MR_TEST_EQ(e.ctr->drops[MR_DROP_WRONG_WORKER], 2); /* neither its stream nor a new one */
 	MR_TEST_EQ(st->pkts, 0);
+	MR_TEST_EQ(e.streams->rt[0].n_streams, 1);
 	return env_teardown(&e);
 }
 
@@ -562,7 +705,7 @@ test_relay_key_check(void)
 	MR_TEST_EQ(mr_streams_add(e.streams, &kb, owned_by(rte_lcore_id()), &b), 0);
 
 	/* a's bucket: b under a's signature first, then a */
-	t = &e.streams->table;
+	t = &e.w->shard->table;
 	mr_stream_table_pos(t, mr_stream_key_hash(&ka), &p);
 	for (i = 0; i < MR_STREAM_TABLE_SLOTS; i++) {
 		uint64_t v = t->buckets[p.home].slot[i];
@@ -714,8 +857,8 @@ test_relay_transcode(void)
 	/*
 	 * Delete the stream; two deletes later its memory is reclaimed and
 	 * its channel closes, once. With the transcoder's control ring full (updates it has not
-	 * taken yet), the close waits in the relay and the first learn poll
-	 * after the ring drains sends it.
+	 * taken yet), the close waits in the worker and the first tick of the
+	 * worker after the ring drains sends it.
 	 */
 	key.local = ep("10.0.0.1:30000");
 	key.ssrc = 0x4444;
@@ -732,14 +875,14 @@ test_relay_transcode(void)
 		MR_TEST_EQ(mr_streams_add(e.streams, &key, owned_by(rte_lcore_id()), &dummy), 0);
 		MR_TEST_EQ(mr_streams_del(e.streams, &key), 0);
 	}
-	MR_TEST_EQ(e.relay->n_closing[0], 1);
-	mr_relay_learn_poll(e.relay, 1);
-	MR_TEST_EQ(e.relay->n_closing[0], 1); /* the ring is still full */
+	MR_TEST_EQ(e.w->n_closing[0], 1);
+	mr_relay_worker_tick(e.w, rte_rdtsc());
+	MR_TEST_EQ(e.w->n_closing[0], 1); /* the ring is still full */
 	mr_relay_transcoder_poll(tcw, rte_rdtsc());
-	mr_relay_learn_poll(e.relay, 1);
-	MR_TEST_EQ(e.relay->n_closing[0], 0);
+	mr_relay_worker_tick(e.w, rte_rdtsc());
+	MR_TEST_EQ(e.w->n_closing[0], 0);
 	mr_relay_transcoder_poll(tcw, rte_rdtsc());
-	mr_relay_learn_poll(e.relay, 1);
+	mr_relay_worker_tick(e.w, rte_rdtsc());
 	mr_transcoder_stats(tcw->tc, &st);
 	MR_TEST_EQ(st.creates, 1);
 	MR_TEST_EQ(st.destroys, 1);
@@ -803,9 +946,11 @@ test_relay_port_pause(void)
 	return env_teardown(&e);
 }
 
-MR_REGISTER_EAL_TEST(relay, learn_order, test_relay_learn_order)
+MR_REGISTER_EAL_TEST(relay, learn_inline, test_relay_learn_inline)
 MR_REGISTER_EAL_TEST(relay, port_pause, test_relay_port_pause)
-MR_REGISTER_EAL_TEST(relay, learn_partial, test_relay_learn_partial)
+MR_REGISTER_EAL_TEST(relay, leg_limits, test_relay_leg_limits)
+MR_REGISTER_EAL_TEST(relay, dispatch, test_relay_dispatch)
+MR_REGISTER_EAL_TEST(relay, add_errors, test_relay_add_errors)
 MR_REGISTER_EAL_TEST(relay, fanout, test_relay_fanout)
 MR_REGISTER_EAL_TEST(relay, drops, test_relay_drops)
 MR_REGISTER_EAL_TEST(relay, single_writer, test_relay_single_writer)

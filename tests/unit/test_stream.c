@@ -25,6 +25,9 @@
 #include "mr_stream.h"
 
 
+/* The test's lcore: it owns the streams it adds, as a worker would. */
+#define ME ((uint16_t)rte_lcore_id())
+
 /* Creation parameters of a plain (not transcoded) stream owned by @p lcore. */
 static const struct mr_stream_init *
 owned_by(unsigned int lcore)
@@ -44,14 +47,21 @@ tables(uint32_t legs, uint32_t streams)
 	char name[24];
 	struct mr_streams_params p = {
 		.name = name, .legs_max = legs, .streams_max = streams,
-		.max_threads = RTE_MAX_LCORE, .socket_id = (int)rte_socket_id(),
+		.max_threads = RTE_MAX_LCORE, .owners_max = 2,
+		.leg_streams_max = UINT16_MAX, .socket_id = (int)rte_socket_id(),
 	};
 	struct mr_streams *s;
 
 	snprintf(name, sizeof(name), "tstrm%u", ++gen);
 	s = mr_streams_create(&p);
-	if (s != NULL)
-		s->ports[0].present = true;
+	if (s == NULL)
+		return NULL;
+	s->ports[0].present = true;
+	/* the test's lcore owns the streams it adds; ME + 1 is a second owner */
+	if (mr_streams_owner_add(s, ME) == NULL || mr_streams_owner_add(s, ME + 1) == NULL) {
+		mr_streams_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -160,7 +170,7 @@ test_stream_table(void)
 	k.local = a.local;
 	for (i = 0; i < cap; i++) {
 		k.ssrc = 0x1000 + i;
-		MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), 0);
+		MR_TEST_EQ(mr_streams_add(s, &k, owned_by(ME), &st), 0);
 		MR_TEST_EQ(st->key.ssrc, k.ssrc);
 	}
 	MR_TEST_EQ(mr_streams_count(s), cap);
@@ -170,22 +180,25 @@ test_stream_table(void)
 
 		k.ssrc = 0x1000 + i;
 		MR_TEST_EQ(mr_stream_key_hash(&k), rte_hash_crc(&k, sizeof(k), 0));
-		mr_stream_table_pos(&s->table, mr_stream_key_hash(&k), &p);
-		st = mr_stream_table_candidate(&s->table, &p);
+		mr_stream_table_pos(&mr_streams_shard(s, ME)->table, mr_stream_key_hash(&k), &p);
+		st = mr_stream_table_candidate(&mr_streams_shard(s, ME)->table, &p);
 		MR_TEST_ASSERT(st != NULL && st == mr_streams_find(s, &k), "found by its hash");
 		MR_TEST_EQ(st->key.ssrc, k.ssrc); /* no other signature here with 128 keys */
 	}
 	k.ssrc = 0x1000 + cap;
-	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), -ENOSPC); /* full: an error, not a crash */
+	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(ME), &st), -EDQUOT); /* full: an error, not a crash */
 	k.ssrc = 0x1005;
-	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(2), &st2), -EEXIST);
-	MR_TEST_EQ(st2->owner_lcore, 1);
+	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(ME), &st2), -EEXIST);
+	MR_TEST_EQ(st2->owner_lcore, ME);
+	/* the leg's streams are ME's: another owner may not add one */
+	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(ME + 1), &st2), -EBUSY);
+	st2 = mr_streams_find(s, &k);
 	MR_TEST_ASSERT(mr_streams_find(s, &k) == st2, "find");
 	MR_TEST_EQ(mr_streams_del(s, &k), 0);
 	MR_TEST_ASSERT(mr_streams_find(s, &k) == NULL, "gone");
 	MR_TEST_EQ(mr_streams_del(s, &k), -ENOENT);
 	k.ssrc = 0x1000 + cap;
-	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), 0); /* room again */
+	MR_TEST_EQ(mr_streams_add(s, &k, owned_by(ME), &st), 0); /* room again */
 	mr_streams_free(s);
 	return 0;
 }
@@ -206,13 +219,13 @@ test_stream_expiry(void)
 	k.local = a.local;
 	for (i = 0; i < 200; i++) {
 		k.ssrc = i;
-		MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), 0);
+		MR_TEST_EQ(mr_streams_add(s, &k, owned_by(ME), &st), 0);
 		/* odd SSRCs last heard 2 s ago, even ones now */
 		st->last_tsc = (i & 1) ? now - 2 * idle : now;
 	}
 	/* a small budget: the scan resumes where it stopped */
 	while (rounds++ < 100) {
-		unsigned int n = mr_streams_expire(s, now, idle, 16);
+		unsigned int n = mr_streams_expire(s, mr_streams_shard(s, ME), now, idle, 16);
 
 		expired += n;
 		if (mr_streams_count(s) == 100)
@@ -238,14 +251,14 @@ leg_list_len(const struct mr_streams *s, uint32_t idx)
 	const struct mr_stream *st, *prev = NULL;
 	int n = 0;
 
-	for (st = s->defs[idx].streams; st != NULL; prev = st, st = st->leg_next) {
+	for (st = s->rt[idx].streams; st != NULL; prev = st, st = st->leg_next) {
 		if (st->leg_idx != idx || st->leg_prev != prev ||
 		    mr_streams_find(s, &st->key) != st ||
 		    mr_stream_leg(st) != mr_streams_leg(s, idx))
 			return -1;
 		n++;
 	}
-	return (uint32_t)n == s->defs[idx].n_streams ? n : -1;
+	return (uint32_t)n == s->rt[idx].n_streams ? n : -1;
 }
 
 /*
@@ -263,7 +276,7 @@ test_stream_leg_lists(void)
 	struct mr_leg_def d = leg("10.0.0.1:30006", NULL, UINT32_MAX);
 	struct mr_leg_def gone;
 	const struct mr_leg *snap;
-	struct mr_stream_init init = {.owner_lcore = 1, .tc_channel = MR_STREAM_NO_CHANNEL};
+	struct mr_stream_init init = {.owner_lcore = ME, .tc_channel = MR_STREAM_NO_CHANNEL};
 	uint64_t now = rte_rdtsc(), idle = rte_get_tsc_hz();
 	const uint32_t leg0[] = {0}, legs12[] = {1, 2}, leg3[] = {3};
 	struct mr_stream_key k;
@@ -299,7 +312,7 @@ test_stream_leg_lists(void)
 	MR_TEST_EQ(leg_list_len(s, 0), 39);
 	/* expiry takes leg 1's odd SSRCs */
 	while (mr_streams_count(s) > 39 + 15 && rounds++ < 100)
-		mr_streams_expire(s, now, idle, 16);
+		mr_streams_expire(s, mr_streams_shard(s, ME), now, idle, 16);
 	MR_TEST_EQ(mr_streams_count(s), 39 + 15);
 	MR_TEST_EQ(leg_list_len(s, 1), 15);
 	/* a new definition of leg 1 keeps its streams listed */
@@ -331,11 +344,11 @@ test_stream_leg_lists(void)
 	}
 	MR_TEST_EQ(mr_streams_latch(s, 3, &b.remote), 0);
 	MR_TEST_EQ(leg_list_len(s, 3), 3);
-	MR_TEST_ASSERT(mr_stream_leg(s->defs[3].streams)->has_remote, "latched snapshot");
+	MR_TEST_ASSERT(mr_stream_leg(s->rt[3].streams)->has_remote, "latched snapshot");
 	MR_TEST_EQ(mr_streams_del_by_legs(s, leg3, 1), 3);
 	memset(&gone, 0, sizeof(gone));
 	MR_TEST_EQ(mr_streams_leg_set(s, 1, &gone), 0);
-	for (st = s->defs[1].streams; st != NULL; st = st->leg_next)
+	for (st = s->rt[1].streams; st != NULL; st = st->leg_next)
 		MR_TEST_ASSERT(mr_stream_leg(st) == NULL, "a deleted leg's stream has no snapshot");
 	MR_TEST_EQ(leg_list_len(s, 1), 15);
 	MR_TEST_EQ(mr_streams_del_by_legs(s, leg0, 1), 39);
@@ -368,7 +381,7 @@ test_stream_rcu(void)
 	k.local = a.local;
 	for (i = 0; i < 100; i++) {
 		k.ssrc = i;
-		MR_TEST_EQ(mr_streams_add(s, &k, owned_by(1), &st), 0);
+		MR_TEST_EQ(mr_streams_add(s, &k, owned_by(ME), &st), 0);
 	}
 	avail_before = rte_mempool_avail_count(s->stream_pool);
 	for (i = 0; i < 80; i++) {
@@ -690,6 +703,98 @@ test_stream_leg_hint(void)
 	return 0;
 }
 
+/* A worker on another lcore: owns the streams of leg 0, answers leg calls. */
+struct owner_ctx {
+	struct mr_streams *s;
+	struct mr_stream_key key;
+	unsigned int n_add;
+	int added;        /* streams it created (then -errno on failure) */
+	bool stop;
+};
+
+static int
+owner_loop(void *arg)
+{
+	struct owner_ctx *o = arg;
+	struct mr_stream_shard *sh = mr_streams_shard(o->s, rte_lcore_id());
+	struct mr_stream_init init = {
+		.leg_idx = 0, .owner_lcore = (uint16_t)rte_lcore_id(),
+		.tc_channel = MR_STREAM_NO_CHANNEL,
+	};
+	struct mr_stream_key k = o->key;
+	struct mr_stream *st;
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i < o->n_add; i++) {
+		k.ssrc = 0x7000 + i;
+		if (mr_streams_add(o->s, &k, &init, &st) == 0)
+			n++;
+	}
+	__atomic_store_n(&o->added, n, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&o->stop, __ATOMIC_ACQUIRE))
+		mr_streams_owner_poll(o->s, sh);
+	return 0;
+}
+
+/*
+ * The main lcore's calls to a leg's owner on another lcore: a new
+ * snapshot reaches the owner's streams before the old one is retired, and
+ * deleting the leg's streams is done by the owner, which gives the leg's
+ * token back; a leg without an owner is worked on directly.
+ */
+static int
+test_stream_leg_call(void)
+{
+	unsigned int lcore = rte_get_next_lcore(-1, 1, 0);
+	struct mr_streams_params p = {
+		.name = "tlcall", .legs_max = 8, .streams_max = 64, .max_threads = RTE_MAX_LCORE,
+		.owners_max = 1, .socket_id = (int)rte_socket_id(),
+	};
+	struct mr_leg_def a = leg("10.0.0.1:30000", "10.1.0.1:1000", UINT32_MAX);
+	const uint32_t leg0[] = {0};
+	struct owner_ctx o = {0};
+	const struct mr_leg *snap;
+	struct mr_stream *st;
+	uint32_t pos = 0;
+
+	if (lcore >= RTE_MAX_LCORE)
+		return MR_TEST_SKIPPED; /* needs a second lcore for the owner */
+	o.s = mr_streams_create(&p);
+	MR_TEST_ASSERT(o.s != NULL, "create");
+	o.s->ports[0].present = true;
+	MR_TEST_ASSERT(mr_streams_owner_add(o.s, lcore) != NULL, "shard");
+	MR_TEST_EQ(mr_streams_leg_set(o.s, 0, &a), 0);
+	o.key.local = a.local;
+	o.n_add = 5; /* the default limit is 8 */
+	MR_TEST_EQ(rte_eal_remote_launch(owner_loop, &o, lcore), 0);
+	while (__atomic_load_n(&o.added, __ATOMIC_ACQUIRE) == 0)
+		rte_pause();
+	MR_TEST_EQ(o.added, 5);
+	MR_TEST_EQ(__atomic_load_n(&o.s->rt[0].owner, __ATOMIC_ACQUIRE), lcore);
+	/* a redefinition: the owner points its streams at the new snapshot */
+	a.remote.port = rte_cpu_to_be_16(1001);
+	MR_TEST_EQ(mr_streams_leg_set(o.s, 0, &a), 0);
+	snap = mr_streams_leg(o.s, 0);
+	rte_rcu_qsbr_thread_register(o.s->qsbr, rte_lcore_id());
+	rte_rcu_qsbr_thread_online(o.s->qsbr, rte_lcore_id());
+	while ((st = mr_streams_next(o.s, &pos)) != NULL)
+		MR_TEST_ASSERT(mr_stream_leg(st) == snap, "stream on the new snapshot");
+	rte_rcu_qsbr_thread_offline(o.s->qsbr, rte_lcore_id());
+	rte_rcu_qsbr_thread_unregister(o.s->qsbr, rte_lcore_id());
+	/* deleting them is the owner's work, and the token comes back */
+	MR_TEST_EQ(mr_streams_del_by_legs(o.s, leg0, 1), 5);
+	MR_TEST_EQ(mr_streams_count(o.s), 0);
+	MR_TEST_EQ(__atomic_load_n(&o.s->rt[0].owner, __ATOMIC_ACQUIRE), MR_STREAM_OWNER_NONE);
+	/* no owner now: the main lcore works on the leg itself */
+	MR_TEST_EQ(mr_streams_del_by_legs(o.s, leg0, 1), 0);
+	MR_TEST_EQ(o.s->call_timeouts, 0);
+	__atomic_store_n(&o.stop, true, __ATOMIC_RELEASE);
+	MR_TEST_EQ(rte_eal_wait_lcore(lcore), 0);
+	mr_streams_free(o.s);
+	return 0;
+}
+
 MR_REGISTER_EAL_TEST(stream, legs, test_stream_legs)
 MR_REGISTER_EAL_TEST(stream, table, test_stream_table)
 MR_REGISTER_EAL_TEST(stream, expiry, test_stream_expiry)
@@ -698,3 +803,4 @@ MR_REGISTER_EAL_TEST(stream, leg_lists, test_stream_leg_lists)
 MR_REGISTER_EAL_TEST(stream, leg_hint, test_stream_leg_hint)
 MR_REGISTER_EAL_TEST(stream, table_buckets, test_stream_table_buckets)
 MR_REGISTER_EAL_TEST(stream, table_concurrent, test_stream_table_concurrent)
+MR_REGISTER_EAL_TEST(stream, leg_call, test_stream_leg_call)

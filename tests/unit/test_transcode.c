@@ -989,6 +989,75 @@ test_delete_during_traffic(void)
 }
 MR_REGISTER_EAL_TEST(transcode, delete_during_traffic, test_delete_during_traffic)
 
+/*
+ * Controllers: each worker opens the channels of its own streams. Two
+ * controllers share 5 slots (2 and 3); each creates only in its share,
+ * its updates and destroys reach the transcoder through its own rings and
+ * come back to it: a slot is free again only once its controller's poll
+ * saw the ack, whoever else polls.
+ */
+static int
+test_controllers(void)
+{
+	struct mr_transcoder_params prm;
+	struct mr_tc_profile p = {.in_codec = MR_TC_CODEC_OPUS, .out_codec = MR_TC_CODEC_OPUS};
+	struct mr_tc_stats st;
+	struct tc_env e;
+	uint32_t id0[3], id1[4], extra;
+	unsigned int i;
+
+	MR_TEST_EQ(env_init(&e, 64, MR_TC_CODEC_OPUS, 111, 1, 20), 0);
+	mr_transcoder_free(e.tc);
+	memset(&prm, 0, sizeof(prm));
+	prm.name = "tctl";
+	prm.socket_id = SOCKET_ID_ANY;
+	prm.ring_size = 64;
+	prm.max_channels = 5;
+	prm.out_pool = e.out_pool;
+	prm.emit = collect;
+	prm.emit_ctx = &e.col;
+	prm.controllers = 6; /* more than slots: refused */
+	MR_TEST_ASSERT(mr_transcoder_create(&prm) == NULL, "6 controllers for 5 slots");
+	prm.controllers = 2;
+	e.tc = mr_transcoder_create(&prm);
+	MR_TEST_ASSERT(e.tc != NULL, "create");
+	for (i = 0; i < 2; i++)
+		MR_TEST_EQ(mr_transcoder_channel_create_on(e.tc, 0, &p, &id0[i]), 0);
+	MR_TEST_EQ(mr_transcoder_channel_create_on(e.tc, 0, &p, &extra), -ENOSPC);
+	for (i = 0; i < 3; i++)
+		MR_TEST_EQ(mr_transcoder_channel_create_on(e.tc, 1, &p, &id1[i]), 0);
+	MR_TEST_EQ(mr_transcoder_channel_create_on(e.tc, 1, &p, &extra), -ENOSPC);
+	MR_TEST_EQ(mr_transcoder_channel_create_on(e.tc, 2, &p, &extra), -EINVAL);
+	for (i = 0; i < 2; i++)
+		MR_TEST_ASSERT((id0[i] & 0xffff) < 2, "controller 0's share: slot %u", id0[i] & 0xffff);
+	for (i = 0; i < 3; i++)
+		MR_TEST_ASSERT((id1[i] & 0xffff) >= 2, "controller 1's share: slot %u", id1[i] & 0xffff);
+	while (mr_transcoder_poll(e.tc, rte_rdtsc()) > 0)
+		;
+	mr_transcoder_poll(e.tc, rte_rdtsc());
+	for (i = 0; i < 2; i++)
+		MR_TEST_EQ(mr_transcoder_channel_state(e.tc, id0[i]), MR_TC_STATE_READY);
+	for (i = 0; i < 3; i++)
+		MR_TEST_EQ(mr_transcoder_channel_state(e.tc, id1[i]), MR_TC_STATE_READY);
+	/* controller 1 destroys one; controller 0's poll does not free its slot */
+	MR_TEST_EQ(mr_transcoder_channel_update(e.tc, id1[0], &p), 0);
+	MR_TEST_EQ(mr_transcoder_channel_destroy(e.tc, id1[1]), 0);
+	mr_transcoder_poll(e.tc, rte_rdtsc());
+	/* each gets its own acks: 0 its two creates (its posts came before they were done) */
+	MR_TEST_EQ(mr_transcoder_ctl_poll_on(e.tc, 0), 2);
+	MR_TEST_EQ(mr_transcoder_ctl_pending(e.tc), 0);
+	/* 1 the update and the destroy (its update's post collected its creates' acks) */
+	MR_TEST_EQ(mr_transcoder_ctl_poll_on(e.tc, 1), 2);
+	MR_TEST_EQ(mr_transcoder_channel_create_on(e.tc, 1, &p, &extra), 0);
+	MR_TEST_EQ(extra & 0xffff, id1[1] & 0xffff);
+	mr_transcoder_poll(e.tc, rte_rdtsc());
+	mr_transcoder_stats(e.tc, &st);
+	MR_TEST_EQ(st.creates, 6);
+	MR_TEST_EQ(st.destroys, 1);
+	return env_fini(&e);
+}
+MR_REGISTER_EAL_TEST(transcode, controllers, test_controllers)
+
 static int
 test_has_fec(void)
 {

@@ -14,9 +14,11 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "rtpgen_sdk.h"
 
@@ -32,6 +34,12 @@ extern int mr_rtpgen_logtype;
 #define RTPGEN_HELD_MAX 64u        /* reordered packets held per queue */
 #define RTPGEN_PENDING_MAX 8u      /* output overflow carried to next burst */
 #define RTPGEN_OPUS_FRAMES 50u     /* ring of encoded frames: 1 s at 20 ms */
+#define RTPGEN_RETA_SIZE 512u      /* RTE_ETH_RSS_RETA_SIZE_512 */
+#define RTPGEN_RSS_KEY_LEN 40u
+/* RSS types emulated (docs/rtpgen.md: how each selects the hash input) */
+#define RTPGEN_RSS_OFFLOADS (RTE_ETH_RSS_IPV4 | RTE_ETH_RSS_NONFRAG_IPV4_UDP | \
+	RTE_ETH_RSS_IPV6 | RTE_ETH_RSS_NONFRAG_IPV6_UDP | RTE_ETH_RSS_L3_SRC_ONLY | \
+	RTE_ETH_RSS_L3_DST_ONLY | RTE_ETH_RSS_L4_SRC_ONLY | RTE_ETH_RSS_L4_DST_ONLY)
 
 /*
  * Validation block: the last 24 bytes of the RTP packet, carried as RTP
@@ -58,6 +66,13 @@ enum rtpgen_malformed {
 	RTPGEN_MAL_PADDING,     /* padding count past the payload */
 	RTPGEN_MAL_BAD_IP,      /* IPv4 checksum / IPv6 length wrong */
 	RTPGEN_MAL_MAX,
+};
+
+/* What RSS the port offers (devarg rss=): like which kind of NIC. */
+enum rtpgen_rss_offer {
+	RTPGEN_RSS_DST,   /* rss=dst: types and the L3/L4 *_ONLY bits (mlx5) */
+	RTPGEN_RSS_FULL,  /* rss=full: types only, fields fixed (ixgbe) */
+	RTPGEN_RSS_NONE,  /* rss=none: no RSS (memif, pcap) */
 };
 
 /* Parsed devargs; constant after probe. */
@@ -87,6 +102,7 @@ struct rtpgen_conf {
 	uint64_t seed;
 	uint8_t opus;
 	uint8_t udp_csum;        /* compute the IPv4 UDP checksum (v6 always) */
+	uint8_t rss;             /* enum rtpgen_rss_offer: the RSS a NIC offers */
 };
 
 /*
@@ -112,7 +128,8 @@ struct rtpgen_flow {
 	uint8_t image;           /* next opus ring entry */
 	uint8_t held;            /* 1 + held slot of a reordered packet, 0 none */
 	uint8_t held_left;       /* packets of this flow before it is released */
-	uint8_t pad[3];
+	uint8_t queue;           /* RX queue that generates it (RSS) */
+	uint8_t pad[2];
 };
 
 /* Validator state of one flow (16 bytes). */
@@ -158,7 +175,7 @@ struct rtpgen_tx_counters {
 
 struct rtpgen_held {
 	struct rte_mbuf *m;
-	uint32_t flow;           /* local flow index */
+	uint32_t flow;           /* global flow index */
 };
 
 struct rtpgen_dev;
@@ -166,10 +183,13 @@ struct rtpgen_dev;
 struct rtpgen_rxq {
 	const struct rtpgen_dev *dev;
 	struct rte_mempool *mp;
-	struct rtpgen_flow *flows;
+	struct rtpgen_flow *flows;       /* the device's, all streams */
+	uint32_t *flow_idx;      /* the flows RSS steers here, set at start */
 	uint32_t nb_flows;
-	uint32_t flow_base;      /* global index of flows[0] */
-	uint32_t cursor;
+	uint32_t cursor;         /* into flow_idx */
+	uint8_t rss_hash;        /* set mbuf hash.rss (RX offload RSS_HASH) */
+	uint8_t migrate;         /* a source change may move a flow (RSS) */
+	struct rte_ring *inbox;  /* flows moving here; NULL unless migrate */
 	uint16_t port_id;
 	uint16_t queue_id;
 	uint64_t prng;
@@ -205,6 +225,13 @@ struct rtpgen_txq {
 
 struct rtpgen_dev {
 	struct rtpgen_conf conf;
+	struct rtpgen_flow *flows;       /* generator state of every flow */
+	uint32_t *hashes;                /* each flow's RSS hash (RSS on) */
+	uint64_t rss_hf;                 /* refined RSS types; 0: RSS off */
+	uint8_t rss_key[RTPGEN_RSS_KEY_LEN] __rte_aligned(4);
+	uint16_t reta[RTPGEN_RETA_SIZE];
+	uint8_t started;
+	struct rte_ring *inbox[RTPGEN_MAX_QUEUES]; /* per RX queue, when flows migrate */
 	struct rtpgen_image *images;     /* 1, or the opus ring */
 	uint32_t nb_images;
 	uint32_t hdr_len;                /* Ethernet + IP + UDP */
@@ -223,6 +250,22 @@ int mr_rtpgen_images_build(struct rtpgen_dev *dev, const uint8_t *const *media,
 unsigned int mr_rtpgen_hist_bucket(uint64_t v);
 uint64_t mr_rtpgen_hist_value(unsigned int bucket);
 uint64_t mr_rtpgen_splitmix(uint64_t *state);
+
+/* rtpgen_rss.c */
+uint32_t mr_rtpgen_rss_hash(const struct rtpgen_dev *dev, const struct rtpgen_flow *f,
+			    bool *hashed);
+uint64_t mr_rtpgen_rss_offloads(const struct rtpgen_dev *dev);
+int mr_rtpgen_rss_configure(struct rte_eth_dev *edev);
+int mr_rtpgen_rss_distribute(struct rte_eth_dev *edev);
+uint16_t mr_rtpgen_rss_requeue(const struct rtpgen_dev *dev, struct rtpgen_flow *f,
+			       uint32_t g);
+void mr_rtpgen_rss_inboxes_free(struct rtpgen_dev *dev);
+int mr_rtpgen_rss_hash_update(struct rte_eth_dev *edev, struct rte_eth_rss_conf *rss_conf);
+int mr_rtpgen_rss_hash_conf_get(struct rte_eth_dev *edev, struct rte_eth_rss_conf *rss_conf);
+int mr_rtpgen_reta_update(struct rte_eth_dev *edev, struct rte_eth_rss_reta_entry64 *reta_conf,
+			  uint16_t reta_size);
+int mr_rtpgen_reta_query(struct rte_eth_dev *edev, struct rte_eth_rss_reta_entry64 *reta_conf,
+			 uint16_t reta_size);
 
 /* rtpgen_opus.c */
 int mr_rtpgen_opus_build(struct rtpgen_dev *dev, uint32_t frame_bytes);

@@ -201,6 +201,22 @@ rtpgen_arg_one(struct rtpgen_conf *c, const char *k, const char *v,
 		c->opus = (uint8_t)u;
 		return 0;
 	}
+	if (strcmp(k, "rss") == 0) {
+		static const char *const offers[] = {
+			[RTPGEN_RSS_DST] = "dst", [RTPGEN_RSS_FULL] = "full",
+			[RTPGEN_RSS_NONE] = "none",
+		};
+
+		for (u = 0; u < RTE_DIM(offers); u++) {
+			if (v != NULL && strcmp(v, offers[u]) == 0) {
+				c->rss = (uint8_t)u;
+				return 0;
+			}
+		}
+		RTPGEN_LOG(ERR, "%s: devarg rss=%s: expected dst, full or none\n",
+			   RTPGEN_DRIVER, v == NULL ? "" : v);
+		return -EINVAL;
+	}
 	if (strcmp(k, "udp_csum") == 0) {
 		if (rtpgen_arg_u64(k, v, 0, 1, &u) < 0)
 			return -EINVAL;
@@ -534,11 +550,13 @@ rtpgen_rxq_free(struct rtpgen_rxq *q)
 
 	if (q == NULL)
 		return;
-	for (i = 0; i < q->nb_held; i++)
+	for (i = 0; i < q->nb_held; i++) {
+		q->flows[q->held[i].flow].held = 0;
 		rte_pktmbuf_free(q->held[i].m);
+	}
 	for (i = 0; i < q->nb_pending; i++)
 		rte_pktmbuf_free(q->pending[i]);
-	rte_free(q->flows);
+	rte_free(q->flow_idx);
 	rte_free(q);
 }
 
@@ -580,8 +598,7 @@ rtpgen_rx_queue_setup(struct rte_eth_dev *edev, uint16_t qid, uint16_t nb_desc _
 {
 	const struct rtpgen_dev *dev = edev->data->dev_private;
 	const struct rtpgen_conf *c = &dev->conf;
-	uint16_t nq = edev->data->nb_rx_queues;
-	uint32_t lo, hi, i, max_len = 0;
+	uint32_t i, max_len = 0;
 	struct rtpgen_rxq *q;
 	int socket = (int)socket_id;
 
@@ -593,28 +610,15 @@ rtpgen_rx_queue_setup(struct rte_eth_dev *edev, uint16_t qid, uint16_t nb_desc _
 			   rte_pktmbuf_data_room_size(mp) - RTE_PKTMBUF_HEADROOM, max_len);
 		return -EINVAL;
 	}
-	/* flows are split into contiguous ranges, one per RX queue */
-	lo = (uint32_t)((uint64_t)c->streams * qid / nq);
-	hi = (uint32_t)((uint64_t)c->streams * (qid + 1u) / nq);
 	q = rte_zmalloc_socket("rtpgen_rxq", sizeof(*q), RTE_CACHE_LINE_SIZE, socket);
 	if (q == NULL)
 		return -ENOMEM;
 	q->dev = dev;
 	q->mp = mp;
-	q->nb_flows = hi - lo;
-	q->flow_base = lo;
+	/* which flows arrive here is RSS's choice, made at start */
+	q->flows = dev->flows;
 	q->port_id = edev->data->port_id;
 	q->queue_id = qid;
-	if (q->nb_flows > 0) {
-		q->flows = rte_zmalloc_socket("rtpgen_flows",
-					      (size_t)q->nb_flows * sizeof(*q->flows),
-					      RTE_CACHE_LINE_SIZE, socket);
-		if (q->flows == NULL) {
-			rte_free(q);
-			return -ENOMEM;
-		}
-		mr_rtpgen_flows_init(c, q->flows, lo, q->nb_flows);
-	}
 	q->prng = c->seed ^ (0x9e3779b97f4a7c15ULL * (qid + 1u));
 	q->prng = mr_rtpgen_splitmix(&q->prng) | 1; /* xorshift state must not be 0 */
 	q->thr_loss = rtpgen_pct_threshold(c->loss);
@@ -668,20 +672,32 @@ rtpgen_configure(struct rte_eth_dev *edev)
 	if (edev->data->nb_rx_queues > RTPGEN_MAX_QUEUES ||
 	    edev->data->nb_tx_queues > RTPGEN_MAX_QUEUES)
 		return -EINVAL;
-	return 0;
+	return mr_rtpgen_rss_configure(edev);
 }
 
 static int
 rtpgen_start(struct rte_eth_dev *edev)
 {
+	struct rtpgen_dev *dev = edev->data->dev_private;
 	uint16_t q;
+	int rc;
 
+	/* each flow to the queue the RSS configuration names */
+	rc = mr_rtpgen_rss_distribute(edev);
+	if (rc != 0)
+		return rc;
 	for (q = 0; q < edev->data->nb_rx_queues; q++) {
 		struct rtpgen_rxq *rxq = edev->data->rx_queues[q];
 
-		if (rxq != NULL)
-			rxq->start_tsc = 0; /* pacing restarts at the first burst */
+		if (rxq == NULL)
+			continue;
+		rxq->start_tsc = 0; /* pacing restarts at the first burst */
+		if (rxq->rss_hash)
+			rxq->rx_ol_flags |= RTE_MBUF_F_RX_RSS_HASH;
+		else
+			rxq->rx_ol_flags &= ~RTE_MBUF_F_RX_RSS_HASH;
 	}
+	dev->started = 1;
 	edev->data->dev_link.link_status = RTE_ETH_LINK_UP;
 	return 0;
 }
@@ -689,6 +705,28 @@ rtpgen_start(struct rte_eth_dev *edev)
 static int
 rtpgen_stop(struct rte_eth_dev *edev)
 {
+	struct rtpgen_dev *dev = edev->data->dev_private;
+	uint16_t q;
+	uint32_t i;
+
+	/*
+	 * A reordered packet still held is dropped, as a stopping NIC drops
+	 * what it holds: its flow may move to another queue at the next start.
+	 */
+	for (q = 0; q < edev->data->nb_rx_queues; q++) {
+		struct rtpgen_rxq *rxq = edev->data->rx_queues[q];
+
+		if (rxq == NULL)
+			continue;
+		for (i = 0; i < rxq->nb_held; i++) {
+			rxq->flows[rxq->held[i].flow].held = 0;
+			rte_pktmbuf_free(rxq->held[i].m);
+			rxq->c.reorder--;
+			rxq->c.loss++;
+		}
+		rxq->nb_held = 0;
+	}
+	dev->started = 0;
 	edev->data->dev_link.link_status = RTE_ETH_LINK_DOWN;
 	return 0;
 }
@@ -712,7 +750,7 @@ rtpgen_mtu_set(struct rte_eth_dev *edev __rte_unused, uint16_t mtu __rte_unused)
 }
 
 static int
-rtpgen_infos_get(struct rte_eth_dev *edev __rte_unused, struct rte_eth_dev_info *info)
+rtpgen_infos_get(struct rte_eth_dev *edev, struct rte_eth_dev_info *info)
 {
 	info->max_mac_addrs = 1;
 	info->max_rx_pktlen = RTPGEN_MAX_FRAME;
@@ -726,6 +764,13 @@ rtpgen_infos_get(struct rte_eth_dev *edev __rte_unused, struct rte_eth_dev_info 
 	 * are whole, so it flags them GOOD (malformed ones: not checked).
 	 */
 	info->rx_offload_capa = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
+	/* RSS emulated over the RX queues (rtpgen_rss.c), unless rss=none */
+	info->flow_type_rss_offloads = mr_rtpgen_rss_offloads(edev->data->dev_private);
+	if (info->flow_type_rss_offloads != 0) {
+		info->rx_offload_capa |= RTE_ETH_RX_OFFLOAD_RSS_HASH;
+		info->hash_key_size = RTPGEN_RSS_KEY_LEN;
+		info->reta_size = RTPGEN_RETA_SIZE;
+	}
 	info->tx_offload_capa = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM |
 		RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	info->speed_capa = RTE_ETH_LINK_SPEED_100G;
@@ -764,6 +809,11 @@ rtpgen_close(struct rte_eth_dev *edev)
 		rtpgen_tx_queue_release(edev, q);
 	rte_free(dev->images);
 	dev->images = NULL;
+	rte_free(dev->flows);
+	dev->flows = NULL;
+	rte_free(dev->hashes);
+	dev->hashes = NULL;
+	mr_rtpgen_rss_inboxes_free(dev);
 	/* dev_private and mac_addrs are freed by rte_eth_dev_release_port() */
 	return 0;
 }
@@ -789,6 +839,10 @@ static const struct eth_dev_ops rtpgen_ops = {
 	.rx_queue_release = rtpgen_rx_queue_release,
 	.tx_queue_setup = rtpgen_tx_queue_setup,
 	.tx_queue_release = rtpgen_tx_queue_release,
+	.rss_hash_update = mr_rtpgen_rss_hash_update,
+	.rss_hash_conf_get = mr_rtpgen_rss_hash_conf_get,
+	.reta_update = mr_rtpgen_reta_update,
+	.reta_query = mr_rtpgen_reta_query,
 };
 
 /* ---- vdev ---- */
@@ -863,8 +917,17 @@ rtpgen_probe(struct rte_vdev_device *vdev)
 	dev->port_id = edev->data->port_id;
 	edev->data->dev_private = dev;
 	rc = rtpgen_build_images(dev);
+	if (rc == 0) {
+		dev->flows = rte_zmalloc_socket("rtpgen_flows",
+						(size_t)conf.streams * sizeof(*dev->flows),
+						RTE_CACHE_LINE_SIZE, socket);
+		if (dev->flows == NULL)
+			rc = -ENOMEM;
+		else
+			mr_rtpgen_flows_init(&conf, dev->flows, 0, conf.streams);
+	}
 	if (rc < 0) {
-		RTPGEN_LOG(ERR, "%s: cannot build frames: %s\n", name, strerror(-rc));
+		RTPGEN_LOG(ERR, "%s: cannot build frames and flows: %s\n", name, strerror(-rc));
 		rte_free(dev->images);
 		rte_eth_dev_release_port(edev);
 		return rc;
@@ -909,4 +972,5 @@ RTE_PMD_REGISTER_PARAM_STRING(net_rtpgen,
 	"src_mac=<mac> dst_mac=<mac> size=<bytes> payload=<bytes> pt=<0..127> "
 	"clock=<Hz> ptime=<ms> rate=<pps> seq_start=<0..65535> loss=<%> "
 	"reorder=<%> reorder_depth=<1..16> dup=<%> malformed=<%> "
-	"ssrc_change=<n> src_change=<n> seed=<u64> opus=<0|1> udp_csum=<0|1>");
+	"ssrc_change=<n> src_change=<n> seed=<u64> opus=<0|1> udp_csum=<0|1> "
+	"rss=<dst|full|none>");

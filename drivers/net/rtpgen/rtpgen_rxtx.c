@@ -250,6 +250,22 @@ rtpgen_fill(const struct rtpgen_dev *dev, struct rtpgen_flow *f, uint32_t g,
 		f->image = 0;
 }
 
+/* Take flow @p f's held packet out of the queue's held slots. */
+static struct rte_mbuf *
+rtpgen_unhold(struct rtpgen_rxq *q, struct rtpgen_flow *f)
+{
+	uint32_t slot = f->held - 1u;
+	struct rte_mbuf *m = q->held[slot].m;
+
+	f->held = 0;
+	q->nb_held--;
+	if (slot != q->nb_held) {
+		q->held[slot] = q->held[q->nb_held];
+		q->flows[q->held[slot].flow].held = (uint8_t)(slot + 1);
+	}
+	return m;
+}
+
 /* Advance the flow past one packet; apply the SSRC and source changes. */
 static inline void
 rtpgen_advance(struct rtpgen_rxq *q, struct rtpgen_flow *f, uint32_t g)
@@ -277,7 +293,48 @@ rtpgen_advance(struct rtpgen_rxq *q, struct rtpgen_flow *f, uint32_t g)
 		/* stay in 1024..65535, away from the original port */
 		f->sport = (uint16_t)(1024 + (base - 1024 + epoch * 4099u) % 64512u);
 		q->c.src_changes++;
+		/* the next packet goes where the NIC's hash of the new source says */
+		if (q->migrate)
+			f->queue = (uint8_t)mr_rtpgen_rss_requeue(q->dev, f, g);
 	}
+}
+
+/*
+ * The flow at the cursor now belongs to another queue (its source moved):
+ * hand it over through that queue's inbox. A packet of it held for
+ * reordering is dropped and counted as generator loss.
+ */
+static __rte_noinline void
+rtpgen_flow_leave(struct rtpgen_rxq *q)
+{
+	uint32_t g = q->flow_idx[q->cursor];
+	struct rtpgen_flow *f = &q->flows[g];
+
+	if (f->held != 0) {
+		rte_pktmbuf_free(rtpgen_unhold(q, f));
+		q->c.reorder--;
+		q->c.loss++;
+	}
+	q->flow_idx[q->cursor] = q->flow_idx[--q->nb_flows];
+	if (q->cursor >= q->nb_flows)
+		q->cursor = 0;
+	/* room for every flow: cannot fail */
+	rte_ring_mp_enqueue_elem(q->dev->inbox[f->queue], &g, sizeof(g));
+}
+
+/* Take the flows that moved here (their state is ours from now on). */
+static __rte_noinline void
+rtpgen_flows_arrive(struct rtpgen_rxq *q)
+{
+	uint32_t got[32];
+	unsigned int n, i;
+
+	do {
+		n = rte_ring_sc_dequeue_burst_elem(q->inbox, got, sizeof(got[0]), RTE_DIM(got),
+						   NULL);
+		for (i = 0; i < n; i++)
+			q->flow_idx[q->nb_flows++] = got[i];
+	} while (n == RTE_DIM(got));
 }
 
 /* Set the UDP payload length of a built frame, fixing lengths and sums. */
@@ -372,16 +429,7 @@ static void
 rtpgen_release_held(struct rtpgen_rxq *q, struct rtpgen_flow *f,
 		    struct rte_mbuf **bufs, uint16_t *n, uint16_t nb_pkts)
 {
-	uint32_t slot = f->held - 1u;
-	struct rte_mbuf *m = q->held[slot].m;
-
-	f->held = 0;
-	q->nb_held--;
-	if (slot != q->nb_held) {
-		q->held[slot] = q->held[q->nb_held];
-		q->flows[q->held[slot].flow].held = (uint8_t)(slot + 1);
-	}
-	rtpgen_emit(q, bufs, n, nb_pkts, m);
+	rtpgen_emit(q, bufs, n, nb_pkts, rtpgen_unhold(q, f));
 	q->c.generated++;
 }
 
@@ -401,11 +449,15 @@ rtpgen_gen_impaired(struct rtpgen_rxq *q, struct rte_mbuf **bufs, uint16_t *n,
 			q->c.nombuf += want;
 			return;
 		}
-		while (k < want && *n < limit && steps++ < 4 * want) {
-			uint32_t l = q->cursor;
-			struct rtpgen_flow *f = &q->flows[l];
-			uint32_t g = q->flow_base + l;
+		while (k < want && *n < limit && q->nb_flows > 0 && steps++ < 4 * want) {
+			uint32_t g = q->flow_idx[q->cursor];
+			struct rtpgen_flow *f = &q->flows[g];
 			struct rte_mbuf *m = mb[k];
+
+			if (unlikely(f->queue != q->queue_id)) {
+				rtpgen_flow_leave(q);
+				continue;
+			}
 
 			if (++q->cursor == q->nb_flows)
 				q->cursor = 0;
@@ -430,6 +482,8 @@ rtpgen_gen_impaired(struct rtpgen_rxq *q, struct rte_mbuf **bufs, uint16_t *n,
 			}
 			rtpgen_fill(dev, f, g, m, tsc, q->rx_ol_flags);
 			m->port = q->port_id;
+			if (q->rss_hash)
+				m->hash.rss = dev->hashes[g];
 			rtpgen_advance(q, f, g);
 			if (q->thr_loss != 0 && rtpgen_rand32(q) < q->thr_loss) {
 				q->c.loss++; /* the mbuf is reused for the next one */
@@ -440,7 +494,7 @@ rtpgen_gen_impaired(struct rtpgen_rxq *q, struct rte_mbuf **bufs, uint16_t *n,
 			    q->nb_held < RTPGEN_HELD_MAX &&
 			    rtpgen_rand32(q) < q->thr_reorder) {
 				q->held[q->nb_held].m = m;
-				q->held[q->nb_held].flow = l;
+				q->held[q->nb_held].flow = g;
 				f->held = (uint8_t)(++q->nb_held);
 				f->held_left = (uint8_t)dev->conf.reorder_depth;
 				q->c.reorder++;
@@ -466,6 +520,8 @@ rtpgen_gen_impaired(struct rtpgen_rxq *q, struct rte_mbuf **bufs, uint16_t *n,
 			rte_pktmbuf_free_bulk(&mb[k], want - k);
 		if (steps >= 4 * want)
 			return; /* loss near 100%: give the caller what there is */
+		if (q->nb_flows == 0)
+			return; /* every flow moved to other queues */
 	}
 }
 
@@ -497,8 +553,10 @@ mr_rtpgen_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 	uint16_t n = 0;
 	uint32_t i;
 
-	if (unlikely(q->nb_flows == 0))
-		return 0;
+	if (unlikely(q->inbox != NULL))
+		rtpgen_flows_arrive(q);
+	if (unlikely(q->nb_flows == 0 && q->nb_pending == 0))
+		return 0; /* RSS steers no flow here */
 	if (dev->conf.rate != 0) {
 		uint64_t credit = rtpgen_credit(q, now);
 
@@ -511,7 +569,9 @@ mr_rtpgen_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		memmove(&q->pending[0], &q->pending[1],
 			q->nb_pending * sizeof(q->pending[0]));
 	}
-	if (q->impaired) {
+	if (unlikely(q->nb_flows == 0)) {
+		/* only what was pending */
+	} else if (q->impaired) {
 		rtpgen_gen_impaired(q, bufs, &n, limit, nb_pkts, now);
 	} else if (n < limit) {
 		uint32_t want = limit - n;
@@ -519,17 +579,20 @@ mr_rtpgen_rx_burst(void *queue, struct rte_mbuf **bufs, uint16_t nb_pkts)
 		if (unlikely(rte_pktmbuf_alloc_bulk(q->mp, &bufs[n], want) != 0)) {
 			q->c.nombuf += want;
 		} else {
+			/* no src_change here (it is an impairment): flows stay */
 			for (i = 0; i < want; i++) {
-				uint32_t l = q->cursor;
-				struct rtpgen_flow *f = &q->flows[l];
+				uint32_t g = q->flow_idx[q->cursor];
+				struct rtpgen_flow *f = &q->flows[g];
 				struct rte_mbuf *m = bufs[n + i];
 
 				if (++q->cursor == q->nb_flows)
 					q->cursor = 0;
-				rte_prefetch0(&q->flows[q->cursor]);
-				rtpgen_fill(dev, f, q->flow_base + l, m, now, q->rx_ol_flags);
+				rte_prefetch0(&q->flows[q->flow_idx[q->cursor]]);
+				rtpgen_fill(dev, f, g, m, now, q->rx_ol_flags);
 				m->port = q->port_id;
-				rtpgen_advance(q, f, q->flow_base + l);
+				if (q->rss_hash)
+					m->hash.rss = dev->hashes[g];
+				rtpgen_advance(q, f, g);
 				q->c.bytes += m->pkt_len;
 			}
 			q->c.generated += want;

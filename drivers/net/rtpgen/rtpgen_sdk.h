@@ -102,7 +102,7 @@ _Static_assert(offsetof(struct rte_eth_dev_data, port_id) == 0xd70, "ethdev ABI"
 typedef int (*rtpgen_dev_op_t)(struct rte_eth_dev *dev);
 
 /*
- * struct eth_dev_ops in its 22.11 order up to tx_queue_release; the
+ * struct eth_dev_ops in its 22.11 order up to reta_query; the
  * remaining slots are left NULL (ethdev answers -ENOTSUP for them). The
  * tail is larger than the real one so ethdev never reads past our object.
  */
@@ -159,7 +159,26 @@ struct eth_dev_ops {
 	int (*tx_queue_setup)(struct rte_eth_dev *dev, uint16_t qid, uint16_t nb_desc,
 			      unsigned int socket_id, const struct rte_eth_txconf *conf);
 	void (*tx_queue_release)(struct rte_eth_dev *dev, uint16_t qid);
-	void *rtpgen_unused_tail[160];
+	void *tx_done_cleanup;
+	void *dev_led_on;
+	void *dev_led_off;
+	void *flow_ctrl_get;
+	void *flow_ctrl_set;
+	void *priority_flow_ctrl_set;
+	void *priority_flow_ctrl_queue_info_get;
+	void *priority_flow_ctrl_queue_config;
+	void *uc_hash_table_set;
+	void *uc_all_hash_table_set;
+	void *udp_tunnel_port_add;
+	void *udp_tunnel_port_del;
+	void *set_queue_rate_limit;
+	int (*rss_hash_update)(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss_conf);
+	int (*rss_hash_conf_get)(struct rte_eth_dev *dev, struct rte_eth_rss_conf *rss_conf);
+	int (*reta_update)(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *reta_conf,
+			   uint16_t reta_size);
+	int (*reta_query)(struct rte_eth_dev *dev, struct rte_eth_rss_reta_entry64 *reta_conf,
+			  uint16_t reta_size);
+	void *rtpgen_unused_tail[143];
 };
 
 /* Offsets of the ops ethdev calls, read from librte_ethdev.so.23. */
@@ -167,6 +186,9 @@ _Static_assert(offsetof(struct eth_dev_ops, dev_close) == 0x28, "ethdev ABI");
 _Static_assert(offsetof(struct eth_dev_ops, stats_get) == 0x90, "ethdev ABI");
 _Static_assert(offsetof(struct eth_dev_ops, dev_infos_get) == 0xc0, "ethdev ABI");
 _Static_assert(offsetof(struct eth_dev_ops, rx_queue_setup) == 0x148, "ethdev ABI");
+/* rte_eth_dev_rss_hash_update, _hash_conf_get, _reta_update, _reta_query */
+_Static_assert(offsetof(struct eth_dev_ops, rss_hash_update) == 0x1e0, "ethdev ABI");
+_Static_assert(offsetof(struct eth_dev_ops, reta_query) == 0x1f8, "ethdev ABI");
 
 /* Exported (INTERNAL) by librte_ethdev.so.23. */
 struct rte_eth_dev *rte_eth_dev_allocate(const char *name);

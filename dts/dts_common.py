@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The mrelay authors
-"""Helpers shared by the dts suites: command line, processes, summaries.
+"""Helpers shared by the dts suites: command line, skips, summaries.
+
+A thin layer over tools/python/mrelay: log, Proc (a DPDK process runner
+that removes its runtime directory), eal_mem, remove_runtime_dir and
+telemetry(prefix, cmd) are the toolkit's.
 
 A dts test is a plain script run by meson. Exit status: 0 pass, 1 fail,
 77 skip (only when a tool or kernel feature the test needs is missing,
@@ -11,13 +15,20 @@ import argparse
 import json
 import os
 import re
-import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
+
+# the toolkit (tools/python/mrelay), located from this file: any cwd works
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
+                                '..', 'tools', 'python'))
+from mrelay import log as _log  # noqa: E402
+from mrelay.dpdk import Proc, eal_mem, remove_runtime_dir  # noqa: E402,F401
+from mrelay.telemetry import Telemetry, TelemetryError, query as telemetry  # noqa: E402,F401
+
+_log.set_tag('dts')
+log = _log.log
 
 EXIT_PASS = 0
 EXIT_FAIL = 1
@@ -36,10 +47,6 @@ class TestSkipped(Exception):
     """A tool or kernel feature the test needs is missing."""
 
 
-def log(msg):
-    print('[dts] ' + msg, flush=True)
-
-
 def parse_args(description, extra=None):
     """Common options: --mrelay, --build; extra(parser) adds more.
     MR_DTS_KEEP=1 in the environment keeps the work directory of a pass."""
@@ -56,11 +63,6 @@ def parse_args(description, extra=None):
         args.build = os.path.dirname(os.path.dirname(os.path.dirname(
             os.path.abspath(args.mrelay))))
     return args
-
-
-def eal_mem():
-    """EAL memory options: $MR_EAL_MEM when set, else --no-huge -m 1024."""
-    return shlex.split(os.environ.get('MR_EAL_MEM') or '--no-huge -m 1024')
 
 
 def need_root():
@@ -107,83 +109,6 @@ class Workdir:
 
     def remove(self):
         shutil.rmtree(self.path, ignore_errors=True)
-
-
-class Proc:
-    """A process this test started: output to a log file, stopped by pid."""
-
-    def __init__(self, name, cmd, logpath, env=None):
-        self.name = name
-        self.cmd = cmd
-        self.logpath = logpath
-        self._log = open(logpath, 'wb')
-        log('start %s: %s' % (name, ' '.join(shlex.quote(c) for c in cmd)))
-        self.p = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, env=env)
-
-    @property
-    def pid(self):
-        return self.p.pid
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def output(self):
-        if not self._log.closed:
-            self._log.flush()
-        with open(self.logpath, 'rb') as f:
-            return f.read().decode('utf-8', 'replace')
-
-    def wait_output(self, pattern, timeout):
-        """Wait until the log matches regex pattern; False on timeout or exit."""
-        deadline = time.monotonic() + timeout
-        rx = re.compile(pattern)
-        while time.monotonic() < deadline:
-            if rx.search(self.output()):
-                return True
-            if not self.alive():
-                return bool(rx.search(self.output()))
-            time.sleep(0.1)
-        return False
-
-    def stop(self, timeout=15.0):
-        """SIGINT, then SIGKILL after timeout seconds. Returns the exit status
-        (negative signal number when killed by a signal)."""
-        if self.alive():
-            log('SIGINT %s (pid %d)' % (self.name, self.pid))
-            self.p.send_signal(signal.SIGINT)
-            try:
-                self.p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                log('%s did not stop in %.0f s: SIGKILL (pid %d)'
-                    % (self.name, timeout, self.pid))
-                self.p.send_signal(signal.SIGKILL)
-                self.p.wait()
-        self._log.close()
-        self._remove_runtime_dir()
-        return self.p.returncode
-
-    def wait(self, timeout):
-        """Wait for a self-terminating run; SIGINT/SIGKILL if it overruns."""
-        try:
-            self.p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            log('%s still running after %.0f s' % (self.name, timeout))
-            return self.stop()
-        self._log.close()
-        self._remove_runtime_dir()
-        return self.p.returncode
-
-    def _remove_runtime_dir(self):
-        if '--file-prefix' in self.cmd[:-1]:
-            remove_runtime_dir(self.cmd[self.cmd.index('--file-prefix') + 1])
-
-
-def remove_runtime_dir(prefix):
-    """An exited DPDK process leaves /var/run/dpdk/<file-prefix>: remove ours."""
-    if prefix and '/' not in prefix and not prefix.startswith('.'):
-        shutil.rmtree(os.path.join('/var/run/dpdk', prefix), ignore_errors=True)
-
 
 
 def private_plugin(so):
@@ -263,8 +188,8 @@ def main(run):
                 if name.endswith('.log'):
                     with open(work.file(name), 'rb') as f:
                         data = f.read().decode('utf-8', 'replace')
-                    lines = [l for l in data.splitlines()
-                             if l.strip() and 'pps' not in l and 'bps' not in l]
+                    lines = [ln for ln in data.splitlines()
+                             if ln.strip() and 'pps' not in ln and 'bps' not in ln]
                     log('--- %s (last 40 lines without stats) ---' % name)
                     print('\n'.join(lines[-40:]), flush=True)
             log('work directory kept: ' + work.path)

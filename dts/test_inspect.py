@@ -14,6 +14,7 @@ so busy_lcore must fire and inspect exit 1.
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -33,13 +34,11 @@ def start_relay(args, work, tag, rate):
         '--log-level', '*:notice',
         '--vdev', 'net_rtpgen0,streams=50,rate=%d' % rate,
         '--', '-d', '40', '-q'], work.file('mrelay-%s.log' % tag))
-    sock = '/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix
-    deadline = time.monotonic() + 20
-    while not os.path.exists(sock):
-        if time.monotonic() > deadline or not relay.alive():
-            relay.stop()
-            raise dc.TestFailed('relay %s: no telemetry socket %s' % (tag, sock))
-        time.sleep(0.2)
+    try:
+        relay.wait_telemetry(20)
+    except RuntimeError as e:
+        relay.stop()
+        raise dc.TestFailed('relay %s: %s' % (tag, e))
     time.sleep(2)  # past learning
     return relay, prefix
 
@@ -47,7 +46,7 @@ def start_relay(args, work, tag, rate):
 def inspect(work, prefix, tag, samples=5):
     report = work.file('report-%s.json' % tag)
     prom = work.file('metrics-%s.prom' % tag)
-    cmd = [sys.executable, INSPECT, '-p', prefix, '-i', '1', '-n', str(samples),
+    cmd = [sys.executable, INSPECT, '-f', prefix, '-i', '1', '-n', str(samples),
            '-o', report, '--prom', prom]
     dc.log('run: ' + ' '.join(cmd))
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
@@ -55,7 +54,22 @@ def inspect(work, prefix, tag, samples=5):
     return p.returncode, report, prom
 
 
-def check_prom(path):
+def check_prom(path, fired_rule=None):
+    """promtool check metrics (when installed) and our own parse; with
+    fired_rule, mrelay_inspect_rule_firing must name it."""
+    promtool = shutil.which('promtool')
+    if promtool is not None:
+        with open(path) as f:
+            p = subprocess.run([promtool, 'check', 'metrics'], stdin=f, capture_output=True,
+                               text=True, timeout=60)
+        if p.returncode != 0 or p.stdout.strip() or p.stderr.strip():
+            raise dc.TestFailed('promtool check metrics %s: exit %d: %s%s'
+                                % (path, p.returncode, p.stdout, p.stderr))
+    with open(path) as f:
+        text = f.read()
+    if fired_rule is not None and not re.search(
+            r'^mrelay_inspect_rule_firing\{[^}]*rule="%s"\} 1$' % fired_rule, text, re.M):
+        raise dc.TestFailed('%s: no mrelay_inspect_rule_firing for %s' % (path, fired_rule))
     seen_help, seen_type, samples = set(), set(), 0
     with open(path) as f:
         for line in f:
@@ -132,9 +146,10 @@ def run(work):
     if rc != 1 or 'busy_lcore' not in names:
         raise dc.TestFailed('overloaded relay: inspect exit %d, rules fired %s; want 1 with '
                             'busy_lcore' % (rc, sorted(names)))
-    check_prom(prom)
+    check_prom(prom, 'busy_lcore')
     dc.log('overload: exit 1, fired %s' % sorted(names))
 
+    # -p: the old spelling of -f still works
     p = subprocess.run([sys.executable, INSPECT, '-p', 'mrdts_no_such_relay', '-n', '1'],
                        capture_output=True, text=True, timeout=30)
     if p.returncode != 3:

@@ -32,11 +32,9 @@ app/mrelay/unmap_guard.c), and on SIGTERM it must exit 0 with every mbuf
 back in its pool.
 """
 
-import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -81,14 +79,7 @@ def unix_socket_listed(path):
 
 def telemetry(prefix, cmd):
     """One command on a DPDK process's telemetry socket; its reply's value."""
-    path = '/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix
-    with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-        s.settimeout(5)
-        s.connect(path)
-        s.recv(16384)  # the greeting: version, pid, max_output_len
-        s.send(cmd.encode())
-        reply = json.loads(s.recv(65536).decode())
-    return reply[cmd.split(',', 1)[0]]
+    return dc.telemetry(prefix, cmd)
 
 
 def start_testpmd(args, work, so, sock, tag):
@@ -141,7 +132,7 @@ def link_status(mr, rnd):
     """Port 0's link as mrelay's telemetry reports it."""
     try:
         return telemetry(mr.prefix, '/ethdev/link_status,0').get('status')
-    except (OSError, ValueError, KeyError, AttributeError) as e:
+    except (OSError, ValueError, KeyError, AttributeError, dc.TelemetryError) as e:
         try:
             mr.p.wait(5)
         except subprocess.TimeoutExpired:
@@ -210,7 +201,7 @@ def peer_loss_round(args, work, so, rnd):
         if tp is not None:
             tp.stop(10)
             if kill:
-                shutil.rmtree('/var/run/dpdk/' + tp.prefix, ignore_errors=True)
+                dc.remove_runtime_dir(tp.prefix)
     if mr_status != 0:
         raise dc.TestFailed('round %d: mrelay exited with status %s' % (rnd, mr_status))
     summary = dc.load_summary(summary_path)
@@ -258,7 +249,7 @@ def reconnect_run(args, work, so):
         dc.log('reconnect: SIGKILL testpmd (pid %d)' % tp.pid)
         tp.p.send_signal(signal.SIGKILL)
         tp.p.wait()
-        shutil.rmtree('/var/run/dpdk/' + tp.prefix, ignore_errors=True)
+        dc.remove_runtime_dir(tp.prefix)
         wait_link(mr, 'DOWN', 10, 'the server left')
         # down for two checks a second apart, then a start that finds no server
         deadline = time.monotonic() + 10

@@ -208,8 +208,8 @@ class Run:
     def start_mrelay(self, lcores=None):
         text = 'exec ' + edit(self.blocks, 'mrelay', [
             ('build/app/mrelay/mrelay', shlex.quote(self.args.mrelay)),
-            ("--lcores '0@1,1@1'", "--lcores '%s'" % (lcores or self.mrelay_lcores
-                                                       or '0@1,1@1')),
+            ("--lcores '0@1,1@1'",
+             "--lcores '%s'" % (lcores or self.mrelay_lcores or '0@1,1@1')),
             ('--file-prefix mrelay', '--file-prefix ' + self.mr_prefix),
             ('socket=/run/mrelay-memif.sock', 'socket=' + self.sock),
             ('-s summary.json', '-s ' + self.summary),
@@ -376,9 +376,9 @@ def link_down_duration(args, blocks, work):
             raise dc.TestFailed('linkdown: no "link down for" line after a start that '
                                 'found no handshake')
         found = [float(x) for x in re.findall(r'link down for ([\d.]+) s', mr.output())]
+        since = time.monotonic() - t0
         dc.log('linkdown: "link down for %s s" %.1f s after the server came, '
-               '%.1f s after mrelay started' % (found[0], time.monotonic() - t0,
-                                                 time.monotonic() - t0 + 6))
+               '%.1f s after mrelay started' % (found[0], since, since + 6))
         if found[0] > 4.5:
             raise dc.TestFailed('linkdown: "link down for %.1f s": counted from before the '
                                 'start that connected (at most the 2 s grace, or 4 s once '

@@ -124,7 +124,7 @@ def case_mass_start(args, work):
     learned = summ['counters']['learn_reqs']
     dc.log('%d streams learned; rtpgen generated %d, validated %d, lost %d; '
            'streams at the end %d' % (learned, gen['generated'], gen['valid'], gen['lost'],
-                                       last_streams(out)))
+                                      last_streams(out)))
     if learned != MASS_STREAMS:
         raise dc.TestFailed('learned %d streams, want %d' % (learned, MASS_STREAMS))
     # the generator sends every flow's first packet in the first quarter
@@ -155,7 +155,7 @@ def case_restart(args, work):
     try:
         for run in (1, 2):
             summ, _, _ = run_mrelay(args, work, 'restart%d' % run, conf,
-                                   ['net_memif0,role=client,socket=%s,id=0' % sock], 8)
+                                    ['net_memif0,role=client,socket=%s,id=0' % sock], 8)
             dropped = dc.check_summary(summ, allowed_drops=IN_FLIGHT_DROPS)
             c = summ['counters']
             dc.log('run %d: rx %d, tx %d, %d in flight at exit, %d streams learned'

@@ -33,7 +33,7 @@ class Relay:
     def __init__(self, mrelay, ctl, name, duration, vdev="net_rtpgen0,streams=50,rate=5000"):
         self.ctl_path = ctl
         self.prefix = "mr_dts_%s_%d" % (name, os.getpid())
-        mem = os.environ.get("MR_EAL_MEM", "--no-huge -m 1024").split()
+        mem = dc.eal_mem()
         cmd = [mrelay] + mem + ["--no-pci", "--file-prefix", self.prefix, "-l", "0-1",
                                 "--log-level", "mrelay.*:info", "--vdev", vdev,
                                 "--", "-q", "-d", str(duration)]
@@ -70,7 +70,8 @@ class Relay:
             line = line.strip()
             if line.startswith("{") and not line.startswith('{"version"'):
                 return json.loads(line)[cmd.split(",", 1)[0]]
-        raise AssertionError("dpdk-telemetry.py gave no reply to %s: %r %r" % (cmd, p.stdout, p.stderr))
+        raise AssertionError("dpdk-telemetry.py gave no reply to %s: %r %r"
+                             % (cmd, p.stdout, p.stderr))
 
     def all_pages(self, what, count):
         rows, start, pages = [], 0, 0
@@ -101,8 +102,8 @@ class Relay:
         return self.proc.returncode
 
     def validator(self):
-        m = re.search(r"generated (\d+) RTP.*validated (\d+) valid.*?; (\d+) lost, (\d+) reordered, "
-                      r"(\d+) duplicate", self.output)
+        m = re.search(r"generated (\d+) RTP.*validated (\d+) valid.*?; (\d+) lost, "
+                      r"(\d+) reordered, (\d+) duplicate", self.output)
         assert m, "no rtpgen summary in:\n" + self.output
         return dict(zip(["generated", "valid", "lost", "reordered", "duplicate"],
                         map(int, m.groups())))
@@ -134,9 +135,11 @@ def case_read(a):
               "lcores: main 0, worker 1 receiving, busy %% in range, no drops")
         ports = r.telemetry("/mrelay/ports")
         check(ports["port"] == [0] and ports["driver"] == ["net_rtpgen"] and
-              ports["ipackets"][0] > 0 and ports["link_up"] == [1], "ports: rtpgen port 0 up, receiving")
+              ports["ipackets"][0] > 0 and ports["link_up"] == [1],
+              "ports: rtpgen port 0 up, receiving")
         dr = r.telemetry("/mrelay/drops")
-        check(dr["total"] == 0 and "no_leg" in dr["reasons"] and len(dr["lcore_1"]) == len(dr["reasons"]),
+        check(dr["total"] == 0 and "no_leg" in dr["reasons"]
+              and len(dr["lcore_1"]) == len(dr["reasons"]),
               "drops: total 0, per-lcore arrays follow reasons")
         mp = r.telemetry("/mrelay/mempools")
         check(mp["name"][:2] == ["mr_pkt", "mr_hdr"] and mp["size"][0] == 16383 and
@@ -153,7 +156,8 @@ def case_read(a):
               "legs: default_a7 as configured, its stream owned by worker lcore 1")
         streams, pages = r.all_pages("streams", 7)
         keys = {(s["local"], s["ssrc"]) for s in streams}
-        check(len(streams) == 50 and len(keys) == 50 and pages == 8, "streams paged by 7: 50 in 8 pages")
+        check(len(streams) == 50 and len(keys) == 50 and pages == 8,
+              "streams paged by 7: 50 in 8 pages")
         check(all(s["leg"] == "default_a%d" % (s["ssrc"] - 0x10000000) and
                   s["local"] == "10.0.0.1:%d" % (30000 + s["ssrc"] - 0x10000000) for s in streams),
               "streams: flow i on leg default_a<i>, local port 30000+i")
@@ -198,16 +202,20 @@ BAD = [
     ("/mrelay/leg_add,name=n1,local=auto,remote=latch", "session: missing"),
     ("/mrelay/leg_add,name=n1,session=s,remote=latch", "local: missing"),
     ("/mrelay/leg_add,name=n1,session=s,local=auto", "remote: missing"),
-    ("/mrelay/leg_add,name=n1,session=s,local=10.0.0.9:30500,remote=latch", "local: 10.0.0.9:30500: the address"),
+    ("/mrelay/leg_add,name=n1,session=s,local=10.0.0.9:30500,remote=latch",
+     "local: 10.0.0.9:30500: the address"),
     ("/mrelay/leg_add,name=n1,session=s,local=10.0.0.1:100,remote=latch", "outside rtp_port_min"),
-    ("/mrelay/leg_add,name=n1,session=s,local=10.0.0.1:30000,remote=latch", "already leg default_a0"),
+    ("/mrelay/leg_add,name=n1,session=s,local=10.0.0.1:30000,remote=latch",
+     "already leg default_a0"),
     ("/mrelay/leg_add,name=n1,session=s,local=10.0.0.1:x,remote=latch", "local: '10.0.0.1:x'"),
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=300.1.1.1:5", "remote: '300.1.1.1:5'"),
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=224.0.0.1:5", "remote: '224.0.0.1:5'"),
     ("/mrelay/leg_add,name=n1,session=s,local=10.0.0.1:30500,remote=[fd00::9]:5000", "family"),
     ("/mrelay/leg_add,name=n1,session=s,port=7,local=auto,remote=latch", "port: '7'"),
-    ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,forward=nosuch", "forward: no leg named nosuch"),
-    ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,forward=default_a0+default_a0", "listed twice"),
+    ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,forward=nosuch",
+     "forward: no leg named nosuch"),
+    ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,forward=default_a0+default_a0",
+     "listed twice"),
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,forward=n1", "itself"),
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,ssrc_out=-1", "ssrc_out"),
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,seq_offset=70000", "seq_offset"),
@@ -216,7 +224,8 @@ BAD = [
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,foo=1", "foo: unknown key"),
     ("/mrelay/leg_add,name=n1,name=n2,session=s,local=auto,remote=latch", "name: given twice"),
     ("/mrelay/leg_add,name=n1,,session=s", "empty parameter"),
-    ("/mrelay/leg_add,name=default_a0,session=s,local=auto,remote=latch", "exists with another session"),
+    ("/mrelay/leg_add,name=default_a0,session=s,local=auto,remote=latch",
+     "exists with another session"),
     ("/mrelay/leg_update,name=nosuch,remote=latch", "no leg named nosuch"),
     ("/mrelay/leg_update,name=default_a0,local=10.0.0.1:32000", "already leg default_b0"),
     ("/mrelay/leg_update,remote=latch", "name: missing"),
@@ -248,8 +257,10 @@ def case_errors(a):
         legs_before, _ = r.all_pages("legs", 100)
         for cmd, want in BAD:
             rc, d = r.raw(cmd)
-            ok = rc == 1 and isinstance(d, dict) and d.get("status") == "error" and want in d.get("error", "")
-            check(ok, "%s -> error containing %r (got %s)" % (cmd, want, d.get("error") if isinstance(d, dict) else d))
+            ok = (rc == 1 and isinstance(d, dict) and d.get("status") == "error"
+                  and want in d.get("error", ""))
+            got = d.get("error") if isinstance(d, dict) else d
+            check(ok, "%s -> error containing %r (got %s)" % (cmd, want, got))
         for cmd, want in BAD[:6] + BAD[-6:]:
             t = r.telemetry(cmd)
             check(t.get("status") == "error" and want in t["error"],
@@ -262,22 +273,29 @@ def case_errors(a):
         rc1, d1 = r.raw(add.replace("30010", "30300"))
         rc2, d2 = r.raw(add.replace("30010", "30300"))
         check(rc1 == 0 and d1["result"] == "added" and rc2 == 0 and d2["result"] == "unchanged" and
-              d1["local"] == d2["local"] == "10.0.0.1:30300", "leg_add twice: added, then unchanged")
-        rc, d = r.raw("/mrelay/leg_add,name=idem,session=si,port=0,local=10.0.0.1:30300,remote=10.9.0.1:4001")
-        check(rc == 1 and "exists with another remote" in d["error"], "same name, other definition: error")
+              d1["local"] == d2["local"] == "10.0.0.1:30300",
+              "leg_add twice: added, then unchanged")
+        rc, d = r.raw("/mrelay/leg_add,name=idem,session=si,port=0,local=10.0.0.1:30300,"
+                      "remote=10.9.0.1:4001")
+        check(rc == 1 and "exists with another remote" in d["error"],
+              "same name, other definition: error")
         rc1, d1 = r.raw("/mrelay/leg_add,name=auto1,session=si,local=auto,remote=latch")
         rc2, d2 = r.raw("/mrelay/leg_add,name=auto1,session=si,local=auto,remote=latch")
         check(rc1 == 0 and rc2 == 0 and d2["result"] == "unchanged" and d1["local"] == d2["local"]
-              and int(d1["local"].split(":")[1]) >= 30000, "local=auto: allocated once, same on repeat")
+              and int(d1["local"].split(":")[1]) >= 30000,
+              "local=auto: allocated once, same on repeat")
         rc1, d1 = r.raw("/mrelay/dest_add,leg=auto1,dest=idem")
         rc2, d2 = r.raw("/mrelay/dest_add,leg=auto1,dest=idem")
-        check(d1.get("result") == "added" and d2.get("result") == "unchanged", "dest_add twice: added, unchanged")
+        check(d1.get("result") == "added" and d2.get("result") == "unchanged",
+              "dest_add twice: added, unchanged")
         rc, lg = r.raw("/mrelay/leg,idem")
-        check(lg["forward"] == ["default_b10"] and lg["remote"] == "10.9.0.1:4000", "leg idem as added")
+        check(lg["forward"] == ["default_b10"] and lg["remote"] == "10.9.0.1:4000",
+              "leg idem as added")
         rc, d = r.raw("/mrelay/leg_update,name=idem,ssrc_out=1234,seq_offset=5")
         rc2, lg = r.raw("/mrelay/leg,idem")
-        check(rc == 0 and d["result"] == "updated" and lg["ssrc_out"] == 1234 and lg["seq_offset"] == 5
-              and lg["remote"] == "10.9.0.1:4000", "leg_update changes only the given fields")
+        check(rc == 0 and d["result"] == "updated" and lg["ssrc_out"] == 1234
+              and lg["seq_offset"] == 5 and lg["remote"] == "10.9.0.1:4000",
+              "leg_update changes only the given fields")
         rc, d = r.raw("/mrelay/session_delete,session=si")
         check(rc == 0 and d["legs_deleted"] == 2, "session_delete removes both legs")
         legs_end, _ = r.all_pages("legs", 100)
@@ -296,7 +314,8 @@ def case_traffic(a):
     n = 0
     while (time.time() - t0 < 8 or n < 6) and time.time() - t0 < 40:
         s = "s%d" % n
-        r.raw("/mrelay/leg_add,name=%s_a,session=%s,local=auto,remote=10.9.0.1:%d" % (s, s, 4000 + n))
+        r.raw("/mrelay/leg_add,name=%s_a,session=%s,local=auto,remote=10.9.0.1:%d"
+              % (s, s, 4000 + n))
         r.raw("/mrelay/leg_add,name=%s_b,session=%s,local=auto,remote=10.9.1.1:%d,forward=%s_a"
               % (s, s, 4000 + n, s))
         r.raw("/mrelay/dest_add,leg=%s_a,dest=%s_b" % (s, s))
@@ -315,7 +334,8 @@ def case_traffic(a):
     print("%d control rounds; validator %s" % (n, v))
     check(n >= 6, "at least 6 rounds of add/update/delete under traffic (%d)" % n)
     check(drops["total"] == 0, "no relay drop while control ran (%s)" % drops["total"])
-    check(info["streams"] == 50 and info["legs"] == 400 - 2 * min(n, 100), "streams 50, legs as expected")
+    check(info["streams"] == 50 and info["legs"] == 400 - 2 * min(n, 100),
+          "streams 50, legs as expected")
     check(v["lost"] == 0 and v["duplicate"] == 0 and v["reordered"] == 0 and v["valid"] > 20000,
           "traffic streams undisturbed: 0 lost, 0 duplicate, 0 reordered")
     check(code == 0, "mrelay exits 0")
@@ -342,7 +362,8 @@ def case_delete(a):
                       "remote=10.1.0.1:20005,forward=default_b5")
         time.sleep(1)
         rc2, st = r.raw("/mrelay/stream,10.0.0.1:30005,268435461")
-        check(rc == 0 and rc2 == 0 and st["received"] > 0, "leg added again: the stream is learned again")
+        check(rc == 0 and rc2 == 0 and st["received"] > 0,
+              "leg added again: the stream is learned again")
     finally:
         check(r.stop() == 0, "mrelay exits 0")
 

@@ -108,7 +108,7 @@ def case_static(args):
     with open(empty, 'wb') as f:
         f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
     summary = os.path.join(work, 'summary.json')
-    mem = os.environ.get('MR_EAL_MEM', '--no-huge -m 1024').split()
+    mem = dc.eal_mem()
     cmd = [args.mrelay, *mem, '--no-pci', '--file-prefix', 'mrdts_tc_%d' % os.getpid(),
            '--lcores', '0@0,1@1,2@1', '--log-level', '*:notice',
            '--vdev', 'net_rtpgen0,streams=%d,rate=%d,opus=1' % (STREAMS, RATE),
@@ -173,7 +173,8 @@ def case_static(args):
     # reorder window and the last half-full frame held at shutdown
     want = c['rtp_pkts'] // 2
     if not want - 4 * STREAMS <= total_out <= want:
-        failures.append('%d packets out for %d in (want about %d)' % (total_out, c['rtp_pkts'], want))
+        failures.append('%d packets out for %d in (want about %d)'
+                        % (total_out, c['rtp_pkts'], want))
     if sent_in & {0x10000000 + i for i in range(STREAMS)}:
         failures.append('output kept an input SSRC')
     print('in %d RTP packets, out %d in %d flows' % (c['rtp_pkts'], total_out, len(flows)))
@@ -208,7 +209,7 @@ class Relay:
         path = os.path.join(work, name + '.conf')
         with open(path, 'w') as f:
             f.write(conf)
-        mem = os.environ.get('MR_EAL_MEM', '--no-huge -m 1024').split()
+        mem = dc.eal_mem()
         cmd = [args.mrelay, *mem, '--no-pci', '--file-prefix', self.prefix,
                '--lcores', lcores, '--log-level', '*:notice']
         for v in vdevs:
@@ -342,7 +343,7 @@ def check_help(args, check):
         return p.returncode, p.stdout
     rc, out = helptext()
     check(rc == 0 and all(('\n    %s ' % c) in out for c in ('profiles', 'transcoders',
-                                                               'profile-set')),
+                                                             'profile-set')),
           'mrelay-ctl --help lists profiles, transcoders, profile-set')
     rc, out = helptext('profile-set')
     check(rc == 0 and 'NAME KEY=VALUE' in out and
@@ -430,7 +431,7 @@ def case_control(args):
               'mrelay-ctl profiles: narrow and wide, every parameter as /mrelay/profiles', txt)
         if t is not None and 'narrow' in t[1]:
             check([t[1]['narrow'][k] for k in ('in', 'out', 'out_pt', 'ptime', 'bitrate', 'rate',
-                                                'legs')]
+                                               'legs')]
                   == ['opus', 'opus', '96', '40', '16000', '16000', str(STREAMS)],
                   'mrelay-ctl profiles: narrow as configured, used by %d legs' % STREAMS)
         rc, tcj = r.raw('/mrelay/transcoders')
@@ -519,7 +520,8 @@ def case_control(args):
         rc, d = r.raw('/mrelay/leg_update,name=a1,transcode=wide')
         check(rc == 0 and d.get('result') == 'updated' and d.get('transcode') == 'wide' and
               d.get('channels_updated') == 1 and d.get('channels_failed') == 0 and
-              d.get('streams_deleted') == 0, 'leg_update a1 narrow -> wide: 1 channel updated (%s)' % d)
+              d.get('streams_deleted') == 0,
+              'leg_update a1 narrow -> wide: 1 channel updated (%s)' % d)
         v = wait_tc(r, 'resets_profile', 1)
         check(v == 1, 'transcoders: resets_profile 1 (%d)' % v)
         rc, d = r.raw('/mrelay/leg_update,name=a1,transcode=wide')
@@ -696,7 +698,7 @@ def main():
                     help='one case (default: all)')
     ap.add_argument('--mrelay', required=True, help='the mrelay binary')
     ap.add_argument('--ctl', default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                                   '..', 'tools', 'mrelay-ctl'),
+                                                  '..', 'tools', 'mrelay-ctl'),
                     help='tools/mrelay-ctl (default: the one of this source tree)')
     args = ap.parse_args()
     if os.geteuid() != 0:

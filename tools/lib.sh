@@ -9,7 +9,7 @@ MR_BUILD=${MR_BUILD:-$MR_ROOT/build}
 # tests use (scapy, tshark, clang's libFuzzer).
 MR_PACKAGES="build-essential meson ninja-build pkg-config libdpdk-dev dpdk dpdk-dev
 libopus-dev libsrtp2-dev libpcap-dev python3 python3-scapy python3-pyelftools
-tshark clang libclang-rt-14-dev iproute2 procps iputils-ping"
+tshark clang libclang-rt-14-dev iproute2 procps iputils-ping prometheus pycodestyle"
 
 mr_log() { printf '== %s\n' "$*" >&2; }
 

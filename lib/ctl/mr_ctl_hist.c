@@ -170,6 +170,7 @@ hist_show(const char *cmd __rte_unused, const char *params, struct rte_tel_data 
 		rte_tel_data_add_dict_string(d, "lcore", "all");
 	rte_tel_data_add_dict_string(d, "unit", mr_hist_unit_name(unit));
 	rte_tel_data_add_dict_u64(d, "count", hist_snap.count);
+	rte_tel_data_add_dict_u64(d, "sum", hist_export(unit, hist_snap.sum));
 	rte_tel_data_add_dict_u64(d, "mean", hist_snap.count == 0 ? 0 :
 				  hist_export(unit, hist_snap.sum / hist_snap.count));
 	for (i = 0; i < RTE_DIM(pcts); i++)

@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The mrelay authors
+"""mrelay's Python toolkit, shared by tools/, dts/ and tests/integration/.
+
+Modules (standard library only):
+  telemetry  the DPDK telemetry v2 socket client
+  pcap       classic pcap read/write, Internet checksums
+  ini        configuration text for mrelay
+  dpdk       DPDK process runner, EAL options, runtime-directory cleanup
+  prom       Prometheus text exposition, log-linear histogram conversion
+  log        one log() for every tool and test
+
+A script outside this directory imports it with
+    sys.path.insert(0, <repository>/tools/python)
+located relative to the script itself, so it works from any cwd.
+"""

@@ -1,0 +1,182 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The mrelay authors
+"""Unit tests of tools/python/mrelay (stdlib unittest; no relay needed).
+
+The histogram test records values the way lib/metrics/mr_hist.h does,
+builds the reply the way lib/ctl/mr_ctl_hist.c does (non-empty buckets,
+merged groups, TSC converted to ns) and checks that every Prometheus
+bucket counts exactly the recorded values at or below its bound.
+"""
+
+import os
+import random
+import struct
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..'))
+from mrelay import exporter, ini, pcap, prom  # noqa: E402
+
+
+def relay_reply(values, tsc_hz, max_groups=200):
+    """What /mrelay/hist answers for these TSC values (unit ns)."""
+    buckets = [0] * prom.HIST_BUCKETS
+    for v in values:
+        buckets[prom.bucket_of(v)] += 1
+    merge = 1
+
+    def groups(m):
+        return [sum(buckets[b:b + m]) for b in range(0, prom.HIST_BUCKETS, m)]
+    while sum(1 for g in groups(merge) if g) > max_groups:
+        merge *= 2
+    le, cnt = [], []
+    for i, g in enumerate(groups(merge)):
+        if g:
+            last = min((i + 1) * merge, prom.HIST_BUCKETS) - 1
+            le.append(prom.tsc_to_ns(prom.bucket_hi(last), tsc_hz))
+            cnt.append(g)
+    return {'unit': 'ns', 'count': len(values),
+            'sum': prom.tsc_to_ns(sum(values), tsc_hz),
+            'bucket_merge': merge, 'bucket_le': le, 'bucket_count': cnt}
+
+
+class HistTest(unittest.TestCase):
+
+    def test_bucket_layout(self):
+        # as mr_hist.h: exact below 32, 16 buckets per power of two after
+        for v in range(32):
+            self.assertEqual(prom.bucket_of(v), v)
+        for b in range(prom.HIST_BUCKETS - 1):
+            self.assertEqual(prom.bucket_hi(b) + 1, prom.bucket_lo(b + 1))
+            self.assertEqual(prom.bucket_of(prom.bucket_lo(b)), b)
+            self.assertEqual(prom.bucket_of(prom.bucket_hi(b)), b)
+        self.assertEqual(prom.bucket_hi(prom.HIST_BUCKETS - 1), (1 << 64) - 1)
+
+    def check_exact(self, values, tsc_hz, step, max_groups=200):
+        reply = relay_reply(values, tsc_hz, max_groups)
+        buckets, total, count = prom.hist_buckets(reply, 1e9, tsc_hz, step)
+        self.assertEqual(count, len(values))
+        self.assertAlmostEqual(total, prom.tsc_to_ns(sum(values), tsc_hz) / 1e9)
+        prev_le, prev_c = -1.0, 0
+        for le, c in buckets:
+            self.assertGreater(le, prev_le)
+            self.assertGreaterEqual(c, prev_c)
+            # exact: the values at or below the last relay bucket (of an
+            # aligned group) whose bound, in ns as the relay rounds it, is le
+            hi = max(prom.bucket_hi(b) for b in range(prom.HIST_BUCKETS)
+                     if (b + 1) % max(step, reply['bucket_merge']) == 0
+                     and prom.tsc_to_ns(prom.bucket_hi(b), tsc_hz) / 1e9 == le)
+            want = sum(1 for v in values if v <= hi)
+            self.assertEqual(c, want, 'le=%r' % le)
+            prev_le, prev_c = le, c
+        self.assertEqual(buckets[-1][1], len(values))
+
+    def test_exact_cumulative(self):
+        rnd = random.Random(7)
+        values = [int(rnd.lognormvariate(7, 1.2)) for _ in range(5000)] + [0, 1, 31, 32, 33]
+        for hz in (2_100_000_000, 2_994_374_000):
+            for step in (1, 4, 16):
+                self.check_exact(values, hz, step)
+
+    def test_exact_with_merged_groups(self):
+        rnd = random.Random(11)
+        values = [rnd.randrange(1, 1 << 40) for _ in range(3000)]
+        reply = relay_reply(values, 3e9, max_groups=20)
+        self.assertGreater(reply['bucket_merge'], 4)
+        self.check_exact(values, 3e9, 4, max_groups=20)
+
+    def test_counts_unit(self):
+        reply = {'unit': 'count', 'count': 3, 'sum': 35, 'bucket_merge': 1,
+                 'bucket_le': [1, 2, 32], 'bucket_count': [1, 1, 1]}
+        buckets, total, count = prom.hist_buckets(reply, 1, None, 4)
+        self.assertEqual((total, count), (35.0, 3))
+        self.assertEqual(buckets[0], (3, 2))
+        self.assertEqual(buckets[-1], (39, 3))  # bucket 35 holds 38..39
+
+
+class ExpositionTest(unittest.TestCase):
+
+    def test_text_and_parse(self):
+        ex = prom.Exposition()
+        ex.family('x_total', 'counter', 'a "help"\nline')
+        ex.family('h_seconds', 'histogram', 'h')
+        ex.sample('x_total', {'relay': 'a"b\\c'}, 5)
+        ex.histogram('h_seconds', {'lcore': '1'}, [(0.5, 1), (1.0, 2)], 1.25, 3)
+        text = ex.text()
+        self.assertIn('# HELP x_total a "help"\\nline', text)
+        parsed = prom.parse_exposition(text)
+        self.assertEqual(parsed['x_total'][0], ({'relay': 'a\\"b\\\\c'}, 5.0))
+        self.assertEqual([s[1] for s in parsed['h_seconds_bucket']], [1.0, 2.0, 3.0])
+        self.assertEqual(parsed['h_seconds_bucket'][-1][0]['le'], '+Inf')
+        self.assertEqual(list(prom.family_names(text)), ['x_total', 'h_seconds'])
+
+    def test_refuses_bad_names(self):
+        ex = prom.Exposition()
+        self.assertRaises(ValueError, ex.family, 'bad-name', 'gauge', '')
+        self.assertRaises(ValueError, ex.family, 'ok', 'gaug', '')
+        ex.family('ok', 'gauge', '')
+        self.assertRaises(ValueError, ex.family, 'ok', 'counter', '')
+        self.assertRaises(ValueError, ex.sample, 'ok', {'1x': 1}, 1)
+        self.assertRaises(ValueError, ex.sample, 'undeclared', {}, 1)
+
+    def test_parse_listen(self):
+        self.assertEqual(exporter.parse_listen('127.0.0.1:9417'), ('127.0.0.1', 9417))
+        self.assertEqual(exporter.parse_listen(':9417'), ('0.0.0.0', 9417))
+        self.assertEqual(exporter.parse_listen('[::1]:80'), ('::1', 80))
+        self.assertRaises(ValueError, exporter.parse_listen, '127.0.0.1')
+        self.assertRaises(ValueError, exporter.parse_listen, 'x:70000')
+
+
+class PcapTest(unittest.TestCase):
+
+    def test_roundtrip(self):
+        frames = [(1.5, b'\x01' * 60), (2.000001, b'\x02' * 1514)]
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, 'a.pcap')
+            self.assertEqual(pcap.write_pcap(path, frames), 2)
+            got = pcap.read_pcap(path)
+            with open(path, 'rb') as f:
+                data = f.read()
+            with open(path, 'ab') as f:
+                f.write(b'\0' * 5)
+            self.assertRaises(ValueError, pcap.read_pcap, path)
+        self.assertEqual([f for _, f in got], [f for _, f in frames])
+        self.assertAlmostEqual(got[1][0], 2.000001, places=6)
+        self.assertEqual(struct.unpack('<I', data[:4])[0], pcap.MAGIC_US)
+
+    def test_checksums(self):
+        # RFC 1071's example words sum to 0xddf2
+        self.assertEqual(pcap.cksum16(bytes.fromhex('0001f203f4f5f6f7')), 0xDDF2)
+        hdr = bytearray(bytes.fromhex('450000730000400040110000c0a80001c0a800c7'))
+        c = pcap.inet_checksum(bytes(hdr))
+        self.assertEqual(c, 0xB861)  # the well-known textbook header
+        hdr[10:12] = struct.pack('!H', c)
+        self.assertTrue(pcap.ipv4_header_ok(bytes(hdr)))
+        src, dst = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+        udp = bytearray(struct.pack('!HHHH', 5000, 6000, 12, 0) + b'abcd')
+        udp[6:8] = struct.pack('!H', pcap.udp_checksum(src, dst, bytes(udp)))
+        self.assertTrue(pcap.udp_checksum_ok(src, dst, bytes(udp)))
+        udp[9] ^= 1
+        self.assertFalse(pcap.udp_checksum_ok(src, dst, bytes(udp)))
+        s6, d6 = bytes(15) + b'\1', bytes(15) + b'\2'
+        udp6 = bytearray(struct.pack('!HHHH', 1, 2, 9, 0) + b'x')
+        udp6[6:8] = struct.pack('!H', pcap.udp_checksum(s6, d6, bytes(udp6)))
+        self.assertTrue(pcap.udp_checksum_ok(s6, d6, bytes(udp6)))
+
+
+class IniTest(unittest.TestCase):
+
+    def test_text(self):
+        text = ini.ini_text([('relay', {'burst': 32, 'x': None, 'on': True}),
+                             ('leg.a', {'forward': ['b', 'c']})], comment='generated')
+        self.assertEqual(text, '; generated\n\n[relay]\nburst = 32\non = 1\n\n'
+                               '[leg.a]\nforward = b c\n')
+        self.assertEqual(ini.parse_ini(text), {'relay': {'burst': '32', 'on': '1'},
+                                               'leg.a': {'forward': 'b c'}})
+        self.assertRaises(ValueError, ini.ini_text, {'relay': {'k': 'a\nb'}})
+
+
+if __name__ == '__main__':
+    unittest.main()

@@ -210,10 +210,10 @@ def run(work):
         if any(lab.get('relay') == absent for n, ss in samples.items() if n != 'mrelay_up'
                for lab, _ in ss):
             raise dc.TestFailed('series other than mrelay_up for the absent relay')
-        if len(rules) != 7 or bad:
-            raise dc.TestFailed('alerting rules loaded: %d (want 7), unhealthy %s'
+        if len(rules) != 8 or bad:
+            raise dc.TestFailed('alerting rules loaded: %d (want 8), unhealthy %s'
                                 % (len(rules), bad))
-        dc.log('prometheus on %s: 7 alerting rules loaded' % base)
+        dc.log('prometheus on %s: 8 alerting rules loaded' % base)
         time.sleep(4)  # a few scrapes before the window opens
 
         with Telemetry(prefix) as tel:

@@ -33,6 +33,7 @@ dispatch: two workers on a port that cannot steer by destination; the
 import os
 import re
 import shutil
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -221,7 +222,20 @@ forward = fa
         'net_rtpgen2,streams=1,rate=100000,ssrc_change=1,src=10.9.0.1:20000,'
         'dst=10.0.0.1:30005,src_mac=02:00:00:00:00:22',
     ]
-    summ, out, legs = run_mrelay(args, work, 'flood', conf, vdevs, 5, during=legs_all)
+    inspect = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                           'tools', 'mrelay-inspect')
+    report_path = work.file('inspect.json')
+
+    def during(prefix):
+        rows = legs_all(prefix)
+        # the inspection rule for it fires (exit 1: a rule fired)
+        r = subprocess.run([sys.executable, inspect, '-f', prefix, '-i', '0.3', '-n', '4',
+                            '-q', '-o', report_path], capture_output=True, text=True,
+                           timeout=60, check=False)
+        return rows, r.returncode
+
+    summ, out, seen = run_mrelay(args, work, 'flood', conf, vdevs, 8, during=during)
+    legs, inspect_rc = seen
     gens = {}
     for line in out.splitlines():
         g = dc.rtpgen_summary(line)
@@ -253,6 +267,13 @@ forward = fa
         raise dc.TestFailed('leg p_a5: the other source\'s flood is not counted on the leg')
     if summ['mbufs_in_use_at_exit'] != 0:
         raise dc.TestFailed('mbufs_in_use_at_exit = %d' % summ['mbufs_in_use_at_exit'])
+    with open(report_path, encoding='utf-8') as f:
+        report = f.read()
+    dc.log('mrelay-inspect exit %d; leg_stream_limits in its report: %s'
+           % (inspect_rc, 'leg_stream_limits' in report))
+    if inspect_rc != 1 or '"leg_stream_limits"' not in report:
+        raise dc.TestFailed('mrelay-inspect: rule leg_stream_limits did not fire (exit %d)'
+                            % inspect_rc)
 
 
 def case_dispatch(args, work):

@@ -68,15 +68,6 @@ def extra_args(ap):
                          '(default %(default)s; 0 skips that part)')
 
 
-def unix_socket_listed(path):
-    try:
-        with open('/proc/net/unix', encoding='utf-8', errors='replace') as f:
-            names = [line.split()[-1] for line in f if len(line.split()) >= 8]
-    except OSError:
-        return True  # cannot tell; the relay's link will say
-    return path in names or '@' + path in names
-
-
 def telemetry(prefix, cmd):
     """One command on a DPDK process's telemetry socket; its reply's value."""
     return dc.telemetry(prefix, cmd)
@@ -104,7 +95,7 @@ def start_testpmd(args, work, so, sock, tag):
         raise dc.TestFailed('testpmd%s did not start forwarding' % tag)
     # net_memif of DPDK 22.11 binds an abstract socket by default
     # (socket-abstract=yes): no file appears, /proc/net/unix shows it.
-    if not unix_socket_listed(sock):
+    if not dc.unix_socket_listed(sock):
         tp.stop(10)  # and its runtime directory goes
         raise dc.TestFailed('testpmd did not open the memif socket @' + sock)
     return tp

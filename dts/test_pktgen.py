@@ -41,7 +41,6 @@ import json
 import os
 import re
 import shlex
-import signal
 import socket
 import subprocess
 import sys
@@ -94,72 +93,17 @@ def edit(blocks, name, replacements):
     return text
 
 
-def unix_socket_listed(path):
-    with open('/proc/net/unix', encoding='utf-8', errors='replace') as f:
-        names = [line.split()[-1] for line in f if len(line.split()) >= 8]
-    return path in names or '@' + path in names
-
-
-class Shell:
-    """A doc block run by bash (under script(1) when it needs a terminal),
-    in its own process group, which stop() ends."""
-
-    def __init__(self, name, text, logpath, env, prefix, tty=False):
-        self.name = name
-        self.prefix = prefix
-        self.logpath = logpath
-        self._log = open(logpath, 'wb')
-        env = dict(os.environ, SHELL='/bin/bash', **env)
-        cmd = ['bash', '-c', text]
-        if tty:
-            # pktgen exits at once without a terminal on stdin
-            cmd = ['script', '-qefc', text, '/dev/null']
-        dc.log('start %s: %s' % (name, text.strip().replace('\\\n', ' ')))
-        self.p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=self._log,
-                                  stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                  start_new_session=True)
-
-    def output(self):
-        self._log.flush()
-        with open(self.logpath, 'rb') as f:
-            return f.read().decode('utf-8', 'replace')
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def wait_output(self, pattern, timeout):
-        rx = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if rx.search(self.output()):
-                return True
-            if not self.alive():
-                return bool(rx.search(self.output()))
-            time.sleep(0.1)
-        return False
-
-    def wait(self, timeout):
-        try:
-            return self.p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            dc.log('%s still running after %.0f s' % (self.name, timeout))
-            return self.stop()
-
-    def stop(self, timeout=20):
-        """SIGINT to the group, then SIGKILL; the exit status."""
-        if self.alive():
-            dc.log('SIGINT %s (group %d)' % (self.name, self.p.pid))
-            os.killpg(self.p.pid, signal.SIGINT)
-            try:
-                self.p.wait(timeout)
-            except subprocess.TimeoutExpired:
-                dc.log('SIGKILL %s (group %d)' % (self.name, self.p.pid))
-                os.killpg(self.p.pid, signal.SIGKILL)
-                self.p.wait()
-        if not self._log.closed:
-            self._log.close()
-        dc.remove_runtime_dir(self.prefix)
-        return self.p.returncode
+def shell(name, text, logpath, env, prefix, tty=False):
+    """A doc block run by bash (under script(1) when it needs a terminal), in
+    a process group of its own, which stop() ends; prefix is the DPDK file
+    prefix the block uses (its runtime directory goes when it ends)."""
+    cmd = ['bash', '-c', text]
+    if tty:
+        # pktgen exits at once without a terminal on stdin
+        cmd = ['script', '-qefc', text, '/dev/null']
+    dc.log('doc block %s: %s' % (name, text.strip().replace('\\\n', ' ')))
+    return dc.Proc(name, cmd, logpath, env=dict(os.environ, SHELL='/bin/bash', **env),
+                   cwd=ROOT, group=True, prefix=prefix)
 
 
 def build_pktgen(blocks, work):
@@ -202,7 +146,7 @@ class Run:
              if block == 'pktgen-pcap' else []))
         env = {'PKTGEN': self.pktgen, 'PKTGEN_QUIT': '1', 'PKTGEN_RESULT': self.result,
                'PKTGEN_LINK_WAIT': '40'}
-        return Shell('pktgen_' + self.tag, text, self.work.file('pktgen_%s.log' % self.tag),
+        return shell('pktgen_' + self.tag, text, self.work.file('pktgen_%s.log' % self.tag),
                      env, self.pg_prefix, tty=True)
 
     def start_mrelay(self, lcores=None):
@@ -214,7 +158,7 @@ class Run:
             ('socket=/run/mrelay-memif.sock', 'socket=' + self.sock),
             ('-s summary.json', '-s ' + self.summary),
         ])
-        mr = Shell('mrelay_' + self.tag, text, self.work.file('mrelay_%s.log' % self.tag), {},
+        mr = shell('mrelay_' + self.tag, text, self.work.file('mrelay_%s.log' % self.tag), {},
                    self.mr_prefix)
         if not mr.wait_output(r'worker\(s\)', 30):
             mr.stop()
@@ -228,7 +172,7 @@ class Run:
             if pktgen_first:
                 pg = self.start_pktgen(block)
                 deadline = time.monotonic() + 60
-                while not unix_socket_listed(self.sock):
+                while not dc.unix_socket_listed(self.sock):
                     if time.monotonic() > deadline or not pg.alive():
                         raise dc.TestFailed('%s: pktgen did not open the memif socket'
                                             % self.tag)
@@ -401,7 +345,7 @@ def bench(args, blocks, work, pktgen):
         ('--seconds 5', '--seconds 2'),
         ('--json pktgen-bench.json', '--json ' + out),
     ])
-    b = Shell('pktgen-bench', text, work.file('pktgen-bench.log'), {'PKTGEN': pktgen}, None)
+    b = shell('pktgen-bench', text, work.file('pktgen-bench.log'), {'PKTGEN': pktgen}, None)
     status = b.wait(300)
     if status != 0:
         raise dc.TestFailed('pktgen-bench exited with status %s' % status)

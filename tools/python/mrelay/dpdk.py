@@ -52,16 +52,22 @@ class Proc:
     by pid, its DPDK runtime directory removed once it has exited."""
 
     def __init__(self, name: str, cmd: Sequence[str], logpath: str,
-                 env: Optional[Dict[str, str]] = None, cwd: Optional[str] = None) -> None:
+                 env: Optional[Dict[str, str]] = None, cwd: Optional[str] = None,
+                 group: bool = False, prefix: Optional[str] = None) -> None:
+        """group: run in a process group of its own, which stop() signals
+        whole (a shell and what it starts); prefix: the DPDK file prefix
+        when it is not on cmd itself (a shell's script)."""
         self.name = name
         self.cmd = list(cmd)
         self.logpath = logpath
-        self.prefix = file_prefix_of(self.cmd)
+        self.prefix = prefix or file_prefix_of(self.cmd)
+        self.group = group
         self._log = open(logpath, 'wb')
         log('start %s: %s' % (name, ' '.join(shlex.quote(c) for c in self.cmd)))
         try:
             self.p = subprocess.Popen(self.cmd, stdout=self._log, stderr=subprocess.STDOUT,
-                                      stdin=subprocess.DEVNULL, env=env, cwd=cwd)
+                                      stdin=subprocess.DEVNULL, env=env, cwd=cwd,
+                                      start_new_session=group)
         except OSError:
             self._log.close()
             raise
@@ -114,21 +120,25 @@ class Proc:
             time.sleep(0.2)
 
     def send_signal(self, sig: int) -> None:
-        """Send sig to this process (only while it runs)."""
+        """Send sig to this process, or its group (only while it runs)."""
         if self.alive():
-            self.p.send_signal(sig)
+            if self.group:
+                os.killpg(self.p.pid, sig)
+            else:
+                self.p.send_signal(sig)
 
     def stop(self, timeout: float = 15.0, sig: int = signal.SIGINT) -> Optional[int]:
         """sig (SIGINT), then SIGKILL after timeout seconds. Returns the exit
         status (negative signal number when killed by a signal)."""
         if self.alive():
-            log('%s %s (pid %d)' % (signal.Signals(sig).name, self.name, self.pid))
-            self.p.send_signal(sig)
+            log('%s %s (%s %d)' % (signal.Signals(sig).name, self.name,
+                                   'group' if self.group else 'pid', self.pid))
+            self.send_signal(sig)
             try:
                 self.p.wait(timeout)
             except subprocess.TimeoutExpired:
                 log('%s did not stop in %.0f s: SIGKILL (pid %d)' % (self.name, timeout, self.pid))
-                self.p.kill()
+                self.send_signal(signal.SIGKILL)
                 self.p.wait()
         self._finish()
         return self.p.returncode

@@ -65,7 +65,8 @@ mac_word(const struct rte_ether_addr *mac, bool resolved)
  * The port's next hop MAC changed: every leg on the port gets a new
  * snapshot (and with it, the legs forwarding to it: mr_streams_leg_set()
  * republishes those too), with templates built from the new MAC; all
- * zeros while unresolved, which the workers drop as nexthop_unresolved.
+ * zeros while unresolved: such destinations stay out of the snapshots, and
+ * what would go there is counted as nexthop_unresolved.
  */
 static void
 nexthop_publish(struct mr_app *app, uint16_t port, const struct rte_ether_addr *mac)
@@ -192,7 +193,7 @@ mr_node_poll(struct mr_app *app, uint64_t now)
 	if (nd == NULL)
 		return 0;
 	now_ms = now / nd->ms_tsc;
-	n = mr_relay_exc_poll(pkts, NODE_BURST);
+	n = mr_relay_exc_poll(app->relay, pkts, NODE_BURST);
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i], *reply;
 		uint16_t port = m->port;
@@ -336,7 +337,7 @@ mr_node_setup(struct mr_app *app)
 			np->published = mac_word(&app->streams->ports[port].nexthop, true);
 		if (pc->has_ipv6)
 			multicast_join(port, pc->ipv6.ip);
-		mr_relay_exc_port_enable(port);
+		mr_relay_exc_port_enable(app->relay, port);
 		nd->port_ids[nd->n_ports++] = port;
 	}
 	rc = mr_relay_exc_setup(app->relay, NODE_EXC_RING);
@@ -363,7 +364,7 @@ mr_node_free(struct mr_app *app)
 	__atomic_store_n(&node_tel, NULL, __ATOMIC_RELEASE);
 	/* a telemetry reader may still be reading: DPDK 22.11 cannot unregister */
 	rte_delay_ms(10);
-	mr_relay_exc_free();
+	mr_relay_exc_free(app->relay);
 	for (port = 0; port < RTE_MAX_ETHPORTS; port++)
 		mr_neigh_free(nd->ports[port].neigh);
 	free(nd);

@@ -17,6 +17,7 @@
 #include <rte_lcore.h>
 #include <rte_malloc.h>
 
+#include "mr_relay_exc.h"
 #include "mr_relay_priv.h"
 
 RTE_LOG_REGISTER_DEFAULT(mr_relay_logtype, INFO);
@@ -157,6 +158,11 @@ mr_relay_add_worker(struct mr_relay *r, unsigned int lcore_id)
 	w->shard = mr_streams_owner_add(r->streams, lcore_id);
 	if (w->shard == NULL)
 		goto fail;
+	/* a worker's shard has its index: a stream's reclamation finds its worker so */
+	if (w->shard->index != w->index) {
+		rte_errno = EINVAL;
+		goto fail;
+	}
 	snprintf(name, sizeof(name), "%s_disp%u", r->streams->name, lcore_id);
 	w->dispatch_ring = rte_ring_create(name, MR_RELAY_DISPATCH_RING, socket, RING_F_SC_DEQ);
 	if (w->dispatch_ring == NULL)
@@ -247,6 +253,7 @@ mr_relay_free(struct mr_relay *r)
 		return;
 	/* streams reclaimed from now on have no transcoder to go back to */
 	r->streams->on_reclaim = NULL;
+	mr_relay_exc_free(r);
 	for (k = 0; k < r->n_workers; k++) {
 		struct mr_worker *w = r->workers[k];
 

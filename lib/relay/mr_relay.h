@@ -51,6 +51,7 @@ struct mr_worker {
 	struct mr_lcore_counters *ctr;
 	struct mr_stream_shard *shard; /**< a worker's: the streams it owns */
 	struct rte_ring *dispatch_ring; /**< a worker's: packets other workers steer to it (MP/SC) */
+	struct rte_ring *exc_ring;     /**< a worker's: ARP/ND/echo to the main lcore (mr_relay_exc.h) */
 	unsigned int lcore_id;
 	uint16_t queue_id;
 	uint16_t index;                /**< a worker's: in mr_relay::workers, its transcoder controller */
@@ -97,6 +98,9 @@ struct mr_relay {
 	bool multiseg[RTE_MAX_ETHPORTS]; /**< TX takes chained mbufs */
 	/** The port cannot steer by destination: workers dispatch its packets in software. */
 	bool dispatch[RTE_MAX_ETHPORTS];
+	/** Its ARP/ND/echo frames go to the main lcore (mr_relay_exc_port_enable()). */
+	bool exc_port[RTE_MAX_ETHPORTS];
+	uint16_t exc_next;               /**< main lcore: the worker mr_relay_exc_poll() starts at */
 	/** Out of the datapath (mr_relay_port_pause()); read atomically by the lcores. */
 	bool paused[RTE_MAX_ETHPORTS];
 	uint32_t pauses[RTE_MAX_ETHPORTS]; /**< times paused (main lcore) */

@@ -3,9 +3,9 @@
  */
 
 /*
- * The exception path's rings (see mr_relay_exc.h). A worker reads the
- * ring table and the port flags, written by the main lcore before the
- * workers start and after they return only.
+ * The exception path (see mr_relay_exc.h). A worker reads its ring and the
+ * port flags, written by the main lcore before the workers start and after
+ * they return only.
  */
 
 #include <errno.h>
@@ -23,14 +23,6 @@
 #define EXC_ETH_HLEN 14
 #define EXC_VLAN_HLEN 4
 
-static struct {
-	struct mr_relay *relay;
-	uint16_t n_rings;
-	uint16_t next;                              /* poll starts here (fairness) */
-	struct rte_ring *rings[MR_RELAY_MAX_WORKERS]; /* by worker queue id */
-	bool port[RTE_MAX_ETHPORTS];
-} exc;
-
 int
 mr_relay_exc_setup(struct mr_relay *r, uint32_t ring_size)
 {
@@ -39,67 +31,68 @@ mr_relay_exc_setup(struct mr_relay *r, uint32_t ring_size)
 
 	if (r == NULL || !rte_is_power_of_2(ring_size) || ring_size < 2)
 		return -EINVAL;
-	if (exc.relay != NULL)
-		return -EEXIST;
 	for (i = 0; i < r->n_workers; i++) {
-		const struct mr_worker *w = r->workers[i];
+		struct mr_worker *w = r->workers[i];
 
-		snprintf(name, sizeof(name), "mr_exc_%u", w->queue_id);
-		exc.rings[w->queue_id] = rte_ring_create(name, ring_size,
-						 (int)rte_lcore_to_socket_id(w->lcore_id),
-						 RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (exc.rings[w->queue_id] == NULL) {
-			mr_relay_exc_free();
+		if (w->exc_ring != NULL)
+			return -EEXIST;
+		snprintf(name, sizeof(name), "%s_exc%u", r->streams->name, w->lcore_id);
+		w->exc_ring = rte_ring_create(name, ring_size,
+					      (int)rte_lcore_to_socket_id(w->lcore_id),
+					      RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->exc_ring == NULL) {
+			mr_relay_exc_free(r);
 			return -ENOMEM;
 		}
-		exc.n_rings = RTE_MAX(exc.n_rings, (uint16_t)(w->queue_id + 1));
 	}
-	exc.relay = r;
 	return 0;
 }
 
 void
-mr_relay_exc_port_enable(uint16_t port_id)
+mr_relay_exc_port_enable(struct mr_relay *r, uint16_t port_id)
 {
 	if (port_id < RTE_MAX_ETHPORTS)
-		exc.port[port_id] = true;
+		r->exc_port[port_id] = true;
 }
 
 unsigned int
-mr_relay_exc_poll(struct rte_mbuf **pkts, unsigned int max)
+mr_relay_exc_poll(struct mr_relay *r, struct rte_mbuf **pkts, unsigned int max)
 {
 	unsigned int got = 0, k;
 
-	for (k = 0; k < exc.n_rings && got < max; k++) {
-		uint16_t q = (uint16_t)((exc.next + k) % exc.n_rings);
+	/* a fair share of each worker's ring, starting from another one each call */
+	for (k = 0; k < r->n_workers && got < max; k++) {
+		const struct mr_worker *w = r->workers[(r->exc_next + k) % r->n_workers];
 
-		if (exc.rings[q] != NULL)
-			got += rte_ring_sc_dequeue_burst(exc.rings[q], (void **)(pkts + got),
+		if (w->exc_ring != NULL)
+			got += rte_ring_sc_dequeue_burst(w->exc_ring, (void **)(pkts + got),
 							 RTE_MAX((max - got) / 2, 1u), NULL);
 	}
-	if (exc.n_rings != 0)
-		exc.next = (uint16_t)((exc.next + 1) % exc.n_rings);
+	if (r->n_workers != 0)
+		r->exc_next = (uint16_t)((r->exc_next + 1) % r->n_workers);
 	return got;
 }
 
 void
-mr_relay_exc_free(void)
+mr_relay_exc_free(struct mr_relay *r)
 {
 	struct mr_lcore_counters *c = mr_counters_self();
 	struct rte_mbuf *m;
-	uint16_t q;
+	uint16_t i;
 
-	for (q = 0; q < RTE_DIM(exc.rings); q++) {
-		if (exc.rings[q] == NULL)
+	for (i = 0; i < r->n_workers; i++) {
+		struct mr_worker *w = r->workers[i];
+
+		if (w->exc_ring == NULL)
 			continue;
-		while (rte_ring_sc_dequeue(exc.rings[q], (void **)&m) == 0) {
+		while (rte_ring_sc_dequeue(w->exc_ring, (void **)&m) == 0) {
 			mr_drop_count(c, MR_DROP_SHUTDOWN, 1);
 			rte_pktmbuf_free(m);
 		}
-		rte_ring_free(exc.rings[q]);
-		exc.rings[q] = NULL;
+		rte_ring_free(w->exc_ring);
+		w->exc_ring = NULL;
 	}
-	memset(&exc, 0, sizeof(exc));
+	memset(r->exc_port, 0, sizeof(r->exc_port));
 }
 
 /* ARP, or IPv4 carrying ICMP, or IPv6 whose first next header is ICMPv6. */
@@ -136,10 +129,9 @@ mr_relay_exc_or_drop(struct mr_worker *w, struct rte_mbuf *m, enum mr_drop_reaso
 {
 	/* what mr_pkt_parse() says of ARP (not IP) and of ICMP/ICMPv6 (not UDP) */
 	if ((reason == MR_DROP_NOT_IP || reason == MR_DROP_NOT_UDP) &&
-	    m->port < RTE_MAX_ETHPORTS && exc.port[m->port] &&
-	    w->queue_id < RTE_DIM(exc.rings) && exc.rings[w->queue_id] != NULL &&
-	    m->nb_segs == 1 && is_exception(m)) {
-		if (rte_ring_sp_enqueue(exc.rings[w->queue_id], m) == 0)
+	    m->port < RTE_MAX_ETHPORTS && w->relay->exc_port[m->port] &&
+	    w->exc_ring != NULL && m->nb_segs == 1 && is_exception(m)) {
+		if (rte_ring_sp_enqueue(w->exc_ring, m) == 0)
 			return;
 		reason = MR_DROP_EXCEPTION_RING_FULL;
 	}

@@ -15,16 +15,13 @@
  * mr_relay_exc_poll(). Only ports enabled with mr_relay_exc_port_enable()
  * divert; elsewhere such frames stay drops under their parse reason.
  *
- * And its counterpart on the way out: a destination whose next hop is not
- * resolved yet (its template's destination MAC is all zeros) is a counted
- * drop, MR_DROP_NEXTHOP_UNRESOLVED (mr_relay_exc_nexthop_unresolved()).
+ * The rings are the workers' (mr_worker::exc_ring), the port flags the
+ * relay's (mr_relay::exc_port). The worker's process() passes every packet
+ * classify() refused to mr_relay_exc_or_drop().
  *
- * The rings live here, not in struct mr_worker, only while lib/relay is
- * being rewritten (one relay per process): they belong in the worker.
- *
- * Two call sites in lib/relay/mr_relay.c: process() passes every packet
- * classify() refused to mr_relay_exc_or_drop() instead of drop(); emit()
- * calls mr_relay_exc_nexthop_unresolved() first.
+ * (A destination whose port's next hop is not resolved yet is left out of
+ * its leg's snapshot and counted per packet as MR_DROP_NEXTHOP_UNRESOLVED:
+ * lib/stream, leg publication, and fan_out().)
  */
 
 #include <stdbool.h>
@@ -48,12 +45,12 @@ extern "C" {
  * @param ring_size
  *   Entries of each ring, a power of 2 (it holds ring_size - 1).
  * @return
- *   0, -EINVAL (bad size), -EEXIST (already set up for another relay), -ENOMEM.
+ *   0, -EINVAL (bad size), -EEXIST (already set up), -ENOMEM.
  */
 int mr_relay_exc_setup(struct mr_relay *r, uint32_t ring_size);
 
 /** Divert the exception frames received on @p port_id (before the workers start). */
-void mr_relay_exc_port_enable(uint16_t port_id);
+void mr_relay_exc_port_enable(struct mr_relay *r, uint16_t port_id);
 
 /**
  * Main lcore: take up to @p max exception frames from the workers' rings,
@@ -62,13 +59,14 @@ void mr_relay_exc_port_enable(uint16_t port_id);
  * @return
  *   Frames put in @p pkts.
  */
-unsigned int mr_relay_exc_poll(struct rte_mbuf **pkts, unsigned int max);
+unsigned int mr_relay_exc_poll(struct mr_relay *r, struct rte_mbuf **pkts, unsigned int max);
 
 /**
  * After the workers returned: free what the rings still hold (counted as
  * MR_DROP_SHUTDOWN on the calling lcore), the rings, and forget the ports.
+ * mr_relay_free() does it too.
  */
-void mr_relay_exc_free(void);
+void mr_relay_exc_free(struct mr_relay *r);
 
 /**
  * Worker, for a packet classify() refused with @p reason: hand an
@@ -76,24 +74,6 @@ void mr_relay_exc_free(void);
  * @p reason, or MR_DROP_EXCEPTION_RING_FULL). Consumes @p m.
  */
 void mr_relay_exc_or_drop(struct mr_worker *w, struct rte_mbuf *m, enum mr_drop_reason reason);
-
-/**
- * Worker or transcoder, before sending @p m to @p d: when the destination's
- * next hop is unresolved (zero destination MAC in its template), free
- * @p m, count MR_DROP_NEXTHOP_UNRESOLVED and return true (@p m consumed);
- * else return false.
- */
-static inline bool
-mr_relay_exc_nexthop_unresolved(struct mr_worker *w, const struct mr_dest *d, struct rte_mbuf *m)
-{
-	const uint8_t *mac = d->tmpl.hdr;
-
-	if (likely((mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) != 0))
-		return false;
-	mr_drop_count(w->ctr, MR_DROP_NEXTHOP_UNRESOLVED, 1);
-	rte_pktmbuf_free(m);
-	return true;
-}
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,6 @@
 #include <rte_mbuf.h>
 
 #include "mr_relay.h"
-#include "mr_relay_exc.h"
 
 extern int mr_relay_logtype;
 #define RELAY_LOG(level, ...) \
@@ -83,11 +82,8 @@ send_one(struct mr_worker *w, uint16_t port, struct rte_mbuf *m)
 static inline void
 emit(struct mr_worker *w, const struct mr_dest *d, struct rte_mbuf *out, uint32_t sum)
 {
-	int rc;
+	int rc = mr_pkt_tmpl_apply(&d->tmpl, out, sum, d->cksum_offload);
 
-	if (unlikely(mr_relay_exc_nexthop_unresolved(w, d, out)))
-		return;
-	rc = mr_pkt_tmpl_apply(&d->tmpl, out, sum, d->cksum_offload);
 	if (unlikely(rc != 0)) {
 		/* no room for the headers in front, or a datagram too long for them */
 		drop(w, out, rc == -EMSGSIZE ? MR_DROP_OVERSIZE : MR_DROP_NO_HEADROOM);
@@ -189,8 +185,14 @@ fan_out(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 	uint32_t sum;
 	uint8_t i;
 
+	/* one count per destination not reached: its port has no next hop MAC yet */
+	if (unlikely(leg->n_unresolved != 0))
+		mr_drop_count(w->ctr, MR_DROP_NEXTHOP_UNRESOLVED, leg->n_unresolved);
 	if (unlikely(leg->n_dests == 0)) {
-		drop(w, m, MR_DROP_NO_DEST);
+		if (leg->n_unresolved != 0)
+			rte_pktmbuf_free(m); /* counted above */
+		else
+			drop(w, m, MR_DROP_NO_DEST);
 		return;
 	}
 	for (i = 1; i < leg->n_dests; i++) {

@@ -50,19 +50,6 @@ mr_relay_channel_open(struct mr_worker *w, const struct mr_stream_key *key, uint
 	return 0;
 }
 
-/* The worker context of the calling lcore (a stream's owner). */
-static struct mr_worker *
-self_worker(struct mr_relay *r)
-{
-	unsigned int lcore = rte_lcore_id();
-	uint16_t k;
-
-	for (k = 0; k < r->n_workers; k++)
-		if (r->workers[k]->lcore_id == lcore)
-			return r->workers[k];
-	return NULL;
-}
-
 /*
  * A deleted stream's memory is reclaimed, on its owner: close its
  * transcoder channel, once. A full control ring defers the close to the
@@ -73,11 +60,14 @@ mr_relay_stream_reclaimed(void *ctx, struct mr_stream *st)
 {
 	struct mr_relay *r = ctx;
 	uint16_t t = st->tc_index;
+	struct mr_stream_shard *sh;
 	struct mr_worker *w;
 
 	if (st->tc_channel == MR_STREAM_NO_CHANNEL || t >= r->n_tc)
 		return;
-	w = self_worker(r);
+	/* the calling lcore is the stream's owner: its shard's index is its worker's */
+	sh = mr_streams_shard(r->streams, rte_lcore_id());
+	w = sh != NULL ? r->workers[sh->index] : NULL;
 	if (w == NULL || w->tc_closing[t] == NULL) {
 		/* not on a worker (shutdown): the transcoder goes with its channels */
 		return;

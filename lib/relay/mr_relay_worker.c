@@ -17,6 +17,7 @@
 #include <rte_prefetch.h>
 
 #include "mr_hist.h"
+#include "mr_relay_exc.h"
 #include "mr_relay_priv.h"
 
 /* What stage one learned of a packet, for the stages after the lookup. */
@@ -218,10 +219,10 @@ stream_deliver(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 		drop(w, m, MR_DROP_NO_LEG);
 		return;
 	}
-	if (unlikely(!leg->has_remote || !mr_endpoint_equal(&c->pi.src, &leg->remote)) &&
-	    (leg->has_remote || !leg->latch ||
-	     !mr_streams_latch_accepts(w->relay->streams, st->leg_idx, leg, &c->pi.src))) {
-		/* a latch on its way to the main lcore accepts its source already */
+	/* a leg without a remote is a latch leg: its latch request's source is accepted */
+	if (unlikely(leg->has_remote ? !mr_endpoint_equal(&c->pi.src, &leg->remote) :
+		     !mr_streams_latch_accepts(w->relay->streams, st->leg_idx, leg,
+					       &c->pi.src))) {
 		mr_streams_leg_drop(w->relay->streams, st->leg_idx, MR_LEG_DROP_SOURCE_MISMATCH);
 		drop(w, m, MR_DROP_SOURCE_MISMATCH);
 		return;
@@ -270,7 +271,8 @@ learn(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, uint64_t
 		drop(w, m, MR_DROP_NO_LEG);
 		return;
 	}
-	if (leg->has_remote ? !mr_endpoint_equal(&c->pi.src, &leg->remote) : !leg->latch) {
+	/* (a leg without a remote is a latch leg: any first source) */
+	if (leg->has_remote && !mr_endpoint_equal(&c->pi.src, &leg->remote)) {
 		mr_streams_leg_drop(s, (uint32_t)idx, MR_LEG_DROP_SOURCE_MISMATCH);
 		drop(w, m, MR_DROP_SOURCE_MISMATCH);
 		return;
@@ -535,11 +537,9 @@ mr_relay_worker_tick(struct mr_worker *w, uint64_t now)
 	unsigned int n = 0;
 	uint16_t t;
 
-	if (r->idle_tsc != 0)
-		n = mr_streams_expire(r->streams, w->shard, now, r->idle_tsc,
-				      MR_RELAY_EXPIRE_BUDGET);
-	else
-		mr_streams_reclaim(r->streams);
+	/* without an idle time nothing expires: a budget of 0 only reclaims */
+	n = mr_streams_expire(r->streams, w->shard, now, r->idle_tsc,
+			      r->idle_tsc != 0 ? MR_RELAY_EXPIRE_BUDGET : 0);
 	for (t = 0; t < r->n_tc; t++)
 		mr_transcoder_ctl_poll_on(r->tc[t], w->index);
 	mr_relay_closing_retry(w);

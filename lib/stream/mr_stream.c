@@ -520,7 +520,6 @@ leg_publish(struct mr_streams *s, uint32_t idx, uint32_t *purged)
 	leg->clock_rate = d->clock_rate;
 	leg->port_id = d->port_id;
 	leg->has_remote = def_has_remote(d);
-	leg->latch = d->latch;
 	leg->gen = d->gen;
 	leg->tc_profile = d->tc_profile;
 	leg->streams_max = d->streams_max != 0 ? d->streams_max : s->leg_streams_max;
@@ -536,6 +535,11 @@ leg_publish(struct mr_streams *s, uint32_t idx, uint32_t *purged)
 
 		if (!def_has_remote(t) || !port->present) {
 			leg->n_unsendable++;
+			continue;
+		}
+		/* a next hop being resolved (lib/neigh) has no MAC yet */
+		if (rte_is_zero_ether_addr(&port->nexthop)) {
+			leg->n_unresolved++;
 			continue;
 		}
 		if (mr_pkt_tmpl_init(&dest->tmpl, &port->mac, &port->nexthop, port->vlan,

@@ -96,6 +96,7 @@ struct mr_dest {
 
 /** Immutable snapshot of a leg, as the fast path sees it (one cache line, then dests). */
 struct mr_leg {
+	/* First line: what every packet reads besides its destinations. */
 	struct mr_endpoint local;
 	struct mr_endpoint remote;   /**< valid when has_remote */
 	uint32_t idx;                /**< slot index */
@@ -104,19 +105,24 @@ struct mr_leg {
 	uint8_t has_remote;          /**< signalled, or latched */
 	uint8_t n_dests;             /**< sendable destinations */
 	uint8_t n_unsendable;        /**< forward targets not yet latched */
+	/** forward targets whose port's next hop is not resolved (not in dests) */
+	uint8_t n_unresolved;
 	uint16_t tc_profile;         /**< 0, or transcode its RTP with this profile (1-based) */
-	uint8_t latch;               /**< takes its remote from its first packet */
 	uint16_t streams_max;        /**< streams (SSRCs) it may have at once */
 	uint32_t gen;                /**< its definition's generation (mr_leg_def::gen) */
-	uint64_t new_stream_tsc;     /**< TSC between new streams (0: no rate limit) */
-	uint64_t new_stream_tau;     /**< burst tolerance of the rate limit, TSC */
 	/**
 	 * dests[0] takes the original mbuf (the others get clones or copies):
 	 * one that leaves the payload alone when there is one, so the fast
 	 * path knows where to prefetch without reading the snapshot first.
 	 */
 	struct mr_dest dests[MR_STREAM_MAX_DESTS];
+	/* Read when a stream is learned only. */
+	uint64_t new_stream_tsc;     /**< TSC between new streams (0: no rate limit) */
+	uint64_t new_stream_tau;     /**< burst tolerance of the rate limit, TSC */
 };
+
+_Static_assert(offsetof(struct mr_leg, dests) == RTE_CACHE_LINE_SIZE,
+	       "struct mr_leg: one line, then the destinations");
 
 /**
  * Per-stream state. Laid out for the fast path: an RTP packet of a settled

@@ -57,6 +57,7 @@ tables(uint32_t legs, uint32_t streams)
 	if (s == NULL)
 		return NULL;
 	s->ports[0].present = true;
+	s->ports[0].nexthop = (struct rte_ether_addr){{0x02, 0, 0, 0, 0, 0x02}};
 	/* the test's lcore owns the streams it adds; ME + 1 is a second owner */
 	if (mr_streams_owner_add(s, ME) == NULL || mr_streams_owner_add(s, ME + 1) == NULL) {
 		mr_streams_free(s);
@@ -763,6 +764,7 @@ test_stream_leg_call(void)
 	o.s = mr_streams_create(&p);
 	MR_TEST_ASSERT(o.s != NULL, "create");
 	o.s->ports[0].present = true;
+	o.s->ports[0].nexthop = (struct rte_ether_addr){{0x02, 0, 0, 0, 0, 0x02}};
 	MR_TEST_ASSERT(mr_streams_owner_add(o.s, lcore) != NULL, "shard");
 	MR_TEST_EQ(mr_streams_leg_set(o.s, 0, &a), 0);
 	o.key.local = a.local;

@@ -31,8 +31,8 @@ LCORE_COLUMNS = [
     ('rtcp_pkts', 'mrelay_lcore_rtcp_packets_total', 'counter', 'RTCP packets handled.'),
     ('fwd_clones', 'mrelay_lcore_forward_clones_total', 'counter',
      'Extra copies made to forward one packet to several destinations.'),
-    ('learn_reqs', 'mrelay_lcore_learn_requests_total', 'counter',
-     'Requests to learn a new stream.'),
+    ('learn_reqs', 'mrelay_lcore_streams_learned_total', 'counter',
+     'Streams the worker learned (created in its own shard).'),
     ('busy_polls', 'mrelay_lcore_busy_polls_total', 'counter', 'Polls that found packets.'),
     ('idle_polls', 'mrelay_lcore_idle_polls_total', 'counter', 'Polls that found none.'),
 ]

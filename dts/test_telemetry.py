@@ -168,7 +168,7 @@ def case_read(a):
               "stream: leg, source, destinations, counters")
         lg = r.telemetry("/mrelay/leg,default_b9")
         check(lg["local"] == "10.0.0.1:32009" and lg["forward"] == ["default_a9"] and
-              lg["remote"] == "10.2.0.1:20009", "leg: default_b9")
+              lg["remote"] == "10.2.0.1:20009" and lg["origin"] == "config", "leg: default_b9")
         # human output and exit codes
         rc, out = r.ctl("info")
         check(rc == 0 and "build_id:" in out, "mrelay-ctl info: human output")
@@ -211,7 +211,7 @@ BAD = [
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=300.1.1.1:5", "remote: '300.1.1.1:5'"),
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=224.0.0.1:5", "remote: '224.0.0.1:5'"),
     ("/mrelay/leg_add,name=n1,session=s,local=10.0.0.1:30500,remote=[fd00::9]:5000", "family"),
-    ("/mrelay/leg_add,name=n1,session=s,port=7,local=auto,remote=latch", "port: '7'"),
+    ("/mrelay/leg_add,name=n1,session=s,port=7,local=auto,remote=latch", "port: 7 is not"),
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,forward=nosuch",
      "forward: no leg named nosuch"),
     ("/mrelay/leg_add,name=n1,session=s,local=auto,remote=latch,forward=default_a0+default_a0",
@@ -289,8 +289,8 @@ def case_errors(a):
         check(d1.get("result") == "added" and d2.get("result") == "unchanged",
               "dest_add twice: added, unchanged")
         rc, lg = r.raw("/mrelay/leg,idem")
-        check(lg["forward"] == ["default_b10"] and lg["remote"] == "10.9.0.1:4000",
-              "leg idem as added")
+        check(lg["forward"] == ["default_b10"] and lg["remote"] == "10.9.0.1:4000"
+              and lg["origin"] == "control", "leg idem as added")
         rc, d = r.raw("/mrelay/leg_update,name=idem,ssrc_out=1234,seq_offset=5")
         rc2, lg = r.raw("/mrelay/leg,idem")
         check(rc == 0 and d["result"] == "updated" and lg["ssrc_out"] == 1234

@@ -475,7 +475,7 @@ def case_control(args):
         # bad requests change nothing
         bad = [
             ('/mrelay/leg_update,name=a0,transcode=nosuch', "transcode: no profile named 'nosuch'"),
-            ('/mrelay/leg_update,name=a0,transcode=', "transcode: no profile named ''"),
+            ('/mrelay/leg_update,name=a0,transcode=', "transcode: '' is not a profile"),
             ('/mrelay/leg_add,name=n1,session=s9,port=0,local=auto,remote=latch,transcode=nosuch',
              "transcode: no profile named 'nosuch'"),
             ('/mrelay/leg_add,name=a0,session=s0,port=0,local=10.0.0.1:30000,'

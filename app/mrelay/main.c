@@ -352,7 +352,11 @@ port_steering_flow(struct mr_app *app, uint16_t port, uint16_t nq)
 static int
 port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 {
-	struct mr_stream_port *sp = &app->streams->ports[port];
+	struct mr_port_facts pf = {
+		.has_ipv4 = pc->has_ipv4, .has_ipv6 = pc->has_ipv6,
+		.ipv4 = pc->ipv4, .ipv6 = pc->ipv6,
+		.nexthop = pc->nexthop_mac, .vlan = pc->vlan,
+	};
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
 	uint8_t rss_key[MR_RSS_KEY_MAX] __rte_aligned(4);
@@ -387,7 +391,7 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	if ((info.tx_offload_capa & MR_PKT_TX_CKSUM_OFFLOAD) == MR_PKT_TX_CKSUM_OFFLOAD) {
 		conf.txmode.offloads |= MR_PKT_TX_CKSUM_OFFLOAD;
-		sp->cksum_offload = true;
+		pf.cksum_offload = true;
 	}
 	rc = rte_eth_dev_configure(port, nrx, ntx, &conf);
 	if (rc != 0 && (app->port_steering[port] == MR_STEER_RSS_DST ||
@@ -438,11 +442,12 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	app->port_dispatch[port] = app->port_steering[port] == MR_STEER_DISPATCH;
 	printf("mrelay: port %u (%s): %u RX queue(s), steering by local endpoint: %s\n",
 	       port, info.driver_name, nq, mr_steer_names[app->port_steering[port]]);
-	rte_eth_macaddr_get(port, &sp->mac);
-	sp->nexthop = pc->nexthop_mac;
-	sp->vlan = pc->vlan;
-	sp->present = true;
+	rte_eth_macaddr_get(port, &pf.mac);
+	pf.multiseg = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) != 0;
+	pf.present = true;
 	rc = mr_relay_add_port(app->relay, port);
+	if (rc == 0)
+		rc = mr_sessions_port_set(app->sessions, port, &pf);
 	/* the port cannot steer by destination: the workers dispatch its packets */
 	if (rc == 0 && app->port_dispatch[port])
 		rc = mr_relay_port_set_dispatch(app->relay, port, true);
@@ -590,7 +595,14 @@ main(int argc, char **argv)
 	}
 
 	app->ctl = mr_ctl_create(&(struct mr_ctl_params){
-		.streams = app->streams, .relay = app->relay, .conf = &app->conf,
+		.streams = app->streams, .relay = app->relay, .sessions = app->sessions,
+		.info = {
+			.mbufs = app->conf.mbufs, .stream_idle_ms = app->conf.stream_idle_ms,
+			.tx_drain_us = app->conf.tx_drain_us,
+			.leg_streams_max = app->conf.leg_streams_max,
+			.leg_new_streams_per_s = app->conf.leg_new_streams_per_s,
+			.stats_interval_ms = app->conf.stats_interval_ms,
+		},
 		.pools = {app->pkt_pool, app->hdr_pool}, .n_pools = 2,
 	});
 	if (app->ctl == NULL) {

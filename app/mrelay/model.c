@@ -52,6 +52,15 @@ mr_app_tables_create(struct mr_app *app)
 		fprintf(stderr, "mrelay: cannot create the relay: %s\n", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
+	app->sessions = mr_sessions_create(&(struct mr_sessions_params){
+		.streams = app->streams, .relay = app->relay,
+		.rtp_port_min = cf->rtp_port_min, .rtp_port_max = cf->rtp_port_max,
+	});
+	if (app->sessions == NULL) {
+		fprintf(stderr, "mrelay: cannot create the session model: %s\n",
+			rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -64,102 +73,90 @@ endpoint_plus(const struct mr_endpoint *ep, uint32_t i)
 	return r;
 }
 
+/* Side A or B of session i of a [pairs] section, as the model takes a leg. */
 static void
-def_from_leg(struct mr_leg_def *d, const struct mr_conf_leg *l)
+spec_from_pair(struct mr_leg_spec *sp, char *name, size_t len, const struct mr_conf_pairs *pp,
+	       uint32_t i, bool side_a)
 {
-	memset(d, 0, sizeof(*d));
-	snprintf(d->name, sizeof(d->name), "%s", l->name);
-	snprintf(d->session, sizeof(d->session), "%s", l->session);
-	d->in_use = true;
-	d->latch = l->latch;
-	d->local = l->local;
-	d->remote = l->remote;
-	d->port_id = l->port;
-	d->clock_rate = l->clock_rate;
-	d->rewrite = l->rewrite_ssrc || l->seq_offset != 0 || l->ts_offset != 0;
-	d->ssrc_out = l->rewrite_ssrc ? l->ssrc_out : 0;
-	d->seq_offset = l->seq_offset;
-	d->ts_offset = l->ts_offset;
-	d->tc_profile = l->tc_profile;
-	d->streams_max = l->streams_max;
-	d->has_new_streams_per_s = l->has_new_streams_per_s;
-	d->new_streams_per_s = l->new_streams_per_s;
-}
-
-static void
-def_from_pair(struct mr_leg_def *d, const struct mr_conf_pairs *pp, uint32_t i, bool side_a)
-{
-	memset(d, 0, sizeof(*d));
-	snprintf(d->name, sizeof(d->name), "%s_%c%u", pp->name, side_a ? 'a' : 'b', i);
-	snprintf(d->session, sizeof(d->session), "%s_%u", pp->name, i);
-	d->in_use = true;
-	d->latch = side_a ? pp->a_latch : pp->b_latch;
-	d->local = endpoint_plus(side_a ? &pp->a_local : &pp->b_local, i);
-	if (!d->latch)
-		d->remote = endpoint_plus(side_a ? &pp->a_remote : &pp->b_remote, i);
-	d->port_id = pp->port;
-	d->clock_rate = pp->clock_rate;
-	d->tc_profile = side_a ? pp->a_tc_profile : pp->b_tc_profile;
-}
-
-static int
-leg_set(struct mr_app *app, uint32_t idx, const struct mr_leg_def *d, char *err, size_t errlen)
-{
-	int rc = mr_streams_leg_set(app->streams, idx, d);
-
-	if (rc != 0)
-		snprintf(err, errlen, "[leg.%s]: cannot install: %s", d->name, strerror(-rc));
-	return rc;
+	mr_leg_spec_init(sp);
+	snprintf(name, len, "%s_%c%u", pp->name, side_a ? 'a' : 'b', i);
+	snprintf(sp->session, sizeof(sp->session), "%s_%u", pp->name, i);
+	sp->port = pp->port;
+	sp->local = endpoint_plus(side_a ? &pp->a_local : &pp->b_local, i);
+	sp->latch = side_a ? pp->a_latch : pp->b_latch;
+	if (!sp->latch)
+		sp->remote = endpoint_plus(side_a ? &pp->a_remote : &pp->b_remote, i);
+	sp->clock_rate = pp->clock_rate;
+	snprintf(sp->transcode, sizeof(sp->transcode), "%s",
+		 side_a ? pp->a_transcode : pp->b_transcode);
+	sp->given = MR_LEG_F_SESSION | MR_LEG_F_PORT | MR_LEG_F_LOCAL | MR_LEG_F_REMOTE |
+		    MR_LEG_F_CLOCK | MR_LEG_F_TRANSCODE;
 }
 
 /*
- * Two passes: every leg first without destinations, then again with
- * them, because a leg may forward to one defined after it.
+ * The configuration's legs through the session model, as the control
+ * commands add them. Two passes: every leg first without destinations,
+ * then the destinations, because a leg may forward to one defined after it.
  */
 int
 mr_app_legs_load(struct mr_app *app, char *err, size_t errlen)
 {
 	const struct mr_conf *cf = &app->conf;
-	struct mr_leg_def d;
-	uint32_t i, j, idx;
-	int pass, rc;
+	struct mr_sessions_result res;
+	struct mr_leg_spec sp;
+	char why[256], name[MR_STREAM_NAME_LEN];
+	uint32_t i, j;
+	int rc;
 
-	for (pass = 0; pass < 2; pass++) {
-		idx = 0;
-		for (i = 0; i < cf->n_legs; i++, idx++) {
-			def_from_leg(&d, &cf->legs[i]);
-			if (pass == 1) {
-				d.n_fwd = cf->legs[i].n_fwd;
-				memcpy(d.fwd, cf->legs[i].fwd, sizeof(d.fwd[0]) * d.n_fwd);
+	for (i = 0; i < cf->n_legs; i++) {
+		sp = cf->legs[i].spec;
+		sp.given &= ~MR_LEG_F_FORWARD;
+		sp.n_fwd = 0;
+		rc = mr_sessions_leg_add(app->sessions, cf->legs[i].name, &sp,
+					 MR_LEG_ORIGIN_CONFIG, &res, why, sizeof(why));
+		if (rc != 0)
+			goto leg_fail;
+	}
+	for (j = 0; j < cf->n_pairs; j++) {
+		const struct mr_conf_pairs *pp = &cf->pairs[j];
+
+		for (i = 0; i < pp->count * 2; i++) {
+			spec_from_pair(&sp, name, sizeof(name), pp, i / 2, i % 2 == 0);
+			rc = mr_sessions_leg_add(app->sessions, name, &sp, MR_LEG_ORIGIN_CONFIG,
+						 &res, why, sizeof(why));
+			if (rc == 0 && i % 2 == 1) {
+				char a[MR_STREAM_NAME_LEN];
+
+				snprintf(a, sizeof(a), "%s_a%u", pp->name, i / 2);
+				rc = mr_sessions_dest(app->sessions, a, name, true, &res, why,
+						      sizeof(why));
+				if (rc == 0)
+					rc = mr_sessions_dest(app->sessions, name, a, true, &res,
+							      why, sizeof(why));
 			}
-			rc = leg_set(app, idx, &d, err, errlen);
-			if (rc != 0)
+			if (rc != 0) {
+				snprintf(err, errlen, "[pairs.%s] leg %s: %s",
+					 pp->name, name, why);
 				return rc;
-		}
-		for (j = 0; j < cf->n_pairs; j++) {
-			const struct mr_conf_pairs *pp = &cf->pairs[j];
-
-			for (i = 0; i < pp->count; i++, idx += 2) {
-				def_from_pair(&d, pp, i, true);
-				if (pass == 1) {
-					d.n_fwd = 1;
-					d.fwd[0] = idx + 1;
-				}
-				rc = leg_set(app, idx, &d, err, errlen);
-				if (rc != 0)
-					return rc;
-				def_from_pair(&d, pp, i, false);
-				if (pass == 1) {
-					d.n_fwd = 1;
-					d.fwd[0] = idx;
-				}
-				rc = leg_set(app, idx + 1, &d, err, errlen);
-				if (rc != 0)
-					return rc;
 			}
 		}
 	}
+	for (i = 0; i < cf->n_legs; i++) {
+		if (!(cf->legs[i].spec.given & MR_LEG_F_FORWARD))
+			continue;
+		mr_leg_spec_init(&sp);
+		sp.given = MR_LEG_F_FORWARD;
+		sp.n_fwd = cf->legs[i].spec.n_fwd;
+		memcpy(sp.fwd, cf->legs[i].spec.fwd, sizeof(sp.fwd));
+		rc = mr_sessions_leg_update(app->sessions, cf->legs[i].name, &sp, &res, why,
+					    sizeof(why));
+		if (rc != 0)
+			goto leg_fail;
+	}
 	return 0;
+leg_fail:
+	snprintf(err, errlen, "[leg.%s] %s", cf->legs[i].name, why);
+	return rc;
 }
 
 /*
@@ -177,8 +174,11 @@ mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen)
 		[MR_CONF_CODEC_PCMA] = MR_TC_CODEC_PCMA,
 	};
 	struct mr_tc_profile prof[MR_CONF_MAX_PROFILES];
+	char names[MR_CONF_MAX_PROFILES][MR_STREAM_NAME_LEN];
 	const struct mr_conf *cf = &app->conf;
+	uint16_t bad = 0;
 	uint32_t i;
+	int rc;
 
 	for (i = 0; i < cf->n_profiles; i++) {
 		const struct mr_conf_profile *c = &cf->profiles[i];
@@ -190,34 +190,18 @@ mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen)
 			.complexity = c->complexity, .fec = c->fec, .dtx = c->dtx,
 			.reorder = c->reorder, .bitrate = c->bitrate, .rate = c->rate,
 		};
-		if (mr_tc_profile_validate(&prof[i]) != 0) {
-			snprintf(err, errlen, "configuration error: [profile.%s]: this codec and "
-				 "rate combination is not supported (G.711 needs rate 8000 or 48000)",
-				 c->name);
-			return -EINVAL;
-		}
+		snprintf(names[i], sizeof(names[i]), "%s", c->name);
 	}
-	if (mr_relay_set_profiles(app->relay, prof, cf->n_profiles) != 0) {
+	rc = mr_sessions_profiles_set(app->sessions, names, prof, cf->n_profiles, &bad);
+	if (rc == -EINVAL) {
+		snprintf(err, errlen, "configuration error: [profile.%s]: this codec and "
+			 "rate combination is not supported (G.711 needs rate 8000 or 48000)",
+			 cf->profiles[bad].name);
+		return rc;
+	}
+	if (rc != 0) {
 		snprintf(err, errlen, "configuration error: too many profiles");
 		return -EINVAL;
-	}
-	if (app->n_transcoders == 0) {
-		for (i = 0; i < cf->n_legs; i++) {
-			if (cf->legs[i].tc_profile != 0) {
-				snprintf(err, errlen, "configuration error: [leg.%s] transcode: "
-					 "needs transcoder lcores ([relay] transcoders)",
-					 cf->legs[i].name);
-				return -EINVAL;
-			}
-		}
-		for (i = 0; i < cf->n_pairs; i++) {
-			if (cf->pairs[i].a_tc_profile != 0 || cf->pairs[i].b_tc_profile != 0) {
-				snprintf(err, errlen, "configuration error: [pairs.%s] a_transcode/"
-					 "b_transcode: needs transcoder lcores ([relay] transcoders)",
-					 cf->pairs[i].name);
-				return -EINVAL;
-			}
-		}
 	}
 	for (i = 0; i < app->n_transcoders; i++) {
 		char name[32];

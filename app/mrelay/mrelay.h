@@ -17,6 +17,7 @@
 #include "mr_conf.h"
 #include "mr_ctl.h"
 #include "mr_relay.h"
+#include "mr_session.h"
 #include "mr_stream.h"
 
 /* A memif client port the main lcore reconnects (port_watch.c). */
@@ -61,6 +62,7 @@ struct mr_app {
 	struct rte_mempool *hdr_pool;
 	struct mr_streams *streams;
 	struct mr_relay *relay;
+	struct mr_sessions *sessions;    /* the session model and port registry */
 	struct mr_ctl *ctl;              /* telemetry commands */
 	bool port_started[RTE_MAX_ETHPORTS];
 	bool port_open[RTE_MAX_ETHPORTS];  /* configured: to close at exit */

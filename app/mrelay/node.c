@@ -71,21 +71,11 @@ mac_word(const struct rte_ether_addr *mac, bool resolved)
 static void
 nexthop_publish(struct mr_app *app, uint16_t port, const struct rte_ether_addr *mac)
 {
-	struct mr_streams *s = app->streams;
-	uint32_t i, n = 0, failed = 0;
 	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+	uint32_t n = 0;
+	int failed;
 
-	s->ports[port].nexthop = *mac;
-	for (i = 0; i < s->legs_max; i++) {
-		struct mr_leg_def d;
-
-		if (!s->defs[i].in_use || s->defs[i].port_id != port)
-			continue;
-		d = s->defs[i];
-		if (mr_streams_leg_set(s, i, &d) != 0)
-			failed++;
-		n++;
-	}
+	failed = mr_sessions_port_nexthop_set(app->sessions, port, mac, &n);
 	rte_ether_format_addr(buf, sizeof(buf), mac);
 	printf("mrelay: port %u: next hop %s%s, %u leg(s) republished%s\n", port,
 	       rte_is_zero_ether_addr(mac) ? "unresolved" : "at ",
@@ -319,7 +309,7 @@ mr_node_setup(struct mr_app *app)
 			       port);
 			continue;
 		}
-		p.mac = app->streams->ports[port].mac;
+		p.mac = mr_sessions_port(app->sessions, port)->mac;
 		memcpy(p.ipv4, &pc->ipv4.ip[12], 4);
 		memcpy(p.ipv6, pc->ipv6.ip, 16);
 		p.has_nexthop = np->dynamic;
@@ -334,7 +324,7 @@ mr_node_setup(struct mr_app *app)
 		np->rxq = app->node_rxq[port];
 		np->gen = mr_neigh_nexthop(np->neigh, &(struct rte_ether_addr){0});
 		if (!np->dynamic)
-			np->published = mac_word(&app->streams->ports[port].nexthop, true);
+			np->published = mac_word(&mr_sessions_port(app->sessions, port)->nexthop, true);
 		if (pc->has_ipv6)
 			multicast_join(port, pc->ipv6.ip);
 		mr_relay_exc_port_enable(app->relay, port);

@@ -292,6 +292,8 @@ mr_app_shutdown(struct mr_app *app)
 	mr_node_free(app);  /* after the workers: their exception rings */
 	/* what the main lcore still had to learn */
 	if (app->relay != NULL) {
+		mr_sessions_free(app->sessions);
+		app->sessions = NULL;
 		mr_relay_free(app->relay);
 		app->relay = NULL;
 	}

@@ -96,16 +96,9 @@ static const char *const port_keys[K_PORT_N] = {
 	"ipv4", "ipv6", "nexthop_mac", "vlan", "rx_desc", "tx_desc", "nexthop",
 };
 
-enum {
-	K_LEG_SESSION, K_LEG_PORT, K_LEG_LOCAL, K_LEG_REMOTE, K_LEG_FORWARD,
-	K_LEG_SSRC_OUT, K_LEG_SEQ_OFFSET, K_LEG_TS_OFFSET, K_LEG_CLOCK_RATE,
-	K_LEG_TRANSCODE, K_LEG_STREAMS_MAX, K_LEG_NEW_STREAMS_PER_S, K_LEG_N,
-};
-static const char *const leg_keys[K_LEG_N] = {
-	"session", "port", "local", "remote", "forward", "ssrc_out",
-	"seq_offset", "ts_offset", "clock_rate", "transcode", "streams_max",
-	"new_streams_per_s",
-};
+/* [leg.NAME] keys: the session model's (mr_leg_spec_keys), less its NULL */
+#define K_LEG_N 12
+static const char *const *const leg_keys = mr_leg_spec_keys;
 
 enum {
 	K_PAIRS_PORT, K_PAIRS_COUNT, K_PAIRS_A_LOCAL, K_PAIRS_A_REMOTE,
@@ -297,19 +290,6 @@ fmt_addr(const uint8_t ip[16], char *buf, size_t len)
 		return;
 	}
 	snprintf(buf, len, "?");
-}
-
-/* Unicast as a destination or local address: not unspecified, not
- * 0.0.0.0/8, not multicast, not 240.0.0.0/4 or broadcast.
- */
-static bool
-addr_unicast(const struct mr_endpoint *ep)
-{
-	static const uint8_t zero[16];
-
-	if (mr_endpoint_is_v4(ep))
-		return ep->ip[12] != 0 && ep->ip[12] < 224;
-	return memcmp(ep->ip, zero, sizeof(zero)) != 0 && ep->ip[0] != 0xff;
 }
 
 /*
@@ -816,7 +796,7 @@ parse_port(struct mr_conf_ctx *c, int idx, unsigned int pid)
 		goto out;
 	if (v[K_PORT_IPV4] != NULL) {
 		if (mr_endpoint_parse_addr(v[K_PORT_IPV4], &p->ipv4) != 0 ||
-		    !mr_endpoint_is_v4(&p->ipv4) || !addr_unicast(&p->ipv4)) {
+		    !mr_endpoint_is_v4(&p->ipv4) || !mr_endpoint_is_unicast(&p->ipv4)) {
 			ret = conf_err(c, sn, "ipv4", "a unicast IPv4 address like 10.0.0.1",
 				       "'%s' is not accepted", v[K_PORT_IPV4]);
 			goto out;
@@ -825,7 +805,7 @@ parse_port(struct mr_conf_ctx *c, int idx, unsigned int pid)
 	}
 	if (v[K_PORT_IPV6] != NULL) {
 		if (mr_endpoint_parse_addr(v[K_PORT_IPV6], &p->ipv6) != 0 ||
-		    mr_endpoint_is_v4(&p->ipv6) || !addr_unicast(&p->ipv6)) {
+		    mr_endpoint_is_v4(&p->ipv6) || !mr_endpoint_is_unicast(&p->ipv6)) {
 			ret = conf_err(c, sn, "ipv6",
 				       "a unicast IPv6 address like fd00::1, without brackets",
 				       "'%s' is not accepted", v[K_PORT_IPV6]);
@@ -842,7 +822,7 @@ parse_port(struct mr_conf_ctx *c, int idx, unsigned int pid)
 		const struct mr_endpoint *own;
 
 		if (mr_endpoint_parse_addr(v[K_PORT_NEXTHOP], &p->nexthop) != 0 ||
-		    !addr_unicast(&p->nexthop)) {
+		    !mr_endpoint_is_unicast(&p->nexthop)) {
 			ret = conf_err(c, sn, "nexthop", "a unicast IPv4 or IPv6 address",
 				       "'%s' is not accepted", v[K_PORT_NEXTHOP]);
 			goto out;
@@ -990,7 +970,7 @@ get_remote(struct mr_conf_ctx *c, const char *sn, const char *key,
 	*latch = false;
 	if (mr_endpoint_parse(val, ep) != 0)
 		return conf_err(c, sn, key, acc, "'%s' is not an endpoint", val);
-	if (!addr_unicast(ep))
+	if (!mr_endpoint_is_unicast(ep))
 		return conf_err(c, sn, key, acc, "%s is not a unicast address", val);
 	if (mr_endpoint_is_v4(ep) != v4)
 		return conf_err(c, sn, key, acc,
@@ -1097,33 +1077,38 @@ out:
 	return ret;
 }
 
-/* transcode = NAME: the profile's index + 1 in *out (0 when absent). */
+/* a_transcode/b_transcode = NAME: a profile's name (lib/session resolves it). */
 static int
-get_profile_ref(struct mr_conf_ctx *c, const char *sn, const char *key, const char *val,
-		uint16_t *out)
+get_profile_name(struct mr_conf_ctx *c, const char *sn, const char *key, const char *val,
+		 char *out, size_t len)
 {
-	const struct mr_conf *conf = c->conf;
-	uint16_t i;
-
-	*out = 0;
-	if (val == NULL)
+	out[0] = '\0';
+	if (val == NULL || strcmp(val, "none") == 0)
 		return 0;
-	for (i = 0; i < conf->n_profiles; i++) {
-		if (strcmp(conf->profiles[i].name, val) == 0) {
-			*out = (uint16_t)(i + 1);
-			return 0;
-		}
-	}
-	return conf_err(c, sn, key, "the NAME of a [profile.NAME] section",
-			"no profile '%s'", val);
+	if (!name_ok(val))
+		return conf_err(c, sn, key, "the NAME of a [profile.NAME] section, or none",
+				"'%s' is not a profile name", val);
+	snprintf(out, len, "%s", val);
+	return 0;
 }
 
+/*
+ * [leg.NAME]: every key through the session model's rules
+ * (mr_leg_spec_set()), the same the control commands use.
+ */
 static int
 parse_leg(struct mr_conf_ctx *c, int idx, struct mr_conf_leg *leg)
 {
+	static const char *const required[][2] = {
+		{"session", MR_CONF_NAME_ACCEPTED},
+		{"port", "N of a [port.N] section"},
+		{"local", "addr:port, addr:auto or auto, an address of the port"},
+		{"remote", "addr:port or latch"},
+	};
 	struct mr_conf_sect s;
-	const char **v = s.vals;
 	const char *sn = s.name;
+	char reason[256];
+	unsigned int k;
 	int ret;
 
 	ret = sect_open(c, idx, leg_keys, K_LEG_N, &s);
@@ -1131,50 +1116,35 @@ parse_leg(struct mr_conf_ctx *c, int idx, struct mr_conf_leg *leg)
 		goto out;
 	/* checked by name_ok() when the sections were listed */
 	rte_strscpy(leg->name, sn + strlen("leg."), sizeof(leg->name));
-	leg->clock_rate = 48000;
-	if (v[K_LEG_SESSION] == NULL) {
-		ret = missing(c, sn, "session", MR_CONF_NAME_ACCEPTED);
-		goto out;
+	mr_leg_spec_init(&leg->spec);
+	for (k = 0; k < RTE_DIM(required); k++) {
+		unsigned int j;
+
+		for (j = 0; j < K_LEG_N && strcmp(leg_keys[j], required[k][0]) != 0; j++)
+			;
+		if (s.vals[j] == NULL) {
+			ret = missing(c, sn, required[k][0], required[k][1]);
+			goto out;
+		}
 	}
-	if (!name_ok(v[K_LEG_SESSION])) {
-		ret = conf_err(c, sn, "session", MR_CONF_NAME_ACCEPTED,
-			       "'%s' is not a session name", v[K_LEG_SESSION]);
-		goto out;
+	for (k = 0; k < K_LEG_N; k++) {
+		if (s.vals[k] == NULL)
+			continue;
+		if (mr_leg_spec_set(&leg->spec, leg_keys[k], s.vals[k], reason,
+				    sizeof(reason)) != 0) {
+			ret = conf_err(c, sn, leg_keys[k], mr_leg_spec_accepted(leg_keys[k]),
+				       "%s", reason);
+			goto out;
+		}
 	}
-	rte_strscpy(leg->session, v[K_LEG_SESSION], sizeof(leg->session));
-	ret = get_port_ref(c, sn, v[K_LEG_PORT], &leg->port);
-	if (ret == 0)
-		ret = get_local(c, sn, "local", v[K_LEG_LOCAL], leg->port, 1,
-				&leg->local);
-	if (ret == 0)
-		ret = get_remote(c, sn, "remote", v[K_LEG_REMOTE], &leg->local, 1,
-				 &leg->remote, &leg->latch);
-	if (ret == 0 && v[K_LEG_SSRC_OUT] != NULL) {
-		ret = get_u32(c, sn, "ssrc_out", v[K_LEG_SSRC_OUT], 1, UINT32_MAX,
-			      NULL, &leg->ssrc_out);
-		leg->rewrite_ssrc = ret == 0;
+	if (ret == 0 && (leg->spec.port >= MR_CONF_MAX_PORTS ||
+			 !c->conf->ports[leg->spec.port].present)) {
+		char list[80];
+
+		port_list(c->conf, list, sizeof(list));
+		ret = conf_err(c, sn, "port", list, "%u has no [port.%u] section",
+			       leg->spec.port, leg->spec.port);
 	}
-	if (ret == 0)
-		ret = get_u16(c, sn, "seq_offset", v[K_LEG_SEQ_OFFSET], 0, 65535,
-			      NULL, &leg->seq_offset);
-	if (ret == 0)
-		ret = get_u32(c, sn, "ts_offset", v[K_LEG_TS_OFFSET], 0, UINT32_MAX,
-			      NULL, &leg->ts_offset);
-	if (ret == 0)
-		ret = get_u32(c, sn, "clock_rate", v[K_LEG_CLOCK_RATE], 8000, 192000,
-			      NULL, &leg->clock_rate);
-	if (ret == 0)
-		ret = get_profile_ref(c, sn, "transcode", v[K_LEG_TRANSCODE],
-				      &leg->tc_profile);
-	if (ret == 0)
-		ret = get_u16(c, sn, "streams_max", v[K_LEG_STREAMS_MAX], 1, 65535,
-			      NULL, &leg->streams_max);
-	if (ret == 0 && v[K_LEG_NEW_STREAMS_PER_S] != NULL) {
-		ret = get_u32(c, sn, "new_streams_per_s", v[K_LEG_NEW_STREAMS_PER_S], 0,
-			      1000000, "0 (no limit) or 1..1000000", &leg->new_streams_per_s);
-		leg->has_new_streams_per_s = ret == 0;
-	}
-	/* forward is resolved once every leg's name is known */
 out:
 	sect_close(&s);
 	return ret;
@@ -1217,11 +1187,11 @@ parse_pairs(struct mr_conf_ctx *c, int idx, struct mr_conf_pairs *pr)
 		ret = get_u32(c, sn, "clock_rate", v[K_PAIRS_CLOCK_RATE], 8000,
 			      192000, NULL, &pr->clock_rate);
 	if (ret == 0)
-		ret = get_profile_ref(c, sn, "a_transcode", v[K_PAIRS_A_TRANSCODE],
-				      &pr->a_tc_profile);
+		ret = get_profile_name(c, sn, "a_transcode", v[K_PAIRS_A_TRANSCODE],
+				       pr->a_transcode, sizeof(pr->a_transcode));
 	if (ret == 0)
-		ret = get_profile_ref(c, sn, "b_transcode", v[K_PAIRS_B_TRANSCODE],
-				      &pr->b_tc_profile);
+		ret = get_profile_name(c, sn, "b_transcode", v[K_PAIRS_B_TRANSCODE],
+				       pr->b_transcode, sizeof(pr->b_transcode));
 out:
 	sect_close(&s);
 	return ret;
@@ -1238,78 +1208,6 @@ name_ix_cmp(const void *a, const void *b)
 	const struct mr_conf_name_ix *x = a, *y = b;
 
 	return strcmp(x->name, y->name);
-}
-
-/* Resolve leg @p li's forward list against the sorted name index. */
-static int
-parse_forward(struct mr_conf_ctx *c, int idx, uint32_t li,
-	      const struct mr_conf_name_ix *ix, uint32_t n)
-{
-	struct mr_conf_leg *leg = &c->conf->legs[li];
-	static const char acc[] = "up to " RTE_STR(MR_CONF_MAX_FWD)
-		" names of other [leg.NAME] sections, separated by ','";
-	char list[CFG_VALUE_LEN];
-	struct mr_conf_sect s;
-	char *item, *save = NULL;
-	const char *sn = s.name;
-	int ret;
-
-	ret = sect_open(c, idx, leg_keys, K_LEG_N, &s);
-	if (ret != 0 || s.vals[K_LEG_FORWARD] == NULL)
-		goto out;
-	snprintf(list, sizeof(list), "%s", s.vals[K_LEG_FORWARD]);
-	/* strtok_r would merge empty items; an empty item is an error */
-	for (item = list; item != NULL; item = save) {
-		struct mr_conf_name_ix key, *hit;
-		char *e;
-		unsigned int k;
-
-		save = strchr(item, ',');
-		if (save != NULL)
-			*save++ = '\0';
-		while (is_blank(*item))
-			item++;
-		e = item + strlen(item);
-		while (e > item && is_blank(e[-1]))
-			*--e = '\0';
-		if (*item == '\0') {
-			ret = conf_err(c, sn, "forward", acc, "'%s': empty name",
-				       s.vals[K_LEG_FORWARD]);
-			goto out;
-		}
-		if (!name_ok(item)) {
-			ret = conf_err(c, sn, "forward", acc, "'%s' is not a leg name",
-				       item);
-			goto out;
-		}
-		key.name = item;
-		hit = bsearch(&key, ix, n, sizeof(*ix), name_ix_cmp);
-		if (hit == NULL) {
-			ret = conf_err(c, sn, "forward", acc, "no leg named '%s'", item);
-			goto out;
-		}
-		if (hit->idx == li) {
-			ret = conf_err(c, sn, "forward", acc,
-				       "'%s': a leg cannot forward to itself", item);
-			goto out;
-		}
-		for (k = 0; k < leg->n_fwd; k++)
-			if (leg->fwd[k] == hit->idx)
-				break;
-		if (k < leg->n_fwd) {
-			ret = conf_err(c, sn, "forward", acc, "'%s' is listed twice", item);
-			goto out;
-		}
-		if (leg->n_fwd == MR_CONF_MAX_FWD) {
-			ret = conf_err(c, sn, "forward", acc, "more than %d legs",
-				       MR_CONF_MAX_FWD);
-			goto out;
-		}
-		leg->fwd[leg->n_fwd++] = hit->idx;
-	}
-out:
-	sect_close(&s);
-	return ret;
 }
 
 /* A range of local UDP ports on one address, owned by a leg or a pairs side. */
@@ -1392,8 +1290,9 @@ check_spans(struct mr_conf_ctx *c, const int *leg_sect, const int *pairs_sect)
 		return -ENOMEM;
 	}
 	for (i = 0; i < conf->n_legs; i++)
-		span_set(&sp[j++], &conf->legs[i].local, 1,
-			 (uint32_t)leg_sect[i] * 2, i, 0);
+		if (!conf->legs[i].spec.local_port_auto) /* allocated: cannot overlap */
+			span_set(&sp[j++], &conf->legs[i].spec.local, 1,
+				 (uint32_t)leg_sect[i] * 2, i, 0);
 	for (i = 0; i < conf->n_pairs; i++) {
 		const struct mr_conf_pairs *pr = &conf->pairs[i];
 
@@ -1402,6 +1301,7 @@ check_spans(struct mr_conf_ctx *c, const int *leg_sect, const int *pairs_sect)
 		span_set(&sp[j++], &pr->b_local, pr->count,
 			 (uint32_t)pairs_sect[i] * 2 + 1, i, 2);
 	}
+	n = j;
 	qsort(sp, n, sizeof(*sp), span_cmp);
 	/* @run: the span reaching highest so far on the current address */
 	run = &sp[0];
@@ -1625,12 +1525,6 @@ conf_build(struct mr_conf_ctx *c)
 			}
 		}
 	}
-	for (li = 0; li < n_legs; li++) {
-		ret = parse_forward(c, leg_sect[li], li, ix, n_legs);
-		if (ret != 0)
-			goto out;
-	}
-
 	total = conf->n_legs;
 	for (i = 0; i < (int)conf->n_pairs; i++)
 		total += 2 * (uint64_t)conf->pairs[i].count;

@@ -19,6 +19,7 @@
 #include <rte_ether.h>
 
 #include "mr_pkt.h"
+#include "mr_session.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -26,7 +27,6 @@ extern "C" {
 
 #define MR_CONF_MAX_PORTS 8      /**< [port.N] sections, N < this */
 #define MR_CONF_MAX_WORKERS 64   /**< worker lcores */
-#define MR_CONF_MAX_FWD 8        /**< destinations per leg */
 #define MR_CONF_MAX_PAIRS 64     /**< [pairs.NAME] sections */
 #define MR_CONF_NAME_LEN 32      /**< leg/session/pairs names, with NUL */
 #define MR_CONF_MAX_TRANSCODERS 16 /**< transcoder lcores */
@@ -77,29 +77,17 @@ struct mr_conf_port {
 	uint16_t tx_desc;               /**< tx_desc = 64..16384, default 1024 */
 };
 
-/** [leg.NAME]: one local endpoint of a session and where it forwards. */
+/**
+ * [leg.NAME]: one leg. Its keys are the session model's (mr_leg_spec_set():
+ * session, port, local, remote, forward, ssrc_out, seq_offset, ts_offset,
+ * clock_rate, transcode, streams_max, new_streams_per_s), checked here for
+ * syntax and range; what depends on other sections (the port's addresses,
+ * forward and transcode names) is checked by lib/session when the legs
+ * are loaded.
+ */
 struct mr_conf_leg {
 	char name[MR_CONF_NAME_LEN];
-	char session[MR_CONF_NAME_LEN]; /**< session = NAME (required) */
-	uint16_t port;                  /**< port = N, a configured [port.N] */
-	struct mr_endpoint local;       /**< local = addr:port, one of the port's addresses */
-	bool latch;                     /**< remote = latch */
-	struct mr_endpoint remote;      /**< remote = addr:port (when !latch) */
-	uint16_t n_fwd;
-	uint32_t fwd[MR_CONF_MAX_FWD];  /**< forward = leg names -> indices in legs[] */
-	/*
-	 * Egress rewrite: applied to RTP packets SENT OUT of this leg (to its
-	 * remote), whichever leg received them. RTCP is not rewritten.
-	 */
-	bool rewrite_ssrc;              /**< ssrc_out = 1..2^32-1 given */
-	uint32_t ssrc_out;              /**< SSRC written on egress RTP */
-	uint16_t seq_offset;            /**< seq_offset = 0..65535, added to egress RTP seq */
-	uint32_t ts_offset;             /**< ts_offset = 0..2^32-1, added to egress RTP timestamp */
-	uint32_t clock_rate;            /**< clock_rate = 8000..192000, default 48000 */
-	uint16_t tc_profile;            /**< transcode = profile NAME -> index + 1; 0: none */
-	uint16_t streams_max;           /**< streams_max = 1..65535; 0: [relay] leg_streams_max */
-	bool has_new_streams_per_s;     /**< new_streams_per_s given */
-	uint32_t new_streams_per_s;     /**< new_streams_per_s = 0 (no limit)..1000000 */
+	struct mr_leg_spec spec;
 };
 
 /**
@@ -120,8 +108,8 @@ struct mr_conf_pairs {
 	bool a_latch;
 	bool b_latch;
 	uint32_t clock_rate;            /**< clock_rate, default 48000 */
-	uint16_t a_tc_profile;          /**< a_transcode = profile NAME: A legs' input */
-	uint16_t b_tc_profile;          /**< b_transcode = profile NAME: B legs' input */
+	char a_transcode[MR_CONF_NAME_LEN]; /**< a_transcode = profile NAME: A legs' input ("": none) */
+	char b_transcode[MR_CONF_NAME_LEN]; /**< b_transcode = profile NAME: B legs' input ("": none) */
 };
 
 #define MR_CONF_LEG_STREAMS_DEFAULT 8    /**< [relay] leg_streams_max */

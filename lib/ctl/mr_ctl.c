@@ -94,21 +94,6 @@ mr_ctl_error(struct rte_tel_data *d, const char *fmt, ...)
 	return 0;
 }
 
-bool
-mr_ctl_name_valid(const char *s)
-{
-	size_t n = 0;
-
-	for (; s[n] != '\0'; n++) {
-		char ch = s[n];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-' || ch == '.'))
-			return false;
-	}
-	return n > 0 && n < MR_STREAM_NAME_LEN;
-}
-
 uint64_t
 mr_ctl_counter(const struct mr_ctl *c, unsigned int lcore, const uint64_t *field)
 {
@@ -153,6 +138,7 @@ mr_ctl_meta_publish(struct mr_ctl *c, uint32_t idx)
 		m = calloc(1, sizeof(*m));
 		if (m != NULL) {
 			m->def = *d;
+			m->origin = mr_sessions_leg_origin(c->sessions, idx);
 			for (i = 0; i < d->n_fwd; i++)
 				snprintf(m->fwd_names[i], sizeof(m->fwd_names[i]), "%s",
 					 c->streams->defs[d->fwd[i]].name);
@@ -165,27 +151,10 @@ mr_ctl_meta_publish(struct mr_ctl *c, uint32_t idx)
 	__atomic_store_n(&c->n_legs, c->streams->n_legs, __ATOMIC_RELAXED);
 }
 
-/* "none", or the configured name of profile tc_profile (1-based). */
-const char *
-mr_ctl_profile_name(const struct mr_ctl *c, uint16_t tc_profile)
+static void
+meta_changed(void *ctx, uint32_t idx)
 {
-	if (tc_profile == 0)
-		return "none";
-	if (tc_profile > c->conf->n_profiles)
-		return "?";
-	return c->conf->profiles[tc_profile - 1].name;
-}
-
-/* Profile index + 1 of a configured name, or -ENOENT. */
-int
-mr_ctl_profile_find(const struct mr_ctl *c, const char *name)
-{
-	uint16_t i, n = RTE_MIN(c->conf->n_profiles, c->relay->n_profiles);
-
-	for (i = 0; i < n; i++)
-		if (strcmp(c->conf->profiles[i].name, name) == 0)
-			return i + 1;
-	return -ENOENT;
+	mr_ctl_meta_publish(ctx, idx);
 }
 
 /* Main lcore (or before the commands exist): copy the relay's profiles for readers. */
@@ -236,7 +205,7 @@ mr_ctl_create(const struct mr_ctl_params *p)
 	uint32_t i;
 	int rc;
 
-	if (p == NULL || p->streams == NULL || p->relay == NULL || p->conf == NULL ||
+	if (p == NULL || p->streams == NULL || p->relay == NULL || p->sessions == NULL ||
 	    p->n_pools > MR_CTL_MAX_POOLS) {
 		rte_errno = EINVAL;
 		return NULL;
@@ -256,14 +225,14 @@ mr_ctl_create(const struct mr_ctl_params *p)
 		goto nomem;
 	c->streams = p->streams;
 	c->relay = p->relay;
-	c->conf = p->conf;
+	c->sessions = p->sessions;
+	c->info = p->info;
 	memcpy(c->pools, p->pools, sizeof(c->pools[0]) * p->n_pools);
 	c->n_pools = p->n_pools;
 	c->main_lcore = rte_lcore_id();
 	c->hz = rte_get_tsc_hz();
 	c->start_tsc = rte_rdtsc();
 	c->next_sample = c->start_tsc + c->hz / 1000 * SAMPLE_MS;
-	c->port_rover = p->conf->rtp_port_min;
 	c->base = calloc(RTE_MAX_LCORE, sizeof(*c->base));
 	c->meta = calloc(p->streams->legs_max, sizeof(*c->meta));
 	if (c->base == NULL || c->meta == NULL)
@@ -283,6 +252,8 @@ mr_ctl_create(const struct mr_ctl_params *p)
 	for (i = 0; i < p->streams->legs_max; i++)
 		if (p->streams->defs[i].in_use)
 			mr_ctl_meta_publish(c, i);
+	/* every later change, whoever asks for it, is described for the readers */
+	mr_sessions_on_change(p->sessions, meta_changed, c);
 	__atomic_store_n(&c->n_legs, p->streams->n_legs, __ATOMIC_RELAXED);
 
 	if (!registered) {
@@ -407,6 +378,7 @@ mr_ctl_destroy(struct mr_ctl *c)
 	if (c == NULL)
 		return;
 	__atomic_store_n(&c->closing, 1, __ATOMIC_RELEASE);
+	mr_sessions_on_change(c->sessions, NULL, NULL);
 	/* A callback may hold the lock while it waits for us: answer it. */
 	for (;;) {
 		while (rte_ring_sc_dequeue(c->ring, &obj) == 0) {

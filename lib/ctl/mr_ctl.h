@@ -27,8 +27,8 @@
 
 #include <rte_mempool.h>
 
-#include "mr_conf.h"
 #include "mr_relay.h"
+#include "mr_session.h"
 #include "mr_stream.h"
 
 #ifdef __cplusplus
@@ -40,10 +40,21 @@ extern "C" {
 #define MR_CTL_MAX_POOLS 4
 
 /** What the commands report on and act upon; all outlive the object. */
+/** Settings /mrelay/info reports (the daemon's, as it started). */
+struct mr_ctl_info {
+	uint32_t mbufs;
+	uint32_t stream_idle_ms;
+	uint32_t tx_drain_us;
+	uint32_t leg_streams_max;
+	uint32_t leg_new_streams_per_s;
+	uint32_t stats_interval_ms;
+};
+
 struct mr_ctl_params {
 	struct mr_streams *streams;
 	struct mr_relay *relay;
-	const struct mr_conf *conf;
+	struct mr_sessions *sessions;  /**< every change goes through the model */
+	struct mr_ctl_info info;
 	struct rte_mempool *pools[MR_CTL_MAX_POOLS]; /**< reported by /mrelay/mempools */
 	unsigned int n_pools;
 };

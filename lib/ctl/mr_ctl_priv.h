@@ -25,6 +25,7 @@
  */
 struct mr_ctl_meta {
 	struct mr_leg_def def;      /* copy at publication (remote: see snapshot) */
+	enum mr_leg_origin origin;  /* who defined it: config, control, signal */
 	char fwd_names[MR_STREAM_MAX_DESTS][MR_STREAM_NAME_LEN];
 };
 
@@ -41,7 +42,8 @@ struct mr_ctl_profiles {
 struct mr_ctl {
 	struct mr_streams *streams;
 	struct mr_relay *relay;
-	const struct mr_conf *conf;
+	struct mr_sessions *sessions;
+	struct mr_ctl_info info;
 	struct rte_mempool *pools[MR_CTL_MAX_POOLS];
 	unsigned int n_pools;
 	struct rte_ring *ring;              /* telemetry threads -> main lcore */
@@ -52,7 +54,6 @@ struct mr_ctl {
 	unsigned int main_lcore;
 	uint64_t start_tsc;
 	uint64_t hz;
-	uint32_t port_rover;                /* next candidate of local=auto */
 	int closing;                        /* atomic */
 	/* counters_reset: readers report value - base (written by the main lcore) */
 	struct mr_lcore_counters *base;     /* [RTE_MAX_LCORE] */
@@ -75,39 +76,6 @@ enum mr_ctl_op {
 	MR_CTL_OP_PORT_STATS_RESET,
 };
 
-/* Fields of a leg request that were given (leg_update changes only these). */
-#define MR_CTL_F_SESSION (1u << 0)
-#define MR_CTL_F_PORT    (1u << 1)
-#define MR_CTL_F_LOCAL   (1u << 2)
-#define MR_CTL_F_REMOTE  (1u << 3)
-#define MR_CTL_F_FORWARD (1u << 4)
-#define MR_CTL_F_SSRC    (1u << 5)
-#define MR_CTL_F_SEQ     (1u << 6)
-#define MR_CTL_F_TS      (1u << 7)
-#define MR_CTL_F_CLOCK   (1u << 8)
-#define MR_CTL_F_TRANSCODE (1u << 9)
-#define MR_CTL_F_STREAMS_MAX (1u << 10)
-#define MR_CTL_F_NEW_RATE (1u << 11)
-
-struct mr_ctl_leg_req {
-	uint32_t given;
-	char session[MR_STREAM_NAME_LEN];
-	uint16_t port;
-	bool local_auto;              /* local.ip set, UDP port allocated */
-	struct mr_endpoint local;
-	bool latch;
-	struct mr_endpoint remote;
-	uint16_t n_fwd;
-	char fwd[MR_STREAM_MAX_DESTS][MR_STREAM_NAME_LEN];
-	uint32_t ssrc_out;
-	uint16_t seq_offset;
-	uint32_t ts_offset;
-	uint32_t clock_rate;
-	uint16_t tc_profile;          /* transcode=: 0 (none) or profile index + 1 */
-	uint16_t streams_max;         /* streams_max=: 1..65535 */
-	uint32_t new_streams_per_s;   /* new_streams_per_s=: 0 (no limit)..1000000 */
-};
-
 enum {
 	MR_CTL_MSG_POSTED,
 	MR_CTL_MSG_DONE,
@@ -120,19 +88,15 @@ struct mr_ctl_msg {
 	int state;                          /* atomic, MR_CTL_MSG_* */
 	char name[MR_STREAM_NAME_LEN];      /* leg, session, or leg of a dest */
 	char dest[MR_STREAM_NAME_LEN];
-	struct mr_ctl_leg_req leg;
+	struct mr_leg_spec leg;             /* leg_add, leg_update: the fields given */
+	uint32_t pgiven;                    /* profile_set: MR_CTL_P_* given */
 	uint16_t profile;                   /* profile_set: index + 1 */
 	struct mr_tc_profile prof;          /* profile_set: the new parameters */
 	/* answer */
 	int status;                         /* 0 or -errno */
 	char error[MR_CTL_ERR_LEN];
 	const char *outcome;                /* added, unchanged, updated, deleted, reset */
-	char local[MR_ENDPOINT_STRLEN];
-	uint32_t legs_deleted;
-	uint32_t streams_deleted;
-	uint16_t tc_profile;                /* the leg's profile after leg_add/leg_update */
-	uint32_t channels_updated;          /* transcoder channels moved to the new profile */
-	uint32_t channels_failed;           /* channels that could not be (streams deleted) */
+	struct mr_sessions_result res;      /* what a model change did */
 	uint16_t ports_reset;               /* port_stats_reset: ports whose counters restarted */
 };
 
@@ -171,9 +135,6 @@ uint64_t mr_ctl_counter(const struct mr_ctl *c, unsigned int lcore, const uint64
 void mr_ctl_meta_publish(struct mr_ctl *c, uint32_t idx);
 int mr_ctl_post(struct mr_ctl *c, struct mr_ctl_msg *m, struct rte_tel_data *d);
 void mr_ctl_apply(struct mr_ctl *c, struct mr_ctl_msg *m);
-bool mr_ctl_name_valid(const char *s);
-const char *mr_ctl_profile_name(const struct mr_ctl *c, uint16_t tc_profile);
-int mr_ctl_profile_find(const struct mr_ctl *c, const char *name);
 int mr_ctl_profiles_publish(struct mr_ctl *c);
 
 /* profile_set fields that were given (the others keep their value). */

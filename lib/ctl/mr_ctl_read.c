@@ -123,14 +123,15 @@ static int
 read_info(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct mr_streams_table_stats ts;
-	const struct mr_conf *cf;
+	const struct mr_ctl_info *cf = &c->info;
+	uint16_t port_min, port_max;
 	struct rte_tel_data *wl;
 	uint64_t up;
 	uint16_t k;
 
 	if (params != NULL && params[0] != '\0')
 		return mr_ctl_error(d, "info takes no parameters");
-	cf = c->conf;
+	mr_sessions_rtp_range(c->sessions, &port_min, &port_max);
 	up = (rte_rdtsc() - c->start_tsc) * 1000 / c->hz;
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "version", MR_VERSION);
@@ -160,8 +161,8 @@ read_info(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "stream_table_full", ts.full);
 	rte_tel_data_add_dict_u64(d, "leg_calls_timed_out",
 				  __atomic_load_n(&c->streams->call_timeouts, __ATOMIC_RELAXED));
-	rte_tel_data_add_dict_int(d, "rtp_port_min", cf->rtp_port_min);
-	rte_tel_data_add_dict_int(d, "rtp_port_max", cf->rtp_port_max);
+	rte_tel_data_add_dict_int(d, "rtp_port_min", port_min);
+	rte_tel_data_add_dict_int(d, "rtp_port_max", port_max);
 	rte_tel_data_add_dict_int(d, "burst", c->relay->burst);
 	rte_tel_data_add_dict_u64(d, "mbufs", cf->mbufs);
 	rte_tel_data_add_dict_u64(d, "stream_idle_ms", cf->stream_idle_ms);
@@ -529,14 +530,18 @@ read_leg(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		return mr_ctl_error(d, "%s", err);
 	if (kv.n == 1 && (kv.key[0] == NULL || strcmp(kv.key[0], "name") == 0))
 		want = kv.val[0];
-	if (want == NULL || !mr_ctl_name_valid(want))
+	if (want == NULL || !mr_session_name_valid(want))
 		return mr_ctl_error(d, "name: give one leg name ([A-Za-z0-9_.-], 1..%u chars): /mrelay/leg,NAME",
 				    MR_STREAM_NAME_LEN - 1);
 	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
-	for (i = 0; i < c->streams->legs_max; i++) {
-		m = __atomic_load_n(&c->meta[i], __ATOMIC_ACQUIRE);
+	/* the model's index; the slot is checked, as it may have been reused since */
+	i = c->streams->legs_max;
+	{
+		int32_t idx = mr_sessions_leg_find(c->sessions, want);
+
+		m = idx < 0 ? NULL : __atomic_load_n(&c->meta[idx], __ATOMIC_ACQUIRE);
 		if (m != NULL && strcmp(m->def.name, want) == 0)
-			break;
+			i = (uint32_t)idx;
 	}
 	if (i == c->streams->legs_max) {
 		rte_rcu_qsbr_thread_offline(c->streams->qsbr, MR_CTL_RCU_ID);
@@ -550,6 +555,7 @@ read_leg(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_string(d, "name", m->def.name);
 		rte_tel_data_add_dict_string(d, "session", m->def.session);
 		rte_tel_data_add_dict_int(d, "idx", (int)i);
+		rte_tel_data_add_dict_string(d, "origin", mr_leg_origin_name(m->origin));
 		rte_tel_data_add_dict_int(d, "port", m->def.port_id);
 		rte_tel_data_add_dict_string(d, "local",
 					     mr_endpoint_format(&m->def.local, buf, sizeof(buf)));
@@ -563,7 +569,7 @@ read_leg(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "ts_offset", m->def.ts_offset);
 		rte_tel_data_add_dict_u64(d, "clock_rate", m->def.clock_rate);
 		rte_tel_data_add_dict_string(d, "transcode",
-					     mr_ctl_profile_name(c, m->def.tc_profile));
+					     mr_sessions_profile_name(c->sessions, m->def.tc_profile));
 		fwd = rte_tel_data_alloc();
 		if (fwd != NULL) {
 			rte_tel_data_start_array(fwd, RTE_TEL_STRING_VAL);
@@ -773,7 +779,7 @@ read_profiles(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	for (k = 0; pr != NULL && k < pr->n; k++) {
 		const struct mr_tc_profile *p = &pr->p[k];
 
-		col_str(&t, name, mr_ctl_profile_name(c, k + 1));
+		col_str(&t, name, mr_sessions_profile_name(c->sessions, k + 1));
 		col_str(&t, in, mr_tc_codec_name(p->in_codec));
 		col_int(&t, in_pt, p->in_pt);
 		col_str(&t, out, mr_tc_codec_name(p->out_codec));

@@ -63,6 +63,20 @@ mr_endpoint_is_v4(const struct mr_endpoint *ep)
 	return memcmp(ep->ip, mapped, sizeof(mapped)) == 0;
 }
 
+/**
+ * True when the address may be a destination or a local address: not
+ * unspecified, not 0.0.0.0/8, not multicast, not 240.0.0.0/4 or broadcast.
+ */
+static inline bool
+mr_endpoint_is_unicast(const struct mr_endpoint *ep)
+{
+	static const uint8_t zero[16];
+
+	if (mr_endpoint_is_v4(ep))
+		return ep->ip[12] != 0 && ep->ip[12] < 224;
+	return memcmp(ep->ip, zero, sizeof(zero)) != 0 && ep->ip[0] != 0xff;
+}
+
 /** True when both endpoints are the same address and port. */
 static inline bool
 mr_endpoint_equal(const struct mr_endpoint *a, const struct mr_endpoint *b)

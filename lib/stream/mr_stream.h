@@ -716,18 +716,9 @@ void mr_streams_reclaim(struct mr_streams *s);
 struct mr_stream *mr_streams_next(const struct mr_streams *s, uint32_t *pos);
 
 /*
- * ---- Control-plane helpers (lib/stream/mr_stream_ctl.c), used by lib/ctl.
+ * ---- Control-plane helpers, used by lib/session.
  * ---- Main lcore only.
  */
-
-/**
- * First free leg slot (not in use, and its previous leg's streams gone).
- * @return its index, or -ENOSPC (legs_max reached).
- */
-int32_t mr_streams_leg_alloc(const struct mr_streams *s);
-
-/** The slot of the leg named @p name. @return idx, or -ENOENT. */
-int32_t mr_streams_leg_by_name(const struct mr_streams *s, const char *name);
 
 /**
  * Delete every stream received on one of the @p n_legs legs in @p legs

@@ -14,6 +14,10 @@ as JSON by Python's json module and by DPDK's own dpdk-telemetry.py.
   tables_oom        tables too large for EAL's memory: exit 2, like pools
   summary_path      an unwritable -s FILE: exit 2 at start
   runner_no_eal     mr_unit_tests whose EAL cannot start: FAIL, not SKIP
+  leg_rules         [leg] values that depend on the rest of the configuration
+                    (the port's addresses, forward and profile names) are
+                    refused by the session model at start: exit 2, the
+                    section and key named, nothing run
 
 Exit status: 0 pass, 1 fail, 77 skip (a tool is missing).
 """
@@ -272,7 +276,41 @@ def check_runner_no_eal(a) -> None:
            "totals: %s" % lines[-1])
 
 
+LEG_RULE_CASES = [
+    # (what the leg sets, the message expected after "[leg.x] ")
+    ("local = 10.0.0.9:30500\nremote = latch",
+     "local: 10.0.0.9:30500: the address is not one of port 0's"),
+    ("local = 10.0.0.1:29999\nremote = latch",
+     "local: 10.0.0.1:29999: UDP port outside rtp_port_min..rtp_port_max"),
+    ("local = 10.0.0.1:30500\nremote = [fd00::9]:2000",
+     "remote: [fd00::9]:2000 is not of the local address's family"),
+    ("local = 10.0.0.1:30500\nremote = latch\nforward = nobody",
+     "forward: no leg named nobody"),
+    ("local = 10.0.0.1:30500\nremote = latch\nforward = x",
+     "forward: a leg cannot forward to itself"),
+    ("local = 10.0.0.1:30000\nremote = latch",
+     "local: 10.0.0.1 port 30000 overlaps [pairs.default] a_local"),
+    ("local = 10.0.0.1:30500\nremote = latch\ntranscode = wb",
+     "transcode: 'wb': this relay has no transcoder lcores"),
+]
+
+
+def check_leg_rules(a) -> None:
+    base = default_conf(a.mrelay)
+    for i, (leg, want) in enumerate(LEG_RULE_CASES):
+        path = os.path.join(a.workdir, "leg%d.conf" % i)
+        with open(path, "w") as f:
+            f.write(base + "\n[leg.x]\nsession = s\nport = 0\n" + leg + "\n")
+        rc, out = Daemon(a.mrelay, "leg%d" % i, ["-q", "-d", "5", "-c", path],
+                         a.workdir).run(120)
+        expect(rc == 2, "case %d: exit %s, expected 2 (configuration error)" % (i, rc))
+        expect("[leg.x] " + want in out, "case %d: no '[leg.x] %s' in the output" % (i, want))
+        expect("statistics" not in out.lower() or "rx " not in out,
+               "case %d: the relay ran" % i)
+
+
 CHECKS = {
+    "leg_rules": check_leg_rules,
     "telemetry_json": check_telemetry_json,
     "mbuf_pool_oom": check_mbuf_pool_oom,
     "tables_oom": check_tables_oom,

@@ -31,10 +31,10 @@
 #include "mr_stream.h"
 
 struct fix {
-	struct mr_conf *conf;
 	struct mr_relay *relay;
 	struct mr_streams *streams;
-	struct mr_ctl ctl;          /* parse tests: only streams, relay, conf */
+	struct mr_sessions *sessions;
+	struct mr_ctl ctl;          /* parse tests: only streams, relay, sessions */
 };
 
 static struct mr_endpoint
@@ -50,60 +50,68 @@ ep(const char *text)
 static void
 fix_free(struct fix *f)
 {
+	mr_sessions_free(f->sessions);
 	if (f->streams != NULL)
 		mr_streams_free(f->streams);
 	free(f->relay);
-	free(f->conf);
 	memset(f, 0, sizeof(*f));
 }
 
 /*
- * Port 0: 10.0.0.1 and 2001:db8::1, started. Port 1: configured but not
- * started. RTP ports 30000..39999, one profile "wb".
+ * Port 0: 10.0.0.1 and 2001:db8::1, set up. Port 1 (10.0.1.1): configured
+ * but never set up, so not in the registry. RTP ports 30000..39999, one
+ * profile "wb".
  */
 static int
 fix_setup(struct fix *f, uint16_t n_tc)
 {
 	static unsigned int gen;
+	static const char names[1][MR_STREAM_NAME_LEN] = {"wb"};
+	const struct mr_tc_profile wb = {.in_codec = MR_TC_CODEC_OPUS, .out_codec = MR_TC_CODEC_OPUS};
 	char name[24];
 	struct mr_streams_params sp = {
 		.name = name, .legs_max = 16, .streams_max = 64,
 		.max_threads = RTE_MAX_LCORE, .socket_id = (int)rte_socket_id(),
 	};
+	struct mr_port_facts pf = {.present = true, .has_ipv4 = true, .has_ipv6 = true};
 
 	memset(f, 0, sizeof(*f));
-	f->conf = calloc(1, sizeof(*f->conf));
 	f->relay = calloc(1, sizeof(*f->relay));
-	if (f->conf == NULL || f->relay == NULL)
+	if (f->relay == NULL)
 		goto fail;
-	f->conf->rtp_port_min = 30000;
-	f->conf->rtp_port_max = 39999;
-	f->conf->ports[0].present = true;
-	f->conf->ports[0].has_ipv4 = true;
-	f->conf->ports[0].has_ipv6 = true;
-	f->conf->ports[1].present = true;
-	f->conf->ports[1].has_ipv4 = true;
-	if (mr_endpoint_parse_addr("10.0.0.1", &f->conf->ports[0].ipv4) != 0 ||
-	    mr_endpoint_parse_addr("2001:db8::1", &f->conf->ports[0].ipv6) != 0 ||
-	    mr_endpoint_parse_addr("10.0.1.1", &f->conf->ports[1].ipv4) != 0)
+	if (mr_endpoint_parse_addr("10.0.0.1", &pf.ipv4) != 0 ||
+	    mr_endpoint_parse_addr("2001:db8::1", &pf.ipv6) != 0)
 		goto fail;
-	f->conf->n_profiles = 1;
-	strcpy(f->conf->profiles[0].name, "wb");
-	f->relay->n_tc = n_tc;
-	f->relay->n_profiles = 1;
 	snprintf(name, sizeof(name), "tctl%u", ++gen);
 	f->streams = mr_streams_create(&sp);
 	if (f->streams == NULL)
 		goto fail;
-	f->streams->ports[0].present = true;
 	f->relay->streams = f->streams;
+	f->sessions = mr_sessions_create(&(struct mr_sessions_params){
+		.streams = f->streams, .relay = f->relay,
+		.rtp_port_min = 30000, .rtp_port_max = 39999,
+	});
+	if (f->sessions == NULL || mr_sessions_port_set(f->sessions, 0, &pf) != 0 ||
+	    mr_sessions_profiles_set(f->sessions, names, &wb, 1, NULL) != 0)
+		goto fail;
+	/* after the profiles: the relay counts its transcoders when they are added */
+	f->relay->n_tc = n_tc;
 	f->ctl.streams = f->streams;
 	f->ctl.relay = f->relay;
-	f->ctl.conf = f->conf;
+	f->ctl.sessions = f->sessions;
 	return 0;
 fail:
 	fix_free(f);
 	return -1;
+}
+
+/* The control object over the fixture's tables (registers the commands once). */
+static struct mr_ctl *
+fix_ctl(struct fix *f)
+{
+	return mr_ctl_create(&(struct mr_ctl_params){
+		.streams = f->streams, .relay = f->relay, .sessions = f->sessions,
+	});
 }
 
 /* Parse into a fresh message, as cmd_control does (calloc). */
@@ -132,9 +140,9 @@ leg_parse(struct fix *f, const char *params, bool add, struct mr_ctl_msg *m, cha
 static int
 test_ctl_parse_leg_good(void)
 {
-	const uint32_t all_but_port = MR_CTL_F_SESSION | MR_CTL_F_LOCAL | MR_CTL_F_REMOTE |
-		MR_CTL_F_FORWARD | MR_CTL_F_SSRC | MR_CTL_F_SEQ | MR_CTL_F_TS |
-		MR_CTL_F_CLOCK | MR_CTL_F_TRANSCODE;
+	const uint32_t all_but_port = MR_LEG_F_SESSION | MR_LEG_F_LOCAL | MR_LEG_F_REMOTE |
+		MR_LEG_F_FORWARD | MR_LEG_F_SSRC | MR_LEG_F_SEQ | MR_LEG_F_TS |
+		MR_LEG_F_CLOCK | MR_LEG_F_TRANSCODE;
 	struct mr_endpoint want;
 	struct mr_ctl_msg m;
 	char err[MR_CTL_ERR_LEN];
@@ -152,7 +160,7 @@ test_ctl_parse_leg_good(void)
 	MR_TEST_ASSERT(strcmp(m.leg.session, "s.1") == 0, "session %s", m.leg.session);
 	MR_TEST_EQ(m.leg.given, all_but_port);
 	MR_TEST_EQ(m.leg.port, 0);
-	MR_TEST_EQ(m.leg.local_auto, false);
+	MR_TEST_EQ(m.leg.local_port_auto, false);
 	want = ep("10.0.0.1:30000");
 	MR_TEST_ASSERT(mr_endpoint_equal(&m.leg.local, &want), "local");
 	MR_TEST_EQ(rte_be_to_cpu_16(m.leg.local.port), 30000);
@@ -166,47 +174,48 @@ test_ctl_parse_leg_good(void)
 	MR_TEST_EQ(m.leg.seq_offset, 65535);
 	MR_TEST_EQ(m.leg.ts_offset, 0);
 	MR_TEST_EQ(m.leg.clock_rate, 8000);
-	MR_TEST_EQ(m.leg.tc_profile, 1);
+	MR_TEST_ASSERT(strcmp(m.leg.transcode, "wb") == 0, "transcode %s", m.leg.transcode);
 
-	/* local=auto: the port's IPv4 address, UDP port left to the main lcore; defaults */
+	/* local=auto: address and UDP port left to the main lcore (the model); defaults */
 	rc = leg_parse(&f, "name=x,session=s,local=auto,remote=latch", true, &m, err);
 	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
-	MR_TEST_EQ(m.leg.given, MR_CTL_F_SESSION | MR_CTL_F_LOCAL | MR_CTL_F_REMOTE);
-	MR_TEST_EQ(m.leg.local_auto, true);
-	MR_TEST_ASSERT(memcmp(m.leg.local.ip, f.conf->ports[0].ipv4.ip, 16) == 0, "auto addr");
-	MR_TEST_EQ(m.leg.local.port, 0);
+	MR_TEST_EQ(m.leg.given, MR_LEG_F_SESSION | MR_LEG_F_LOCAL | MR_LEG_F_REMOTE);
+	MR_TEST_EQ(m.leg.local_addr_auto, true);
+	MR_TEST_EQ(m.leg.local_port_auto, true);
 	MR_TEST_EQ(m.leg.latch, true);
 	MR_TEST_EQ(m.leg.clock_rate, 48000);
-	MR_TEST_EQ(m.leg.tc_profile, 0);
+	MR_TEST_EQ(m.leg.transcode[0], '\0');
 	MR_TEST_EQ(m.leg.n_fwd, 0);
 
 	/* [v6]:auto, explicit port=0, transcode=none */
 	rc = leg_parse(&f, "name=x6,session=s,port=0,local=[2001:db8::1]:auto,"
 		       "remote=[2001:db8::2]:7000,transcode=none", true, &m, err);
 	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
-	MR_TEST_EQ(m.leg.given, MR_CTL_F_SESSION | MR_CTL_F_PORT | MR_CTL_F_LOCAL |
-		   MR_CTL_F_REMOTE | MR_CTL_F_TRANSCODE);
-	MR_TEST_EQ(m.leg.local_auto, true);
-	MR_TEST_ASSERT(memcmp(m.leg.local.ip, f.conf->ports[0].ipv6.ip, 16) == 0, "auto v6");
+	MR_TEST_EQ(m.leg.given, MR_LEG_F_SESSION | MR_LEG_F_PORT | MR_LEG_F_LOCAL |
+		   MR_LEG_F_REMOTE | MR_LEG_F_TRANSCODE);
+	MR_TEST_EQ(m.leg.local_port_auto, true);
+	MR_TEST_EQ(m.leg.local_addr_auto, false);
+	want = ep("[2001:db8::1]:1");
+	MR_TEST_ASSERT(memcmp(m.leg.local.ip, want.ip, 16) == 0, "auto v6");
 	want = ep("[2001:db8::2]:7000");
 	MR_TEST_ASSERT(mr_endpoint_equal(&m.leg.remote, &want), "remote v6");
-	MR_TEST_EQ(m.leg.tc_profile, 0);
+	MR_TEST_EQ(m.leg.transcode[0], '\0');
 
 	/* leg_update: only name is required, given holds exactly what was given */
 	rc = leg_parse(&f, "name=x,clock_rate=16000", false, &m, err);
 	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
-	MR_TEST_EQ(m.leg.given, MR_CTL_F_CLOCK);
+	MR_TEST_EQ(m.leg.given, MR_LEG_F_CLOCK);
 	MR_TEST_EQ(m.leg.clock_rate, 16000);
 	/* without port= the address is checked on the main lcore, against the leg's port */
 	rc = leg_parse(&f, "name=x,local=10.0.1.1:30002", false, &m, err);
 	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
-	MR_TEST_EQ(m.leg.given, MR_CTL_F_LOCAL);
+	MR_TEST_EQ(m.leg.given, MR_LEG_F_LOCAL);
 	want = ep("10.0.1.1:30002");
 	MR_TEST_ASSERT(mr_endpoint_equal(&m.leg.local, &want), "update local");
 	/* forward= with nothing: clear the list */
 	rc = leg_parse(&f, "name=x,forward=", false, &m, err);
 	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
-	MR_TEST_EQ(m.leg.given, MR_CTL_F_FORWARD);
+	MR_TEST_EQ(m.leg.given, MR_LEG_F_FORWARD);
 	MR_TEST_EQ(m.leg.n_fwd, 0);
 
 	fix_free(&f);
@@ -226,9 +235,6 @@ test_ctl_parse_leg_bad(void)
 	/* missing required keys */
 	LEG_ERR(&f, "session=s,local=10.0.0.1:30000,remote=latch", true, "name: missing");
 	LEG_ERR(&f, "clock_rate=8000", false, "name: missing");
-	LEG_ERR(&f, "name=a,local=10.0.0.1:30000,remote=latch", true, "session: missing");
-	LEG_ERR(&f, "name=a,session=s,remote=latch", true, "local: missing");
-	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000", true, "remote: missing");
 
 	/* names: characters and length (47 is the longest) */
 	snprintf(p, sizeof(p), "name=a!b,session=s,%s", ok_tail);
@@ -247,21 +253,13 @@ test_ctl_parse_leg_bad(void)
 		MR_TEST_EQ(strlen(m.name), 47);
 	}
 	snprintf(p, sizeof(p), "name=a,session=s/1,%s", ok_tail);
-	LEG_ERR(&f, p, true, "session: invalid");
+	LEG_ERR(&f, p, true, "session: 's/1' is not a session name");
 
 	/* endpoints */
 	LEG_ERR(&f, "name=a,session=s,local=10.0.0.300:30000,remote=latch", true,
 		"local: '10.0.0.300:30000' is not addr:port, addr:auto or auto");
 	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1,remote=latch", true,
 		"local: '10.0.0.1' is not addr:port");
-	LEG_ERR(&f, "name=a,session=s,local=10.0.0.2:30000,remote=latch", true,
-		"local: 10.0.0.2:30000: the address is not one of port 0's");
-	LEG_ERR(&f, "name=a,port=0,local=10.0.1.1:30000", false,
-		"local: 10.0.1.1:30000: the address is not one of port 0's");
-	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:29999,remote=latch", true,
-		"local: 10.0.0.1:29999: UDP port outside rtp_port_min..rtp_port_max (30000..39999)");
-	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:40000,remote=latch", true,
-		"local: 10.0.0.1:40000: UDP port outside");
 	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000,remote=192.0.2.10", true,
 		"remote: '192.0.2.10' is not a unicast addr:port or latch");
 	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000,remote=224.0.0.1:5000", true,
@@ -270,12 +268,8 @@ test_ctl_parse_leg_bad(void)
 		"remote: '0.0.0.0:5000' is not a unicast");
 	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000,remote=192.0.2.10:0", true,
 		"remote: '192.0.2.10:0' is not a unicast");
-	LEG_ERR(&f, "name=a,session=s,local=10.0.0.1:30000,remote=[2001:db8::2]:5000", true,
-		"remote: [2001:db8::2]:5000 is not of the local address's family");
 
 	/* ports: configured but not started, not configured, not a number */
-	LEG_ERR(&f, "name=a,port=1", false, "port: '1' is not a configured, started port");
-	LEG_ERR(&f, "name=a,port=7", false, "port: '7' is not a configured, started port");
 	LEG_ERR(&f, "name=a,port=99999", false, "port: '99999' is not");
 	LEG_ERR(&f, "name=a,port=x", false, "port: 'x' is not");
 
@@ -292,34 +286,26 @@ test_ctl_parse_leg_bad(void)
 	LEG_ERR(&f, "name=a,ssrc_out=4294967296", false, "ssrc_out: '4294967296' is not 0 (keep)");
 	LEG_ERR(&f, "name=a,ssrc_out=-1", false, "ssrc_out: '-1' is not");
 	LEG_ERR(&f, "name=a,seq_offset=65536", false, "seq_offset: '65536' is not 0..65535");
-	LEG_ERR(&f, "name=a,ts_offset=0x10", false, "ts_offset: '0x10' is not 0..4294967295");
+	LEG_ERR(&f, "name=a,ts_offset=0x1g", false, "ts_offset: '0x1g' is not 0..4294967295");
+	LEG_ERR(&f, "name=a,ts_offset=010", false, "ts_offset: '010' is not 0..4294967295");
 	LEG_ERR(&f, "name=a,clock_rate=7999", false, "clock_rate: '7999' is not 8000..192000");
 	LEG_ERR(&f, "name=a,clock_rate=192001", false, "clock_rate: '192001' is not");
 
 	/* forward lists */
-	LEG_ERR(&f, "name=a,forward=a", false, "forward: a leg cannot forward to itself");
 	LEG_ERR(&f, "name=a,forward=b+b", false, "forward: b listed twice");
 	LEG_ERR(&f, "name=a,forward=b+c!", false, "forward: 'c!' is not a leg name");
-	LEG_ERR(&f, "name=a,forward=+", false, "forward: '+' names no leg");
+	LEG_ERR(&f, "name=a,forward=+", false, "forward: '+': an empty name");
 	LEG_ERR(&f, "name=a,forward=b1+b2+b3+b4+b5+b6+b7+b8+b9", false, "forward: more than 8 legs");
 
-	/* transcode: an unknown profile */
-	LEG_ERR(&f, "name=a,transcode=nb", false,
-		"transcode: no profile named 'nb' (configured: wb none)");
-	fix_free(&f);
-
-	/* transcode: a relay without transcoder lcores takes only none */
-	MR_TEST_ASSERT(fix_setup(&f, 0) == 0, "setup");
-	LEG_ERR(&f, "name=a,transcode=wb", false,
-		"transcode: 'wb': this relay has no transcoder lcores");
+	LEG_ERR(&f, "name=a,transcode=n!b", false, "transcode: 'n!b' is not a profile name or none");
 	{
 		struct mr_ctl_msg m;
 		char err[MR_CTL_ERR_LEN];
 		int rc = leg_parse(&f, "name=a,transcode=none", false, &m, err);
 
 		MR_TEST_ASSERT(rc == 0, "transcode=none: %d %s", rc, err);
-		MR_TEST_EQ(m.leg.given, MR_CTL_F_TRANSCODE);
-		MR_TEST_EQ(m.leg.tc_profile, 0);
+		MR_TEST_EQ(m.leg.given, MR_LEG_F_TRANSCODE);
+		MR_TEST_EQ(m.leg.transcode[0], '\0');
 	}
 	fix_free(&f);
 	return 0;
@@ -424,13 +410,13 @@ test_ctl_parse_profile_set(void)
 	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
 	MR_TEST_EQ(m.profile, 1);
 	MR_TEST_ASSERT(strcmp(m.name, "wb") == 0, "name %s", m.name);
-	MR_TEST_EQ(m.leg.given, MR_CTL_P_BITRATE | MR_CTL_P_COMPLEXITY);
+	MR_TEST_EQ(m.pgiven, MR_CTL_P_BITRATE | MR_CTL_P_COMPLEXITY);
 	MR_TEST_EQ(m.prof.bitrate, 24000);
 	MR_TEST_EQ(m.prof.complexity, 9);
 
 	rc = profile_parse(&f, "name=wb,in=pcmu,out=opus,ptime=40,rate=16000", &m, err);
 	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
-	MR_TEST_EQ(m.leg.given, MR_CTL_P_IN | MR_CTL_P_OUT | MR_CTL_P_PTIME | MR_CTL_P_RATE);
+	MR_TEST_EQ(m.pgiven, MR_CTL_P_IN | MR_CTL_P_OUT | MR_CTL_P_PTIME | MR_CTL_P_RATE);
 	MR_TEST_EQ(m.prof.in_codec, MR_TC_CODEC_PCMU);
 	MR_TEST_EQ(m.prof.out_codec, MR_TC_CODEC_OPUS);
 	MR_TEST_EQ(m.prof.ptime_ms, 40);
@@ -517,7 +503,6 @@ def_same(const struct mr_leg_def *a, const struct mr_leg_def *b)
 static int
 test_ctl_apply_legs(void)
 {
-	struct mr_ctl_params cp = {0};
 	struct mr_leg_def saved;
 	struct mr_endpoint want;
 	const struct mr_leg_def *da, *db, *dc;
@@ -529,18 +514,15 @@ test_ctl_apply_legs(void)
 
 	MR_TEST_ASSERT(fix_setup(&f, 0) == 0, "setup");
 	s = f.streams;
-	cp.streams = f.streams;
-	cp.relay = f.relay;
-	cp.conf = f.conf;
-	c = mr_ctl_create(&cp);
+	c = fix_ctl(&f);
 	MR_TEST_ASSERT(c != NULL, "mr_ctl_create: %d", rte_errno);
 
 	/* a: fixed endpoints */
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s1,local=10.0.0.1:30000,"
 		       "remote=192.0.2.10:5000", &m), 0);
 	OUTCOME(m, "added");
-	MR_TEST_ASSERT(strcmp(m.local, "10.0.0.1:30000") == 0, "local %s", m.local);
-	ia = mr_streams_leg_by_name(s, "a");
+	MR_TEST_ASSERT(strcmp(m.res.local, "10.0.0.1:30000") == 0, "local %s", m.res.local);
+	ia = mr_sessions_leg_find(f.sessions, "a");
 	MR_TEST_ASSERT(ia >= 0, "a not in the table");
 	want = ep("10.0.0.1:30000");
 	MR_TEST_EQ(mr_streams_leg_find(s, &want), ia);
@@ -558,8 +540,8 @@ test_ctl_apply_legs(void)
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=b,session=s1,local=10.0.0.1:auto,"
 		       "remote=latch,forward=a,ssrc_out=7", &m), 0);
 	OUTCOME(m, "added");
-	MR_TEST_ASSERT(strcmp(m.local, "10.0.0.1:30001") == 0, "local %s", m.local);
-	ib = mr_streams_leg_by_name(s, "b");
+	MR_TEST_ASSERT(strcmp(m.res.local, "10.0.0.1:30001") == 0, "local %s", m.res.local);
+	ib = mr_sessions_leg_find(f.sessions, "b");
 	MR_TEST_ASSERT(ib >= 0 && ib != ia, "b: %d", ib);
 	db = &s->defs[ib];
 	MR_TEST_EQ(rte_be_to_cpu_16(db->local.port), 30001);
@@ -575,8 +557,8 @@ test_ctl_apply_legs(void)
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=c,session=s2,local=[2001:db8::1]:30010,"
 		       "remote=[2001:db8::99]:6000,forward=a", &m), 0);
 	OUTCOME(m, "added");
-	MR_TEST_ASSERT(strcmp(m.local, "[2001:db8::1]:30010") == 0, "local %s", m.local);
-	ic = mr_streams_leg_by_name(s, "c");
+	MR_TEST_ASSERT(strcmp(m.res.local, "[2001:db8::1]:30010") == 0, "local %s", m.res.local);
+	ic = mr_sessions_leg_find(f.sessions, "c");
 	MR_TEST_ASSERT(ic >= 0, "c not in the table");
 	dc = &s->defs[ic];
 	MR_TEST_EQ(s->n_legs, 3);
@@ -587,15 +569,15 @@ test_ctl_apply_legs(void)
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s1,local=10.0.0.1:30000,"
 		       "remote=192.0.2.10:5000", &m), 0);
 	OUTCOME(m, "unchanged");
-	MR_TEST_ASSERT(strcmp(m.local, "10.0.0.1:30000") == 0, "local %s", m.local);
-	MR_TEST_EQ(mr_streams_leg_by_name(s, "a"), ia);
+	MR_TEST_ASSERT(strcmp(m.res.local, "10.0.0.1:30000") == 0, "local %s", m.res.local);
+	MR_TEST_EQ(mr_sessions_leg_find(f.sessions, "a"), ia);
 	MR_TEST_ASSERT(def_same(da, &saved), "a changed by an identical leg_add");
 	MR_TEST_EQ(s->n_legs, 3);
 	/* b again with local=addr:auto: its allocated port is kept */
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=b,session=s1,local=10.0.0.1:auto,"
 		       "remote=latch,forward=a,ssrc_out=7", &m), 0);
 	OUTCOME(m, "unchanged");
-	MR_TEST_ASSERT(strcmp(m.local, "10.0.0.1:30001") == 0, "local %s", m.local);
+	MR_TEST_ASSERT(strcmp(m.res.local, "10.0.0.1:30001") == 0, "local %s", m.res.local);
 
 	/* the same name with another definition: -EEXIST, nothing changes */
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s1,local=10.0.0.1:30000,"
@@ -610,20 +592,20 @@ test_ctl_apply_legs(void)
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=d,session=s1,local=10.0.0.1:30000,"
 		       "remote=latch", &m), 0);
 	FAILED(m, -EEXIST, "local: 10.0.0.1:30000 is already leg a's");
-	MR_TEST_ASSERT(mr_streams_leg_by_name(s, "d") < 0, "d was added");
+	MR_TEST_ASSERT(mr_sessions_leg_find(f.sessions, "d") < 0, "d was added");
 	/* forward to a leg that does not exist */
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=d,session=s1,local=10.0.0.1:30020,"
 		       "remote=latch,forward=zz", &m), 0);
 	FAILED(m, -ENOENT, "forward: no leg named zz");
-	MR_TEST_ASSERT(mr_streams_leg_by_name(s, "d") < 0, "d was added");
+	MR_TEST_ASSERT(mr_sessions_leg_find(f.sessions, "d") < 0, "d was added");
 	MR_TEST_EQ(s->n_legs, 3);
 	MR_TEST_ASSERT(def_same(da, &saved), "a changed");
 
 	/* update one field: the others are kept */
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_UPDATE, "name=a,ssrc_out=1234", &m), 0);
-	MR_TEST_EQ(m.leg.given, MR_CTL_F_SSRC);
+	MR_TEST_EQ(m.leg.given, MR_LEG_F_SSRC);
 	OUTCOME(m, "updated");
-	MR_TEST_EQ(mr_streams_leg_by_name(s, "a"), ia);
+	MR_TEST_EQ(mr_sessions_leg_find(f.sessions, "a"), ia);
 	MR_TEST_EQ(da->ssrc_out, 1234);
 	MR_TEST_EQ(da->rewrite, true);
 	saved.ssrc_out = 1234;
@@ -660,16 +642,16 @@ test_ctl_apply_legs(void)
 	saved = *dc;
 	MR_TEST_EQ(run(c, MR_CTL_OP_SESSION_DELETE, "s1", &m), 0);
 	OUTCOME(m, "deleted");
-	MR_TEST_EQ(m.legs_deleted, 2);
-	MR_TEST_EQ(m.streams_deleted, 0);
-	MR_TEST_ASSERT(mr_streams_leg_by_name(s, "a") < 0, "a still there");
-	MR_TEST_ASSERT(mr_streams_leg_by_name(s, "b") < 0, "b still there");
+	MR_TEST_EQ(m.res.legs_deleted, 2);
+	MR_TEST_EQ(m.res.streams_deleted, 0);
+	MR_TEST_ASSERT(mr_sessions_leg_find(f.sessions, "a") < 0, "a still there");
+	MR_TEST_ASSERT(mr_sessions_leg_find(f.sessions, "b") < 0, "b still there");
 	want = ep("10.0.0.1:30000");
 	MR_TEST_EQ(mr_streams_leg_find(s, &want), -ENOENT);
 	want = ep("10.0.0.1:30001");
 	MR_TEST_EQ(mr_streams_leg_find(s, &want), -ENOENT);
 	MR_TEST_EQ(s->n_legs, 1);
-	MR_TEST_EQ(mr_streams_leg_by_name(s, "c"), ic);
+	MR_TEST_EQ(mr_sessions_leg_find(f.sessions, "c"), ic);
 	MR_TEST_EQ(dc->n_fwd, 0);
 	saved.n_fwd = 0;
 	MR_TEST_ASSERT(def_same(dc, &saved), "c changed beyond its forward list");
@@ -686,7 +668,7 @@ test_ctl_apply_legs(void)
 	MR_TEST_EQ(s->n_legs, 2);
 	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_DELETE, "a", &m), 0);
 	OUTCOME(m, "deleted");
-	MR_TEST_EQ(m.legs_deleted, 1);
+	MR_TEST_EQ(m.res.legs_deleted, 1);
 	MR_TEST_EQ(s->n_legs, 1);
 
 	mr_ctl_destroy(c);
@@ -696,6 +678,81 @@ test_ctl_apply_legs(void)
 MR_REGISTER_EAL_TEST(ctl, apply_legs, test_ctl_apply_legs);
 
 /*
+ * What depends on the state is checked by the session model on the main
+ * lcore, before anything changes: the same rules for the configuration.
+ */
+static int
+test_ctl_apply_errors(void)
+{
+	struct mr_ctl_msg m;
+	struct mr_ctl *c;
+	struct fix f;
+
+	MR_TEST_ASSERT(fix_setup(&f, 1) == 0, "setup");
+	c = fix_ctl(&f);
+	MR_TEST_ASSERT(c != NULL, "mr_ctl_create: %d", rte_errno);
+
+	/* leg_add's required fields */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,local=10.0.0.1:30000,remote=latch", &m), 0);
+	FAILED(m, -EINVAL, "session: missing (the session the leg belongs to)");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,remote=latch", &m), 0);
+	FAILED(m, -EINVAL, "local: missing (addr:port, addr:auto or auto)");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,local=10.0.0.1:30000", &m), 0);
+	FAILED(m, -EINVAL, "remote: missing (addr:port or latch)");
+	/* addresses and ports of the port */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,local=10.0.0.2:30000,"
+		       "remote=latch", &m), 0);
+	FAILED(m, -EINVAL, "local: 10.0.0.2:30000: the address is not one of port 0's");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,local=10.0.0.1:29999,"
+		       "remote=latch", &m), 0);
+	FAILED(m, -EINVAL, "local: 10.0.0.1:29999: UDP port outside rtp_port_min..rtp_port_max "
+	       "(30000..39999)");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,local=10.0.0.1:30000,"
+		       "remote=[2001:db8::2]:5000", &m), 0);
+	FAILED(m, -EINVAL, "remote: [2001:db8::2]:5000 is not of the local address's family");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,port=1,local=10.0.1.1:30000,"
+		       "remote=latch", &m), 0);
+	FAILED(m, -EINVAL, "port: 1 is not a configured, started port");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,local=10.0.0.1:30000,"
+		       "remote=latch,forward=a", &m), 0);
+	FAILED(m, -EINVAL, "forward: a leg cannot forward to itself");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,local=10.0.0.1:30000,"
+		       "remote=latch,transcode=nb", &m), 0);
+	FAILED(m, -ENOENT, "transcode: no profile named 'nb' (configured: wb none)");
+	MR_TEST_EQ(f.streams->n_legs, 0);
+	/* local=auto: the port's IPv4 address, a port allocated from the range */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,local=auto,remote=latch,"
+		       "transcode=wb", &m), 0);
+	OUTCOME(m, "added");
+	MR_TEST_ASSERT(strcmp(m.res.local, "10.0.0.1:30000") == 0, "local %s", m.res.local);
+	MR_TEST_EQ(m.res.tc_profile, 1);
+	/* leg_update onto a port that is not set up, or an address not its own */
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_UPDATE, "name=a,port=1", &m), 0);
+	FAILED(m, -EINVAL, "port: 1 is not a configured, started port");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_UPDATE, "name=a,local=10.0.1.1:30000", &m), 0);
+	FAILED(m, -EINVAL, "local: 10.0.1.1:30000: the address is not one of port 0's");
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_UPDATE, "name=a,forward=a", &m), 0);
+	FAILED(m, -EINVAL, "forward: a leg cannot forward to itself");
+	MR_TEST_EQ(f.streams->n_legs, 1);
+	mr_ctl_destroy(c);
+	fix_free(&f);
+
+	/* a relay without transcoder lcores takes only transcode=none */
+	MR_TEST_ASSERT(fix_setup(&f, 0) == 0, "setup");
+	c = fix_ctl(&f);
+	MR_TEST_ASSERT(c != NULL, "mr_ctl_create: %d", rte_errno);
+	MR_TEST_EQ(run(c, MR_CTL_OP_LEG_ADD, "name=a,session=s,local=auto,remote=latch,"
+		       "transcode=wb", &m), 0);
+	MR_TEST_EQ(m.status, -EINVAL);
+	MR_TEST_ASSERT(strncmp(m.error, "transcode: 'wb': this relay has no transcoder lcores",
+			       50) == 0, "%s", m.error);
+	mr_ctl_destroy(c);
+	fix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(ctl, apply_errors, test_ctl_apply_errors);
+
+/*
  * counters_reset records each counter as the base telemetry subtracts;
  * port_stats_reset resets the relay's ports' own statistics (a net_ring
  * port here, whose PMD counts what it sends).
@@ -703,7 +760,6 @@ MR_REGISTER_EAL_TEST(ctl, apply_legs, test_ctl_apply_legs);
 static int
 test_ctl_resets(void)
 {
-	struct mr_ctl_params cp = {0};
 	struct rte_eth_conf conf = {0};
 	struct rte_mbuf *bufs[5];
 	struct rte_eth_stats st;
@@ -715,10 +771,7 @@ test_ctl_resets(void)
 	unsigned int n;
 
 	MR_TEST_ASSERT(fix_setup(&f, 0) == 0, "setup");
-	cp.streams = f.streams;
-	cp.relay = f.relay;
-	cp.conf = f.conf;
-	c = mr_ctl_create(&cp);
+	c = fix_ctl(&f);
 	MR_TEST_ASSERT(c != NULL, "mr_ctl_create: %d", rte_errno);
 
 	mr_counters[1].rx_pkts = 1234;

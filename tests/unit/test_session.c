@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * The session model: the key rules every entry point shares, the name
+ * indexes kept in step with the table through adds, renames of session,
+ * deletes and slot reuse, and the port registry's copies for the fast
+ * path. The relay is a zeroed struct (nothing here is transcoded).
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+
+#include "mr_test.h"
+#include "mr_session.h"
+
+static int
+test_session_spec(void)
+{
+	struct mr_leg_spec sp;
+	char err[160];
+
+	mr_leg_spec_init(&sp);
+	MR_TEST_EQ(sp.clock_rate, 48000);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "forward", "a, b+c", err, sizeof(err)), 0);
+	MR_TEST_EQ(sp.n_fwd, 3);
+	MR_TEST_ASSERT(strcmp(sp.fwd[2], "c") == 0, "%s", sp.fwd[2]);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "forward", "", err, sizeof(err)), 0);
+	MR_TEST_EQ(sp.n_fwd, 0);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "local", "[2001:db8::1]:auto", err, sizeof(err)), 0);
+	MR_TEST_ASSERT(sp.local_port_auto && !sp.local_addr_auto, "v6 auto");
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "local", "10.0.0.1:0", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "local", "224.0.0.1:5000", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "remote", "latch", err, sizeof(err)), 0);
+	MR_TEST_ASSERT(sp.latch, "latch");
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "seq_offset", "065", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "streams_max", "0", err, sizeof(err)), -EINVAL);
+	MR_TEST_ASSERT(strcmp(err, "'0' is not 1..65535 (decimal or 0x hex)") == 0, "%s", err);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "codec", "opus", err, sizeof(err)), -ENOENT);
+	MR_TEST_ASSERT(!mr_session_name_valid(""), "empty name");
+	MR_TEST_ASSERT(mr_session_name_valid("a.b-c_9"), "name");
+	return 0;
+}
+MR_REGISTER_TEST(session, spec, test_session_spec);
+
+struct sfix {
+	struct mr_relay *relay;
+	struct mr_streams *streams;
+	struct mr_sessions *s;
+};
+
+static void
+sfix_free(struct sfix *f)
+{
+	mr_sessions_free(f->s);
+	if (f->streams != NULL)
+		mr_streams_free(f->streams);
+	free(f->relay);
+}
+
+static int
+sfix_setup(struct sfix *f, uint32_t legs)
+{
+	static unsigned int gen;
+	char name[24];
+	struct mr_streams_params sp = {
+		.name = name, .legs_max = legs, .streams_max = 64,
+		.max_threads = RTE_MAX_LCORE, .socket_id = (int)rte_socket_id(),
+	};
+	struct mr_port_facts pf = {.present = true, .has_ipv4 = true, .vlan = 7,
+				   .cksum_offload = true, .multiseg = true};
+
+	memset(f, 0, sizeof(*f));
+	snprintf(name, sizeof(name), "tses%u", ++gen);
+	f->relay = calloc(1, sizeof(*f->relay));
+	f->streams = mr_streams_create(&sp);
+	if (f->relay == NULL || f->streams == NULL ||
+	    mr_endpoint_parse_addr("10.0.0.1", &pf.ipv4) != 0)
+		return -1;
+	f->relay->streams = f->streams;
+	f->s = mr_sessions_create(&(struct mr_sessions_params){
+		.streams = f->streams, .relay = f->relay,
+		.rtp_port_min = 20000, .rtp_port_max = 59999,
+	});
+	if (f->s == NULL || mr_sessions_port_set(f->s, 0, &pf) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+add(struct sfix *f, const char *name, const char *session, const char *fwd, char *err)
+{
+	struct mr_sessions_result res;
+	struct mr_leg_spec sp;
+
+	mr_leg_spec_init(&sp);
+	if (mr_leg_spec_set(&sp, "session", session, err, 160) != 0 ||
+	    mr_leg_spec_set(&sp, "local", "auto", err, 160) != 0 ||
+	    mr_leg_spec_set(&sp, "remote", "latch", err, 160) != 0 ||
+	    (fwd != NULL && mr_leg_spec_set(&sp, "forward", fwd, err, 160) != 0))
+		return -EINVAL;
+	return mr_sessions_leg_add(f->s, name, &sp, MR_LEG_ORIGIN_SIGNAL, &res, err, 160);
+}
+
+/* Many legs and sessions: every lookup through the indexes, before and after deletes. */
+static int
+test_session_index(void)
+{
+	struct mr_sessions_result res;
+	struct sfix f;
+	char name[32], sess[32], err[160];
+	uint32_t i;
+	int32_t idx;
+
+	MR_TEST_ASSERT(sfix_setup(&f, 4096) == 0, "setup");
+	/* the registry wrote the fast path's copy */
+	MR_TEST_ASSERT(f.streams->ports[0].present && f.streams->ports[0].vlan == 7 &&
+		       f.streams->ports[0].cksum_offload && f.relay->multiseg[0], "port copy");
+	MR_TEST_ASSERT(mr_sessions_port(f.s, 1) == NULL, "port 1 absent");
+	for (i = 0; i < 3000; i++) {
+		snprintf(name, sizeof(name), "leg%u", i);
+		snprintf(sess, sizeof(sess), "call%u", i / 3);
+		MR_TEST_ASSERT(add(&f, name, sess, NULL, err) == 0, "%s: %s", name, err);
+	}
+	MR_TEST_EQ(f.streams->n_legs, 3000);
+	MR_TEST_EQ(mr_sessions_session_legs(f.s, "call7"), 3);
+	idx = mr_sessions_leg_find(f.s, "leg2999");
+	MR_TEST_ASSERT(idx >= 0 && strcmp(f.streams->defs[idx].name, "leg2999") == 0, "find");
+	MR_TEST_EQ(mr_sessions_leg_origin(f.s, (uint32_t)idx), MR_LEG_ORIGIN_SIGNAL);
+	MR_TEST_EQ(mr_sessions_dest(f.s, "leg21", "leg22", true, &res, err, sizeof(err)), 0);
+	MR_TEST_EQ(mr_sessions_dest(f.s, "leg30", "leg22", true, &res, err, sizeof(err)), 0);
+	/* a session goes: its legs leave the indexes, legs forwarding to them forget them */
+	MR_TEST_EQ(mr_sessions_session_delete(f.s, "call7", &res, err, sizeof(err)), 0);
+	MR_TEST_EQ(res.legs_deleted, 3);
+	MR_TEST_EQ(mr_sessions_leg_find(f.s, "leg22"), -ENOENT);
+	MR_TEST_EQ(mr_sessions_session_legs(f.s, "call7"), 0);
+	idx = mr_sessions_leg_find(f.s, "leg30");
+	MR_TEST_EQ(f.streams->defs[idx].n_fwd, 0);
+	MR_TEST_EQ(mr_sessions_session_delete(f.s, "call7", &res, err, sizeof(err)), -ENOENT);
+	/* a session moved by leg_update is found under its new name only */
+	{
+		struct mr_leg_spec sp;
+
+		mr_leg_spec_init(&sp);
+		MR_TEST_EQ(mr_leg_spec_set(&sp, "session", "moved", err, sizeof(err)), 0);
+		MR_TEST_EQ(mr_sessions_leg_update(f.s, "leg31", &sp, &res, err, sizeof(err)), 0);
+	}
+	MR_TEST_EQ(mr_sessions_session_legs(f.s, "call10"), 2);
+	MR_TEST_EQ(mr_sessions_session_legs(f.s, "moved"), 1);
+	/* names and slots are reused */
+	MR_TEST_ASSERT(add(&f, "leg22", "call7", NULL, err) == 0, "%s", err);
+	MR_TEST_EQ(mr_sessions_session_legs(f.s, "call7"), 1);
+	for (i = 0; i < 1000; i++) {
+		snprintf(sess, sizeof(sess), "call%u", i);
+		mr_sessions_session_delete(f.s, sess, &res, err, sizeof(err));
+	}
+	MR_TEST_EQ(mr_sessions_session_delete(f.s, "moved", &res, err, sizeof(err)), 0);
+	MR_TEST_EQ(f.streams->n_legs, 0);
+	MR_TEST_EQ(mr_sessions_leg_find(f.s, "leg0"), -ENOENT);
+	sfix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(session, index, test_session_index);

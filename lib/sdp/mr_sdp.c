@@ -737,6 +737,11 @@ check_rewrite(const struct mr_sdp *sdp, const struct mr_sdp_rewrite *rw,
 					   strpbrk(mr->proto, " \r\n") != NULL)) ||
 		    (mr->n_crypto_add > 0 && mr->crypto_add == NULL))
 			return set_err(err, 0, -EINVAL, "bad rewrite for media %u", m + 1);
+		/* an RTP profile for RTP formats only: "udptl t38" cannot become RTP/AVP */
+		if (mr->proto != NULL && (!sdp->media[m].rtp || strstr(mr->proto, "RTP/") == NULL))
+			return set_err(err, 0, -EINVAL,
+				       "media %u: protocol %s for a %s section", m + 1,
+				       mr->proto, sdp->media[m].rtp ? "RTP" : "non-RTP");
 		for (i = 0; i < mr->n_crypto_add; i++)
 			if (mr->crypto_add[i] == NULL || strpbrk(mr->crypto_add[i], "\r\n") != NULL)
 				return set_err(err, 0, -EINVAL, "bad crypto line for media %u",

@@ -181,7 +181,7 @@ int mr_sdp_match_codec(const struct mr_sdp *sdp, unsigned int m, const char *spe
 /** Rewrite instructions for one media section. */
 struct mr_sdp_media_rewrite {
 	int32_t port;              /**< new m= port; -1 keeps it */
-	const char *proto;         /**< new m= protocol ("RTP/SAVP"); NULL keeps it */
+	const char *proto;         /**< new RTP profile ("RTP/SAVP") of an RTP section; NULL keeps it */
 	int32_t rtcp_port;         /**< -1 keeps a=rtcp; 0 removes it; else a=rtcp:PORT */
 	bool rtcp_full;            /**< a=rtcp with " IN IP4 addr" (needs the rewrite address) */
 	int8_t rtcp_mux;           /**< -1 removes a=rtcp-mux, 0 keeps, 1 adds if absent */

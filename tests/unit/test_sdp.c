@@ -407,6 +407,18 @@ test_sdp_tolerated(void)
 	if (sdp == NULL)
 		return -1;
 	MR_TEST_EQ(mr_sdp_parse(sdp, t38, strlen(t38), NULL), 0);
+	{
+		/* found by fuzz_sdp: an RTP profile on a udptl section made SDP that did not parse */
+		struct mr_sdp_media_rewrite mr;
+		struct mr_sdp_rewrite rw = { .n_media = 1, .media = &mr };
+		struct mr_sdp_error err;
+		char out[512];
+
+		mr_sdp_media_rewrite_init(&mr);
+		mr.proto = "RTP/SAVP";
+		MR_TEST_EQ(mr_sdp_write(sdp, &rw, out, sizeof(out), &err), -EINVAL);
+		MR_TEST_ASSERT(strstr(err.msg, "non-RTP") != NULL, "%s", err.msg);
+	}
 	MR_TEST_ASSERT(!sdp->origin.ip_valid, "a host name is no IP literal");
 	MR_TEST_ASSERT(sdp->conn.ip_valid && sdp->conn.addr.len == 9, "c= without its /ttl");
 	MR_TEST_ASSERT(!sdp->media[0].rtp && sdp->media[0].fmt_pt[0] == -1, "udptl format");

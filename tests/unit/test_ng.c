@@ -14,6 +14,7 @@
 
 #include "mr_bencode.h"
 #include "mr_ng.h"
+#include "mr_sdp.h"
 #include "mr_test.h"
 
 #define NODES 256
@@ -536,6 +537,129 @@ test_ng_udp(void)
 	return 0;
 }
 
+/* A request Kamailio 5.6 sent in a SIPp call (tests/ng/, tools/kamailio/record-ng.py). */
+static int
+load_fixture(const char *name, char *buf, size_t cap, size_t *len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/tests/ng/%s.bencode", MR_SOURCE_ROOT, name);
+	f = fopen(path, "rb");
+	MR_TEST_ASSERT(f != NULL, "cannot open %s", path);
+	*len = fread(buf, 1, cap, f);
+	fclose(f);
+	MR_TEST_ASSERT(*len > 0 && *len < cap, "%s: %zu bytes", path, *len);
+	return 0;
+}
+
+/* A handler that rewrites the offer's SDP the way the session layer will. */
+static int
+sdp_handler(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *reply,
+	    struct mr_ng_error *err)
+{
+	struct mr_sdp *sdp = ctx;
+	struct mr_sdp_media_rewrite mr[MR_SDP_MAX_MEDIA];
+	struct mr_sdp_rewrite rw = { .addr = "198.51.100.1", .family = 4, .media = mr };
+	struct mr_sdp_error serr;
+	static char out[4096];
+	unsigned int m;
+	int n;
+
+	if (mr_sdp_parse(sdp, req->sdp.p, req->sdp.len, &serr) < 0)
+		return mr_ng_fail(err, "SDP line %d: %s", serr.line, serr.msg);
+	rw.origin = (req->replace & MR_NG_REPLACE_ORIGIN) != 0;
+	rw.session_conn = (req->replace & MR_NG_REPLACE_SESSION_CONN) != 0;
+	rw.ice_remove = req->ice == MR_NG_ICE_REMOVE;
+	rw.n_media = sdp->n_media;
+	for (m = 0; m < sdp->n_media; m++) {
+		mr_sdp_media_rewrite_init(&mr[m]);
+		mr[m].port = 40000 + 2 * (int)m;
+	}
+	n = mr_sdp_write(sdp, &rw, out, sizeof(out), &serr);
+	if (n < 0)
+		return mr_ng_fail(err, "SDP rewrite: %s", serr.msg);
+	mr_bencode_enc_kv_str(reply, "sdp", out, (size_t)n);
+	return 0;
+}
+
+static int
+test_ng_kamailio_fixtures(void)
+{
+	static struct mr_bencode_node nodes[NODES];
+	static char buf[8192], msg[8200], out[8192];
+	static struct mr_sdp sdp;
+	static const char *const names[] = {
+		"kamailio_ping", "kamailio_offer", "kamailio_answer", "kamailio_delete",
+		"kamailio_default_offer", "kamailio_default_answer", "kamailio_default_delete",
+	};
+	static const enum mr_ng_command cmds[] = {
+		MR_NG_CMD_PING, MR_NG_CMD_OFFER, MR_NG_CMD_ANSWER, MR_NG_CMD_DELETE,
+		MR_NG_CMD_OFFER, MR_NG_CMD_ANSWER, MR_NG_CMD_DELETE,
+	};
+	struct mr_ng_conf conf = { .ctx = &sdp };
+	struct mr_ng_peer peer = { .ip = { [10] = 0xff, [11] = 0xff, 127, 0, 0, 1 }, .port = 1 };
+	struct mr_ng_request req;
+	struct mr_ng_error err = { "" };
+	struct mr_ng *ng;
+	unsigned int i;
+	size_t len, pre;
+	int n;
+
+	conf.handlers[MR_NG_CMD_OFFER] = sdp_handler;
+	conf.handlers[MR_NG_CMD_ANSWER] = sdp_handler;
+	ng = mr_ng_create(&conf, NULL, 0);
+	MR_TEST_ASSERT(ng != NULL, "create");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		bool mrelay_flags = strstr(names[i], "default") == NULL;
+
+		if (load_fixture(names[i], buf, sizeof(buf), &len) != 0)
+			return -1;
+		MR_TEST_ASSERT(mr_bencode_decode(buf, len, nodes, NODES, 0, NULL) > 0, "%s", names[i]);
+		MR_TEST_ASSERT(mr_ng_parse_request(&nodes[0], &req, &err) == 0, "%s: %s", names[i],
+			       err.reason);
+		MR_TEST_EQ(req.cmd, cmds[i]);
+		if (req.cmd == MR_NG_CMD_PING)
+			continue;
+		/* what the module sends whatever the flags */
+		MR_TEST_ASSERT(req.call_id.len > 0 && req.from_tag.len > 0, "%s: ids", names[i]);
+		MR_TEST_ASSERT(req.received_from.family == 4 && req.received_from.ip[0] == 127,
+			       "%s: received-from", names[i]);
+		/* delete names no to-tag; answer does */
+		MR_TEST_EQ(req.to_tag.p != NULL, req.cmd == MR_NG_CMD_ANSWER);
+		MR_TEST_EQ(req.sdp.p != NULL, req.cmd != MR_NG_CMD_DELETE);
+		if (req.cmd != MR_NG_CMD_DELETE && mrelay_flags) {
+			MR_TEST_EQ(req.flags, MR_NG_FLAG(TRUST_ADDRESS));
+			MR_TEST_EQ(req.replace, MR_NG_REPLACE_ORIGIN | MR_NG_REPLACE_SESSION_CONN);
+			MR_TEST_EQ(req.ice, MR_NG_ICE_REMOVE);
+		} else {
+			MR_TEST_EQ(req.flags | req.replace | req.ice, 0);
+		}
+		/* the whole path: framing, parse, handler, reply */
+		pre = (size_t)snprintf(msg, sizeof(msg), "k%u ", i);
+		memcpy(msg + pre, buf, len);
+		n = mr_ng_process(ng, &peer, msg, pre + len, out, sizeof(out) - 1, 0);
+		MR_TEST_ASSERT(n > 0, "%s: process", names[i]);
+		out[n] = '\0';
+		if (req.cmd == MR_NG_CMD_DELETE) {
+			MR_TEST_ASSERT(strstr(out, "command 'delete' is not available") != NULL,
+				       "%s", out);
+			continue;
+		}
+		MR_TEST_ASSERT(strstr(out, "6:result2:ok") != NULL, "%s: %s", names[i], out);
+		MR_TEST_ASSERT(strstr(out, "m=audio 40000 RTP/AVP ") != NULL,
+			       "%s: m= not rewritten: %s", names[i], out);
+		/* replace-session-connection: the session c=; without: a media c= of its own */
+		MR_TEST_EQ(strstr(out, "c=IN IP4 198.51.100.1\r\nt=0 0\r\n") != NULL, mrelay_flags);
+		MR_TEST_EQ(strstr(out, "RTP/AVP 8 101\r\nc=IN IP4 198.51.100.1\r\n") != NULL ||
+			   strstr(out, "RTP/AVP 0\r\nc=IN IP4 198.51.100.1\r\n") != NULL, !mrelay_flags);
+		MR_TEST_EQ(strstr(out, "o=user1 53655765 2353687637 IN IP4 198.51.100.1\r\n") != NULL,
+			   mrelay_flags);
+	}
+	mr_ng_free(ng);
+	return 0;
+}
+
 MR_REGISTER_TEST(ng, split, test_ng_split);
 MR_REGISTER_TEST(ng, request_offer, test_ng_request_offer);
 MR_REGISTER_TEST(ng, request_refused, test_ng_request_refused);
@@ -544,3 +668,4 @@ MR_REGISTER_TEST(ng, cache_eviction, test_ng_cache_eviction);
 MR_REGISTER_TEST(ng, acl, test_ng_acl);
 MR_REGISTER_TEST(ng, hostport, test_ng_hostport);
 MR_REGISTER_TEST(ng, udp, test_ng_udp);
+MR_REGISTER_TEST(ng, kamailio_fixtures, test_ng_kamailio_fixtures);

@@ -76,6 +76,10 @@ for t in $targets; do
 	if [ -d "$here/corpus/$name" ]; then
 		cp "$here/corpus/$name"/* "$work/$name"/ 2>/dev/null
 	fi
+	# what Kamailio really sent (tests/ng/) seeds the ng decoder too
+	if [ "$name" = bencode ]; then
+		cp "$root"/tests/ng/*.bencode "$work/$name"/ 2>/dev/null
+	fi
 	echo "run_fuzz: $h for ${secs}s on $(find "$work/$name" -type f | wc -l) seeds"
 	if "$build/$t" -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$build/fuzz-artifacts/$h-" \

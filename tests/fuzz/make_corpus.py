@@ -17,6 +17,13 @@ the harness's four ports, bits 2-7 spare room after the frame) followed by
 an Ethernet frame: ARP request, reply and gratuitous ARP, tagged ARP, ICMP
 echo, neighbour solicitation and advertisement, ICMPv6 echo.
 
+corpus/bencode/: ng datagram payloads for fuzz_bencode: the requests
+Kamailio's rtpengine module sends (ping, offer, answer, delete), query,
+list, a codec dictionary, and a few malformed ones.
+
+corpus/sdp/: SDP bodies for fuzz_sdp: a SIPp-style offer, a WebRTC offer
+with ICE, SRTP and rtcp-mux, a T.38 image section, bare LF line ends.
+
 The output is deterministic: rerunning rewrites identical files.
 """
 
@@ -24,6 +31,10 @@ import argparse
 import os
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..', '..', 'tools',
+                                'python'))
+from mrelay.bencode import encode  # noqa: E402
 
 MAC_DST = bytes.fromhex("020000000002")
 MAC_SRC = bytes.fromhex("020000000001")
@@ -238,6 +249,61 @@ def rtp_seeds():
     }
 
 
+SDP_OFFER = ("v=0\r\no=user1 53655765 2353687637 IN IP4 127.0.0.1\r\ns=-\r\n"
+             "c=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 6000 RTP/AVP 0 8 101\r\n"
+             "a=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n"
+             "a=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n")
+SDP_WEBRTC = ("v=0\r\no=- 4611731400430051336 2 IN IP6 2001:db8::1\r\ns=-\r\nt=0 0\r\n"
+              "a=ice-options:trickle\r\na=group:BUNDLE 0\r\n"
+              "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP6 2001:db8::1\r\n"
+              "a=rtcp:9 IN IP6 2001:db8::1\r\na=ice-ufrag:abcd\r\n"
+              "a=ice-pwd:0123456789abcdef012345\r\n"
+              "a=candidate:1 1 udp 2122260223 2001:db8::1 50000 typ host\r\n"
+              "a=end-of-candidates\r\n"
+              "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9\r\n"
+              "a=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=fmtp:111 useinbandfec=1\r\n"
+              "a=rtcp-fb:111 transport-cc\r\na=rtcp-fb:* nack\r\na=recvonly\r\n"
+              "m=video 9 RTP/SAVPF 96\r\ni=camera\r\nc=IN IP6 2001:db8::1\r\n"
+              "a=rtpmap:96 VP8/90000\r\n")
+SDP_T38 = ("v=0\no=- 1 1 IN IP4 host.example\ns=fax\nc=IN IP4 192.0.2.1/127\nt=0 0\n"
+           "m=image 4000 udptl t38\na=T38FaxVersion:0\na=fmtp:t38 x")
+
+
+def bencode_seeds():
+    call = {"call-id": "1-4711@127.0.0.1", "from-tag": "4711SIPpTag001"}
+    offer = {"sdp": SDP_OFFER, **call, "via-branch": "z9hG4bK-4711-1-0",
+             "received-from": ["IP4", "127.0.0.1"], "flags": ["trust-address"],
+             "replace": ["origin", "session-connection"], "ICE": "remove",
+             "command": "offer"}
+    answer = dict(offer, **{"to-tag": "4711SIPpTag012", "command": "answer"})
+    return dict([
+        ("ping", encode({"command": "ping"})),
+        ("offer", encode(offer)),
+        ("answer", encode(answer)),
+        ("delete", encode({**call, "to-tag": "4711SIPpTag012", "command": "delete"})),
+        ("query", encode({"call-id": "1-4711@127.0.0.1", "command": "query"})),
+        ("list", encode({"command": "list", "limit": 32})),
+        ("codec", encode({"command": "offer", **call, "sdp": SDP_WEBRTC,
+                          "transport-protocol": "RTP/AVP", "rtcp-mux": ["demux"],
+                          "direction": ["priv", "pub"],
+                          "codec": {"strip": ["all"], "offer": ["PCMU", "opus/48000/2"]},
+                          "flags": ["codec-transcode-PCMA", "SIP-source-address"]})),
+        ("unknown_command", encode({"command": "start recording", "call-id": "x"})),
+        ("bad_int", b"d7:command4:ping5:limiti03ee"),
+        ("dup_key", b"d7:command4:ping7:command4:pinge"),
+        ("deep", b"l" * 20 + b"e" * 20),
+    ])
+
+
+def sdp_seeds():
+    return dict([
+        ("offer", SDP_OFFER.encode()),
+        ("webrtc", SDP_WEBRTC.encode()),
+        ("t38", SDP_T38.encode()),
+        ("lf_only", SDP_OFFER.replace("\r\n", "\n").encode()),
+    ])
+
+
 def write(dirname, seeds, verbose):
     os.makedirs(dirname, exist_ok=True)
     for name, data in sorted(seeds.items()):
@@ -251,10 +317,12 @@ def write(dirname, seeds, verbose):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(
-        description="Write the seed corpus of the fuzz_pkt, fuzz_rtp and fuzz_neigh "
-                    "harnesses (pkt/, rtp/ and neigh/ below the output directory).")
+        description="Write the seed corpus of the fuzz_pkt, fuzz_rtp, fuzz_neigh, "
+                    "fuzz_bencode and fuzz_sdp harnesses (pkt/, rtp/, neigh/, bencode/ "
+                    "and sdp/ below the output directory).")
     ap.add_argument("-o", "--out", default=os.path.join(here, "corpus"),
-                    help="corpus directory to write into; pkt/, rtp/ and neigh/ are "
+                    help="corpus directory to write into; pkt/, rtp/, neigh/, bencode/ and sdp/ "
+                         "are "
                          "created there (default: %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print each file written with its size")
@@ -262,6 +330,8 @@ def main():
     write(os.path.join(args.out, "pkt"), pkt_seeds(), args.verbose)
     write(os.path.join(args.out, "rtp"), rtp_seeds(), args.verbose)
     write(os.path.join(args.out, "neigh"), neigh_seeds(), args.verbose)
+    write(os.path.join(args.out, "bencode"), bencode_seeds(), args.verbose)
+    write(os.path.join(args.out, "sdp"), sdp_seeds(), args.verbose)
     return 0
 
 

@@ -21,7 +21,7 @@ esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=$root/build-fuzz
-harnesses="fuzz_pkt fuzz_rtp fuzz_neigh"
+harnesses="fuzz_pkt fuzz_rtp fuzz_neigh fuzz_bencode fuzz_sdp"
 
 if ! command -v clang >/dev/null 2>&1; then
 	echo "run_fuzz: clang not found; install it: apt-get install clang libclang-rt-14-dev" >&2
@@ -75,6 +75,10 @@ for t in $targets; do
 	mkdir -p "$work/$name"
 	if [ -d "$here/corpus/$name" ]; then
 		cp "$here/corpus/$name"/* "$work/$name"/ 2>/dev/null
+	fi
+	# what Kamailio really sent (tests/ng/) seeds the ng decoder too
+	if [ "$name" = bencode ]; then
+		cp "$root"/tests/ng/*.bencode "$work/$name"/ 2>/dev/null
 	fi
 	echo "run_fuzz: $h for ${secs}s on $(find "$work/$name" -type f | wc -l) seeds"
 	if "$build/$t" -max_total_time="$secs" -print_final_stats=1 \

@@ -17,7 +17,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..'))
-from mrelay import exporter, ini, pcap, prom  # noqa: E402
+from mrelay import bencode, exporter, ini, pcap, prom  # noqa: E402
 
 
 def relay_reply(values, tsc_hz, max_groups=200):
@@ -176,6 +176,25 @@ class IniTest(unittest.TestCase):
         self.assertEqual(ini.parse_ini(text), {'relay': {'burst': '32', 'on': '1'},
                                                'leg.a': {'forward': 'b c'}})
         self.assertRaises(ValueError, ini.ini_text, {'relay': {'k': 'a\nb'}})
+
+
+class BencodeTest(unittest.TestCase):
+    def test_round_trip(self):
+        body = {'command': 'offer', 'flags': ['trust-address'], 'n': -12, 'sdp': 'v=0\r\n'}
+        msg = bencode.ng_message('5323_1', body)
+        cookie, payload = bencode.split_ng(msg)
+        self.assertEqual(cookie, b'5323_1')
+        self.assertEqual(payload, b'd7:command5:offer5:flagsl13:trust-addresse'
+                                  b'1:ni-12e3:sdp5:v=0\r\ne')
+        self.assertEqual(bencode.to_text(bencode.decode(payload))['flags'], ['trust-address'])
+
+    def test_refused(self):
+        for bad in (b'i03e', b'i-0e', b'i+1e', b'01:a', b'd1:ai1e1:ai2ee', b'de ',
+                    b'l', b'5:abc', b'di1ei2ee'):
+            with self.assertRaises(bencode.BencodeError, msg=bad):
+                bencode.decode(bad)
+        with self.assertRaises(ValueError):
+            bencode.split_ng(b'd7:command4:pinge')
 
 
 if __name__ == '__main__':

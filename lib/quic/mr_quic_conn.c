@@ -655,6 +655,18 @@ conn_log(void *user, const char *fmt, ...)
 
 /* ---- endpoint ---- */
 
+void
+mr_quic_log_stderr(void *arg, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)arg;
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
 static int
 endpoint_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -88,6 +88,11 @@ struct mr_quic_endpoint_conf {
 };
 
 /**
+ * A ready-made mr_quic_endpoint_conf.log: each line to stderr (@p arg unused).
+ */
+void mr_quic_log_stderr(void *arg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/**
  * Create an endpoint: loads the certificate and key, checks the CID
  * configuration and the limits.
  *

@@ -15,7 +15,6 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,18 +520,6 @@ client_datagram(struct t *t, uint64_t flow, const uint8_t *payload, size_t len)
 	return acc ? 0 : -EAGAIN;
 }
 
-static void __attribute__((format(printf, 2, 3)))
-test_log(void *arg, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)arg;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static int
 setup(struct t *t, uint32_t retry_above, const char *client_alpn)
 {
@@ -559,7 +546,7 @@ setup(struct t *t, uint32_t retry_above, const char *client_alpn)
 	t->conf.max_conns = 8;
 	t->conf.retry_above = retry_above;
 	if (getenv("MR_QUIC_TEST_LOG") != NULL)
-		t->conf.log = test_log;
+		t->conf.log = mr_quic_log_stderr;
 	if (mr_quic_endpoint_create(&t->conf, &t->ep, err, sizeof(err)) != 0) {
 		fprintf(stderr, "  endpoint: %s\n", err);
 		return -1;

@@ -6,11 +6,14 @@ MR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 MR_BUILD=${MR_BUILD:-$MR_ROOT/build}
 
 # Debian 12 packages: build, runtime, and the independent checkers the
-# tests use (scapy, tshark, clang's libFuzzer, Kamailio, SIPp and tcpdump for ng).
+# tests use (scapy, tshark, clang's libFuzzer, Kamailio, SIPp and tcpdump for ng,
+# quic-go with go and openssl for the QUIC tests).
 MR_PACKAGES="build-essential meson ninja-build pkg-config libdpdk-dev dpdk dpdk-dev
 libopus-dev libsrtp2-dev libpcap-dev python3 python3-scapy python3-pyelftools
 tshark clang libclang-rt-14-dev iproute2 procps iputils-ping prometheus pycodestyle
-kamailio sip-tester tcpdump"
+kamailio sip-tester tcpdump
+libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev golang-go
+golang-github-lucas-clemente-quic-go-dev openssl"
 
 mr_log() { printf '== %s\n' "$*" >&2; }
 

@@ -12,6 +12,12 @@ must refuse (fragments, ARP) so the fuzzer starts next to those branches.
 corpus/rtp/: raw RTP and RTCP packets for fuzz_rtp: RTP with CSRCs, a
 header extension and padding; compound RTCP SR+SDES, RR, RR+SDES+BYE.
 
+corpus/quic/: inputs for fuzz_quic: one byte choosing the CID format (as
+fuzz_quic.c decodes it: 0x00 is one owner, a 1-octet server id 5a and a
+4-octet nonce) followed by a UDP payload: v1 Initial, Handshake and 0-RTT
+long headers, a short header to one of our CIDs, Version Negotiation, an
+unknown version, and RoQ datagrams (flow identifier + RTP or RTCP).
+
 corpus/neigh/: inputs for fuzz_neigh: one config byte (bits 0-1 which of
 the harness's four ports, bits 2-7 spare room after the frame) followed by
 an Ethernet frame: ARP request, reply and gratuitous ARP, tagged ARP, ICMP
@@ -304,6 +310,44 @@ def sdp_seeds():
     ])
 
 
+def quic_varint(v):
+    """QUIC variable-length integer (RFC 9000 section 16), shortest form."""
+    if v < 1 << 6:
+        return struct.pack("!B", v)
+    if v < 1 << 14:
+        return struct.pack("!H", 0x4000 | v)
+    if v < 1 << 30:
+        return struct.pack("!I", 0x80000000 | v)
+    return struct.pack("!Q", 0xC000000000000000 | v)
+
+
+def quic_long(first, version, dcid, scid, size=0):
+    """A long header padded with zeros to size bytes."""
+    h = struct.pack("!BIB", first, version, len(dcid)) + dcid
+    h += bytes([len(scid)]) + scid
+    return h + bytes(max(0, size - len(h)))
+
+
+def quic_seeds():
+    # fuzz_quic's format for config byte 0: first octet (config 1, 6
+    # octets follow), server id 5a, owner 0, nonce
+    ours = bytes([1 << 5 | 6, 0x5A, 0x00]) + bytes.fromhex("01020304")
+    client = bytes(range(0x40, 0x48))
+    seeds = {
+        "initial": quic_long(0xC3, 1, client, bytes([9, 9, 9, 9]), 1200),
+        "initial_to_ours": quic_long(0xC0, 1, ours, client, 1200),
+        "handshake": quic_long(0xE0, 1, ours, client, 60),
+        "zero_rtt": quic_long(0xD0, 1, client, client, 80),
+        "short": bytes([0x41]) + ours + bytes(range(30)),
+        "vn": quic_long(0x80, 0, client, ours) + struct.pack("!II", 1, 0x6B3343CF),
+        "unknown_version": quic_long(0xC0, 0x1A2A3A4A, client * 3, client, 1200),
+        "roq_rtp": quic_varint(5) + rtp(payload=bytes(range(160))),
+        "roq_rtcp": quic_varint(300) + rtcp_rr(blocks=1),
+        "roq_big_flow": quic_varint(1 << 40) + rtp(),
+    }
+    return {k: b"\0" + v for k, v in seeds.items()}
+
+
 def write(dirname, seeds, verbose):
     os.makedirs(dirname, exist_ok=True)
     for name, data in sorted(seeds.items()):
@@ -317,12 +361,11 @@ def write(dirname, seeds, verbose):
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(
-        description="Write the seed corpus of the fuzz_pkt, fuzz_rtp, fuzz_neigh, "
-                    "fuzz_bencode and fuzz_sdp harnesses (pkt/, rtp/, neigh/, bencode/ "
-                    "and sdp/ below the output directory).")
+        description="Write the seed corpus of the fuzz harnesses (pkt/, rtp/, neigh/, "
+                    "bencode/, sdp/ and quic/ below the output directory).")
     ap.add_argument("-o", "--out", default=os.path.join(here, "corpus"),
-                    help="corpus directory to write into; pkt/, rtp/, neigh/, bencode/ and sdp/ "
-                         "are "
+                    help="corpus directory to write into; pkt/, rtp/, neigh/, bencode/, sdp/ "
+                         "and quic/ are "
                          "created there (default: %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print each file written with its size")
@@ -332,6 +375,7 @@ def main():
     write(os.path.join(args.out, "neigh"), neigh_seeds(), args.verbose)
     write(os.path.join(args.out, "bencode"), bencode_seeds(), args.verbose)
     write(os.path.join(args.out, "sdp"), sdp_seeds(), args.verbose)
+    write(os.path.join(args.out, "quic"), quic_seeds(), args.verbose)
     return 0
 
 

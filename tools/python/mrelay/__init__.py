@@ -9,6 +9,7 @@ Modules (standard library only):
   dpdk       DPDK process runner, EAL options, runtime-directory cleanup
   prom       Prometheus text exposition, log-linear histogram conversion
   log        one log() for every tool and test
+  drops      drop reasons as the relay publishes them (--drop-reasons, telemetry)
 
 A script outside this directory imports it with
     sys.path.insert(0, <repository>/tools/python)

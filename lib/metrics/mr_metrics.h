@@ -43,9 +43,12 @@ extern "C" {
  * (MR_TRANSCODE_DROPS), relay (MR_RELAY_DROPS). At load each library
  * registers its names, its library name and the descriptions
  * (MR_DROP_REGISTER); telemetry, the summary and the tools read them from
- * that registry, never from a header.
+ * that registry, never from a header. A library that joins the chain
+ * starts at the end of the one before it, and the next one starts at its
+ * end; the relay's MR_RELAY_DROP_END is what mrelay checks is all named.
  *
- * Only the reasons no single library owns are here.
+ * A reason belongs to the library that counts it. Only reasons counted by
+ * libraries of which none is below the others are here.
  * @{
  */
 

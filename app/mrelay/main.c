@@ -62,6 +62,9 @@ usage(const char *prog)
 	       "                        streams, mempools) at exit\n"
 	       "  -q, --quiet           no live statistics line\n"
 	       "      --print-default   print the embedded default configuration\n"
+	       "      --drop-reasons    print every drop reason (id, name, library,\n"
+	       "                        description) as JSON and exit; starts no EAL,\n"
+	       "                        so it may be given alone: mrelay --drop-reasons\n"
 	       "  -h, --help            this text\n"
 	       "Exit status: 0 clean, 1 runtime failure (incl. mbufs not returned),\n"
 	       "2 bad configuration or options (incl. an unwritable -s FILE, and\n"
@@ -77,6 +80,7 @@ parse_args(int argc, char **argv, struct mr_app *app)
 		{"summary", required_argument, NULL, 's'},
 		{"quiet", no_argument, NULL, 'q'},
 		{"print-default", no_argument, NULL, 'P'},
+		{"drop-reasons", no_argument, NULL, 'R'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -108,6 +112,9 @@ parse_args(int argc, char **argv, struct mr_app *app)
 		case 'P':
 			fputs(MR_DEFAULT_CONF, stdout);
 			exit(0);
+		case 'R':
+			/* main() answers it before EAL starts */
+			break;
 		case 'h':
 			usage(argv[0]);
 			exit(0);
@@ -506,6 +513,34 @@ workers_setup(struct mr_app *app)
 	return 0;
 }
 
+/*
+ * Every library's drop reasons registered at load, none refused; then
+ * --drop-reasons, anywhere on the command line, prints them without EAL
+ * (offline tools read the names from it). Returns -1 to go on, else the
+ * exit status.
+ */
+static int
+drop_reasons(int argc, char **argv)
+{
+	char err[256];
+	int i;
+
+	if (mr_drop_registry_check(&mr_drop_registry, MR_RELAY_DROP_END, err, sizeof(err)) != 0) {
+		fprintf(stderr, "mrelay: drop reasons: %s\n", err);
+		return EXIT_FAILURE;
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--drop-reasons") != 0)
+			continue;
+		if (mr_drop_reasons_json(stdout) != 0) {
+			fprintf(stderr, "mrelay: --drop-reasons: cannot write: %s\n", strerror(errno));
+			return EXIT_FAILURE;
+		}
+		return 0;
+	}
+	return -1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -514,6 +549,9 @@ main(int argc, char **argv)
 	int rc, n, status = 0;
 	uint16_t p, k;
 
+	rc = drop_reasons(argc, argv);
+	if (rc >= 0)
+		return rc;
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
 		fprintf(stderr, "mrelay: EAL init failed: %s\n", rte_strerror(rte_errno));

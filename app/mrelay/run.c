@@ -61,11 +61,11 @@ stats_line(struct mr_app *app, const struct totals *now, const struct totals *pr
 	size_t off = 0;
 	unsigned int r;
 
-	for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX && off < sizeof(drops) - 1; r++) {
+	for (r = MR_DROP_NONE + 1; r < mr_drop_reason_end() && off < sizeof(drops) - 1; r++) {
 		uint64_t v = mr_drop_total(r);
 		int w;
 
-		if (v == 0)
+		if (v == 0 || mr_drop_reason_info(r) == NULL)
 			continue;
 		w = snprintf(drops + off, sizeof(drops) - off, " %s=%" PRIu64,
 			     mr_drop_reason_name(r), v);
@@ -173,7 +173,9 @@ json_counters(FILE *f, const struct mr_app *app)
 		",\"rtp_pkts\":%" PRIu64 ",\"rtcp_pkts\":%" PRIu64 ",\"fwd_clones\":%" PRIu64
 		",\"learn_reqs\":%" PRIu64 "},\n", rx, tx, rtp, rtcp, clones, learn);
 	fprintf(f, "\"drops\":{");
-	for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++) {
+	for (r = MR_DROP_NONE + 1; r < mr_drop_reason_end(); r++) {
+		if (mr_drop_reason_info(r) == NULL)
+			continue;
 		fprintf(f, "%s\"%s\":%" PRIu64, sep, mr_drop_reason_name(r), mr_drop_total(r));
 		sep = ",";
 	}

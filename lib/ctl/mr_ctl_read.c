@@ -209,7 +209,7 @@ read_lcores(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 #define ADD_(f) col_u64(&t, f, mr_ctl_counter(c, l, &k->f));
 		LCORE_FIELDS(ADD_)
 #undef ADD_
-		for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++)
+		for (r = MR_DROP_NONE + 1; r < mr_drop_reason_end(); r++)
 			dsum += mr_ctl_counter(c, l, &k->drops[r]);
 		col_u64(&t, drops, dsum);
 		col_int(&t, busy, (int)((share + 50) / 100));
@@ -285,8 +285,9 @@ read_drops(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	static char keys[RTE_MAX_LCORE][16];
 	struct rte_tel_data *names;
-	uint64_t tot[MR_DROP__MAX] = {0}, all = 0;
-	unsigned int l, r;
+	uint64_t tot[MR_DROP_CAPACITY] = {0}, all = 0;
+	mr_drop_reason_t r, end = mr_drop_reason_end();
+	unsigned int l;
 
 	if (params != NULL && params[0] != '\0')
 		return mr_ctl_error(d, "drops takes no parameters");
@@ -297,8 +298,10 @@ read_drops(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		return 0;
 	}
 	rte_tel_data_start_array(names, RTE_TEL_STRING_VAL);
-	for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++)
-		rte_tel_data_add_array_string(names, mr_drop_reason_name(r));
+	/* the registered reasons (/mrelay/drop_reasons), in id order */
+	for (r = MR_DROP_NONE + 1; r < end; r++)
+		if (mr_drop_reason_info(r) != NULL)
+			rte_tel_data_add_array_string(names, mr_drop_reason_name(r));
 	/* per lcore: one array in the order of "reasons" */
 	RTE_LCORE_FOREACH(l) {
 		struct rte_tel_data *a = rte_tel_data_alloc();
@@ -306,9 +309,12 @@ read_drops(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		if (a == NULL)
 			continue;
 		rte_tel_data_start_array(a, RTE_TEL_U64_VAL);
-		for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++) {
-			uint64_t v = mr_ctl_counter(c, l, &mr_counters[l].drops[r]);
+		for (r = MR_DROP_NONE + 1; r < end; r++) {
+			uint64_t v;
 
+			if (mr_drop_reason_info(r) == NULL)
+				continue;
+			v = mr_ctl_counter(c, l, &mr_counters[l].drops[r]);
 			tot[r] += v;
 			rte_tel_data_add_array_u64(a, v);
 		}
@@ -316,7 +322,9 @@ read_drops(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		if (rte_tel_data_add_dict_container(d, keys[l], a, 0) != 0)
 			rte_tel_data_free(a);
 	}
-	for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++) {
+	for (r = MR_DROP_NONE + 1; r < end; r++) {
+		if (mr_drop_reason_info(r) == NULL)
+			continue;
 		rte_tel_data_add_dict_u64(d, mr_drop_reason_name(r), tot[r]);
 		all += tot[r];
 	}

@@ -8,27 +8,13 @@
 
 struct mr_lcore_counters mr_counters[RTE_MAX_LCORE];
 
-static const char *const drop_names[MR_DROP__MAX] = {
-#define MR_DROP_NAME_(sym, name) [MR_DROP_##sym] = name,
-	MR_DROP_REASONS(MR_DROP_NAME_)
-#undef MR_DROP_NAME_
-};
-
-const char *
-mr_drop_reason_name(enum mr_drop_reason reason)
-{
-	if ((unsigned int)reason >= MR_DROP__MAX)
-		return "invalid";
-	return drop_names[reason];
-}
-
 uint64_t
-mr_drop_total(enum mr_drop_reason reason)
+mr_drop_total(mr_drop_reason_t reason)
 {
 	uint64_t sum = 0;
 	unsigned int i;
 
-	if ((unsigned int)reason >= MR_DROP__MAX)
+	if (reason >= MR_DROP_CAPACITY)
 		return 0;
 	for (i = 0; i < RTE_MAX_LCORE; i++)
 		sum += mr_counter_read(&mr_counters[i].drops[reason]);
@@ -38,10 +24,10 @@ mr_drop_total(enum mr_drop_reason reason)
 uint64_t
 mr_drop_total_all(void)
 {
+	mr_drop_reason_t r, end = mr_drop_reason_end();
 	uint64_t sum = 0;
-	unsigned int r;
 
-	for (r = MR_DROP_NONE + 1; r < MR_DROP__MAX; r++)
+	for (r = MR_DROP_NONE + 1; r < end; r++)
 		sum += mr_drop_total(r);
 	return sum;
 }

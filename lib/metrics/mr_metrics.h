@@ -7,7 +7,8 @@
 
 /**
  * @file
- * Per-lcore counters and named drop reasons.
+ * Per-lcore counters, and the registry of the drop reasons every library
+ * names for itself.
  *
  * Every counter block has exactly one writer, the lcore it belongs to.
  * Writers use mr_counter_add(); readers on other threads (main lcore,
@@ -17,6 +18,7 @@
  */
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include <rte_common.h>
 #include <rte_lcore.h>
@@ -26,63 +28,157 @@ extern "C" {
 #endif
 
 /**
+ * @name Drop reasons
+ *
  * Why a packet was dropped. Every rte_pktmbuf_free() on the data path is
- * paired with exactly one increment of one of these. MR_DROP_NONE is the
- * "not dropped" result of parse functions and is never counted.
+ * paired with exactly one increment of one reason. A reason is a small
+ * integer id that indexes mr_lcore_counters::drops[], so counting one is a
+ * single increment at a compile-time offset.
+ *
+ * Each library names the reasons it counts in its own header, as an
+ * X-macro list of X(SYMBOL, "name", "one-line description") turned into
+ * an enum of MR_DROP_<SYMBOL> constants. A library's ids start where those
+ * of the library below it end (lib/meson.build builds them in that
+ * order): metrics, pkt (MR_PKT_DROPS), rtp (MR_RTP_DROPS), transcode
+ * (MR_TRANSCODE_DROPS), relay (MR_RELAY_DROPS). At load each library
+ * registers its names, its library name and the descriptions
+ * (MR_DROP_REGISTER); telemetry, the summary and the tools read them from
+ * that registry, never from a header. A library that joins the chain
+ * starts at the end of the one before it, and the next one starts at its
+ * end; the relay's MR_RELAY_DROP_END is what mrelay checks is all named.
+ *
+ * A reason belongs to the library that counts it. Only reasons counted by
+ * libraries of which none is below the others are here.
+ * @{
  */
-#define MR_DROP_REASONS(X) \
-	X(NONE,              "none") \
-	X(RUNT,              "runt") \
-	X(MULTISEG,          "multiseg") \
-	X(NOT_IP,            "not_ip") \
-	X(VLAN,              "vlan") \
-	X(IPV4_HDR,          "ipv4_hdr") \
-	X(IPV4_CKSUM,        "ipv4_cksum") \
-	X(IPV6_HDR,          "ipv6_hdr") \
-	X(IPV6_EXT,          "ipv6_ext") \
-	X(IP_FRAGMENT,       "ip_fragment") \
-	X(NOT_UDP,           "not_udp") \
-	X(UDP_HDR,           "udp_hdr") \
-	X(L4_CKSUM,          "l4_cksum") \
-	X(PORT_UNUSED,       "port_unused") \
-	X(RTP_TRUNCATED,     "rtp_truncated") \
-	X(RTP_VERSION,       "rtp_version") \
-	X(RTP_CSRC,          "rtp_csrc") \
-	X(RTP_EXTENSION,     "rtp_extension") \
-	X(RTP_PADDING,       "rtp_padding") \
-	X(RTCP_MALFORMED,    "rtcp_malformed") \
-	X(NO_LEG,            "no_leg") \
-	X(SOURCE_MISMATCH,   "source_mismatch") \
-	X(LEG_STREAM_LIMIT,  "leg_stream_limit") \
-	X(LEG_NEW_STREAM_RATE, "leg_new_stream_rate") \
-	X(LEG_BUSY,          "leg_busy") \
-	X(LATCH_RING_FULL,   "latch_ring_full") \
-	X(STREAMS_MAX,       "streams_max") \
-	X(STREAM_TABLE_FULL, "stream_table_full") \
-	X(WRONG_WORKER,      "wrong_worker") \
-	X(DISPATCH_RING_FULL, "dispatch_ring_full") \
-	X(NO_DEST,           "no_dest") \
-	X(MBUF_EXHAUSTED,    "mbuf_exhausted") \
-	X(NO_HEADROOM,       "no_headroom") \
-	X(OVERSIZE,          "oversize") \
-	X(TX_FULL,           "tx_full") \
-	X(PORT_PAUSED,       "port_paused") \
-	X(SHUTDOWN,          "shutdown") \
-	X(TRANSCODE_RING_FULL, "transcode_ring_full") \
-	X(TRANSCODE_LATE,    "transcode_late") \
-	X(TRANSCODE_NO_CHANNEL, "transcode_no_channel") \
-	X(TRANSCODE_STALE,   "transcode_stale") \
-	X(TRANSCODE_BAD_PT,  "transcode_bad_pt") \
-	X(EXCEPTION_RING_FULL, "exception_ring_full") \
-	X(NEXTHOP_UNRESOLVED, "nexthop_unresolved")
 
-/** Drop reasons; see MR_DROP_REASONS. */
-enum mr_drop_reason {
-#define MR_DROP_ENUM_(sym, name) MR_DROP_##sym,
-	MR_DROP_REASONS(MR_DROP_ENUM_)
-#undef MR_DROP_ENUM_
-	MR_DROP__MAX
+/** Room in every lcore's drop counters: each id is below this. */
+#define MR_DROP_CAPACITY 128
+/** Longest name, in bytes ([a-z0-9_], as telemetry exports it). */
+#define MR_DROP_NAME_MAX 31
+/** Longest description, in bytes (printable ASCII, no quote or backslash). */
+#define MR_DROP_DESC_MAX 100
+
+/**
+ * A drop reason id: MR_DROP_NONE (0, "not dropped": the result of parse
+ * functions, never counted) or one of the MR_DROP_* constants of a
+ * library's list, below MR_DROP_CAPACITY.
+ */
+typedef uint32_t mr_drop_reason_t;
+
+/** One X(sym, name, desc) entry of a drop list as an enumerator. */
+#define MR_DROP_ENUM_(sym, name, desc) MR_DROP_##sym,
+
+/** Reasons every layer may count, owned by none of them. */
+#define MR_METRICS_DROPS(X) \
+	X(MULTISEG, "multiseg", \
+	  "packet in a chain of mbufs where one flat segment is needed") \
+	X(MBUF_EXHAUSTED, "mbuf_exhausted", \
+	  "no mbuf left in the pool for a copy or a new packet") \
+	X(SHUTDOWN, "shutdown", \
+	  "still queued in a ring or a TX buffer when mrelay shut down")
+
+/** lib/metrics' drop reasons (see MR_METRICS_DROPS). */
+enum mr_metrics_drop {
+	MR_DROP_NONE = 0,
+	MR_METRICS_DROPS(MR_DROP_ENUM_)
+	MR_METRICS_DROP_END /**< first id of the next library (lib/pkt) */
 };
+
+/** One reason as a library registers it (see MR_DROP_REGISTER). */
+struct mr_drop_desc {
+	mr_drop_reason_t id; /**< 1 .. MR_DROP_CAPACITY - 1 */
+	const char *name;    /**< exported name: [a-z0-9_], unique */
+	const char *desc;    /**< one line for operators */
+};
+
+/** A registered reason. The strings are the registrant's (static). */
+struct mr_drop_info {
+	const char *name; /**< exported name */
+	const char *lib;  /**< library that counts it, e.g. "pkt" */
+	const char *desc; /**< one-line description */
+};
+
+/**
+ * A registry of drop reasons, indexed by id. The process has one,
+ * mr_drop_registry, filled at load by the libraries' constructors; tests
+ * may fill registries of their own.
+ */
+struct mr_drop_registry {
+	struct mr_drop_info reason[MR_DROP_CAPACITY]; /**< name NULL: free id */
+	mr_drop_reason_t end;  /**< one past the highest id registered */
+	unsigned int refused;  /**< registrations refused */
+	char error[160];       /**< why the first one was refused */
+};
+
+/** The process's drop reasons. Written only before main() (constructors). */
+extern struct mr_drop_registry mr_drop_registry;
+
+/**
+ * Register a library's drop reasons: all of them or, on any error, none.
+ * Not thread-safe: at load or before other threads read @p reg.
+ *
+ * @param reg
+ *   The registry (&mr_drop_registry for the process's).
+ * @param lib
+ *   The library's name ([a-z0-9_], e.g. "pkt").
+ * @param d
+ *   The reasons.
+ * @param n
+ *   Number of entries in @p d (at least 1).
+ * @return
+ *   0, or on refusal (counted in reg->refused, the first one explained in
+ *   reg->error): -EINVAL (NULL, empty or malformed lib, name or
+ *   description, or id 0), -ERANGE (an id at or above MR_DROP_CAPACITY),
+ *   -EEXIST (an id or a name registered already, or twice in @p d).
+ */
+int mr_drop_registry_add(struct mr_drop_registry *reg, const char *lib,
+			 const struct mr_drop_desc *d, unsigned int n);
+
+/**
+ * Check that a registry is whole: nothing refused and every id from 1 to
+ * @p end - 1 named (a library whose registration was lost leaves a gap).
+ *
+ * @param reg
+ *   The registry.
+ * @param end
+ *   One past the highest id the caller counts (its top library's
+ *   MR_<LIB>_DROP_END).
+ * @param err
+ *   Filled with the reason on failure.
+ * @param err_len
+ *   Size of @p err.
+ * @return
+ *   0, or -EEXIST (a registration was refused), -ENOENT (an id unnamed).
+ */
+int mr_drop_registry_check(const struct mr_drop_registry *reg, mr_drop_reason_t end,
+			   char *err, size_t err_len);
+
+/** One X(sym, name, desc) entry as a struct mr_drop_desc initialiser. */
+#define MR_DROP_DESC_(sym, name, desc) { MR_DROP_##sym, name, desc },
+
+/**
+ * Register a library's list (an X-macro such as MR_PKT_DROPS) in the
+ * process's registry at load. Put it in a source file that is always
+ * linked with the library (one its users call into): a static library's
+ * object that nothing references is left out, constructor and all.
+ */
+#define MR_DROP_REGISTER(lib, list) \
+	RTE_INIT(mr_drop_register_##lib) \
+	{ \
+		static const struct mr_drop_desc descs_[] = { list(MR_DROP_DESC_) }; \
+		(void)mr_drop_registry_add(&mr_drop_registry, #lib, descs_, \
+					   RTE_DIM(descs_)); \
+	}
+
+/**
+ * A registered reason of the process.
+ *
+ * @return
+ *   Its name, library and description, or NULL when @p reason is not
+ *   registered (MR_DROP_NONE included).
+ */
+const struct mr_drop_info *mr_drop_reason_info(mr_drop_reason_t reason);
 
 /**
  * Name of a drop reason as exported by telemetry ([a-z0-9_]).
@@ -90,9 +186,28 @@ enum mr_drop_reason {
  * @param reason
  *   A drop reason.
  * @return
- *   Its name, or "invalid" when out of range.
+ *   Its name; "none" for MR_DROP_NONE; "invalid" when not registered.
  */
-const char *mr_drop_reason_name(enum mr_drop_reason reason);
+const char *mr_drop_reason_name(mr_drop_reason_t reason);
+
+/**
+ * One past the highest id registered in the process: readers loop over
+ * 1 .. end - 1 and skip ids mr_drop_reason_info() does not know.
+ */
+mr_drop_reason_t mr_drop_reason_end(void);
+
+/**
+ * Write every registered reason of the process as one JSON object of
+ * columns, the reply of the /mrelay/drop_reasons telemetry command:
+ * {"id": [...], "name": [...], "library": [...], "description": [...]}
+ * in id order, and a newline.
+ *
+ * @return
+ *   0, or -EIO when writing failed.
+ */
+int mr_drop_reasons_json(FILE *f);
+
+/** @} */
 
 /** Counters of one lcore. Written only by that lcore. */
 struct mr_lcore_counters {
@@ -107,7 +222,7 @@ struct mr_lcore_counters {
 	uint64_t rtcp_pkts;    /**< valid RTCP packets */
 	uint64_t fwd_clones;   /**< extra copies made for fan-out */
 	uint64_t learn_reqs;   /**< streams learned (created by this worker) */
-	uint64_t drops[MR_DROP__MAX]; /**< per reason; [MR_DROP_NONE] unused */
+	uint64_t drops[MR_DROP_CAPACITY]; /**< by reason id; [MR_DROP_NONE] unused */
 } __rte_cache_aligned;
 
 /** Relaxed single-writer increment: only the owner lcore calls this. */
@@ -142,7 +257,7 @@ mr_counters_self(void)
  * The caller frees the mbuf.
  */
 static inline void
-mr_drop_count(struct mr_lcore_counters *c, enum mr_drop_reason reason, uint64_t n)
+mr_drop_count(struct mr_lcore_counters *c, mr_drop_reason_t reason, uint64_t n)
 {
 	mr_counter_add(&c->drops[reason], n);
 }
@@ -156,7 +271,7 @@ mr_drop_count(struct mr_lcore_counters *c, enum mr_drop_reason reason, uint64_t 
  *   The total, read with relaxed loads (each lcore's value is exact,
  *   the sum is a snapshot).
  */
-uint64_t mr_drop_total(enum mr_drop_reason reason);
+uint64_t mr_drop_total(mr_drop_reason_t reason);
 
 /** Sum of all drop reasons over all lcores. */
 uint64_t mr_drop_total_all(void);

@@ -19,6 +19,8 @@
 
 #include "mr_pkt.h"
 
+MR_DROP_REGISTER(pkt, MR_PKT_DROPS)
+
 #define MR_VLAN_HLEN 4
 #define MR_IPV4_HLEN 20
 #define MR_IPV6_HLEN 40
@@ -191,7 +193,7 @@ mr_endpoint_format(const struct mr_endpoint *ep, char *buf, size_t len)
  * UDP header at @p off, with @p ip_end the end of the IP payload (already
  * known to be inside the frame). Fills ports and payload position.
  */
-static inline enum mr_drop_reason
+static inline mr_drop_reason_t
 mr_parse_udp(const uint8_t *frame, uint32_t off, uint32_t ip_end,
 	     uint64_t ol_flags, struct mr_pkt_info *pi)
 {
@@ -219,7 +221,7 @@ mr_parse_udp(const uint8_t *frame, uint32_t off, uint32_t ip_end,
 	return MR_DROP_NONE;
 }
 
-static inline enum mr_drop_reason
+static inline mr_drop_reason_t
 mr_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t off,
 	      uint64_t ol_flags, struct mr_pkt_info *pi)
 {
@@ -261,7 +263,7 @@ mr_parse_ipv4(const uint8_t *frame, uint32_t len, uint32_t off,
 	return mr_parse_udp(frame, off + hlen, off + tot_len, ol_flags, pi);
 }
 
-static inline enum mr_drop_reason
+static inline mr_drop_reason_t
 mr_parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t off,
 	      uint64_t ol_flags, struct mr_pkt_info *pi)
 {
@@ -307,7 +309,7 @@ mr_parse_ipv6(const uint8_t *frame, uint32_t len, uint32_t off,
 	return mr_parse_udp(frame, pos, end, ol_flags, pi);
 }
 
-enum mr_drop_reason
+mr_drop_reason_t
 mr_pkt_parse(const uint8_t *frame, uint32_t len, uint64_t ol_flags,
 	     struct mr_pkt_info *pi)
 {

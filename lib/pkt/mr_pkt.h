@@ -24,6 +24,7 @@
 #include <rte_mbuf.h>
 
 #include "mr_metrics.h"
+#include "mr_pkt_drops.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -150,10 +151,11 @@ struct mr_pkt_info {
  * @param pi
  *   Filled on success; unspecified on failure.
  * @return
- *   MR_DROP_NONE on success, else the reason to drop the frame.
+ *   MR_DROP_NONE on success, else the reason to drop the frame (one of
+ *   MR_PKT_DROPS).
  */
-enum mr_drop_reason mr_pkt_parse(const uint8_t *frame, uint32_t len,
-				 uint64_t ol_flags, struct mr_pkt_info *pi);
+mr_drop_reason_t mr_pkt_parse(const uint8_t *frame, uint32_t len,
+			      uint64_t ol_flags, struct mr_pkt_info *pi);
 
 /** Largest header a template writes: Ethernet + 802.1Q + IPv6 + UDP. */
 #define MR_PKT_HDR_MAX (RTE_ETHER_HDR_LEN + 4 + 40 + 8)

@@ -21,6 +21,7 @@
 #include "mr_relay_priv.h"
 
 RTE_LOG_REGISTER_DEFAULT(mr_relay_logtype, INFO);
+MR_DROP_REGISTER(relay, MR_RELAY_DROPS)
 
 /* TX buffer error callback: the PMD did not take these; free and count. */
 static void

@@ -30,6 +30,7 @@
 #include <rte_ring.h>
 
 #include "mr_metrics.h"
+#include "mr_relay_drops.h"
 #include "mr_stream.h"
 #include "mr_transcode.h"
 

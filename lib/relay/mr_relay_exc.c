@@ -125,7 +125,7 @@ is_exception(const struct rte_mbuf *m)
 }
 
 void
-mr_relay_exc_or_drop(struct mr_worker *w, struct rte_mbuf *m, enum mr_drop_reason reason)
+mr_relay_exc_or_drop(struct mr_worker *w, struct rte_mbuf *m, mr_drop_reason_t reason)
 {
 	/* what mr_pkt_parse() says of ARP (not IP) and of ICMP/ICMPv6 (not UDP) */
 	if ((reason == MR_DROP_NOT_IP || reason == MR_DROP_NOT_UDP) &&

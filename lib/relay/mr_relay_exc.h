@@ -73,7 +73,7 @@ void mr_relay_exc_free(struct mr_relay *r);
  * exception frame to the main lcore, or free it and count it (under
  * @p reason, or MR_DROP_EXCEPTION_RING_FULL). Consumes @p m.
  */
-void mr_relay_exc_or_drop(struct mr_worker *w, struct rte_mbuf *m, enum mr_drop_reason reason);
+void mr_relay_exc_or_drop(struct mr_worker *w, struct rte_mbuf *m, mr_drop_reason_t reason);
 
 #ifdef __cplusplus
 }

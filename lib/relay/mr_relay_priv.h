@@ -28,7 +28,7 @@ extern int mr_relay_logtype;
 #define MR_RELAY_EXPIRE_BUDGET 16384
 
 static inline void
-drop(struct mr_worker *w, struct rte_mbuf *m, enum mr_drop_reason reason)
+drop(struct mr_worker *w, struct rte_mbuf *m, mr_drop_reason_t reason)
 {
 	mr_drop_count(w->ctr, reason, 1);
 	rte_pktmbuf_free(m);

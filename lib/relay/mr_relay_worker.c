@@ -38,12 +38,12 @@ struct pkt_ctx {
  * Stage one: parse and validate down to the RTP/RTCP header and build
  * the lookup key. Returns the drop reason, MR_DROP_NONE when usable.
  */
-static inline enum mr_drop_reason
+static inline mr_drop_reason_t
 classify(const struct mr_relay *r, const struct mr_stream_shard *sh, const struct rte_mbuf *m,
 	 struct pkt_ctx *c)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-	enum mr_drop_reason reason;
+	mr_drop_reason_t reason;
 	const uint8_t *payload;
 	const void *leg_hint;
 	uint16_t dport;
@@ -259,7 +259,7 @@ learn(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, uint64_t
 		.owner_lcore = (uint16_t)w->lcore_id,
 		.tc_channel = MR_STREAM_NO_CHANNEL,
 	};
-	enum mr_drop_reason reason;
+	mr_drop_reason_t reason;
 	const struct mr_leg *leg;
 	struct mr_stream *st;
 	int32_t idx;
@@ -411,7 +411,7 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n, bool dispatch, 
 
 	/* Stage 1: parse and validate; prefetch the bucket and leg (classify()). */
 	for (i = 0; i < n; i++) {
-		enum mr_drop_reason reason = classify(r, w->shard, pkts[i], &ctx[nv]);
+		mr_drop_reason_t reason = classify(r, w->shard, pkts[i], &ctx[nv]);
 
 		if (unlikely(reason != MR_DROP_NONE)) {
 			/* ARP, ICMP echo and ND go to the main lcore (mr_relay_exc.h) */

@@ -131,7 +131,7 @@ has_sender_ssrc(const uint8_t *q, uint32_t body)
 	}
 }
 
-enum mr_drop_reason
+mr_drop_reason_t
 mr_rtcp_parse(const uint8_t *p, uint32_t len, struct mr_rtcp_info *ri)
 {
 	uint32_t off = 0;

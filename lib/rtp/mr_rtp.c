@@ -17,6 +17,8 @@
 
 #include "mr_rtp.h"
 
+MR_DROP_REGISTER(rtp, MR_RTP_DROPS)
+
 static inline uint16_t
 rd16(const uint8_t *p)
 {
@@ -30,7 +32,7 @@ rd32(const uint8_t *p)
 		((uint32_t)p[2] << 8) | p[3];
 }
 
-enum mr_drop_reason
+mr_drop_reason_t
 mr_rtp_parse(const uint8_t *p, uint32_t len, struct mr_rtp_info *ri)
 {
 	uint32_t hdr_len, pad_len = 0;

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "mr_metrics.h"
+#include "mr_rtp_drops.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -61,8 +62,8 @@ mr_rtp_is_rtcp(const uint8_t *p, uint32_t len)
  *   UDP cannot carry), MR_DROP_RTP_VERSION,
  *   MR_DROP_RTP_CSRC, MR_DROP_RTP_EXTENSION, MR_DROP_RTP_PADDING.
  */
-enum mr_drop_reason mr_rtp_parse(const uint8_t *p, uint32_t len,
-				 struct mr_rtp_info *ri);
+mr_drop_reason_t mr_rtp_parse(const uint8_t *p, uint32_t len,
+			      struct mr_rtp_info *ri);
 
 /** Overwrite SSRC, sequence number and timestamp of a validated header. */
 void mr_rtp_rewrite(uint8_t *p, uint32_t ssrc, uint16_t seq, uint32_t ts);
@@ -117,8 +118,8 @@ struct mr_rtcp_info {
  * @return
  *   MR_DROP_NONE or MR_DROP_RTCP_MALFORMED.
  */
-enum mr_drop_reason mr_rtcp_parse(const uint8_t *p, uint32_t len,
-				  struct mr_rtcp_info *ri);
+mr_drop_reason_t mr_rtcp_parse(const uint8_t *p, uint32_t len,
+			       struct mr_rtcp_info *ri);
 
 /** RFC 3550 A.1 constants. */
 #define MR_SEQ_MAX_DROPOUT 3000

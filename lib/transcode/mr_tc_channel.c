@@ -403,7 +403,7 @@ mr_tc_channel_flush(struct mr_transcoder *tc, struct mr_tc_channel *ch)
 }
 
 void
-mr_tc_channel_drop_held(struct mr_tc_channel *ch, enum mr_drop_reason reason)
+mr_tc_channel_drop_held(struct mr_tc_channel *ch, mr_drop_reason_t reason)
 {
 	unsigned int i;
 
@@ -424,7 +424,7 @@ mr_tc_channel_input(struct mr_transcoder *tc, struct mr_tc_channel *ch,
 	struct mr_lcore_counters *lc = mr_counters_self();
 	uint32_t seq = mr_tc_meta(m)->ext_seq;
 	struct mr_rtp_info ri;
-	enum mr_drop_reason r;
+	mr_drop_reason_t r;
 	int32_t d;
 
 	r = mr_rtp_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, &ri);

@@ -154,6 +154,6 @@ void mr_tc_channel_track_wait(struct mr_transcoder *tc, struct mr_tc_channel *ch
 void mr_tc_expire_waiting(struct mr_transcoder *tc);
 
 /* Free the held frames, counting them with @p reason (destroy, shutdown). */
-void mr_tc_channel_drop_held(struct mr_tc_channel *ch, enum mr_drop_reason reason);
+void mr_tc_channel_drop_held(struct mr_tc_channel *ch, mr_drop_reason_t reason);
 
 #endif /* MR_TC_PRIVATE_H */

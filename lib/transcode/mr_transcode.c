@@ -24,6 +24,8 @@
 #include "mr_rtp.h"
 #include "mr_tc_private.h"
 
+MR_DROP_REGISTER(transcode, MR_TRANSCODE_DROPS)
+
 int mr_tc_meta_offset = -1;
 
 static const char *const codec_names[MR_TC_CODEC__MAX] = { "opus", "pcmu", "pcma" };

@@ -22,7 +22,7 @@
  * A channel is one transcoded stream direction. Its handle (channel id)
  * is (generation << MR_TC_GEN_SHIFT) | slot: a frame queued for a
  * channel that was destroyed (or destroyed and re-created) carries a
- * stale generation and is dropped (MR_DROP_NO_LEG), so no frame ever
+ * stale generation and is dropped (MR_DROP_TRANSCODE_STALE), so no frame ever
  * touches the state of another channel. Channel state is written only by
  * the transcoder lcore; the main lcore only posts requests.
  *
@@ -52,6 +52,8 @@
 #include <rte_mbuf.h>
 #include <rte_mbuf_dyn.h>
 #include <rte_mempool.h>
+
+#include "mr_transcode_drops.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -11,7 +11,8 @@ each output is the order they were sent in. The summary's drop counters
 must equal the injected drops, its streams[] the sequence statistics the
 manifest implies (RFC 3550 A.1), and no mbuf may be left in use at exit.
 
-Exit status: 0 all checks passed, 1 a check failed, 2 bad input files.
+Exit status: 0 all checks passed, 1 a check failed, 2 bad input files (or
+no drop reasons from mrelay --drop-reasons).
 """
 
 import argparse
@@ -27,16 +28,16 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mr_pcap  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-METRICS_H = os.path.join(HERE, "..", "..", "lib", "metrics", "mr_metrics.h")
+sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "python"))
+from mrelay import drops as mr_drops  # noqa: E402
+
+DEFAULT_MRELAY = os.path.join(HERE, "..", "..", "build", "app", "mrelay", "mrelay")
 MAX_REPORT = 12  # errors of one kind printed before summarising
 
 
-def drop_reasons(header=METRICS_H):
-    """Drop reason names from MR_DROP_REASONS, without 'none'."""
-    with open(header) as f:
-        text = f.read()
-    names = re.findall(r'X\(\s*[A-Z0-9_]+\s*,\s*"([a-z0-9_]+)"\s*\)', text)
-    return [n for n in names if n != "none"]
+def drop_reasons(mrelay=DEFAULT_MRELAY):
+    """Drop reason names as the relay publishes them (mrelay --drop-reasons)."""
+    return mr_drops.names(mr_drops.from_mrelay(mrelay))
 
 
 def rewrite(payload, out):
@@ -76,7 +77,9 @@ class Checker:
         self.summary = summary
         self.out = out_frames
         self.in_count = in_frames
-        self.reasons = reasons if reasons is not None else drop_reasons()
+        if reasons is None:
+            raise ValueError("Checker needs the drop reason names: drop_reasons(mrelay)")
+        self.reasons = reasons
         self.allow = allow_drops or {}
         self.errors = []
         self.info = []
@@ -283,7 +286,8 @@ class Checker:
                 self.err("summary: drops.%s = %d, injected %d%s" %
                          (r, drops[r], w, "" if hi == lo else " (+%d allowed)" % (hi - lo)))
         for r in set(want) - set(self.reasons):
-            self.err("manifest expects drop reason %r that mr_metrics.h does not have" % r)
+            self.err("manifest expects drop reason %r that mrelay --drop-reasons does not list"
+                     % r)
         ports = s.get("ports", [])
         if ports:
             p0 = ports[0]
@@ -428,7 +432,7 @@ def check_tshark(manifest, pcap, port_lo, port_hi, tshark="tshark"):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog="Exit status: 0 pass, 1 a check failed, "
-                                        "2 unreadable input.")
+                                        "2 unreadable input or no drop reasons.")
     ap.add_argument("--manifest", required=True, help="manifest JSON written by mrelay-pcapgen")
     ap.add_argument("--output", required=True, help="pcap mrelay wrote (net_pcap tx_pcap)")
     ap.add_argument("--summary", required=True, help="JSON mrelay wrote with --summary")
@@ -436,8 +440,16 @@ def main(argv=None):
     ap.add_argument("--tshark-ports", metavar="LO-HI",
                     help="also check tshark's RTP stream analysis, decoding this UDP port "
                          "range as RTP")
+    ap.add_argument("--mrelay", default=DEFAULT_MRELAY,
+                    help="mrelay binary whose --drop-reasons names the drops to check "
+                         "(default: build/app/mrelay/mrelay)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print per-flow details")
     a = ap.parse_args(argv)
+    try:
+        reasons = drop_reasons(a.mrelay)
+    except mr_drops.DropReasonsError as e:
+        print("mr_check: %s" % e, file=sys.stderr)
+        return 2
     try:
         with open(a.manifest) as f:
             manifest = json.load(f)
@@ -448,7 +460,7 @@ def main(argv=None):
     except (OSError, ValueError) as e:
         print("mr_check: %s" % e, file=sys.stderr)
         return 2
-    c = Checker(manifest, summary, out, n_in)
+    c = Checker(manifest, summary, out, n_in, reasons)
     errors = c.run()
     if a.tshark_ports:
         lo, _, hi = a.tshark_ports.partition("-")

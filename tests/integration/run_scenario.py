@@ -171,7 +171,7 @@ def run(a, name, workdir):
     if r.returncode != 0:
         print("FAIL: mrelay-pcapgen: %s" % r.stderr.strip())
         return False
-    reasons = mr_check.drop_reasons()
+    reasons = mr_check.drop_reasons(a.mrelay or mr_check.DEFAULT_MRELAY)
     if a.simulate:
         import mr_sim
         mr_sim.simulate(legs, port, in_pcap, out_pcap, summary_path, reasons)

@@ -134,11 +134,11 @@ static const uint8_t ext_chain[48] = {
 };
 
 /* Parse from an exactly sized heap copy, so ASan catches overreads. */
-static enum mr_drop_reason
+static mr_drop_reason_t
 parse_exact(const uint8_t *b, uint32_t len, uint64_t ol, struct mr_pkt_info *pi)
 {
 	uint8_t *copy = malloc(len ? len : 1);
-	enum mr_drop_reason r;
+	mr_drop_reason_t r;
 
 	if (copy == NULL)
 		abort();
@@ -270,7 +270,7 @@ test_parse_vlan(void)
 MR_REGISTER_TEST(pkt, parse_vlan, test_parse_vlan);
 
 /* The reason a frame cut to @p len must give, by where the cut falls. */
-static enum mr_drop_reason
+static mr_drop_reason_t
 trunc_reason(uint32_t len, int tagged, int v6)
 {
 	if (len < 14)
@@ -308,8 +308,8 @@ test_truncated(void)
 		MR_TEST_EQ(parse_exact(f[i].b, f[i].len, 0, &pi), MR_DROP_NONE);
 		MR_TEST_EQ(pi.payload_off + pi.payload_len, f[i].len);
 		for (n = 0; n < f[i].len; n++) {
-			enum mr_drop_reason want = trunc_reason(n, f[i].tagged, f[i].v6);
-			enum mr_drop_reason got = parse_exact(f[i].b, n, 0, &pi);
+			mr_drop_reason_t want = trunc_reason(n, f[i].tagged, f[i].v6);
+			mr_drop_reason_t got = parse_exact(f[i].b, n, 0, &pi);
 
 			MR_TEST_ASSERT(got == want, "frame %u cut at %u: %s, want %s",
 				       i, n, mr_drop_reason_name(got),

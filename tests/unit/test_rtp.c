@@ -89,7 +89,7 @@ test_rtp_truncated(void)
 
 	/* copy to an exact-size heap buffer so ASan sees any overread */
 	for (len = 0; len < sizeof(pkt_full); len++) {
-		enum mr_drop_reason want;
+		mr_drop_reason_t want;
 
 		if (len < 12)
 			want = MR_DROP_RTP_TRUNCATED;
@@ -108,7 +108,7 @@ test_rtp_truncated(void)
 		free(buf);
 	}
 	for (len = 0; len <= sizeof(pkt_nopad); len++) {
-		enum mr_drop_reason want, got;
+		mr_drop_reason_t want, got;
 
 		if (len < 12)
 			want = MR_DROP_RTP_TRUNCATED;
@@ -322,7 +322,7 @@ test_rtcp_sr_sdes(void)
 
 		for (len = 0; len < sizeof(rtcp_sr_sdes); len++) {
 			uint8_t *t = malloc(len + 1);
-			enum mr_drop_reason r;
+			mr_drop_reason_t r;
 
 			MR_TEST_ASSERT(t != NULL, "malloc");
 			memcpy(t, rtcp_sr_sdes, len);

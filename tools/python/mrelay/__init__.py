@@ -10,6 +10,7 @@ Modules (standard library only):
   prom       Prometheus text exposition, log-linear histogram conversion
   log        one log() for every tool and test
   bencode    bencode and ng protocol datagrams
+  drops      drop reasons as the relay publishes them (--drop-reasons, telemetry)
 
 A script outside this directory imports it with
     sys.path.insert(0, <repository>/tools/python)

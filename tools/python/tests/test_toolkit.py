@@ -17,7 +17,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..'))
-from mrelay import bencode, exporter, ini, pcap, prom  # noqa: E402
+from mrelay import bencode, drops, exporter, ini, pcap, prom  # noqa: E402
 
 
 def relay_reply(values, tsc_hz, max_groups=200):
@@ -195,6 +195,31 @@ class BencodeTest(unittest.TestCase):
                 bencode.decode(bad)
         with self.assertRaises(ValueError):
             bencode.split_ng(b'd7:command4:pinge')
+
+
+class DropsTest(unittest.TestCase):
+
+    REPLY = {'id': [1, 2, 4], 'name': ['multiseg', 'mbuf_exhausted', 'runt'],
+             'library': ['metrics', 'metrics', 'pkt'],
+             'description': ['a', 'b', 'c']}
+
+    def test_rows(self):
+        rows = drops.from_columns(self.REPLY)
+        self.assertEqual(drops.names(rows), ['multiseg', 'mbuf_exhausted', 'runt'])
+        self.assertEqual(rows[2], {'id': 4, 'name': 'runt', 'library': 'pkt',
+                                   'description': 'c'})
+
+    def test_refused(self):
+        bad = [None, [], {'status': 'error', 'error': 'x'}, {'id': [1]},
+               dict(self.REPLY, name=['a', 'b']),
+               dict(self.REPLY, id=[1, 1, 2]),
+               dict(self.REPLY, id=[0, 1, 2]),
+               dict(self.REPLY, name=['a', 'B', 'c']),
+               dict(self.REPLY, name=['a', 'b', 'a']),
+               {c: [] for c in drops.COLUMNS}]
+        for reply in bad:
+            with self.assertRaises(drops.DropReasonsError, msg=repr(reply)):
+                drops.from_columns(reply)
 
 
 if __name__ == '__main__':

@@ -3,8 +3,9 @@
 """Helpers shared by the dts suites: command line, skips, summaries.
 
 A thin layer over tools/python/mrelay: log, Proc (a DPDK process runner
-that removes its runtime directory), eal_mem, remove_runtime_dir and
-telemetry(prefix, cmd) are the toolkit's.
+that removes its runtime directory), eal_mem, remove_runtime_dir,
+rtpgen_summary(text) (net_rtpgen's close summary) and telemetry(prefix,
+cmd) are the toolkit's.
 
 A dts test is a plain script run by meson. Exit status: 0 pass, 1 fail,
 77 skip (only when a tool or kernel feature the test needs is missing,
@@ -14,7 +15,6 @@ never because the relay misbehaved).
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
                                 '..', 'tools', 'python'))
 from mrelay import log as _log  # noqa: E402
 from mrelay.dpdk import Proc, eal_mem, remove_runtime_dir  # noqa: E402,F401
+from mrelay.rtpgen import summary as rtpgen_summary  # noqa: E402,F401
 from mrelay.telemetry import Telemetry, TelemetryError, query as telemetry  # noqa: E402,F401
 
 _log.set_tag('dts')
@@ -146,27 +147,6 @@ def check_summary(summary, allowed_drops=()):
     if summary['mbufs_in_use_at_exit'] != 0:
         raise TestFailed('mbufs_in_use_at_exit = %d' % summary['mbufs_in_use_at_exit'])
     return sum(v for k, v in summary.get('drops', {}).items() if k in allowed_drops)
-
-
-_RTPGEN_RX = re.compile(
-    r'(?P<port>\S+): generated (?P<generated>\d+) RTP packets \((?P<malformed>\d+) malformed, '
-    r'(?P<dropped>\d+) dropped, (?P<gen_reordered>\d+) reordered, '
-    r'(?P<duplicated>\d+) duplicated\); validated (?P<valid>\d+) valid, '
-    r'(?P<bad_magic>\d+) bad magic, (?P<bad_checksum>\d+) bad checksum, '
-    r'(?P<bad_udp_csum>\d+) bad UDP checksum, (?P<not_rtp>\d+) not RTP, '
-    r'(?P<unknown_flow>\d+) unknown flow; (?P<lost>\d+) lost, (?P<reordered>\d+) reordered, '
-    r'(?P<duplicate>\d+) duplicate, (?P<ssrc_changes>\d+) SSRC changes')
-
-
-def rtpgen_summary(text):
-    """The close summary net_rtpgen logs (type mrelay.rtpgen, level info),
-    as a dict of ints; None when absent."""
-    m = None
-    for m in _RTPGEN_RX.finditer(text):
-        pass
-    if m is None:
-        return None
-    return {k: (v if k == 'port' else int(v)) for k, v in m.groupdict().items()}
 
 
 def main(run):

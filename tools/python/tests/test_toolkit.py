@@ -9,6 +9,7 @@ merged groups, TSC converted to ns) and checks that every Prometheus
 bucket counts exactly the recorded values at or below its bound.
 """
 
+import io
 import os
 import random
 import struct
@@ -17,7 +18,7 @@ import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..'))
-from mrelay import exporter, ini, pcap, prom  # noqa: E402
+from mrelay import exporter, ini, log, pcap, prom, rtpgen  # noqa: E402
 
 
 def relay_reply(values, tsc_hz, max_groups=200):
@@ -176,6 +177,66 @@ class IniTest(unittest.TestCase):
         self.assertEqual(ini.parse_ini(text), {'relay': {'burst': '32', 'on': '1'},
                                                'leg.a': {'forward': 'b c'}})
         self.assertRaises(ValueError, ini.ini_text, {'relay': {'k': 'a\nb'}})
+
+
+class RtpgenTest(unittest.TestCase):
+    # drivers/net/rtpgen/rtpgen_ethdev.c's rtpgen_summary(), as logged
+    LINE = ('RTPGEN: net_rtpgen0: generated 1200 RTP packets (0 malformed, 3 dropped, '
+            '0 reordered, 0 duplicated); validated 1195 valid, 0 bad magic, 0 bad checksum, '
+            '0 bad UDP checksum, 0 not RTP, 1 unknown flow; 2 lost, 4 reordered, 5 duplicate, '
+            '0 SSRC changes; latency p50 2616 ns, p99 3868 ns, p99.9 9000 ns, max 12000 ns')
+
+    def test_summary(self):
+        text = 'noise\n' + self.LINE.replace('1200', '7') + '\n' + self.LINE + '\n'
+        s = rtpgen.summary(text)
+        self.assertEqual((s['port'], s['generated'], s['valid'], s['lost'], s['reordered'],
+                          s['duplicate'], s['dropped'], s['unknown_flow']),
+                         ('net_rtpgen0', 1200, 1195, 2, 4, 5, 3, 1))
+        self.assertEqual((s['p50_ns'], s['p99_ns'], s['p999_ns'], s['max_ns']),
+                         (2616, 3868, 9000, 12000))
+        # without the latency part: the counters, no latency keys
+        s = rtpgen.summary(self.LINE.split('; latency')[0])
+        self.assertEqual(s['valid'], 1195)
+        self.assertNotIn('p99_ns', s)
+        self.assertIsNone(rtpgen.summary('no summary here'))
+
+    def test_bench_config(self):
+        self.assertEqual([rtpgen.next_pow2(n) for n in (0, 1, 2, 3, 2000, 2048)],
+                         [1, 1, 2, 4, 2048, 2048])
+        conf = ini.parse_ini(ini.ini_text(rtpgen.bench_sections(1000, 1000, 'x')))
+        self.assertEqual(conf['relay'], {'streams_max': '2048', 'legs_max': '2000',
+                                         'leg_streams_max': '65535',
+                                         'leg_new_streams_per_s': '0',
+                                         'rtp_port_min': '30000', 'rtp_port_max': '31999'})
+        self.assertEqual(conf['pairs.x'], {'port': '0', 'count': '1000',
+                                           'a_local': '10.0.0.1:30000',
+                                           'a_remote': '10.1.0.1:20000',
+                                           'b_local': '10.0.0.1:31000',
+                                           'b_remote': '10.2.0.1:20000'})
+        self.assertEqual(ini.parse_ini(ini.ini_text(rtpgen.bench_sections(
+            1, 4000000, 'x')))['relay']['streams_max'], '8388608')
+        self.assertEqual(rtpgen.vdev(50), 'net_rtpgen0,streams=50,src=10.1.0.1:20000,'
+                                          'dst=10.0.0.1:30000')
+        self.assertEqual(rtpgen.vdev(50, 10, 5000), 'net_rtpgen0,streams=50,endpoints=10,'
+                                                    'src=10.1.0.1:20000,dst=10.0.0.1:30000,'
+                                                    'rate=5000')
+
+
+class LogTest(unittest.TestCase):
+
+    def tearDown(self):
+        log.set_tag('mrelay')
+
+    def test_prefix(self):
+        out = io.StringIO()
+        log.set_tag('dts', out)
+        log.log('one')
+        log.set_prefix('== ', out)
+        log.log('two')
+        other = io.StringIO()
+        log.log('three', file=other)
+        self.assertEqual(out.getvalue(), '[dts] one\n== two\n')
+        self.assertEqual(other.getvalue(), '== three\n')
 
 
 if __name__ == '__main__':

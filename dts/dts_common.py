@@ -26,7 +26,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
 from mrelay import log as _log  # noqa: E402
 from mrelay.dpdk import Proc, eal_mem, remove_runtime_dir  # noqa: E402,F401
 from mrelay.rtpgen import summary as rtpgen_summary  # noqa: E402,F401
-from mrelay.telemetry import Telemetry, TelemetryError, query as telemetry  # noqa: E402,F401
+from mrelay.telemetry import Telemetry, TelemetryError, TelemetryTimeout  # noqa: E402,F401
+from mrelay.telemetry import query as telemetry  # noqa: E402,F401
 
 _log.set_tag('dts')
 log = _log.log

@@ -35,6 +35,11 @@ class TelemetryError(Exception):
         self.code = code
 
 
+class TelemetryTimeout(TelemetryError):
+    """No reply in time (a loaded machine can keep the telemetry thread
+    from a CPU for seconds): worth a retry on a new connection."""
+
+
 def runtime_dirs() -> List[str]:
     """Where EAL puts runtime directories: /var/run/dpdk for root, else
     $XDG_RUNTIME_DIR/dpdk (or /tmp/dpdk)."""
@@ -112,7 +117,7 @@ class Telemetry:
         try:
             data = self.sock.recv(self.max_reply + 1)
         except socket.timeout:
-            raise TelemetryError('%s: no reply in time' % self.path, 3)
+            raise TelemetryTimeout('%s: no reply in time' % self.path, 3)
         except OSError as e:
             raise TelemetryError('%s: %s' % (self.path, e), 3)
         if not data:

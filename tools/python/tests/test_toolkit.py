@@ -12,13 +12,15 @@ bucket counts exactly the recorded values at or below its bound.
 import io
 import os
 import random
+import socket
 import struct
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..'))
-from mrelay import exporter, ini, log, pcap, prom, rtpgen  # noqa: E402
+from mrelay import exporter, ini, log, pcap, prom, rtpgen, telemetry  # noqa: E402
 
 
 def relay_reply(values, tsc_hz, max_groups=200):
@@ -220,6 +222,59 @@ class RtpgenTest(unittest.TestCase):
         self.assertEqual(rtpgen.vdev(50, 10, 5000), 'net_rtpgen0,streams=50,endpoints=10,'
                                                     'src=10.1.0.1:20000,dst=10.0.0.1:30000,'
                                                     'rate=5000')
+
+
+class TelemetryTest(unittest.TestCase):
+    """The client against a server of this test: DPDK's greeting, then
+    replies as given (None: none at all)."""
+
+    def serve(self, replies):
+        d = tempfile.mkdtemp()
+        self.addCleanup(lambda: os.rmdir(d))
+        path = os.path.join(d, 'sock')
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        srv.bind(path)
+        srv.listen(1)
+        self.addCleanup(os.unlink, path)
+        self.addCleanup(srv.close)
+        got = []
+
+        def run():
+            c, _ = srv.accept()
+            with c:
+                c.send(b'{"version": "DPDK 22.11", "pid": 1, "max_output_len": 16384}')
+                for r in replies:
+                    got.append(c.recv(2048))
+                    if r is None:
+                        c.recv(2048)   # until the client gives up
+                        return
+                    c.send(r)
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        self.addCleanup(t.join, 5)
+        return path, got
+
+    def test_replies(self):
+        raw = b'{"/x": {"error": "a\x80"}}'
+        path, got = self.serve([b'{"/mrelay/info": {"streams": 3}}', raw, b'{"/y": null}'])
+        with telemetry.Telemetry(path=path, timeout=5) as t:
+            self.assertEqual(t.pid, 1)
+            self.assertEqual(t.command('/mrelay/info'), {'streams': 3})
+            self.assertEqual(t.raw_reply(b'/x,\xff'), raw)
+            self.assertIsNone(t.command('/y'))
+        self.assertEqual(got, [b'/mrelay/info', b'/x,\xff', b'/y'])
+
+    def test_timeout(self):
+        path, _ = self.serve([None])
+        with telemetry.Telemetry(path=path, timeout=0.3) as t:
+            with self.assertRaises(telemetry.TelemetryTimeout) as e:
+                t.command('/mrelay/info')
+        self.assertEqual(e.exception.code, 3)
+
+    def test_no_socket(self):
+        with self.assertRaises(telemetry.TelemetryError) as e:
+            telemetry.Telemetry(path='/nonexistent/dpdk_telemetry.v2', timeout=0.3)
+        self.assertNotIsInstance(e.exception, telemetry.TelemetryTimeout)
 
 
 class LogTest(unittest.TestCase):

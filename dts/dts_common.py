@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from typing import Any, Callable, Collection, Dict, Optional
 
 # the toolkit (tools/python/mrelay), located from this file: any cwd works
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
@@ -49,7 +50,9 @@ class TestSkipped(Exception):
     """A tool or kernel feature the test needs is missing."""
 
 
-def parse_args(description, extra=None):
+def parse_args(description: str,
+               extra: Optional[Callable[[argparse.ArgumentParser], None]] = None
+               ) -> argparse.Namespace:
     """Common options: --mrelay, --build; extra(parser) adds more.
     MR_DTS_KEEP=1 in the environment keeps the work directory of a pass."""
     ap = argparse.ArgumentParser(description=description)
@@ -67,19 +70,19 @@ def parse_args(description, extra=None):
     return args
 
 
-def need_root():
+def need_root() -> None:
     if os.geteuid() != 0:
         raise TestSkipped('needs root (DPDK, netns)')
 
 
-def need_tool(name):
+def need_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise TestSkipped('tool not found: ' + name)
     return path
 
 
-def need_scapy():
+def need_scapy() -> None:
     if not os.access(SCAPY_PYTHON, os.X_OK):
         raise TestSkipped(SCAPY_PYTHON + ' not found')
     r = subprocess.run([SCAPY_PYTHON, '-c', 'import scapy.all'],
@@ -88,7 +91,7 @@ def need_scapy():
         raise TestSkipped('scapy is not importable by ' + SCAPY_PYTHON)
 
 
-def need_pmd(name):
+def need_pmd(name: str) -> str:
     """Skip when DPDK's shared PMD librte_net_<name>.so is not installed."""
     for d in ('/usr/lib/x86_64-linux-gnu/dpdk', '/usr/lib/dpdk',
               '/usr/local/lib/x86_64-linux-gnu/dpdk'):
@@ -103,17 +106,17 @@ def need_pmd(name):
 class Workdir:
     """A temporary directory for logs; kept (and named) when a test fails."""
 
-    def __init__(self, prefix):
+    def __init__(self, prefix: str) -> None:
         self.path = tempfile.mkdtemp(prefix=prefix)
 
-    def file(self, name):
+    def file(self, name: str) -> str:
         return os.path.join(self.path, name)
 
-    def remove(self):
+    def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def private_plugin(so):
+def private_plugin(so: str) -> str:
     """Copy a PMD plugin where EAL will load it, and return the copy's path.
 
     EAL refuses a -d plugin whose directory, or any directory above it, is
@@ -127,7 +130,7 @@ def private_plugin(so):
     return dst
 
 
-def load_summary(path):
+def load_summary(path: str) -> Dict[str, Any]:
     """mrelay's --summary JSON."""
     try:
         with open(path, encoding='utf-8') as f:
@@ -136,7 +139,7 @@ def load_summary(path):
         raise TestFailed('cannot read mrelay summary %s: %s' % (path, e)) from e
 
 
-def check_summary(summary, allowed_drops=()):
+def check_summary(summary: Dict[str, Any], allowed_drops: Collection[str] = ()) -> int:
     """Drops only of the allowed reasons, every mbuf back in its pool.
     Returns the total of allowed drops."""
     bad = {k: v for k, v in summary.get('drops', {}).items()
@@ -150,7 +153,7 @@ def check_summary(summary, allowed_drops=()):
     return sum(v for k, v in summary.get('drops', {}).items() if k in allowed_drops)
 
 
-def main(run):
+def main(run: Callable[[Workdir], None]) -> None:
     """Run run(work) and map its outcome to the exit status."""
     work = Workdir('mrelay_dts_')
     status = EXIT_FAIL
@@ -179,7 +182,7 @@ def main(run):
     sys.exit(status)
 
 
-def unix_socket_listed(path):
+def unix_socket_listed(path: str) -> bool:
     """Whether a unix socket of that name (or abstract name) is open: DPDK
     22.11's net_memif binds an abstract socket by default, which no file
     shows but /proc/net/unix does. True when that cannot be read."""

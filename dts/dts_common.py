@@ -3,8 +3,9 @@
 """Helpers shared by the dts suites: command line, skips, summaries.
 
 A thin layer over tools/python/mrelay: log, Proc (a DPDK process runner
-that removes its runtime directory), eal_mem, remove_runtime_dir and
-telemetry(prefix, cmd) are the toolkit's.
+that removes its runtime directory), eal_mem, remove_runtime_dir,
+rtpgen_summary(text) (net_rtpgen's close summary) and telemetry(prefix,
+cmd) are the toolkit's.
 
 A dts test is a plain script run by meson. Exit status: 0 pass, 1 fail,
 77 skip (only when a tool or kernel feature the test needs is missing,
@@ -14,18 +15,20 @@ never because the relay misbehaved).
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
+from typing import Any, Callable, Collection, Dict, Optional
 
 # the toolkit (tools/python/mrelay), located from this file: any cwd works
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
                                 '..', 'tools', 'python'))
 from mrelay import log as _log  # noqa: E402
 from mrelay.dpdk import Proc, eal_mem, remove_runtime_dir  # noqa: E402,F401
-from mrelay.telemetry import Telemetry, TelemetryError, query as telemetry  # noqa: E402,F401
+from mrelay.rtpgen import summary as rtpgen_summary  # noqa: E402,F401
+from mrelay.telemetry import Telemetry, TelemetryError, TelemetryTimeout  # noqa: E402,F401
+from mrelay.telemetry import query as telemetry  # noqa: E402,F401
 
 _log.set_tag('dts')
 log = _log.log
@@ -47,7 +50,9 @@ class TestSkipped(Exception):
     """A tool or kernel feature the test needs is missing."""
 
 
-def parse_args(description, extra=None):
+def parse_args(description: str,
+               extra: Optional[Callable[[argparse.ArgumentParser], None]] = None
+               ) -> argparse.Namespace:
     """Common options: --mrelay, --build; extra(parser) adds more.
     MR_DTS_KEEP=1 in the environment keeps the work directory of a pass."""
     ap = argparse.ArgumentParser(description=description)
@@ -65,19 +70,19 @@ def parse_args(description, extra=None):
     return args
 
 
-def need_root():
+def need_root() -> None:
     if os.geteuid() != 0:
         raise TestSkipped('needs root (DPDK, netns)')
 
 
-def need_tool(name):
+def need_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise TestSkipped('tool not found: ' + name)
     return path
 
 
-def need_scapy():
+def need_scapy() -> None:
     if not os.access(SCAPY_PYTHON, os.X_OK):
         raise TestSkipped(SCAPY_PYTHON + ' not found')
     r = subprocess.run([SCAPY_PYTHON, '-c', 'import scapy.all'],
@@ -86,7 +91,7 @@ def need_scapy():
         raise TestSkipped('scapy is not importable by ' + SCAPY_PYTHON)
 
 
-def need_pmd(name):
+def need_pmd(name: str) -> str:
     """Skip when DPDK's shared PMD librte_net_<name>.so is not installed."""
     for d in ('/usr/lib/x86_64-linux-gnu/dpdk', '/usr/lib/dpdk',
               '/usr/local/lib/x86_64-linux-gnu/dpdk'):
@@ -101,17 +106,17 @@ def need_pmd(name):
 class Workdir:
     """A temporary directory for logs; kept (and named) when a test fails."""
 
-    def __init__(self, prefix):
+    def __init__(self, prefix: str) -> None:
         self.path = tempfile.mkdtemp(prefix=prefix)
 
-    def file(self, name):
+    def file(self, name: str) -> str:
         return os.path.join(self.path, name)
 
-    def remove(self):
+    def remove(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
 
 
-def private_plugin(so):
+def private_plugin(so: str) -> str:
     """Copy a PMD plugin where EAL will load it, and return the copy's path.
 
     EAL refuses a -d plugin whose directory, or any directory above it, is
@@ -125,7 +130,7 @@ def private_plugin(so):
     return dst
 
 
-def load_summary(path):
+def load_summary(path: str) -> Dict[str, Any]:
     """mrelay's --summary JSON."""
     try:
         with open(path, encoding='utf-8') as f:
@@ -134,7 +139,7 @@ def load_summary(path):
         raise TestFailed('cannot read mrelay summary %s: %s' % (path, e)) from e
 
 
-def check_summary(summary, allowed_drops=()):
+def check_summary(summary: Dict[str, Any], allowed_drops: Collection[str] = ()) -> int:
     """Drops only of the allowed reasons, every mbuf back in its pool.
     Returns the total of allowed drops."""
     bad = {k: v for k, v in summary.get('drops', {}).items()
@@ -148,28 +153,7 @@ def check_summary(summary, allowed_drops=()):
     return sum(v for k, v in summary.get('drops', {}).items() if k in allowed_drops)
 
 
-_RTPGEN_RX = re.compile(
-    r'(?P<port>\S+): generated (?P<generated>\d+) RTP packets \((?P<malformed>\d+) malformed, '
-    r'(?P<dropped>\d+) dropped, (?P<gen_reordered>\d+) reordered, '
-    r'(?P<duplicated>\d+) duplicated\); validated (?P<valid>\d+) valid, '
-    r'(?P<bad_magic>\d+) bad magic, (?P<bad_checksum>\d+) bad checksum, '
-    r'(?P<bad_udp_csum>\d+) bad UDP checksum, (?P<not_rtp>\d+) not RTP, '
-    r'(?P<unknown_flow>\d+) unknown flow; (?P<lost>\d+) lost, (?P<reordered>\d+) reordered, '
-    r'(?P<duplicate>\d+) duplicate, (?P<ssrc_changes>\d+) SSRC changes')
-
-
-def rtpgen_summary(text):
-    """The close summary net_rtpgen logs (type mrelay.rtpgen, level info),
-    as a dict of ints; None when absent."""
-    m = None
-    for m in _RTPGEN_RX.finditer(text):
-        pass
-    if m is None:
-        return None
-    return {k: (v if k == 'port' else int(v)) for k, v in m.groupdict().items()}
-
-
-def main(run):
+def main(run: Callable[[Workdir], None]) -> None:
     """Run run(work) and map its outcome to the exit status."""
     work = Workdir('mrelay_dts_')
     status = EXIT_FAIL
@@ -198,7 +182,7 @@ def main(run):
     sys.exit(status)
 
 
-def unix_socket_listed(path):
+def unix_socket_listed(path: str) -> bool:
     """Whether a unix socket of that name (or abstract name) is open: DPDK
     22.11's net_memif binds an abstract socket by default, which no file
     shows but /proc/net/unix does. True when that cannot be read."""

@@ -200,22 +200,13 @@ def telemetry(prefix, cmd, tries=3):
     """One command on mrelay's telemetry socket; the reply's value. A
     loaded machine can leave the telemetry thread waiting for a CPU for
     seconds: a timeout is retried on a new connection."""
-    path = '/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix
     for attempt in range(tries):
-        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            s.settimeout(10)
-            s.connect(path)
-            s.recv(16384)
-            s.send(cmd.encode())
-            reply = json.loads(s.recv(1 << 16).decode())
-            return reply[cmd.split(',')[0]]
-        except socket.timeout:
+            return dc.telemetry(prefix, cmd, timeout=10)
+        except dc.TelemetryTimeout:
             dc.log('telemetry %s: no answer in 10 s (try %d of %d)' % (cmd, attempt + 1, tries))
-        except (OSError, ValueError, KeyError) as e:
+        except dc.TelemetryError as e:
             raise dc.TestFailed('telemetry %s: %s' % (cmd, e)) from e
-        finally:
-            s.close()
     raise dc.TestFailed('telemetry %s: no answer' % cmd)
 
 

@@ -248,17 +248,10 @@ class Run:
 
 def telemetry(prefix, cmd):
     """One command on a DPDK process's telemetry socket: its reply's value."""
-    path = '/var/run/dpdk/%s/dpdk_telemetry.v2' % prefix
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
-            s.settimeout(10)
-            s.connect(path)
-            s.recv(16384)   # the greeting
-            s.send(cmd.encode())
-            reply = json.loads(s.recv(65536).decode())
-    except (OSError, ValueError) as e:
+        return dc.telemetry(prefix, cmd, timeout=10)
+    except dc.TelemetryError as e:
         raise dc.TestFailed('telemetry %s of %s: %s' % (cmd, prefix, e)) from e
-    return reply[cmd.split(',', 1)[0]]
 
 
 def reset_checks(n):

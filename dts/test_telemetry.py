@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any, Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dts_common as dc  # noqa: E402
@@ -23,46 +24,52 @@ TELEMETRY = "/usr/bin/dpdk-telemetry.py"
 FAILS = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
+def check(cond: bool, what: str) -> None:
+    dc.log(("ok   " if cond else "FAIL ") + what)
     if not cond:
         FAILS.append(what)
 
 
 class Relay:
-    def __init__(self, mrelay, ctl, name, duration, vdev="net_rtpgen0,streams=50,rate=5000"):
-        self.ctl_path = ctl
+    """mrelay on net_rtpgen traffic for `duration` seconds at most, its
+    output in the work directory; stopped by its pid only."""
+
+    def __init__(self, a: argparse.Namespace, name: str, duration: int,
+                 vdev: str = "net_rtpgen0,streams=50,rate=5000") -> None:
+        self.ctl_path = a.ctl
         self.prefix = "mr_dts_%s_%d" % (name, os.getpid())
-        mem = dc.eal_mem()
-        cmd = [mrelay] + mem + ["--no-pci", "--file-prefix", self.prefix, "-l", "0-1",
-                                "--log-level", "mrelay.*:info", "--vdev", vdev,
-                                "--", "-q", "-d", str(duration)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                     text=True)
+        cmd = [a.mrelay] + dc.eal_mem() + ["--no-pci", "--file-prefix", self.prefix, "-l", "0-1",
+                                           "--log-level", "mrelay.*:info", "--vdev", vdev,
+                                           "--", "-q", "-d", str(duration)]
+        self.proc = dc.Proc("mrelay", cmd, a.work.file(name + ".log"))
         deadline = time.time() + 20
         while time.time() < deadline:
             rc, out = self.ctl("--json", "info")
             if rc == 0 and json.loads(out).get("streams", 0) > 0:
                 return
-            if self.proc.poll() is not None:
+            if not self.proc.alive():
                 break
             time.sleep(0.3)
         self.stop()
-        raise SystemExit("mrelay did not come up:\n" + self.output)
+        raise dc.TestFailed("mrelay did not come up")
 
-    def ctl(self, *args):
+    @property
+    def output(self) -> str:
+        return self.proc.output()
+
+    def ctl(self, *args: str) -> Tuple[int, str]:
         p = subprocess.run([sys.executable, self.ctl_path, "-f", self.prefix] + list(args),
                            capture_output=True, text=True, timeout=30)
         return p.returncode, p.stdout + p.stderr
 
-    def ctlj(self, *args):
+    def ctlj(self, *args: str) -> Tuple[int, Any]:
         rc, out = self.ctl("--json", *args)
         return rc, json.loads(out) if out.strip().startswith(("{", "[", "null")) else out
 
-    def raw(self, cmd):
+    def raw(self, cmd: str) -> Tuple[int, Any]:
         return self.ctlj("raw", cmd)
 
-    def telemetry(self, cmd):
+    def telemetry(self, cmd: str) -> Any:
         """The same command through plain dpdk-telemetry.py (it exits 0 even on failure)."""
         p = subprocess.run(["/usr/bin/python3", TELEMETRY, "-f", self.prefix], input=cmd + "\n",
                            capture_output=True, text=True, timeout=30)
@@ -73,7 +80,7 @@ class Relay:
         raise AssertionError("dpdk-telemetry.py gave no reply to %s: %r %r"
                              % (cmd, p.stdout, p.stderr))
 
-    def all_pages(self, what, count):
+    def all_pages(self, what: str, count: int) -> Tuple[List[Dict[str, Any]], int]:
         rows, start, pages = [], 0, 0
         while start >= 0:
             rc, d = self.raw("/mrelay/%s,start=%d,count=%d" % (what, start, count))
@@ -85,32 +92,20 @@ class Relay:
             pages += 1
         return rows, pages
 
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.output, _ = self.proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.output, _ = self.proc.communicate()
-        dc.remove_runtime_dir(self.prefix)
-        return self.proc.returncode
+    def stop(self) -> int:
+        """SIGTERM, SIGKILL after 30 s; the exit status."""
+        return self.proc.stop(30, signal.SIGTERM)
 
-    def wait(self):
-        self.output, _ = self.proc.communicate(timeout=60)
-        dc.remove_runtime_dir(self.prefix)
-        return self.proc.returncode
-
-    def validator(self):
-        m = re.search(r"generated (\d+) RTP.*validated (\d+) valid.*?; (\d+) lost, "
-                      r"(\d+) reordered, (\d+) duplicate", self.output)
-        assert m, "no rtpgen summary in:\n" + self.output
-        return dict(zip(["generated", "valid", "lost", "reordered", "duplicate"],
-                        map(int, m.groups())))
+    def validator(self) -> Dict[str, Any]:
+        """net_rtpgen's close summary (after stop())."""
+        v = dc.rtpgen_summary(self.output)
+        if v is None:
+            raise dc.TestFailed("no rtpgen summary in mrelay's output")
+        return v
 
 
-def case_read(a):
-    r = Relay(a.mrelay, a.ctl, "read", 30)
+def case_read(a: argparse.Namespace) -> None:
+    r = Relay(a, "read", 30)
     try:
         for cmd in ("/mrelay/info", "/mrelay/lcores", "/mrelay/ports", "/mrelay/drops",
                     "/mrelay/mempools", "/mrelay/legs", "/mrelay/streams", "/mrelay/leg,default_a3",
@@ -251,8 +246,8 @@ BAD = [
 ]
 
 
-def case_errors(a):
-    r = Relay(a.mrelay, a.ctl, "errors", 60)
+def case_errors(a: argparse.Namespace) -> None:
+    r = Relay(a, "errors", 60)
     try:
         legs_before, _ = r.all_pages("legs", 100)
         for cmd, want in BAD:
@@ -306,10 +301,10 @@ def case_errors(a):
         check(r.stop() == 0, "mrelay exits 0")
 
 
-def case_traffic(a):
+def case_traffic(a: argparse.Namespace) -> None:
     # Rounds are counted, not timed: each runs several mrelay-ctl processes,
     # which a busy machine slows down. At least 8 s and 6 rounds, at most 40 s.
-    r = Relay(a.mrelay, a.ctl, "traffic", 60)
+    r = Relay(a, "traffic", 60)
     t0 = time.time()
     n = 0
     while (time.time() - t0 < 8 or n < 6) and time.time() - t0 < 40:
@@ -331,7 +326,7 @@ def case_traffic(a):
     rc2, info = r.raw("/mrelay/info")
     code = r.stop()
     v = r.validator()
-    print("%d control rounds; validator %s" % (n, v))
+    dc.log("%d control rounds; validator %s" % (n, v))
     check(n >= 6, "at least 6 rounds of add/update/delete under traffic (%d)" % n)
     check(drops["total"] == 0, "no relay drop while control ran (%s)" % drops["total"])
     check(info["streams"] == 50 and info["legs"] == 400 - 2 * min(n, 100),
@@ -341,8 +336,8 @@ def case_traffic(a):
     check(code == 0, "mrelay exits 0")
 
 
-def case_delete(a):
-    r = Relay(a.mrelay, a.ctl, "delete", 30)
+def case_delete(a: argparse.Namespace) -> None:
+    r = Relay(a, "delete", 30)
     try:
         rc, d = r.raw("/mrelay/stream,10.0.0.1:30005,268435461")
         check(rc == 0 and d["leg"] == "default_a5", "stream of flow 5 exists")
@@ -368,19 +363,23 @@ def case_delete(a):
         check(r.stop() == 0, "mrelay exits 0")
 
 
-def main():
+def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("case", choices=["read", "errors", "traffic", "delete"])
     p.add_argument("--mrelay", required=True)
     p.add_argument("--ctl", required=True)
     a = p.parse_args()
-    if not os.path.exists(TELEMETRY):
-        print("skip: %s missing" % TELEMETRY)
-        return 77
-    globals()["case_" + a.case](a)
-    print("%s: %d failure(s)" % (a.case, len(FAILS)))
-    return 1 if FAILS else 0
+
+    def run(work: dc.Workdir) -> None:
+        if not os.path.exists(TELEMETRY):
+            raise dc.TestSkipped("%s missing" % TELEMETRY)
+        a.work = work
+        globals()["case_" + a.case](a)
+        dc.log("%s: %d failure(s)" % (a.case, len(FAILS)))
+        if FAILS:
+            raise dc.TestFailed("%d check(s) failed, the first: %s" % (len(FAILS), FAILS[0]))
+    dc.main(run)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -27,101 +27,80 @@ Without a case, all three run.
 import argparse
 import json
 import os
-import shutil
-import signal
 import struct
 import subprocess
 import sys
-import tempfile
 import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dts_common as dc  # noqa: E402
+from mrelay.ini import Sections, write_ini  # noqa: E402
+from mrelay.pcap import read_pcap, write_pcap  # noqa: E402
 
 STREAMS = 3
 RATE = 300          # packets per second over all streams
 SECONDS = 3
 
-CONF = """
-[relay]
-workers = 1
-transcoders = 2
+Check = Callable[..., None]
 
-[port.0]
-ipv4 = 10.0.0.1
-nexthop_mac = 02:00:00:00:00:02
-
-[port.1]
-ipv4 = 10.0.1.1
-nexthop_mac = 02:00:00:00:00:09
-
-[profile.narrow]
-in = opus
-out = opus
-out_pt = 96
-bitrate = 16000
-rate = 16000
-ptime = 40
-"""
-
-LEG = """
-[leg.a{i}]
-session = s{i}
-port = 0
-local = 10.0.0.1:{a}
-remote = 10.1.0.1:{r}
-forward = b{i}
-transcode = narrow
-
-[leg.b{i}]
-session = s{i}
-port = 1
-local = 10.0.1.1:{b}
-remote = 10.2.0.1:{r}
-"""
+CONF = [
+    ('relay', {'workers': 1, 'transcoders': 2}),
+    ('port.0', {'ipv4': '10.0.0.1', 'nexthop_mac': '02:00:00:00:00:02'}),
+    ('port.1', {'ipv4': '10.0.1.1', 'nexthop_mac': '02:00:00:00:00:09'}),
+    ('profile.narrow', {'in': 'opus', 'out': 'opus', 'out_pt': 96, 'bitrate': 16000,
+                        'rate': 16000, 'ptime': 40}),
+]
 
 
-def pcap_packets(path):
-    with open(path, 'rb') as f:
-        data = f.read()
-    magic = struct.unpack('<I', data[:4])[0]
-    if magic not in (0xa1b2c3d4, 0xa1b23c4d):
-        raise SystemExit('FAIL: %s is not a little-endian pcap' % path)
-    off = 24
-    while off + 16 <= len(data):
-        _, _, incl, _ = struct.unpack('<IIII', data[off:off + 16])
-        yield data[off + 16:off + 16 + incl]
-        off += 16 + incl
+def legs(transcode: Optional[str] = 'narrow', b_port: int = 1) -> Sections:
+    """Session i: leg a<i> on port 0 (net_rtpgen's flow i comes to it),
+    forwarding to leg b<i> on port b_port (10.0.<b_port>.1:32000+i)."""
+    out = []
+    for i in range(STREAMS):
+        out.append(('leg.a%d' % i, {'session': 's%d' % i, 'port': 0,
+                                    'local': '10.0.0.1:%d' % (30000 + i),
+                                    'remote': '10.1.0.1:%d' % (20000 + i),
+                                    'forward': 'b%d' % i, 'transcode': transcode}))
+        out.append(('leg.b%d' % i, {'session': 's%d' % i, 'port': b_port,
+                                    'local': '10.0.%d.1:%d' % (b_port, 32000 + i),
+                                    'remote': '10.2.0.1:%d' % (20000 + i)}))
+    return out
 
 
-def case_static(args):
-    work = tempfile.mkdtemp(prefix='mrelay-dts-tc-')
-    conf = CONF + ''.join(LEG.format(i=i, a=30000 + i, b=32000 + i, r=20000 + i)
-                          for i in range(STREAMS))
-    with open(os.path.join(work, 'tc.conf'), 'w') as f:
-        f.write(conf)
+def frames(path: str) -> List[bytes]:
+    """The frames of a pcap net_pcap wrote."""
+    try:
+        return [f for _, f in read_pcap(path)]
+    except (OSError, ValueError) as e:
+        raise dc.TestFailed(str(e)) from e
+
+
+def empty_pcap(work: dc.Workdir, name: str) -> str:
+    """A pcap without packets: what port 1 receives."""
+    path = work.file(name)
+    write_pcap(path, [])
+    return path
+
+
+def case_static(args: argparse.Namespace, work: dc.Workdir) -> int:
+    conf = write_ini(work.file('static.conf'), CONF + legs())
     # TX queue 0 is the worker's (nothing here: all RTP is transcoded),
     # queue 1 the transcoder's
-    out0 = os.path.join(work, 'out_worker.pcap')
-    out = os.path.join(work, 'out.pcap')
-    empty = os.path.join(work, 'empty.pcap')  # port 1 receives nothing
-    with open(empty, 'wb') as f:
-        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    summary = os.path.join(work, 'summary.json')
-    mem = dc.eal_mem()
-    cmd = [args.mrelay, *mem, '--no-pci', '--file-prefix', 'mrdts_tc_%d' % os.getpid(),
+    out0 = work.file('static_out_worker.pcap')
+    out = work.file('static_out.pcap')
+    empty = empty_pcap(work, 'static_empty.pcap')  # port 1 receives nothing
+    summary = work.file('static_summary.json')
+    cmd = [args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', 'mrdts_tc_%d' % os.getpid(),
            '--lcores', '0@0,1@1,2@1', '--log-level', '*:notice',
            '--vdev', 'net_rtpgen0,streams=%d,rate=%d,opus=1' % (STREAMS, RATE),
            '--vdev', 'net_pcap1,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s' % (empty, out0, out),
-           '--', '-c', os.path.join(work, 'tc.conf'), '-d', str(SECONDS), '-s', summary, '-q']
-    print('run:', ' '.join(cmd))
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
-    dc.remove_runtime_dir('mrdts_tc_%d' % os.getpid())
-    if p.returncode != 0:
-        print(p.stdout, p.stderr)
-        print('FAIL: mrelay exit status %d (files in %s)' % (p.returncode, work))
+           '--', '-c', conf, '-d', str(SECONDS), '-s', summary, '-q']
+    rc = dc.Proc('static', cmd, work.file('static.log')).wait(60)
+    if rc != 0:
+        dc.log('FAIL: mrelay exit status %s' % rc)
         return 1
-    s = json.load(open(summary))
+    s = dc.load_summary(summary)
     c = s['counters']
     drops = {k: v for k, v in s['drops'].items() if v and k != 'shutdown'}
     failures = []
@@ -132,10 +111,10 @@ def case_static(args):
     if c['rtp_pkts'] < RATE * (SECONDS - 1):
         failures.append('only %d RTP packets received' % c['rtp_pkts'])
 
-    if sum(1 for _ in pcap_packets(out0)) != 0:
+    if frames(out0):
         failures.append('the worker sent packets of a transcoded leg itself')
     flows = {}
-    for frame in pcap_packets(out):
+    for frame in frames(out):
         if len(frame) < 14 + 20 + 8 + 12 or frame[12:14] != b'\x08\x00':
             failures.append('not an IPv4 frame out')
             break
@@ -177,24 +156,17 @@ def case_static(args):
                         % (total_out, c['rtp_pkts'], want))
     if sent_in & {0x10000000 + i for i in range(STREAMS)}:
         failures.append('output kept an input SSRC')
-    print('in %d RTP packets, out %d in %d flows' % (c['rtp_pkts'], total_out, len(flows)))
+    dc.log('in %d RTP packets, out %d in %d flows' % (c['rtp_pkts'], total_out, len(flows)))
     if failures:
         for f in failures:
-            print('FAIL:', f)
-        print('files kept in', work)
+            dc.log('FAIL: ' + f)
         return 1
-    print('static: PASS')
+    dc.log('static: PASS')
     return 0
 
 
-CTL_CONF = CONF + """
-[profile.wide]
-in = opus
-out = opus
-out_pt = 97
-bitrate = 24000
-ptime = 20
-"""
+CTL_CONF = CONF + [('profile.wide', {'in': 'opus', 'out': 'opus', 'out_pt': 97,
+                                     'bitrate': 24000, 'ptime': 20})]
 
 CTL_SECONDS = 60     # upper bound: the case stops the relay (SIGINT) when done
 
@@ -202,34 +174,30 @@ CTL_SECONDS = 60     # upper bound: the case stops the relay (SIGINT) when done
 class Relay:
     """mrelay with the control socket; stopped by its pid only."""
 
-    def __init__(self, args, name, conf, lcores, vdevs, seconds, work):
+    def __init__(self, args: argparse.Namespace, work: dc.Workdir, name: str, conf: Sections,
+                 lcores: str, vdevs: List[str], seconds: int) -> None:
         self.ctl_path = args.ctl
         self.prefix = 'mrdts_tc_%s_%d' % (name, os.getpid())
-        self.summary = os.path.join(work, name + '_summary.json')
-        path = os.path.join(work, name + '.conf')
-        with open(path, 'w') as f:
-            f.write(conf)
-        mem = dc.eal_mem()
-        cmd = [args.mrelay, *mem, '--no-pci', '--file-prefix', self.prefix,
+        self.summary = work.file(name + '_summary.json')
+        path = write_ini(work.file(name + '.conf'), conf)
+        cmd = [args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', self.prefix,
                '--lcores', lcores, '--log-level', '*:notice']
         for v in vdevs:
             cmd += ['--vdev', v]
         cmd += ['--', '-c', path, '-d', str(seconds), '-s', self.summary, '-q']
-        print('run:', ' '.join(cmd), flush=True)
-        self.log = open(os.path.join(work, name + '.log'), 'w')
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT)
+        self.proc = dc.Proc(name, cmd, work.file(name + '.log'))
         deadline = time.time() + 20
         while time.time() < deadline:
             rc, info = self.raw('/mrelay/info')
             if rc == 0 and info.get('streams', 0) >= STREAMS:
                 return
-            if self.proc.poll() is not None:
+            if not self.proc.alive():
                 break
             time.sleep(0.2)
         self.stop()
-        raise SystemExit('FAIL: mrelay did not come up (log in %s)' % work)
+        raise dc.TestFailed('mrelay did not come up')
 
-    def raw(self, cmd):
+    def raw(self, cmd: str) -> Tuple[int, Any]:
         p = subprocess.run([sys.executable, self.ctl_path, '-f', self.prefix, '--json', 'raw', cmd],
                            capture_output=True, text=True, timeout=30)
         out = p.stdout.strip()
@@ -238,45 +206,30 @@ class Relay:
         except ValueError:
             return p.returncode, {'error': out + p.stderr}
 
-    def ctl(self, *args):
+    def ctl(self, *args: str) -> Tuple[int, str, str]:
         """tools/mrelay-ctl with a subcommand: (exit status, stdout, stderr)."""
         p = subprocess.run([sys.executable, self.ctl_path, '-f', self.prefix, *args],
                            capture_output=True, text=True, timeout=30)
         return p.returncode, p.stdout, p.stderr
 
-    def ctlj(self, *args):
+    def ctlj(self, *args: str) -> Tuple[int, Any]:
         rc, out, err = self.ctl('--json', *args)
         try:
             return rc, json.loads(out)
         except ValueError:
             return rc, {'error': out + err}
 
-    def wait(self, timeout):
-        try:
-            rc = self.proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            return self.stop()
-        dc.remove_runtime_dir(self.prefix)
-        return rc
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        dc.remove_runtime_dir(self.prefix)
-        return self.proc.returncode
+    def stop(self) -> Optional[int]:
+        """SIGINT, SIGKILL after 15 s; the exit status."""
+        return self.proc.stop(15)
 
 
-def tc_sum(relay, field):
+def tc_sum(relay: Relay, field: str) -> int:
     rc, t = relay.raw('/mrelay/transcoders')
     return sum(t[field]) if rc == 0 and field in t else -1
 
 
-def wait_tc(relay, field, want, timeout=5.0):
+def wait_tc(relay: Relay, field: str, want: int, timeout: float = 5.0) -> int:
     """The transcoder applies control requests on its next poll: wait for it."""
     deadline = time.time() + timeout
     v = tc_sum(relay, field)
@@ -290,7 +243,7 @@ PROFILE_COLS = ['name', 'in', 'in_pt', 'out', 'out_pt', 'channels', 'ptime', 'bi
                 'complexity', 'fec', 'dtx', 'loss_perc', 'reorder', 'plc_only', 'out_ssrc', 'legs']
 
 
-def profiles_text(out):
+def profiles_text(out: str) -> Optional[Tuple[str, Dict[str, Dict[str, str]]]]:
     """mrelay-ctl profiles: 'transcoders: N', a header, one row per profile
     -> (transcoders, {name: {column: text}}), or None if not that shape."""
     lines = out.splitlines()
@@ -306,7 +259,7 @@ def profiles_text(out):
     return lines[0].split(': ', 1)[1], rows
 
 
-def kv_text(out):
+def kv_text(out: str) -> Dict[str, str]:
     """mrelay-ctl's 'key: value' lines -> {key: value}."""
     d = {}
     for ln in out.splitlines():
@@ -316,7 +269,7 @@ def kv_text(out):
     return d
 
 
-def transcoders_text(out):
+def transcoders_text(out: str) -> Optional[Tuple[List[int], Dict[str, List[int]]]]:
     """mrelay-ctl transcoders: a header 'lcore N ...', then 'counter v v ...'
     -> ([lcore ids], {counter: [values]}), or None if not that shape."""
     lines = out.splitlines()
@@ -335,9 +288,9 @@ def transcoders_text(out):
     return lcores, rows
 
 
-def check_help(args, check):
+def check_help(args: argparse.Namespace, check: Check) -> None:
     """mrelay-ctl --help lists the transcoding subcommands and transcode=."""
-    def helptext(*a):
+    def helptext(*a: str) -> Tuple[int, str]:
         p = subprocess.run([sys.executable, args.ctl, *a, '--help'], capture_output=True,
                            text=True, timeout=30)
         return p.returncode, p.stdout
@@ -356,7 +309,7 @@ def check_help(args, check):
     check('transcode=PROFILE|none' in out, 'mrelay-ctl --help: leg-add lists transcode=')
 
 
-def segments(pk):
+def segments(pk: List[Tuple[int, int, int, int]]) -> List[List[Any]]:
     """Runs of consecutive packets with the same (PT, SSRC, ts step); a
     run's first step (the one into it) is not counted in it."""
     segs = []
@@ -369,9 +322,11 @@ def segments(pk):
     return segs
 
 
-def flows_of(path, sport_base):
-    flows = {}
-    for frame in pcap_packets(path):
+def flows_of(path: str, sport_base: int) -> Dict[int, List[Tuple[int, int, int, int]]]:
+    """(seq, ts, SSRC, PT) of the RTP packets in a pcap by flow (UDP source
+    port - sport_base)."""
+    flows: Dict[int, List[Tuple[int, int, int, int]]] = {}
+    for frame in frames(path):
         if len(frame) < 14 + 20 + 8 + 12 or frame[12:14] != b'\x08\x00':
             continue
         sport = struct.unpack('!H', frame[34:36])[0]
@@ -381,29 +336,24 @@ def flows_of(path, sport_base):
     return flows
 
 
-def case_control(args):
+def case_control(args: argparse.Namespace, work: dc.Workdir) -> int:
     fails = []
 
-    def check(cond, what, detail=''):
-        print(('ok   ' if cond else 'FAIL ') + what, flush=True)
+    def check(cond: bool, what: str, detail: str = '') -> None:
+        dc.log(('ok   ' if cond else 'FAIL ') + what)
         if not cond:
             if detail:
                 print(detail, flush=True)
             fails.append(what)
 
     check_help(args, check)
-    work = tempfile.mkdtemp(prefix='mrelay-dts-tcctl-')
-    conf = CTL_CONF + ''.join(LEG.format(i=i, a=30000 + i, b=32000 + i, r=20000 + i)
-                              for i in range(STREAMS))
-    out0 = os.path.join(work, 'out_worker.pcap')
-    out = os.path.join(work, 'out.pcap')
-    empty = os.path.join(work, 'empty.pcap')
-    with open(empty, 'wb') as f:
-        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    r = Relay(args, 'ctl', conf, '0@0,1@1,2@1',
+    out0 = work.file('ctl_out_worker.pcap')
+    out = work.file('ctl_out.pcap')
+    empty = empty_pcap(work, 'ctl_empty.pcap')
+    r = Relay(args, work, 'ctl', CTL_CONF + legs(), '0@0,1@1,2@1',
               ['net_rtpgen0,streams=%d,rate=%d,opus=1' % (STREAMS, RATE),
                'net_pcap1,rx_pcap=%s,tx_pcap=%s,tx_pcap=%s' % (empty, out0, out)],
-              CTL_SECONDS, work)
+              CTL_SECONDS)
     try:
         time.sleep(2)
         rc, pr = r.raw('/mrelay/profiles')
@@ -582,7 +532,7 @@ def case_control(args):
     finally:
         code = r.stop()
     check(code == 0, 'mrelay exits 0')
-    s = json.load(open(r.summary))
+    s = dc.load_summary(r.summary)
     drops = {k: v for k, v in s['drops'].items() if v and k != 'shutdown'}
     check(not drops, 'no drops (%s)' % drops)
     check(s['mbufs_in_use_at_exit'] == 0, 'every mbuf back at exit (%d in use)'
@@ -595,8 +545,8 @@ def case_control(args):
         pk = tc.get(i, [])
         gaps = [(a[0], b[0]) for a, b in zip(pk, pk[1:]) if (a[0] + 1) & 0xffff != b[0]]
         segs = [(k, n) for k, n in segments(pk) if n >= 5]
-        print('flow %d: %d packets from the transcoder, %d from the worker; runs %s'
-              % (i, len(pk), len(wk.get(i, [])), segs))
+        dc.log('flow %d: %d packets from the transcoder, %d from the worker; runs %s'
+               % (i, len(pk), len(wk.get(i, [])), segs))
         if i == 0:
             check(len({p[2] for p in pk}) == 1 and not gaps, 'flow 0: one SSRC, continuous seq')
             check([(k[0], k[2]) for k, _ in segs] == [(96, 1920), (96, 2880)],
@@ -620,47 +570,21 @@ def case_control(args):
                   'flow 2 without transcoding: forwarded by the worker as received '
                   '(%d packets, PT 111, input SSRC)' % len(w2))
     check(set(wk) <= {2}, 'the worker sent only the untranscoded leg\'s packets')
-    if fails:
-        print('files kept in', work)
-        return 1
-    shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return 1 if fails else 0
 
 
-NONE_CONF = """
-[relay]
-workers = 1
-
-[port.0]
-ipv4 = 10.0.0.1
-nexthop_mac = 02:00:00:00:00:02
-
-[profile.narrow]
-out = opus
-ptime = 40
-"""
+NONE_CONF = [
+    ('relay', {'workers': 1}),
+    ('port.0', {'ipv4': '10.0.0.1', 'nexthop_mac': '02:00:00:00:00:02'}),
+    ('profile.narrow', {'out': 'opus', 'ptime': 40}),
+]
 
 
-def case_none(args):
+def case_none(args: argparse.Namespace, work: dc.Workdir) -> int:
     """transcode=PROFILE on a relay without transcoder lcores: an error, nothing changed."""
     fails = []
-    work = tempfile.mkdtemp(prefix='mrelay-dts-tcnone-')
-    conf = NONE_CONF + ''.join("""
-[leg.a{i}]
-session = s{i}
-port = 0
-local = 10.0.0.1:{a}
-remote = 10.1.0.1:{r}
-forward = b{i}
-
-[leg.b{i}]
-session = s{i}
-port = 0
-local = 10.0.0.1:{b}
-remote = 10.2.0.1:{r}
-""".format(i=i, a=30000 + i, b=32000 + i, r=20000 + i) for i in range(STREAMS))
-    r = Relay(args, 'none', conf, '0@0,1@1', ['net_rtpgen0,streams=%d,rate=%d' % (STREAMS, RATE)],
-              30, work)
+    r = Relay(args, work, 'none', NONE_CONF + legs(None, 0), '0@0,1@1',
+              ['net_rtpgen0,streams=%d,rate=%d' % (STREAMS, RATE)], 30)
     try:
         rc, before = r.raw('/mrelay/legs')
         for cmd in ('/mrelay/leg_update,name=a0,transcode=narrow',
@@ -668,7 +592,7 @@ remote = 10.2.0.1:{r}
             rc, d = r.raw(cmd)
             ok = rc == 1 and 'transcode:' in d.get('error', '') and \
                 'no transcoder lcores' in d.get('error', '')
-            print(('ok   ' if ok else 'FAIL ') + '%s -> %s' % (cmd, d.get('error')))
+            dc.log(('ok   ' if ok else 'FAIL ') + '%s -> %s' % (cmd, d.get('error')))
             if not ok:
                 fails.append(cmd)
         rc, d = r.raw('/mrelay/leg_update,name=a0,transcode=none')
@@ -677,22 +601,18 @@ remote = 10.2.0.1:{r}
         rc4, pr = r.raw('/mrelay/profiles')
         ok = rc == 0 and d.get('result') == 'unchanged' and lg.get('transcode') == 'none' and \
             before == after and pr.get('transcoders') == 0 and pr.get('name') == ['narrow']
-        print(('ok   ' if ok else 'FAIL ') + 'transcode=none accepted, unchanged; legs as before')
+        dc.log(('ok   ' if ok else 'FAIL ') + 'transcode=none accepted, unchanged; legs as before')
         if not ok:
             fails.append('none')
     finally:
         code = r.stop()
     if code != 0:
         fails.append('exit %s' % code)
-    print('none: %d failure(s)' % len(fails))
-    if fails:
-        print('files kept in', work)
-        return 1
-    shutil.rmtree(work, ignore_errors=True)
-    return 0
+    dc.log('none: %d failure(s)' % len(fails))
+    return 1 if fails else 0
 
 
-def main():
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('case', nargs='?', choices=['static', 'control', 'none'],
                     help='one case (default: all)')
@@ -701,16 +621,18 @@ def main():
                                                   '..', 'tools', 'mrelay-ctl'),
                     help='tools/mrelay-ctl (default: the one of this source tree)')
     args = ap.parse_args()
-    if os.geteuid() != 0:
-        print('SKIP: needs root')
-        return 77
-    rc = 0
-    for name in ([args.case] if args.case else ['static', 'control', 'none']):
-        print('--- case %s' % name, flush=True)
-        rc |= globals()['case_' + name](args)
-    print('PASS' if rc == 0 else 'FAIL')
-    return rc
+
+    def run(work: dc.Workdir) -> None:
+        dc.need_root()
+        failed = []
+        for name in ([args.case] if args.case else ['static', 'control', 'none']):
+            dc.log('--- case %s' % name)
+            if globals()['case_' + name](args, work):
+                failed.append(name)
+        if failed:
+            raise dc.TestFailed('case(s) %s' % ', '.join(failed))
+    dc.main(run)
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    main()

@@ -175,7 +175,9 @@ def pkt_seeds():
              + ext_hdr(17, bytes([1, 12]) + bytes(12)))       # dest opts
     s["v6_ext_rtp"] = (0, eth(0x86DD) + ipv6(r, chain, first_nh=0))
     s["v4_rtcp_sr_sdes"] = (0, eth(0x0800) + ipv4(rtcp_sr() + rtcp_sdes()))
-    s["v6_rtp_full"] = (0, eth(0x86DD) + ipv6(rtp(csrcs=(1, 2), ext=(0xBEDE, bytes([0x10, 0xAB, 0, 0])), pad=4)))
+    s["v6_rtp_full"] = (0, eth(0x86DD) + ipv6(rtp(csrcs=(1, 2),
+                                                  ext=(0xBEDE, bytes([0x10, 0xAB, 0, 0])),
+                                                  pad=4)))
     small = eth(0x0800) + ipv4(b"\x80\x00")
     s["v4_padded_min"] = (0, small + bytes(max(0, 60 - len(small))))
     s["v4_fragment"] = (0, eth(0x0800) + ipv4(r, frag=0x2000))

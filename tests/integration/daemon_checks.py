@@ -26,22 +26,24 @@ import argparse
 import json
 import os
 import shutil
-import socket
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from typing import List, Optional, Tuple
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
+                                "..", "..", "tools", "python"))
+from mrelay.dpdk import Proc, remove_runtime_dir  # noqa: E402
+from mrelay.log import log, set_tag  # noqa: E402
+from mrelay.telemetry import Telemetry, TelemetryError  # noqa: E402
 
 SKIP = 77
-RUNDIR = "/var/run/dpdk"
 
 
 class CheckFailed(Exception):
     """A check saw the wrong behaviour."""
-
-
-def log(msg: str) -> None:
-    print(msg, flush=True)
 
 
 def expect(cond: bool, msg: str) -> None:
@@ -49,7 +51,7 @@ def expect(cond: bool, msg: str) -> None:
         raise CheckFailed(msg)
 
 
-def eal_args(prefix: str) -> list:
+def eal_args(prefix: str) -> List[str]:
     return ["--no-huge", "-m", "512", "--no-pci", "--file-prefix", prefix,
             "-l", "0-1", "--log-level", "*:notice", "--vdev", "net_null0"]
 
@@ -59,8 +61,7 @@ def default_conf(mrelay: str) -> str:
                           "--file-prefix", "mrhyg_print_%d" % os.getpid(),
                           "--", "--print-default"],
                          capture_output=True, text=True, timeout=60)
-    shutil.rmtree(os.path.join(RUNDIR, "mrhyg_print_%d" % os.getpid()),
-                  ignore_errors=True)
+    remove_runtime_dir("mrhyg_print_%d" % os.getpid())
     expect(out.returncode == 0 and "[port.0]" in out.stdout,
            "mrelay --print-default failed: %s" % out.stderr[-300:])
     return out.stdout
@@ -69,85 +70,67 @@ def default_conf(mrelay: str) -> str:
 class Daemon:
     """mrelay started here; only this pid is ever signalled."""
 
-    def __init__(self, mrelay: str, name: str, opts: list, workdir: str):
+    def __init__(self, mrelay: str, name: str, opts: List[str], workdir: str) -> None:
+        self.name = name
         self.prefix = "mrhyg_%s_%d" % (name, os.getpid())
         self.log = os.path.join(workdir, name + ".log")
         self.cmd = [mrelay] + eal_args(self.prefix) + ["--"] + opts
-        self.proc = None
+        self.proc: Optional[Proc] = None
 
-    def start(self) -> None:
-        log("run: " + " ".join(self.cmd))
-        with open(self.log, "w") as lf:
-            self.proc = subprocess.Popen(self.cmd, stdout=lf, stderr=subprocess.STDOUT)
+    def start(self) -> Proc:
+        self.proc = Proc(self.name, self.cmd, self.log)
+        return self.proc
 
-    def wait(self, timeout: float) -> int:
-        try:
-            return self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.stop()
+    def wait(self, timeout: float) -> Optional[int]:
+        assert self.proc is not None
+        rc = self.proc.wait(timeout)
+        if self.proc.timed_out:
             raise CheckFailed("mrelay still running after %.0fs" % timeout)
-
-    def output(self) -> str:
-        with open(self.log, errors="replace") as f:
-            return f.read()
+        return rc
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        shutil.rmtree(os.path.join(RUNDIR, self.prefix), ignore_errors=True)
+        """SIGTERM, SIGKILL after 30 s (when it still runs)."""
+        if self.proc is not None:
+            self.proc.stop(30, signal.SIGTERM)
 
-    def run(self, timeout: float) -> tuple:
+    def run(self, timeout: float) -> Tuple[Optional[int], str]:
         """Start, wait for the exit: (status, output)."""
-        self.start()
+        p = self.start()
         try:
             rc = self.wait(timeout)
         finally:
             self.stop()
-        out = self.output()
+        out = p.output()
         log(out.rstrip()[-1500:])
         return rc, out
 
 
-def telemetry_connect(prefix: str, proc, timeout: float = 60.0) -> socket.socket:
-    path = os.path.join(RUNDIR, prefix, "dpdk_telemetry.v2")
+def telemetry_connect(p: Proc, timeout: float = 60.0) -> Telemetry:
+    """A connection to the telemetry socket of p, once it is up."""
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        expect(proc.poll() is None, "mrelay exited (%s) before telemetry came up"
-               % proc.returncode)
-        if os.path.exists(path):
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-            try:
-                s.connect(path)
-                s.settimeout(30)
-                json.loads(s.recv(16384))  # the greeting
-                return s
-            except (OSError, ValueError):
-                s.close()
+    while True:
+        try:
+            path = p.wait_telemetry(max(0.0, deadline - time.monotonic()))
+        except RuntimeError as e:
+            raise CheckFailed(str(e))
+        try:
+            return Telemetry(path=path, timeout=30)
+        except TelemetryError as e:
+            expect(time.monotonic() < deadline, "no telemetry at %s: %s" % (path, e))
         time.sleep(0.3)
-    raise CheckFailed("no telemetry socket at %s" % path)
 
 
-def raw_query(s: socket.socket, cmd: bytes) -> bytes:
-    s.send(cmd)
-    return s.recv(65536)
-
-
-def check_telemetry_json(a) -> None:
+def check_telemetry_json(a: argparse.Namespace) -> None:
     """Every reply that may echo a parameter parses as JSON."""
     d = Daemon(a.mrelay, "json", ["-q", "-d", "0"], a.workdir)
-    d.start()
+    p = d.start()
     try:
-        s = telemetry_connect(d.prefix, d.proc)
+        s = telemetry_connect(p)
         # wait until the relay's commands answer (not "not running")
         deadline = time.monotonic() + 60
         while True:
             # null until registered, an error until the main loop runs
-            info = json.loads(raw_query(s, b"/mrelay/info"))["/mrelay/info"]
+            info = json.loads(s.raw_reply(b"/mrelay/info"))["/mrelay/info"]
             if isinstance(info, dict) and info.get("status") != "error":
                 break
             expect(time.monotonic() < deadline, "mrelay never ran: %s" % info)
@@ -174,7 +157,7 @@ def check_telemetry_json(a) -> None:
                      b"/mrelay/info," + b,
                      b"/mrelay/counters_reset," + b]
         for cmd in cmds:
-            raw = raw_query(s, cmd)
+            raw = s.raw_reply(cmd)
             try:
                 reply = json.loads(raw)
             except ValueError as e:
@@ -186,16 +169,16 @@ def check_telemetry_json(a) -> None:
                    "%r: error text carries raw bytes: %r" % (cmd, val["error"]))
         log("%d replies with bytes >= 0x80 in their parameters: all valid JSON" % len(cmds))
         # the profile name is quoted escaped, readable
-        val = json.loads(raw_query(s, b"/mrelay/profile_set,name=a\x80z"))["/mrelay/profile_set"]
+        val = json.loads(s.raw_reply(b"/mrelay/profile_set,name=a\x80z"))["/mrelay/profile_set"]
         expect("a\\x80z" in val["error"], "error does not quote the name escaped: %r" % val)
         log("quoted: %s" % val["error"])
 
-        val = json.loads(raw_query(s, b"/mrelay/unmap_guard,x"))["/mrelay/unmap_guard"]
+        val = json.loads(s.raw_reply(b"/mrelay/unmap_guard,x"))["/mrelay/unmap_guard"]
         expect(isinstance(val, dict) and val.get("status") == "error"
                and "no parameters" in val.get("error", ""),
                "/mrelay/unmap_guard,x: expected an error, got %r" % val)
         log("/mrelay/unmap_guard,x: %s" % val)
-        val = json.loads(raw_query(s, b"/mrelay/unmap_guard"))["/mrelay/unmap_guard"]
+        val = json.loads(s.raw_reply(b"/mrelay/unmap_guard"))["/mrelay/unmap_guard"]
         expect("armed" in val, "/mrelay/unmap_guard: %r" % val)
         s.close()
 
@@ -213,21 +196,21 @@ def check_telemetry_json(a) -> None:
                    "dpdk-telemetry.py did not get both replies: %s" % out.stdout[-600:])
         else:
             log("dpdk-telemetry.py not installed: Python's json module only")
-        d.proc.terminate()
+        p.send_signal(signal.SIGTERM)
         rc = d.wait(60)
         expect(rc == 0, "mrelay exited %d after SIGTERM" % rc)
     finally:
         d.stop()
 
 
-def write_conf(a, name: str, relay: str) -> str:
+def write_conf(a: argparse.Namespace, name: str, relay: str) -> str:
     path = os.path.join(a.workdir, name + ".conf")
     with open(path, "w") as f:
         f.write("[relay]\n" + relay + "\n" + default_conf(a.mrelay))
     return path
 
 
-def check_mbuf_pool_oom(a) -> None:
+def check_mbuf_pool_oom(a: argparse.Namespace) -> None:
     # 400000: the packet pool (2 KiB buffers) cannot fit in -m 512, the
     # header pool after it can; its success used to leave rte_errno ENOENT
     conf = write_conf(a, "pool", "mbufs = 400000")
@@ -238,7 +221,7 @@ def check_mbuf_pool_oom(a) -> None:
     expect("No such file or directory" not in out, "stale errno in the message")
 
 
-def check_tables_oom(a) -> None:
+def check_tables_oom(a: argparse.Namespace) -> None:
     conf = write_conf(a, "tables", "mbufs = 1023\nlegs_max = 4194304\nstreams_max = 16777216")
     rc, out = Daemon(a.mrelay, "tables", ["-q", "-d", "1", "-c", conf], a.workdir).run(120)
     expect("cannot create tables" in out or "cannot create the relay" in out,
@@ -246,7 +229,7 @@ def check_tables_oom(a) -> None:
     expect(rc == 2, "exit %s, expected 2 like the pools' out of memory" % rc)
 
 
-def check_summary_path(a) -> None:
+def check_summary_path(a: argparse.Namespace) -> None:
     path = os.path.join(a.workdir, "no-such-dir", "summary.json")
     t0 = time.monotonic()
     rc, out = Daemon(a.mrelay, "summary", ["-q", "-d", "30", "-s", path], a.workdir).run(120)
@@ -263,7 +246,7 @@ def check_summary_path(a) -> None:
         expect("mbufs_in_use_at_exit" in json.load(f), "summary incomplete")
 
 
-def check_runner_no_eal(a) -> None:
+def check_runner_no_eal(a: argparse.Namespace) -> None:
     out = subprocess.run([a.unit, "--eal", "--no-such-eal-option", "hist"],
                          capture_output=True, text=True, timeout=300)
     log(out.stdout[-800:])
@@ -326,8 +309,9 @@ def main() -> int:
     p.add_argument("--mrelay", help="the mrelay binary (build/app/mrelay/mrelay)")
     p.add_argument("--unit", help="the unit runner (build/tests/unit/mr_unit_tests)")
     a = p.parse_args()
+    set_tag("integ")
     if os.geteuid() != 0:
-        log("SKIP: needs root (DPDK runtime directory %s)" % RUNDIR)
+        log("SKIP: needs root (DPDK runtime directory /var/run/dpdk)")
         return SKIP
     need = a.unit if a.check == "runner_no_eal" else a.mrelay
     if need is None or not os.access(need, os.X_OK):

@@ -22,10 +22,12 @@ import re
 import struct
 import subprocess
 import sys
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 sys.dont_write_bytecode = True  # keep the source tree clean
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mr_pcap  # noqa: E402
+from mrelay.log import log, set_tag  # noqa: E402  (path set by mr_pcap)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tools", "python"))
@@ -40,7 +42,7 @@ def drop_reasons(mrelay=DEFAULT_MRELAY):
     return mr_drops.names(mr_drops.from_mrelay(mrelay))
 
 
-def rewrite(payload, out):
+def rewrite(payload: bytes, out: Dict[str, Any]) -> bytes:
     """Apply an output's SSRC/seq/ts rewrite to an RTP packet."""
     seq, ts, ssrc = mr_pcap.rtp_fields(payload)
     if out.get("ssrc_out") is not None:
@@ -50,7 +52,7 @@ def rewrite(payload, out):
     return payload[:2] + struct.pack("!HII", seq, ts, ssrc) + payload[12:]
 
 
-def unwrap(seqs):
+def unwrap(seqs: List[int]) -> List[int]:
     """16-bit seqs -> extended, each taken nearest to the previous one."""
     out = []
     for s in seqs:
@@ -63,16 +65,24 @@ def unwrap(seqs):
     return out
 
 
-def seq_shape(ext):
+def seq_shape(ext: List[int]) -> Tuple[int, int]:
     """Gaps (missing numbers between neighbours) and backward steps."""
     gaps = sum(b - a - 1 for a, b in zip(ext, ext[1:]) if b > a + 1)
     back = sum(1 for a, b in zip(ext, ext[1:]) if b < a)
     return gaps, back
 
 
+Frames = List[Tuple[float, bytes]]
+
+
 class Checker:
-    def __init__(self, manifest, summary, out_frames, in_frames=None, reasons=None,
-                 allow_drops=None):
+    """One run's output pcap and summary against the manifest; run()
+    returns the errors, info the per-flow details."""
+
+    def __init__(self, manifest: Dict[str, Any], summary: Optional[Dict[str, Any]],
+                 out_frames: Frames, in_frames: Optional[int] = None,
+                 reasons: Optional[List[str]] = None,
+                 allow_drops: Optional[Dict[str, int]] = None) -> None:
         self.m = manifest
         self.summary = summary
         self.out = out_frames
@@ -86,10 +96,10 @@ class Checker:
         self.flows = {f["name"]: f for f in manifest["flows"]}
         self.by_num = {f["num"]: f for f in manifest["flows"]}
 
-    def err(self, msg):
+    def err(self, msg: str) -> None:
         self.errors.append(msg)
 
-    def expected_outputs(self):
+    def expected_outputs(self) -> Dict[Tuple[str, str], List[Dict[str, Any]]]:
         """(src, dst) -> list of expected items in send order."""
         exp = {}
         for p in self.m["packets"]:
@@ -104,7 +114,7 @@ class Checker:
                                                 "matched": False})
         return exp
 
-    def dropped_like(self, num, seq):
+    def dropped_like(self, num: int, seq: int) -> List[str]:
         """Injected drops of a flow carrying this seq: what a stray copy is."""
         f = self.by_num.get(num)
         if f is None:
@@ -112,7 +122,7 @@ class Checker:
         return ["%s (#%d)" % (p["kind"], p["n"]) for p in self.m["packets"]
                 if p["flow"] == f["name"] and p["fate"] != "forward" and p.get("seq") == seq]
 
-    def check_frames(self):
+    def check_frames(self) -> None:
         port_mac = None
         if self.summary and self.summary.get("ports"):
             port_mac = self.summary["ports"][0].get("mac", "").lower()
@@ -145,7 +155,8 @@ class Checker:
         for key in sorted(exp):
             self.check_output_flow(key, exp[key], got.get(key, []))
 
-    def check_output_flow(self, key, items, frames):
+    def check_output_flow(self, key: Tuple[str, str], items: List[Dict[str, Any]],
+                          frames: List[Tuple[int, mr_pcap.Frame]]) -> None:
         name = "%s -> %s" % key
         out0 = items[0]["out"]
         n_err = 0
@@ -209,7 +220,8 @@ class Checker:
                      (name, len(inversions), ", ".join(desc)))
         self.check_seq_continuity(name, items, frames)
 
-    def check_seq_continuity(self, name, items, frames):
+    def check_seq_continuity(self, name: str, items: List[Dict[str, Any]],
+                             frames: List[Tuple[int, mr_pcap.Frame]]) -> None:
         """Per input flow on this output: the extended seq sequence of what
         came out has the gaps and the backward steps of what was sent."""
         flows = {}
@@ -239,7 +251,7 @@ class Checker:
                          "(gaps/backward steps %s, want %s)" % (name, fl, gshape, wshape))
 
     @staticmethod
-    def describe_diff(pl, it):
+    def describe_diff(pl: bytes, it: Dict[str, Any]) -> str:
         want = it["want"]
         parts = []
         if len(pl) != len(want):
@@ -263,7 +275,7 @@ class Checker:
             parts.append("%d payload byte(s) differ, first at offset %d" % (len(diff), diff[0]))
         return "packet #%d (%s): %s" % (it["p"]["n"], it["p"]["kind"], "; ".join(parts) or "?")
 
-    def check_summary(self):
+    def check_summary(self) -> None:
         s = self.summary
         if s is None:
             self.err("no summary")
@@ -310,7 +322,7 @@ class Checker:
                 self.err("summary: mempool %s has %r in use at exit" %
                          (mp.get("name"), mp.get("in_use")))
 
-    def accepted(self, kind):
+    def accepted(self, kind: str) -> Iterator[Tuple[Dict[str, Any], Dict[str, Any]]]:
         """(packet, flow) for each manifest packet of kind the relay accepts on a leg."""
         for p in self.m["packets"]:
             if p["fate"] != "forward" or p["kind"] != kind:
@@ -319,7 +331,7 @@ class Checker:
             if f.get("leg"):
                 yield p, f
 
-    def stream_truth(self):
+    def stream_truth(self) -> Dict[Tuple[str, int], mr_pcap.SeqModel]:
         """(leg, ssrc) -> SeqModel fed with what the leg accepted."""
         truth = {}
         for p, f in self.accepted("rtp"):
@@ -329,7 +341,7 @@ class Checker:
             truth[key].update(p["seq"])
         return truth
 
-    def rtcp_truth(self):
+    def rtcp_truth(self) -> Dict[Tuple[str, int], Dict[str, int]]:
         """(leg, ssrc) -> what the last accepted SR and RR of that SSRC carried."""
         truth = {}
         for p, f in self.accepted("rtcp"):
@@ -338,7 +350,7 @@ class Checker:
                 truth.setdefault((f["leg"], ssrc), {}).update(fields)
         return truth
 
-    def check_streams(self):
+    def check_streams(self) -> None:
         if self.summary is None:
             return
         got = {}
@@ -361,14 +373,15 @@ class Checker:
         for key in got:
             self.err("summary: unexpected stream leg %s SSRC %r" % key)
 
-    def run(self):
+    def run(self) -> List[str]:
         self.check_frames()
         self.check_summary()
         self.check_streams()
         return self.errors
 
 
-def tshark_streams(pcap, port_lo, port_hi, tshark="tshark"):
+def tshark_streams(pcap: str, port_lo: int, port_hi: int,
+                   tshark: str = "tshark") -> List[Dict[str, Any]]:
     """Parse `tshark -z rtp,streams` -> list of dicts."""
     r = subprocess.run([tshark, "-r", pcap, "-d", "udp.port==%d-%d,rtp" % (port_lo, port_hi),
                         "-q", "-z", "rtp,streams"], capture_output=True, text=True, timeout=120)
@@ -388,7 +401,7 @@ def tshark_streams(pcap, port_lo, port_hi, tshark="tshark"):
     return rows
 
 
-def tshark_expected(manifest):
+def tshark_expected(manifest: Dict[str, Any]) -> Dict[Tuple[str, str, int], Dict[str, int]]:
     """What tshark must report per output RTP stream: packets and
     lost = (highest - first extended seq + 1) - packets."""
     flows = {f["name"]: f for f in manifest["flows"]}
@@ -408,7 +421,8 @@ def tshark_expected(manifest):
     return exp
 
 
-def check_tshark(manifest, pcap, port_lo, port_hi, tshark="tshark"):
+def check_tshark(manifest: Dict[str, Any], pcap: str, port_lo: int, port_hi: int,
+                 tshark: str = "tshark") -> Tuple[List[str], List[Dict[str, Any]]]:
     errors = []
     rows = tshark_streams(pcap, port_lo, port_hi, tshark)
     exp = tshark_expected(manifest)
@@ -429,7 +443,7 @@ def check_tshark(manifest, pcap, port_lo, port_hi, tshark="tshark"):
     return errors, rows
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog="Exit status: 0 pass, 1 a check failed, "
                                         "2 unreadable input or no drop reasons.")
@@ -445,6 +459,7 @@ def main(argv=None):
                          "(default: build/app/mrelay/mrelay)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print per-flow details")
     a = ap.parse_args(argv)
+    set_tag("integ")
     try:
         reasons = drop_reasons(a.mrelay)
     except mr_drops.DropReasonsError as e:
@@ -458,7 +473,7 @@ def main(argv=None):
         out = mr_pcap.read_pcap(a.output)
         n_in = len(mr_pcap.read_pcap(a.input)) if a.input else None
     except (OSError, ValueError) as e:
-        print("mr_check: %s" % e, file=sys.stderr)
+        log("mr_check: %s" % e, file=sys.stderr)
         return 2
     c = Checker(manifest, summary, out, n_in, reasons)
     errors = c.run()
@@ -467,10 +482,10 @@ def main(argv=None):
         errors += check_tshark(manifest, a.output, int(lo), int(hi or lo))[0]
     if a.verbose:
         for line in c.info:
-            print(line)
+            log(line)
     for e in errors:
-        print("FAIL: " + e)
-    print("mr_check: %d output frames, %d error(s)" % (len(out), len(errors)))
+        log("FAIL: " + e)
+    log("mr_check: %d output frames, %d error(s)" % (len(out), len(errors)))
     return 1 if errors else 0
 
 

@@ -3,7 +3,10 @@
 """Reading pcaps and decoding frames for the integration checker.
 
 Written independently of tools/mrelay-pcapgen so that the two check each
-other: this side parses and verifies, the generator only builds.
+other: this side parses and verifies (pcap files and checksums with the
+toolkit, tools/python/mrelay/pcap.py), the generator only builds.
+
+Importing it puts the toolkit on sys.path for the scripts beside it.
 """
 
 import functools
@@ -11,35 +14,35 @@ import ipaddress
 import os
 import struct
 import sys
+from typing import Dict, List, Optional, Tuple, Union
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
                                 '..', '..', 'tools', 'python'))
 from mrelay import pcap as _pcap  # noqa: E402
-from mrelay.pcap import cksum16  # noqa: E402,F401  (mr_sim, selftest use it from here)
 
 ETH_P_IPV4 = 0x0800
 ETH_P_IPV6 = 0x86DD
 ETH_P_VLAN = (0x8100, 0x88A8)
 
 
-def read_pcap(path):
+def read_pcap(path: str) -> List[Tuple[float, bytes]]:
     """-> list of (timestamp float, frame bytes). Classic pcap only."""
     return _pcap.read_pcap(path, strict=False)
 
 
 @functools.lru_cache(maxsize=4096)
-def mac_str(b):
+def mac_str(b: bytes) -> str:
     return ":".join("%02x" % x for x in b)
 
 
 @functools.lru_cache(maxsize=65536)
-def ep_str(ip, port):
+def ep_str(ip: Union[str, bytes], port: int) -> str:
     ip = ipaddress.ip_address(ip)
     return ("[%s]:%d" % (ip, port)) if ip.version == 6 else ("%s:%d" % (ip, port))
 
 
 @functools.lru_cache(maxsize=4096)
-def norm_ep(text):
+def norm_ep(text: str) -> str:
     """Canonical form of an endpoint string (v6 compressed, lower case)."""
     if text.startswith("["):
         a, _, p = text[1:].partition("]:")
@@ -51,7 +54,7 @@ def norm_ep(text):
 class Frame:
     """A decoded frame. .error is None for a well-formed UDP datagram."""
 
-    def __init__(self, data):
+    def __init__(self, data: bytes) -> None:
         self.data = data
         self.error = None
         self.reason = None  # mrelay drop reason for .error
@@ -101,7 +104,7 @@ class Frame:
         if ihl < 20 or len(hdr) < ihl:
             self.error, self.reason = "ipv4 ihl", "ipv4_hdr"
             return
-        self.ip_cksum_ok = cksum16(hdr) == 0xFFFF
+        self.ip_cksum_ok = _pcap.ipv4_header_ok(hdr)
         total, frag = struct.unpack("!H", hdr[2:4])[0], struct.unpack("!H", hdr[6:8])[0]
         proto = hdr[9]
         if total < ihl or off + total > len(d):
@@ -113,9 +116,7 @@ class Frame:
         if proto != 17:
             self.error, self.reason = "ip proto %d" % proto, "not_udp"
             return
-        sip, dip = hdr[12:16], hdr[16:20]
-        self._udp(d[off + ihl:off + total], sip, dip,
-                  lambda ln: sip + dip + struct.pack("!BBH", 0, 17, ln))
+        self._udp(d[off + ihl:off + total], hdr[12:16], hdr[16:20])
 
     def _ipv6(self, d, off):
         self.ip_version = 6
@@ -130,10 +131,9 @@ class Frame:
         if nh != 17:
             self.error, self.reason = "ipv6 next header %d" % nh, "not_udp"
             return
-        self._udp(d[off + 40:off + 40 + plen], sip, dip,
-                  lambda ln: sip + dip + struct.pack("!IxxxB", ln, 17))
+        self._udp(d[off + 40:off + 40 + plen], sip, dip)
 
-    def _udp(self, l4, sip, dip, pseudo):
+    def _udp(self, l4, sip, dip):
         if len(l4) < 8:
             self.error, self.reason = "udp header", "udp_hdr"
             return
@@ -148,14 +148,14 @@ class Frame:
             self.udp_cksum_zero = True
             self.udp_cksum_ok = self.ip_version == 4
         else:
-            self.udp_cksum_ok = cksum16(pseudo(ulen) + l4[:ulen]) == 0xFFFF
+            self.udp_cksum_ok = _pcap.udp_checksum_ok(bytes(sip), bytes(dip), bytes(l4[:ulen]))
 
 
-def is_rtcp(payload):
+def is_rtcp(payload: bytes) -> bool:
     return len(payload) >= 2 and 192 <= payload[1] <= 223
 
 
-def rtcp_report(p):
+def rtcp_report(p: bytes) -> Tuple[Optional[int], Dict[str, int]]:
     """-> (sender SSRC, {what mrelay keeps of it}) for a compound RTCP packet
     starting with an SR (the middle 32 bits of its NTP time, RFC 3550's
     LSR) or with an RR carrying report blocks (the first block's fraction
@@ -173,12 +173,12 @@ def rtcp_report(p):
     return ssrc, {}
 
 
-def rtp_fields(p):
+def rtp_fields(p: bytes) -> Tuple[int, int, int]:
     """-> (seq, ts, ssrc) of an RTP header."""
     return struct.unpack("!HII", p[2:12])
 
 
-def rtp_payload_id(p):
+def rtp_payload_id(p: bytes) -> Optional[Tuple[int, int, int]]:
     """Flow number, kind code and original seq from a pcapgen payload, or None."""
     if len(p) < 12:
         return None
@@ -202,7 +202,7 @@ class SeqModel:
     MIN_SEQUENTIAL = 2
     MOD = 1 << 16
 
-    def __init__(self, seq):
+    def __init__(self, seq: int) -> None:
         self._init_seq(seq)
         self.max_seq = (seq - 1) & 0xFFFF
         self.probation = self.MIN_SEQUENTIAL
@@ -216,7 +216,7 @@ class SeqModel:
         self.received = 0
         self.window = 1
 
-    def update(self, seq):
+    def update(self, seq: int) -> str:
         udelta = (seq - self.max_seq) & 0xFFFF
         if self.probation:
             if seq == (self.max_seq + 1) & 0xFFFF:
@@ -258,8 +258,8 @@ class SeqModel:
         self.received += 1
         return "valid"
 
-    def ext_max(self):
+    def ext_max(self) -> int:
         return self.cycles + self.max_seq
 
-    def lost(self):
+    def lost(self) -> int:
         return self.ext_max() - self.base_seq + 1 - self.received

@@ -12,17 +12,20 @@ computation. selftest.py then damages its output to see the checker fail.
 import ipaddress
 import json
 import struct
+from typing import Any, Dict, List, Optional
 
 import mr_pcap
+from mrelay.pcap import inet_checksum, udp_checksum, write_pcap  # path set by mr_pcap
 
 SIM_MAC = "02:70:63:61:70:00"
 
 
-def _ep(text):
+def _ep(text: str) -> str:
     return mr_pcap.norm_ep(text)
 
 
-def rtp_reason(p):
+def rtp_reason(p: bytes) -> Optional[str]:
+    """The drop reason of a malformed RTP packet, None for a good one."""
     if len(p) < 12:
         return "rtp_truncated"
     if p[0] >> 6 != 2:
@@ -44,8 +47,11 @@ def rtp_reason(p):
     return None
 
 
-def udp_frame(src_mac, dst_mac, vlan, src, dst, payload):
-    def split(ep):
+def udp_frame(src_mac: str, dst_mac: str, vlan: int, src: str, dst: str,
+              payload: bytes) -> bytes:
+    """An Ethernet frame (802.1Q tagged when vlan) of one UDP datagram
+    from endpoint src to dst, with correct checksums."""
+    def split(ep: str) -> Any:
         if ep.startswith("["):
             a, _, p = ep[1:].partition("]:")
         else:
@@ -53,16 +59,12 @@ def udp_frame(src_mac, dst_mac, vlan, src, dst, payload):
         return ipaddress.ip_address(a), int(p)
     (sip, sport), (dip, dport) = split(src), split(dst)
     ulen = 8 + len(payload)
-    if sip.version == 4:
-        pseudo = sip.packed + dip.packed + struct.pack("!BBH", 0, 17, ulen)
-    else:
-        pseudo = sip.packed + dip.packed + struct.pack("!IxxxB", ulen, 17)
-    c = 0xFFFF - mr_pcap.cksum16(pseudo + struct.pack("!HHHH", sport, dport, ulen, 0) + payload)
-    udp = struct.pack("!HHHH", sport, dport, ulen, c or 0xFFFF) + payload
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    udp = udp[:6] + struct.pack("!H", udp_checksum(sip.packed, dip.packed, udp)) + udp[8:]
     if sip.version == 4:
         h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 0, 0x4000, 64, 17, 0,
                         sip.packed, dip.packed)
-        h = h[:10] + struct.pack("!H", 0xFFFF - mr_pcap.cksum16(h)) + h[12:]
+        h = h[:10] + struct.pack("!H", inet_checksum(h)) + h[12:]
         et = 0x0800
     else:
         h = struct.pack("!IHBB16s16s", 0x60000000, ulen, 17, 64, sip.packed, dip.packed)
@@ -73,7 +75,9 @@ def udp_frame(src_mac, dst_mac, vlan, src, dst, payload):
     return mac + struct.pack("!H", et) + h + udp
 
 
-def simulate(legs, port0, in_pcap, out_pcap, summary_path, reasons):
+def simulate(legs: Dict[str, Dict[str, Any]], port0: Dict[str, Any], in_pcap: str,
+             out_pcap: str, summary_path: str, reasons: List[str]) -> Dict[str, Any]:
+    """Relay in_pcap as mrelay would: write out_pcap and the summary."""
     frames = mr_pcap.read_pcap(in_pcap)
     by_local = {_ep(leg["local"]): name for name, leg in legs.items()}
     latched = {}
@@ -138,11 +142,7 @@ def simulate(legs, port0, in_pcap, out_pcap, summary_path, reasons):
                 q = p[:2] + struct.pack("!HII", seq, ts, ssrc) + p[12:]
             out.append((t, udp_frame(SIM_MAC, port0["nexthop_mac"], port0["vlan"],
                                      _ep(tl["local"]), dst, q)))
-    with open(out_pcap, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for t, d in out:
-            f.write(struct.pack("<IIII", int(t), int((t - int(t)) * 1e6), len(d), len(d)))
-            f.write(d)
+    write_pcap(out_pcap, out)
     summary = {
         "version": "sim",
         "ports": [{"id": 0, "mac": SIM_MAC, "rx": len(frames), "tx": len(out), "rx_missed": 0}],

@@ -9,6 +9,7 @@ Exit status: 0 pass, 1 fail, 77 skipped (a needed tool is missing).
 """
 
 import argparse
+import json
 import os
 import shutil
 import signal
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from typing import List, Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
@@ -23,56 +25,37 @@ sys.path.insert(0, HERE)
 import mr_check  # noqa: E402
 import mr_pcap  # noqa: E402
 import scenarios  # noqa: E402
-from mrelay.dpdk import remove_runtime_dir  # noqa: E402  (path set by mr_pcap)
+from mrelay.dpdk import Proc  # noqa: E402  (path set by mr_pcap)
+from mrelay.log import log, set_tag  # noqa: E402
+from mrelay.pcap import write_pcap  # noqa: E402
 
 SKIP = 77
 RUN_SECONDS = 3
 
 
-def tail(path, n=30):
-    try:
-        with open(path, errors="replace") as f:
-            return "".join(f.readlines()[-n:])
-    except OSError:
-        return ""
-
-
-def run_mrelay(mrelay, workdir, name, conf, in_pcap, out_pcap, summary, sig=None):
+def run_mrelay(mrelay: str, workdir: str, name: str, conf: str, in_pcap: str, out_pcap: str,
+               summary: str, sig: Optional[int] = None) -> Tuple[Optional[int], str, Proc]:
     """Start mrelay, let it run (-d, or until we send @p sig), wait for it.
-    Only the pid started here is ever signalled. -> (exit code, message)."""
+    Only the pid started here is ever signalled; its runtime directory is
+    removed. -> (exit code, message, the process: its output)."""
     prefix = "mrinteg_%s_%d" % (name, os.getpid())
     cmd = [mrelay, "--no-huge", "-m", "1024", "--no-pci", "--file-prefix", prefix,
            "-l", "0-1", "--vdev", "net_pcap0,rx_pcap=%s,tx_pcap=%s" % (in_pcap, out_pcap),
            "--", "-c", conf, "-d", "0" if sig else str(RUN_SECONDS), "--summary", summary]
-    log = os.path.join(workdir, "mrelay.log")
-    print("run: " + " ".join(cmd))
-    with open(log, "w") as lf:
-        proc = subprocess.Popen(cmd, stdout=lf, stderr=subprocess.STDOUT, cwd=workdir)
-    try:
-        if sig:
-            time.sleep(RUN_SECONDS)
-            if proc.poll() is not None:
-                return proc.returncode, "exited (%d) before it was signalled" % proc.returncode
-            proc.send_signal(sig)
-        rc = proc.wait(timeout=RUN_SECONDS + 30)
-        return rc, ""
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        return None, "did not exit in time (killed pid %d)" % proc.pid
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        # EAL leaves its runtime dir behind; this prefix is ours alone
-        remove_runtime_dir(prefix)
+    p = Proc("mrelay", cmd, os.path.join(workdir, "mrelay.log"), cwd=workdir)
+    if sig:
+        time.sleep(RUN_SECONDS)
+        if not p.alive():
+            rc = p.wait(0)
+            return rc, "exited (%d) before it was signalled" % rc, p
+        p.send_signal(sig)
+    rc = p.wait(RUN_SECONDS + 30)
+    if p.timed_out:
+        return None, "did not exit in time (stopped pid %d)" % p.pid, p
+    return rc, "", p
 
 
-def main(argv=None):
+def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog="Exit status: 0 pass, 1 fail, 77 skipped.")
     ap.add_argument("scenario", choices=sorted(scenarios.SCENARIOS) + ["config_error"],
@@ -87,17 +70,18 @@ def main(argv=None):
     ap.add_argument("--tshark", default="tshark", help="tshark binary (scenario 'tshark')")
     ap.add_argument("-v", "--verbose", action="store_true", help="print per-flow details")
     a = ap.parse_args(argv)
+    set_tag("integ")
     name = a.scenario
     # meson passes paths relative to the build dir; mrelay runs in workdir
     if a.mrelay:
         a.mrelay = os.path.abspath(a.mrelay)
     a.pcapgen = os.path.abspath(a.pcapgen)
     if name == "tshark" and shutil.which(a.tshark) is None:
-        print("SKIP: tshark not found")
+        log("SKIP: tshark not found")
         return SKIP
     if not a.simulate:
         if not a.mrelay or not os.access(a.mrelay, os.X_OK):
-            print("FAIL: mrelay binary %r not found or not executable" % a.mrelay)
+            log("FAIL: mrelay binary %r not found or not executable" % a.mrelay)
             return 1
     workdir = a.workdir or tempfile.mkdtemp(prefix="mrinteg-%s-" % name)
     os.makedirs(workdir, exist_ok=True)
@@ -111,7 +95,7 @@ def main(argv=None):
         if ok and not a.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
         elif not ok:
-            print("files kept in %s" % workdir)
+            log("files kept in %s" % workdir)
     return 0 if ok else 1
 
 
@@ -126,7 +110,7 @@ CONFIG_ERRORS = [
 ]
 
 
-def run_config_errors(a, workdir):
+def run_config_errors(a: argparse.Namespace, workdir: str) -> bool:
     """Each broken configuration: exit status 2, and a message that names
     the section and the key; no summary is required."""
     ini, _spec, _legs, _port = scenarios.build("plain_v4")
@@ -137,23 +121,22 @@ def run_config_errors(a, workdir):
         with open(conf, "w") as f:
             f.write(ini.replace(old, new, 1))
         empty = os.path.join(workdir, "empty.pcap")
-        with open(empty, "wb") as f:
-            f.write(bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000"))
-        rc, msg = run_mrelay(a.mrelay, workdir, "conferr", conf, empty,
-                             os.path.join(workdir, "out.pcap"), os.path.join(workdir, "s.json"))
-        log = tail(os.path.join(workdir, "mrelay.log"), 200)
-        if rc != 2 or text not in log:
+        write_pcap(empty, [])
+        rc, msg, p = run_mrelay(a.mrelay, workdir, "conferr", conf, empty,
+                                os.path.join(workdir, "out.pcap"),
+                                os.path.join(workdir, "s.json"))
+        out = p.tail(200)
+        if rc != 2 or text not in out:
             ok = False
-            print("FAIL: %s: exit status %r (want 2), message %s %r\n%s" %
-                  (what, rc, "holds" if text in log else "lacks", text, tail(
-                      os.path.join(workdir, "mrelay.log"), 8)))
+            log("FAIL: %s: exit status %r (want 2), message %s %r\n%s" %
+                (what, rc, "holds" if text in out else "lacks", text, p.tail(8)))
         else:
-            print("ok: %s: exit 2, %r named" % (what, text))
-    print("config_error: %d case(s), %s" % (len(CONFIG_ERRORS), "pass" if ok else "FAIL"))
+            log("ok: %s: exit 2, %r named" % (what, text))
+    log("config_error: %d case(s), %s" % (len(CONFIG_ERRORS), "pass" if ok else "FAIL"))
     return ok
 
 
-def run(a, name, workdir):
+def run(a: argparse.Namespace, name: str, workdir: str) -> bool:
     ini, spec, legs, port = scenarios.build(name)
     conf = os.path.join(workdir, "mrelay.ini")
     spec_path = os.path.join(workdir, "spec.json")
@@ -163,13 +146,12 @@ def run(a, name, workdir):
     summary_path = os.path.join(workdir, "summary.json")
     with open(conf, "w") as f:
         f.write(ini)
-    import json
     with open(spec_path, "w") as f:
         json.dump(spec, f, indent=1)
     r = subprocess.run([sys.executable, a.pcapgen, "--spec", spec_path, "-o", in_pcap,
                         "-m", manifest_path], capture_output=True, text=True)
     if r.returncode != 0:
-        print("FAIL: mrelay-pcapgen: %s" % r.stderr.strip())
+        log("FAIL: mrelay-pcapgen: %s" % r.stderr.strip())
         return False
     reasons = mr_check.drop_reasons(a.mrelay or mr_check.DEFAULT_MRELAY)
     if a.simulate:
@@ -177,10 +159,11 @@ def run(a, name, workdir):
         mr_sim.simulate(legs, port, in_pcap, out_pcap, summary_path, reasons)
     else:
         sig = {"shutdown_sigterm": signal.SIGTERM, "shutdown_sigint": signal.SIGINT}.get(name)
-        rc, msg = run_mrelay(a.mrelay, workdir, name, conf, in_pcap, out_pcap, summary_path, sig)
+        rc, msg, p = run_mrelay(a.mrelay, workdir, name, conf, in_pcap, out_pcap, summary_path,
+                                sig)
         if rc != 0:
-            print("FAIL: mrelay exit status %r, want 0 %s" % (rc, msg))
-            print(tail(os.path.join(workdir, "mrelay.log")))
+            log("FAIL: mrelay exit status %r, want 0 %s" % (rc, msg))
+            print(p.tail(30), flush=True)
             return False
     with open(manifest_path) as f:
         manifest = json.load(f)
@@ -188,12 +171,12 @@ def run(a, name, workdir):
         with open(summary_path) as f:
             summary = json.load(f)
     except (OSError, ValueError) as e:
-        print("FAIL: summary %s: %s" % (summary_path, e))
+        log("FAIL: summary %s: %s" % (summary_path, e))
         return False
     try:
         out = mr_pcap.read_pcap(out_pcap)
     except (OSError, ValueError) as e:
-        print("FAIL: output pcap: %s" % e)
+        log("FAIL: output pcap: %s" % e)
         return False
     c = mr_check.Checker(manifest, summary, out, manifest["frames"], reasons)
     errors = c.run()
@@ -206,17 +189,17 @@ def run(a, name, workdir):
                           (row["src"], row["dst"], row["ssrc"], row["pkts"], row["lost"]))
     if a.verbose or errors:
         for line in c.info:
-            print(line)
+            log(line)
     for e in errors[:60]:
-        print("FAIL: " + e)
+        log("FAIL: " + e)
     if len(errors) > 60:
-        print("FAIL: ... %d more" % (len(errors) - 60))
+        log("FAIL: ... %d more" % (len(errors) - 60))
     n_fwd = sum(1 for p in manifest["packets"] if p["fate"] == "forward")
     cnt = summary.get("counters", {})
-    print("%s: learn_reqs %s, fwd_clones %s (streams the workers learned, copies made)" %
-          (name, cnt.get("learn_reqs"), cnt.get("fwd_clones")))
-    print("%s: %d frames in (%d to forward, %d to drop), %d out, %d error(s)" %
-          (name, manifest["frames"], n_fwd, manifest["frames"] - n_fwd, len(out), len(errors)))
+    log("%s: learn_reqs %s, fwd_clones %s (streams the workers learned, copies made)" %
+        (name, cnt.get("learn_reqs"), cnt.get("fwd_clones")))
+    log("%s: %d frames in (%d to forward, %d to drop), %d out, %d error(s)" %
+        (name, manifest["frames"], n_fwd, manifest["frames"] - n_fwd, len(out), len(errors)))
     return not errors
 
 

@@ -14,10 +14,13 @@ seq_offset, ts_offset apply to RTP sent OUT of the leg that has them).
 import copy
 import os
 import sys
+from typing import Any, Dict, Tuple
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)),
                                 '..', '..', 'tools', 'python'))
 from mrelay.ini import ini_text  # noqa: E402
+
+Scenario = Dict[str, Any]   # legs, flows and the rest as build() reads them
 
 PORT0 = {"ipv4": "192.0.2.1", "ipv6": "2001:db8::1", "nexthop_mac": "02:00:00:00:00:fe",
          "vlan": 0}
@@ -28,15 +31,15 @@ RTP_PORTS = (30000, 30099)          # locals of every scenario, for tshark's -d
 WARMUP = int(os.environ.get("MR_INTEG_WARMUP", "30000"))
 
 
-def _v4(a, b):
+def _v4(a: int, b: str) -> Dict[str, str]:
     return {"session": "s4", "local": "192.0.2.1:%d" % a, "remote": b}
 
 
-def _v6(a, b):
+def _v6(a: int, b: str) -> Dict[str, str]:
     return {"session": "s6", "local": "[2001:db8::1]:%d" % a, "remote": b}
 
 
-def plain_v4():
+def plain_v4() -> Scenario:
     return {
         "legs": {
             "a1": dict(_v4(30000, "192.0.2.10:40000"), forward=["b1"]),
@@ -51,7 +54,7 @@ def plain_v4():
     }
 
 
-def plain_v6():
+def plain_v6() -> Scenario:
     return {
         "legs": {
             "a6": dict(_v6(30010, "[2001:db8::10]:40010"), forward=["b6"]),
@@ -66,7 +69,7 @@ def plain_v6():
     }
 
 
-def fanout():
+def fanout() -> Scenario:
     return {
         "warmup": WARMUP,
         "legs": {
@@ -86,7 +89,7 @@ def fanout():
     }
 
 
-def source():
+def source() -> Scenario:
     # b1 latches to B's source; A starts later so b1 has latched before
     # anything must be sent to it.
     return {
@@ -117,7 +120,7 @@ V6_KINDS = ["rtp_version", "rtp_csrc", "rtp_extension", "rtp_padding", "rtp_trun
             "udp_truncated"]
 
 
-def malformed():
+def malformed() -> Scenario:
     s = plain_v4()
     s["warmup"] = WARMUP
     v6 = plain_v6()
@@ -131,7 +134,7 @@ def malformed():
     return s
 
 
-def wrap():
+def wrap() -> Scenario:
     return {
         "warmup": WARMUP,
         "legs": {
@@ -151,7 +154,7 @@ def wrap():
     }
 
 
-def tshark():
+def tshark() -> Scenario:
     s = fanout()
     s["flows"][0]["loss"] = [7, 33, 34, 90]
     s["flows"][1]["loss"] = [5]
@@ -160,7 +163,7 @@ def tshark():
     return s
 
 
-def rewrite():
+def rewrite() -> Scenario:
     return {
         "warmup": WARMUP,
         "legs": {
@@ -179,7 +182,7 @@ def rewrite():
     }
 
 
-def learn_order():
+def learn_order() -> Scenario:
     # No filler: the whole file at memory speed, every stream's packets
     # right behind its first one; the worker learns each stream in the
     # burst its first packet arrives in, and nothing may be lost or
@@ -195,7 +198,7 @@ def learn_order():
     return s
 
 
-def vlan():
+def vlan() -> Scenario:
     s = plain_v4()
     s["port"] = dict(PORT0, vlan=100)
     s["warmup"] = WARMUP
@@ -212,11 +215,11 @@ SCENARIOS = {
 }
 
 
-def _addr(ep):
+def _addr(ep: str) -> str:
     return ep[1:].partition("]")[0] if ep.startswith("[") else ep.rpartition(":")[0]
 
 
-def build(name):
+def build(name: str) -> Tuple[str, Dict[str, Any], Dict[str, Dict[str, Any]], Dict[str, Any]]:
     """-> (ini text, pcapgen spec, legs with latch resolved)."""
     sc = copy.deepcopy(SCENARIOS[name]())
     legs = sc["legs"]

@@ -24,6 +24,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+from typing import Any, Callable, Dict, List, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.dont_write_bytecode = True  # keep the source tree clean
@@ -34,21 +35,30 @@ import mr_check  # noqa: E402
 import mr_pcap  # noqa: E402
 import mr_sim  # noqa: E402
 import scenarios  # noqa: E402
+from mrelay.log import log, set_tag  # noqa: E402  (path set by mr_pcap)
+from mrelay.pcap import inet_checksum, udp_checksum  # noqa: E402
 
 failures = []
 passes = 0
 
+Frames = List[Tuple[float, bytes]]
+Summary = Dict[str, Any]
+Mutation = Callable[[Frames, Summary], Tuple[Frames, Summary]]
 
-def expect(cond, what):
+
+def expect(cond: bool, what: str) -> None:
     global passes
     if cond:
         passes += 1
     else:
         failures.append(what)
-        print("FAIL: " + what)
+        log("FAIL: " + what)
 
 
-def gen(pcapgen, workdir, name):
+def gen(pcapgen: str, workdir: str, name: str) -> Tuple[str, Dict[str, Any], Dict[str, Any],
+                                                        Dict[str, Any]]:
+    """The scenario's traffic from mrelay-pcapgen: (its folder, legs,
+    manifest, port)."""
     ini, spec, legs, port = scenarios.build(name)
     d = os.path.join(workdir, name)
     os.makedirs(d, exist_ok=True)
@@ -63,7 +73,7 @@ def gen(pcapgen, workdir, name):
     return d, legs, manifest, port
 
 
-def check_generator(pcapgen, workdir):
+def check_generator(pcapgen: str, workdir: str) -> None:
     """Decode the malformed and wrap scenarios' pcaps independently."""
     d, _legs, m, _port = gen(pcapgen, workdir, "malformed")
     frames = mr_pcap.read_pcap(os.path.join(d, "in.pcap"))
@@ -119,7 +129,7 @@ def check_generator(pcapgen, workdir):
     expect(idx == want, "wrap: flow A send order %s..., want %s..." % (idx[85:100], want[85:100]))
 
 
-def mutations():
+def mutations() -> List[Tuple[str, Mutation, str]]:
     """(name, function(frames, summary) -> (frames, summary), text the error must contain)."""
     def same_flow(fr):
         """Indexes of the IPv4 frames that share the first one's 5-tuple."""
@@ -193,21 +203,18 @@ def mutations():
             ("seq field", seq_rewrite, "seq ")]
 
 
-def fix_udp(data):
+def fix_udp(data: bytes) -> bytes:
     """Recompute IPv4/UDP checksums of a frame (so a mutation hits one thing)."""
     ihl = (data[14] & 15) * 4
     ip = bytearray(data[14:14 + ihl])
     ip[10:12] = b"\0\0"
-    ip[10:12] = struct.pack("!H", 0xFFFF - mr_pcap.cksum16(bytes(ip)))
+    ip[10:12] = struct.pack("!H", inet_checksum(bytes(ip)))
     l4 = bytearray(data[14 + ihl:])
-    l4[6:8] = b"\0\0"
-    pseudo = bytes(ip[12:20]) + struct.pack("!BBH", 0, 17, len(l4))
-    c = 0xFFFF - mr_pcap.cksum16(pseudo + bytes(l4))
-    l4[6:8] = struct.pack("!H", c or 0xFFFF)
+    l4[6:8] = struct.pack("!H", udp_checksum(bytes(ip[12:16]), bytes(ip[16:20]), bytes(l4)))
     return data[:14] + bytes(ip) + bytes(l4)
 
 
-def main():
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pcapgen", default=os.path.join(HERE, "..", "..", "tools", "mrelay-pcapgen"),
                     help="tools/mrelay-pcapgen")
@@ -216,6 +223,7 @@ def main():
                     help="mrelay binary, only for the drop reason names (--drop-reasons, "
                          "which starts no EAL)")
     a = ap.parse_args()
+    set_tag("integ")
     workdir = tempfile.mkdtemp(prefix="mrinteg-selftest-")
     reasons = mr_check.drop_reasons(a.mrelay)
     expect(len(reasons) > 20 and "source_mismatch" in reasons, "drop reasons from mrelay")
@@ -238,7 +246,7 @@ def main():
             terr, _rows = mr_check.check_tshark(m, out, *scenarios.RTP_PORTS, tshark=a.tshark)
             expect(not terr, "%s: tshark disagrees: %s" % (name, terr))
     else:
-        print("tshark not found: its agreement is not tested")
+        log("tshark not found: its agreement is not tested")
     # Damage the model's output of 'malformed' (it has drops of every kind).
     m, summ, frames, _out = sims["malformed"]
     for mname, fn, text in mutations():
@@ -267,7 +275,7 @@ def main():
                             reasons).run()
     expect(any("VLAN 0, want 100" in e for e in errs), "untagged frame not caught: %s" % errs[:3])
     shutil.rmtree(workdir, ignore_errors=True)
-    print("selftest: %d passed, %d failed" % (passes, len(failures)))
+    log("selftest: %d passed, %d failed" % (passes, len(failures)))
     return 1 if failures else 0
 
 

@@ -8,6 +8,8 @@ Modules (standard library only):
   ini        configuration text for mrelay
   dpdk       DPDK process runner, EAL options, runtime-directory cleanup
   prom       Prometheus text exposition, log-linear histogram conversion
+  exporter   the relay's telemetry as Prometheus metrics
+  rtpgen     net_rtpgen: --vdev, the benchmarks' configuration, its summary
   log        one log() for every tool and test
   bencode    bencode and ng protocol datagrams
   drops      drop reasons as the relay publishes them (--drop-reasons, telemetry)

@@ -62,6 +62,7 @@ class Proc:
         self.logpath = logpath
         self.prefix = prefix or file_prefix_of(self.cmd)
         self.group = group
+        self.timed_out = False     # wait() ran out of time and stopped it
         self._log = open(logpath, 'wb')
         log('start %s: %s' % (name, ' '.join(shlex.quote(c) for c in self.cmd)))
         try:
@@ -88,6 +89,10 @@ class Proc:
             self._log.flush()
         with open(self.logpath, 'rb') as f:
             return f.read().decode('utf-8', 'replace')
+
+    def tail(self, n: int = 15) -> str:
+        """The last n lines of the output."""
+        return '\n'.join(self.output().splitlines()[-n:])
 
     def wait_output(self, pattern: str, timeout: float) -> bool:
         """Wait until the log matches regex pattern; False on timeout or exit."""
@@ -144,11 +149,13 @@ class Proc:
         return self.p.returncode
 
     def wait(self, timeout: float) -> Optional[int]:
-        """Wait for a self-terminating run; stop() it if it overruns."""
+        """Wait for a self-terminating run; stop() it if it overruns (then
+        timed_out is True)."""
         try:
             self.p.wait(timeout)
         except subprocess.TimeoutExpired:
             log('%s still running after %.0f s' % (self.name, timeout))
+            self.timed_out = True
             return self.stop()
         self._finish()
         return self.p.returncode

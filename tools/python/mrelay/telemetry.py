@@ -35,6 +35,11 @@ class TelemetryError(Exception):
         self.code = code
 
 
+class TelemetryTimeout(TelemetryError):
+    """No reply in time (a loaded machine can keep the telemetry thread
+    from a CPU for seconds): worth a retry on a new connection."""
+
+
 def runtime_dirs() -> List[str]:
     """Where EAL puts runtime directories: /var/run/dpdk for root, else
     $XDG_RUNTIME_DIR/dpdk (or /tmp/dpdk)."""
@@ -108,29 +113,38 @@ class Telemetry:
         self.pid = self.greeting.get('pid')
         self.max_output_len = int(self.greeting.get('max_output_len', 16384))
 
-    def _recv(self) -> str:
+    def _recv_bytes(self) -> bytes:
         try:
             data = self.sock.recv(self.max_reply + 1)
         except socket.timeout:
-            raise TelemetryError('%s: no reply in time' % self.path, 3)
+            raise TelemetryTimeout('%s: no reply in time' % self.path, 3)
         except OSError as e:
             raise TelemetryError('%s: %s' % (self.path, e), 3)
         if not data:
             raise TelemetryError('%s: the process closed the connection' % self.path, 3)
         if len(data) > self.max_reply:
             raise TelemetryError('%s: reply larger than %d bytes' % (self.path, self.max_reply), 3)
-        return data.decode('utf-8', 'replace')
+        return data
+
+    def _recv(self) -> str:
+        return self._recv_bytes().decode('utf-8', 'replace')
+
+    def raw_reply(self, cmd: bytes) -> bytes:
+        """Send one command as bytes, return the reply's bytes undecoded
+        (for tests of what the relay sends, e.g. bytes >= 0x80 escaped)."""
+        if len(cmd) > MAX_COMMAND:
+            raise TelemetryError('command longer than %d bytes' % MAX_COMMAND, 2)
+        try:
+            self.sock.send(cmd)
+        except OSError as e:
+            raise TelemetryError('%s: %s' % (self.path, e), 3)
+        return self._recv_bytes()
 
     def reply(self, cmd: str) -> Dict[str, Any]:
         """Send one command, return the whole reply object."""
-        if len(cmd.encode()) > MAX_COMMAND:
-            raise TelemetryError('command longer than %d bytes' % MAX_COMMAND, 2)
+        raw = self.raw_reply(cmd.encode())
         try:
-            self.sock.send(cmd.encode())
-        except OSError as e:
-            raise TelemetryError('%s: %s' % (self.path, e), 3)
-        try:
-            r = json.loads(self._recv())
+            r = json.loads(raw.decode('utf-8', 'replace'))
         except ValueError as e:
             raise TelemetryError('%s: reply to %s is not JSON: %s' % (self.path, cmd, e), 1)
         if not isinstance(r, dict):

@@ -9,15 +9,19 @@ merged groups, TSC converted to ns) and checks that every Prometheus
 bucket counts exactly the recorded values at or below its bound.
 """
 
+import io
 import os
 import random
+import socket
 import struct
 import sys
 import tempfile
+import threading
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.realpath(__file__)), '..'))
-from mrelay import bencode, drops, exporter, ini, pcap, prom  # noqa: E402
+from mrelay import (bencode, drops, exporter, ini, log, pcap, prom,  # noqa: E402
+                    rtpgen, telemetry)
 
 
 def relay_reply(values, tsc_hz, max_groups=200):
@@ -220,6 +224,119 @@ class DropsTest(unittest.TestCase):
         for reply in bad:
             with self.assertRaises(drops.DropReasonsError, msg=repr(reply)):
                 drops.from_columns(reply)
+
+
+class RtpgenTest(unittest.TestCase):
+    # drivers/net/rtpgen/rtpgen_ethdev.c's rtpgen_summary(), as logged
+    LINE = ('RTPGEN: net_rtpgen0: generated 1200 RTP packets (0 malformed, 3 dropped, '
+            '0 reordered, 0 duplicated); validated 1195 valid, 0 bad magic, 0 bad checksum, '
+            '0 bad UDP checksum, 0 not RTP, 1 unknown flow; 2 lost, 4 reordered, 5 duplicate, '
+            '0 SSRC changes; latency p50 2616 ns, p99 3868 ns, p99.9 9000 ns, max 12000 ns')
+
+    def test_summary(self):
+        text = 'noise\n' + self.LINE.replace('1200', '7') + '\n' + self.LINE + '\n'
+        s = rtpgen.summary(text)
+        self.assertEqual((s['port'], s['generated'], s['valid'], s['lost'], s['reordered'],
+                          s['duplicate'], s['dropped'], s['unknown_flow']),
+                         ('net_rtpgen0', 1200, 1195, 2, 4, 5, 3, 1))
+        self.assertEqual((s['p50_ns'], s['p99_ns'], s['p999_ns'], s['max_ns']),
+                         (2616, 3868, 9000, 12000))
+        # without the latency part: the counters, no latency keys
+        s = rtpgen.summary(self.LINE.split('; latency')[0])
+        self.assertEqual(s['valid'], 1195)
+        self.assertNotIn('p99_ns', s)
+        self.assertIsNone(rtpgen.summary('no summary here'))
+
+    def test_bench_config(self):
+        self.assertEqual([rtpgen.next_pow2(n) for n in (0, 1, 2, 3, 2000, 2048)],
+                         [1, 1, 2, 4, 2048, 2048])
+        conf = ini.parse_ini(ini.ini_text(rtpgen.bench_sections(1000, 1000, 'x')))
+        self.assertEqual(conf['relay'], {'streams_max': '2048', 'legs_max': '2000',
+                                         'leg_streams_max': '65535',
+                                         'leg_new_streams_per_s': '0',
+                                         'rtp_port_min': '30000', 'rtp_port_max': '31999'})
+        self.assertEqual(conf['pairs.x'], {'port': '0', 'count': '1000',
+                                           'a_local': '10.0.0.1:30000',
+                                           'a_remote': '10.1.0.1:20000',
+                                           'b_local': '10.0.0.1:31000',
+                                           'b_remote': '10.2.0.1:20000'})
+        self.assertEqual(ini.parse_ini(ini.ini_text(rtpgen.bench_sections(
+            1, 4000000, 'x')))['relay']['streams_max'], '8388608')
+        self.assertEqual(rtpgen.vdev(50), 'net_rtpgen0,streams=50,src=10.1.0.1:20000,'
+                                          'dst=10.0.0.1:30000')
+        self.assertEqual(rtpgen.vdev(50, 10, 5000), 'net_rtpgen0,streams=50,endpoints=10,'
+                                                    'src=10.1.0.1:20000,dst=10.0.0.1:30000,'
+                                                    'rate=5000')
+
+
+class TelemetryTest(unittest.TestCase):
+    """The client against a server of this test: DPDK's greeting, then
+    replies as given (None: none at all)."""
+
+    def serve(self, replies):
+        d = tempfile.mkdtemp()
+        self.addCleanup(lambda: os.rmdir(d))
+        path = os.path.join(d, 'sock')
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        srv.bind(path)
+        srv.listen(1)
+        self.addCleanup(os.unlink, path)
+        self.addCleanup(srv.close)
+        got = []
+
+        def run():
+            c, _ = srv.accept()
+            with c:
+                c.send(b'{"version": "DPDK 22.11", "pid": 1, "max_output_len": 16384}')
+                for r in replies:
+                    got.append(c.recv(2048))
+                    if r is None:
+                        c.recv(2048)   # until the client gives up
+                        return
+                    c.send(r)
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        self.addCleanup(t.join, 5)
+        return path, got
+
+    def test_replies(self):
+        raw = b'{"/x": {"error": "a\x80"}}'
+        path, got = self.serve([b'{"/mrelay/info": {"streams": 3}}', raw, b'{"/y": null}'])
+        with telemetry.Telemetry(path=path, timeout=5) as t:
+            self.assertEqual(t.pid, 1)
+            self.assertEqual(t.command('/mrelay/info'), {'streams': 3})
+            self.assertEqual(t.raw_reply(b'/x,\xff'), raw)
+            self.assertIsNone(t.command('/y'))
+        self.assertEqual(got, [b'/mrelay/info', b'/x,\xff', b'/y'])
+
+    def test_timeout(self):
+        path, _ = self.serve([None])
+        with telemetry.Telemetry(path=path, timeout=0.3) as t:
+            with self.assertRaises(telemetry.TelemetryTimeout) as e:
+                t.command('/mrelay/info')
+        self.assertEqual(e.exception.code, 3)
+
+    def test_no_socket(self):
+        with self.assertRaises(telemetry.TelemetryError) as e:
+            telemetry.Telemetry(path='/nonexistent/dpdk_telemetry.v2', timeout=0.3)
+        self.assertNotIsInstance(e.exception, telemetry.TelemetryTimeout)
+
+
+class LogTest(unittest.TestCase):
+
+    def tearDown(self):
+        log.set_tag('mrelay')
+
+    def test_prefix(self):
+        out = io.StringIO()
+        log.set_tag('dts', out)
+        log.log('one')
+        log.set_prefix('== ', out)
+        log.log('two')
+        other = io.StringIO()
+        log.log('three', file=other)
+        self.assertEqual(out.getvalue(), '[dts] one\n== two\n')
+        self.assertEqual(other.getvalue(), '== three\n')
 
 
 if __name__ == '__main__':

@@ -7,9 +7,10 @@ MR_BUILD=${MR_BUILD:-$MR_ROOT/build}
 
 # Debian 12 packages: build, runtime, and the independent checkers the
 # tests use (scapy, tshark, clang's libFuzzer, Kamailio, SIPp and tcpdump for ng,
-# quic-go with go and openssl for the QUIC tests).
+# quic-go with go and openssl for the QUIC tests, python3-cryptography for SRTP).
 MR_PACKAGES="build-essential meson ninja-build pkg-config libdpdk-dev dpdk dpdk-dev
-libopus-dev libsrtp2-dev libpcap-dev python3 python3-scapy python3-pyelftools
+libopus-dev libsrtp2-dev libmd-dev libpcap-dev python3 python3-scapy python3-pyelftools
+python3-cryptography
 tshark clang libclang-rt-14-dev iproute2 procps iputils-ping prometheus pycodestyle
 kamailio sip-tester tcpdump
 libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev golang-go

@@ -1,0 +1,373 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * SRTP contexts on libsrtp2: one libsrtp session per context, made from
+ * one key. The packet calls add a length check and the mapping of
+ * libsrtp's status to enum mr_srtp_result around srtp_protect() and
+ * friends; nothing else runs per packet here.
+ */
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <srtp2/srtp.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "mr_srtp.h"
+
+RTE_LOG_REGISTER(mr_srtp_logtype, mrelay.srtp, INFO);
+#define SRTP_LOG(level, ...) \
+	rte_log(RTE_LOG_ ## level, mr_srtp_logtype, "mrelay.srtp: " __VA_ARGS__)
+
+struct mr_srtp_ctx {
+	srtp_t session;
+	uint8_t suite;
+	uint8_t inbound;
+	uint8_t rtp_overhead;
+	uint8_t rtcp_overhead;
+	uint32_t ssrc;          /* outbound: the one SSRC, host order */
+	char fingerprint[MR_SRTP_FINGERPRINT_LEN + 1];
+};
+
+static const char *const result_names[MR_SRTP__MAX] = {
+#define MR_SRTP_NAME_(sym, name) [MR_SRTP_##sym] = name,
+	MR_SRTP_RESULTS(MR_SRTP_NAME_)
+#undef MR_SRTP_NAME_
+};
+
+const char *
+mr_srtp_result_name(enum mr_srtp_result r)
+{
+	if ((unsigned int)r >= MR_SRTP__MAX)
+		return "invalid";
+	return result_names[r];
+}
+
+static void
+log_handler(srtp_log_level_t level, const char *msg, void *data)
+{
+	uint32_t l = RTE_LOG_DEBUG;
+
+	(void)data;
+	if (level == srtp_log_level_error)
+		l = RTE_LOG_ERR;
+	else if (level == srtp_log_level_warning)
+		l = RTE_LOG_WARNING;
+	else if (level == srtp_log_level_info)
+		l = RTE_LOG_INFO;
+	rte_log(l, mr_srtp_logtype, "mrelay.srtp: libsrtp: %s\n", msg);
+}
+
+/*
+ * libsrtp's own reporter writes each event in two pieces; one line here.
+ * Events come after authentication (SSRC collision: one SSRC both sent and
+ * received in one context) or near a key's end of life, so they are rare.
+ */
+static void
+event_handler(srtp_event_data_t *data)
+{
+	static const char *const names[] = {
+		[event_ssrc_collision] = "SSRC collision",
+		[event_key_soft_limit] = "key usage soft limit reached",
+		[event_key_hard_limit] = "key usage hard limit reached",
+		[event_packet_index_limit] = "packet index limit reached",
+	};
+	const char *name = (unsigned int)data->event < RTE_DIM(names) &&
+		names[data->event] != NULL ? names[data->event] : "unknown event";
+
+	SRTP_LOG(WARNING, "SSRC %08x: %s\n", data->ssrc, name);
+}
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static int init_status = -EIO;
+
+static void
+init_libsrtp(void)
+{
+	srtp_err_status_t st;
+
+	srtp_install_log_handler(log_handler, NULL);
+	st = srtp_init();
+	if (st != srtp_err_status_ok) {
+		SRTP_LOG(ERR, "srtp_init failed: libsrtp status %d\n", (int)st);
+		return;
+	}
+	srtp_install_event_handler(event_handler);
+	SRTP_LOG(DEBUG, "%s\n", srtp_get_version_string());
+	init_status = 0;
+}
+
+int
+mr_srtp_init(void)
+{
+	pthread_once(&init_once, init_libsrtp);
+	return init_status;
+}
+
+static int
+set_policy(srtp_policy_t *p, enum mr_srtp_suite suite)
+{
+	switch (suite) {
+	case MR_SRTP_AES_CM_128_HMAC_SHA1_80:
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
+		return 0;
+	case MR_SRTP_AES_CM_128_HMAC_SHA1_32:
+		/* SRTCP keeps the 80-bit tag (RFC 4568 6.2.2) */
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32(&p->rtp);
+		srtp_crypto_policy_set_aes_cm_128_hmac_sha1_80(&p->rtcp);
+		return 0;
+	case MR_SRTP_AEAD_AES_128_GCM:
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtp);
+		srtp_crypto_policy_set_aes_gcm_128_16_auth(&p->rtcp);
+		return 0;
+	case MR_SRTP_AEAD_AES_256_GCM:
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtp);
+		srtp_crypto_policy_set_aes_gcm_256_16_auth(&p->rtcp);
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int
+ctx_create(const struct mr_srtp_key *key, bool inbound, uint32_t ssrc,
+	   uint32_t replay_window, struct mr_srtp_ctx **out)
+{
+	uint8_t material[MR_SRTP_MATERIAL_MAX];
+	struct mr_srtp_ctx *ctx;
+	srtp_policy_t policy;
+	srtp_err_status_t st;
+	size_t len;
+
+	if (out == NULL || key == NULL)
+		return -EINVAL;
+	*out = NULL;
+	len = (size_t)key->key_len + key->salt_len;
+	if (key->key_len != mr_srtp_suite_key_len(key->suite) ||
+	    key->salt_len != mr_srtp_suite_salt_len(key->suite) || len == 0)
+		return -EINVAL;
+	if (replay_window != 0 && (replay_window < 64 || replay_window > 32767))
+		return -EINVAL;
+	if (init_status != 0)
+		return -EIO;
+	ctx = calloc(1, sizeof(*ctx));
+	if (ctx == NULL)
+		return -ENOMEM;
+
+	memset(&policy, 0, sizeof(policy));
+	set_policy(&policy, key->suite);
+	if (inbound) {
+		policy.ssrc.type = ssrc_any_inbound;
+	} else {
+		policy.ssrc.type = ssrc_specific;
+		policy.ssrc.value = ssrc;
+	}
+	/* libsrtp takes a non-const pointer and copies what it needs */
+	memcpy(material, key->material, len);
+	policy.key = material;
+	policy.window_size = replay_window;
+	policy.allow_repeat_tx = 0;
+	policy.next = NULL;
+	st = srtp_create(&ctx->session, &policy);
+	explicit_bzero(material, sizeof(material));
+	explicit_bzero(&policy, sizeof(policy));
+	if (st != srtp_err_status_ok) {
+		free(ctx);
+		return st == srtp_err_status_alloc_fail ? -ENOMEM : -EIO;
+	}
+	ctx->suite = key->suite;
+	ctx->inbound = inbound;
+	ctx->ssrc = ssrc;
+	ctx->rtp_overhead = (uint8_t)mr_srtp_rtp_overhead(key->suite);
+	ctx->rtcp_overhead = (uint8_t)mr_srtp_rtcp_overhead(key->suite);
+	mr_srtp_key_fingerprint(key, ctx->fingerprint);
+	*out = ctx;
+	return 0;
+}
+
+int
+mr_srtp_inbound_create(const struct mr_srtp_key *key, uint32_t replay_window,
+		       struct mr_srtp_ctx **ctx)
+{
+	return ctx_create(key, true, 0, replay_window, ctx);
+}
+
+int
+mr_srtp_outbound_create(const struct mr_srtp_key *key, uint32_t ssrc,
+			struct mr_srtp_ctx **ctx)
+{
+	return ctx_create(key, false, ssrc, 0, ctx);
+}
+
+void
+mr_srtp_ctx_free(struct mr_srtp_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	/* srtp_dealloc zeroes the session keys of every stream it frees */
+	srtp_dealloc(ctx->session);
+	free(ctx);
+}
+
+enum mr_srtp_suite
+mr_srtp_ctx_suite(const struct mr_srtp_ctx *ctx)
+{
+	return (enum mr_srtp_suite)ctx->suite;
+}
+
+const char *
+mr_srtp_ctx_fingerprint(const struct mr_srtp_ctx *ctx)
+{
+	return ctx->fingerprint;
+}
+
+int
+mr_srtp_remove_ssrc(struct mr_srtp_ctx *ctx, uint32_t ssrc)
+{
+	/* this one call of libsrtp takes the SSRC in network order */
+	if (srtp_remove_stream(ctx->session, rte_cpu_to_be_32(ssrc)) != srtp_err_status_ok)
+		return -ENOENT;
+	return 0;
+}
+
+int
+mr_srtp_roc(const struct mr_srtp_ctx *ctx, uint32_t ssrc, uint32_t *roc)
+{
+	if (srtp_get_stream_roc(ctx->session, ssrc, roc) != srtp_err_status_ok)
+		return -ENOENT;
+	return 0;
+}
+
+static enum mr_srtp_result
+classify(srtp_err_status_t st)
+{
+	switch (st) {
+	case srtp_err_status_ok:
+		return MR_SRTP_OK;
+	case srtp_err_status_auth_fail:
+		return MR_SRTP_AUTH;
+	case srtp_err_status_replay_fail:
+	case srtp_err_status_replay_old:
+		return MR_SRTP_REPLAY;
+	case srtp_err_status_bad_param:
+	case srtp_err_status_parse_err:
+	case srtp_err_status_cant_check:
+		return MR_SRTP_MALFORMED;
+	default:
+		return MR_SRTP_ERROR;
+	}
+}
+
+/* UDP carries at most 65535 bytes; libsrtp counts in int. */
+#define PKT_MAX UINT16_MAX
+
+/*
+ * One libsrtp call on the packet: @grow is what it may append, checked
+ * against @room first since libsrtp writes without knowing the room.
+ */
+static inline enum mr_srtp_result
+transform(srtp_err_status_t (*fn)(srtp_t, void *, int *), struct mr_srtp_ctx *ctx,
+	  uint8_t *pkt, uint32_t *len, uint32_t grow, uint32_t room)
+{
+	srtp_err_status_t st;
+	int n = (int)*len;
+
+	if (unlikely(*len > PKT_MAX))
+		return MR_SRTP_MALFORMED;
+	if (unlikely(room < *len || room - *len < grow))
+		return MR_SRTP_NO_ROOM;
+	st = fn(ctx->session, pkt, &n);
+	if (unlikely(st != srtp_err_status_ok))
+		return classify(st);
+	*len = (uint32_t)n;
+	return MR_SRTP_OK;
+}
+
+enum mr_srtp_result
+mr_srtp_unprotect_rtp(struct mr_srtp_ctx *ctx, uint8_t *pkt, uint32_t *len)
+{
+	return transform(srtp_unprotect, ctx, pkt, len, 0, *len);
+}
+
+enum mr_srtp_result
+mr_srtp_unprotect_rtcp(struct mr_srtp_ctx *ctx, uint8_t *pkt, uint32_t *len)
+{
+	return transform(srtp_unprotect_rtcp, ctx, pkt, len, 0, *len);
+}
+
+enum mr_srtp_result
+mr_srtp_protect_rtp(struct mr_srtp_ctx *ctx, uint8_t *pkt, uint32_t *len, uint32_t room)
+{
+	return transform(srtp_protect, ctx, pkt, len, ctx->rtp_overhead, room);
+}
+
+enum mr_srtp_result
+mr_srtp_protect_rtcp(struct mr_srtp_ctx *ctx, uint8_t *pkt, uint32_t *len, uint32_t room)
+{
+	return transform(srtp_protect_rtcp, ctx, pkt, len, ctx->rtcp_overhead, room);
+}
+
+/*
+ * The four mbuf forms: the packet runs from @off to the end of a
+ * one-segment mbuf; protect may grow it into the tailroom, as far as
+ * data_len's 16 bits allow.
+ */
+static inline enum mr_srtp_result
+mbuf_call(struct mr_srtp_ctx *ctx, struct rte_mbuf *m, uint16_t off, bool rtcp, bool protect)
+{
+	enum mr_srtp_result r;
+	uint32_t len, room;
+	uint8_t *pkt;
+
+	if (unlikely(m->nb_segs != 1 || off > m->data_len))
+		return MR_SRTP_MALFORMED;
+	pkt = rte_pktmbuf_mtod_offset(m, uint8_t *, off);
+	len = (uint32_t)(m->data_len - off);
+	if (protect) {
+		room = RTE_MIN(len + rte_pktmbuf_tailroom(m), (uint32_t)UINT16_MAX - off);
+		r = rtcp ? mr_srtp_protect_rtcp(ctx, pkt, &len, room) :
+			mr_srtp_protect_rtp(ctx, pkt, &len, room);
+	} else {
+		r = rtcp ? mr_srtp_unprotect_rtcp(ctx, pkt, &len) :
+			mr_srtp_unprotect_rtp(ctx, pkt, &len);
+	}
+	if (likely(r == MR_SRTP_OK)) {
+		m->data_len = (uint16_t)(off + len);
+		m->pkt_len = m->data_len;
+	}
+	return r;
+}
+
+enum mr_srtp_result
+mr_srtp_unprotect_rtp_mbuf(struct mr_srtp_ctx *ctx, struct rte_mbuf *m, uint16_t off)
+{
+	return mbuf_call(ctx, m, off, false, false);
+}
+
+enum mr_srtp_result
+mr_srtp_unprotect_rtcp_mbuf(struct mr_srtp_ctx *ctx, struct rte_mbuf *m, uint16_t off)
+{
+	return mbuf_call(ctx, m, off, true, false);
+}
+
+enum mr_srtp_result
+mr_srtp_protect_rtp_mbuf(struct mr_srtp_ctx *ctx, struct rte_mbuf *m, uint16_t off)
+{
+	return mbuf_call(ctx, m, off, false, true);
+}
+
+enum mr_srtp_result
+mr_srtp_protect_rtcp_mbuf(struct mr_srtp_ctx *ctx, struct rte_mbuf *m, uint16_t off)
+{
+	return mbuf_call(ctx, m, off, true, true);
+}

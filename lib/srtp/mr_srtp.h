@@ -116,9 +116,10 @@ enum mr_srtp_result {
 const char *mr_srtp_result_name(enum mr_srtp_result r);
 
 /**
- * Initialise libsrtp (its crypto kernel and self tests). Call once per
- * process before any context is made; later calls return at once.
- * Thread-safe.
+ * Initialise libsrtp (its crypto kernel and self tests) and keep one
+ * libsrtp session open for the life of the process, so that NSS stays
+ * initialised between contexts (see docs/srtp.md). Call once per process
+ * before any context is made; later calls return at once. Thread-safe.
  *
  * @return
  *   0, or -EIO when libsrtp refused to start (its self tests failed).

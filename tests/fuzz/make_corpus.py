@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: BSD-3-Clause
 # Copyright(c) 2026 The mrelay authors
-"""Write the fuzzers' seed corpus (python standard library only).
+"""Write the fuzzers' seed corpus (standard library only, but for srtp/).
 
 corpus/pkt/: inputs for fuzz_pkt: one flag byte (bits 0-1 the RX IP
 checksum state, bits 2-3 the L4 state, as fuzz_pkt.c decodes it) followed
@@ -29,6 +29,12 @@ list, a codec dictionary, and a few malformed ones.
 
 corpus/sdp/: SDP bodies for fuzz_sdp: a SIPp-style offer, a WebRTC offer
 with ICE, SRTP and rtcp-mux, a T.38 image section, bare LF line ends.
+
+corpus/srtp/: inputs for fuzz_srtp: one mode byte (bits 0-1 the suite,
+bit 2 RTCP, bit 3 round trip, as fuzz_srtp.c decodes it), then an SRTP or
+SRTCP packet protected with the harness's fixed key of that suite by
+tools/python/mrelay/srtp.py (which needs python3-cryptography: this part
+only), or two bytes of a bit position and a plaintext RTP/RTCP packet.
 
 The output is deterministic: rerunning rewrites identical files.
 """
@@ -350,6 +356,45 @@ def quic_seeds():
     return {k: b"\0" + v for k, v in seeds.items()}
 
 
+# ---- SRTP (fuzz_srtp.c's fixed keys; needs python3-cryptography) ----
+
+SRTP_SUITES = ("AES_CM_128_HMAC_SHA1_80", "AES_CM_128_HMAC_SHA1_32",
+               "AEAD_AES_128_GCM", "AEAD_AES_256_GCM")
+
+
+def srtp_seeds():
+    """Mode byte (fuzz_srtp.c) then: SRTP/SRTCP protected with the suite's
+    fixed key (raw), or two bytes of a bit position and a plaintext packet
+    (round trip). None when mrelay.srtp cannot be imported."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                    "..", "..", "tools", "python"))
+    try:
+        from mrelay import srtp
+    except ImportError:
+        return None
+    ext = (0xBEDE, bytes([0x10, 0xAB, 0, 0]))
+    rtps = {"basic": rtp(), "csrc_ext_pad": rtp(csrcs=(1, 2), ext=ext, pad=4),
+            "wrap": rtp(seq=65535)}
+    rtcps = {"sr_sdes": rtcp_sr() + rtcp_sdes(), "rr": rtcp_rr(blocks=0)}
+    seeds = {}
+    for n, name in enumerate(SRTP_SUITES):
+        suite = srtp.SUITES[name]
+        material = bytes((0x40 + 16 * (n + 1) + j) & 0xFF for j in range(suite.material_len))
+        tag = name.lower()
+        for kind, p in rtps.items():
+            seeds["%s_rtp_%s" % (tag, kind)] = bytes([n]) + \
+                srtp.Session(name, material).protect_rtp(p)
+            seeds["%s_rt_rtp_%s" % (tag, kind)] = bytes([n | 8, 0, 77]) + p
+        for kind, p in rtcps.items():
+            seeds["%s_rtcp_%s" % (tag, kind)] = bytes([n | 4]) + \
+                srtp.Session(name, material).protect_rtcp(p, index=1)
+            seeds["%s_rt_rtcp_%s" % (tag, kind)] = bytes([n | 12, 1, 3]) + p
+        # a bare header, shorter than the tag: libsrtp's GCM path called it a
+        # cipher failure until lib/srtp checked header + tag first
+        seeds["%s_rtp_header_only" % tag] = bytes([n]) + rtp(payload=b"")
+    return seeds
+
+
 def write(dirname, seeds, verbose):
     os.makedirs(dirname, exist_ok=True)
     for name, data in sorted(seeds.items()):
@@ -364,11 +409,11 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(
         description="Write the seed corpus of the fuzz harnesses (pkt/, rtp/, neigh/, "
-                    "bencode/, sdp/ and quic/ below the output directory).")
+                    "bencode/, sdp/, quic/ and srtp/ below the output directory; srtp/ "
+                    "needs python3-cryptography).")
     ap.add_argument("-o", "--out", default=os.path.join(here, "corpus"),
-                    help="corpus directory to write into; pkt/, rtp/, neigh/, bencode/, sdp/ "
-                         "and quic/ are "
-                         "created there (default: %(default)s)")
+                    help="corpus directory to write into; pkt/, rtp/, neigh/, bencode/, sdp/, "
+                         "quic/ and srtp/ are created there (default: %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print each file written with its size")
     args = ap.parse_args()
@@ -378,6 +423,12 @@ def main():
     write(os.path.join(args.out, "bencode"), bencode_seeds(), args.verbose)
     write(os.path.join(args.out, "sdp"), sdp_seeds(), args.verbose)
     write(os.path.join(args.out, "quic"), quic_seeds(), args.verbose)
+    seeds = srtp_seeds()
+    if seeds is None:
+        print("srtp/ not written: mrelay.srtp needs python3-cryptography "
+              "(run with /usr/bin/python3)", file=sys.stderr)
+        return 1
+    write(os.path.join(args.out, "srtp"), seeds, args.verbose)
     return 0
 
 

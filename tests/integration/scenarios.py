@@ -91,9 +91,11 @@ def fanout() -> Scenario:
 
 def source() -> Scenario:
     # b1 latches to B's source; A starts later so b1 has latched before
-    # anything must be sent to it.
+    # anything must be sent to it. The main lcore latches: the filler
+    # after B's first packet (4 x WARMUP, about 12 ms of reading) gives it
+    # time even on a loaded machine, where 3 ms was not always enough.
     return {
-        "warmup": WARMUP,
+        "warmup": WARMUP * 4,
         "legs": {
             "a1": dict(_v4(30000, "192.0.2.10:40000"), forward=["b1"]),
             "b1": dict(_v4(30002, "latch"), forward=["a1"]),

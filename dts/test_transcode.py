@@ -431,7 +431,7 @@ def case_control(args: argparse.Namespace, work: dc.Workdir) -> int:
             ('/mrelay/leg_add,name=a0,session=s0,port=0,local=10.0.0.1:30000,'
              'remote=10.1.0.1:20000,forward=b0,transcode=wide', 'exists with another transcode'),
             ('/mrelay/profile_set,name=nosuch,ptime=20', "name: no profile named 'nosuch'"),
-            ('/mrelay/profile_set,name=wide,ptime=30', 'ptime: 30 is not'),
+            ('/mrelay/profile_set,name=wide,ptime=30', "ptime: '30' is not"),
             ('/mrelay/profile_set,name=wide,out=g729', "out: 'g729' is not"),
             ('/mrelay/profile_set,name=wide', 'give at least one field'),
             ('/mrelay/profile_set,name=wide,out=pcmu,rate=16000', 'does not support'),
@@ -442,7 +442,7 @@ def case_control(args: argparse.Namespace, work: dc.Workdir) -> int:
                   '%s -> error %r (%s)' % (cmd, want, d.get('error')))
         # the same through the subcommands: exit 1, the relay's error on stderr
         bad_ctl = [
-            (['profile-set', 'wide', 'ptime=30'], 'ptime: 30 is not 10, 20, 40 or 60'),
+            (['profile-set', 'wide', 'ptime=30'], "ptime: '30' is not 10, 20, 40 or 60"),
             (['profile-set', 'wide', 'rate=16000', 'out=pcmu'], 'does not support'),
             (['profile-set', 'nosuch', 'ptime=20'], "name: no profile named 'nosuch'"),
             (['profile-set', 'wide', 'fec=2'], "fec: '2' is not 0 or 1"),
@@ -453,7 +453,7 @@ def case_control(args: argparse.Namespace, work: dc.Workdir) -> int:
             check(rc == 1 and txt == '' and err.startswith('mrelay-ctl: error: ') and want in err,
                   'mrelay-ctl %s -> exit 1, %r (%d: %s)' % (' '.join(argv), want, rc, err.strip()))
         rc, d = r.ctlj('profile-set', 'wide', 'ptime=30')
-        check(rc == 1 and d.get('status') == 'error' and 'ptime: 30' in d.get('error', ''),
+        check(rc == 1 and d.get('status') == 'error' and "ptime: '30'" in d.get('error', ''),
               'mrelay-ctl --json profile-set wide ptime=30 -> exit 1, the error as JSON')
         for argv in (['profile-set', 'wide'], ['profile-set', 'wide', 'ptime'],
                      ['profile-set', 'wide', 'name=narrow', 'ptime=20'],

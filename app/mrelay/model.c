@@ -168,11 +168,6 @@ leg_fail:
 int
 mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen)
 {
-	static const enum mr_tc_codec codecs[] = {
-		[MR_CONF_CODEC_OPUS] = MR_TC_CODEC_OPUS,
-		[MR_CONF_CODEC_PCMU] = MR_TC_CODEC_PCMU,
-		[MR_CONF_CODEC_PCMA] = MR_TC_CODEC_PCMA,
-	};
 	struct mr_tc_profile prof[MR_CONF_MAX_PROFILES];
 	char names[MR_CONF_MAX_PROFILES][MR_STREAM_NAME_LEN];
 	const struct mr_conf *cf = &app->conf;
@@ -181,16 +176,8 @@ mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen)
 	int rc;
 
 	for (i = 0; i < cf->n_profiles; i++) {
-		const struct mr_conf_profile *c = &cf->profiles[i];
-
-		prof[i] = (struct mr_tc_profile){
-			.in_codec = codecs[c->in_codec], .in_pt = c->in_pt,
-			.out_codec = codecs[c->out_codec], .out_pt = c->out_pt,
-			.out_channels = c->channels, .ptime_ms = c->ptime,
-			.complexity = c->complexity, .fec = c->fec, .dtx = c->dtx,
-			.reorder = c->reorder, .bitrate = c->bitrate, .rate = c->rate,
-		};
-		snprintf(names[i], sizeof(names[i]), "%s", c->name);
+		prof[i] = cf->profiles[i].p;
+		snprintf(names[i], sizeof(names[i]), "%s", cf->profiles[i].name);
 	}
 	rc = mr_sessions_profiles_set(app->sessions, names, prof, cf->n_profiles, &bad);
 	if (rc == -EINVAL) {

@@ -110,15 +110,9 @@ static const char *const pairs_keys[K_PAIRS_N] = {
 	"clock_rate", "a_transcode", "b_transcode",
 };
 
-enum {
-	K_PROF_IN, K_PROF_IN_PT, K_PROF_OUT, K_PROF_OUT_PT, K_PROF_CHANNELS,
-	K_PROF_PTIME, K_PROF_COMPLEXITY, K_PROF_REORDER, K_PROF_FEC, K_PROF_DTX,
-	K_PROF_BITRATE, K_PROF_RATE, K_PROF_N,
-};
-static const char *const profile_keys[K_PROF_N] = {
-	"in", "in_pt", "out", "out_pt", "channels", "ptime", "complexity",
-	"reorder", "fec", "dtx", "bitrate", "rate",
-};
+/* [profile.NAME] keys: the session model's (mr_profile_spec_keys), less its NULL */
+#define K_PROF_N 13
+static const char *const *const profile_keys = mr_profile_spec_keys;
 
 static int __rte_format_printf(5, 6)
 conf_err(struct mr_conf_ctx *c, const char *sect, const char *key,
@@ -254,20 +248,6 @@ get_u16(struct mr_conf_ctx *c, const char *sect, const char *key,
 	ret = get_uint(c, sect, key, val, min, max, accepted, &v);
 	if (ret == 0)
 		*out = (uint16_t)v;
-	return ret;
-}
-
-static int
-get_u8(struct mr_conf_ctx *c, const char *sect, const char *key,
-       const char *val, uint8_t min, uint8_t max, const char *accepted,
-       uint8_t *out)
-{
-	uint64_t v = *out;
-	int ret;
-
-	ret = get_uint(c, sect, key, val, min, max, accepted, &v);
-	if (ret == 0)
-		*out = (uint8_t)v;
 	return ret;
 }
 
@@ -982,96 +962,39 @@ get_remote(struct mr_conf_ctx *c, const char *sn, const char *key,
 	return 0;
 }
 
-static int
-get_codec(struct mr_conf_ctx *c, const char *sn, const char *key, const char *val,
-	  uint8_t *out)
-{
-	static const char *const names[] = {"opus", "pcmu", "pcma"};
-	unsigned int i;
-
-	if (val == NULL)
-		return 0;
-	for (i = 0; i < RTE_DIM(names); i++) {
-		if (strcmp(val, names[i]) == 0) {
-			*out = (uint8_t)i;
-			return 0;
-		}
-	}
-	return conf_err(c, sn, key, "opus, pcmu, pcma", "'%s' is not a codec", val);
-}
-
-static int
-get_bool(struct mr_conf_ctx *c, const char *sn, const char *key, const char *val,
-	 bool *out)
-{
-	uint32_t v = *out;
-	int ret = get_u32(c, sn, key, val, 0, 1, "0 or 1", &v);
-
-	*out = v != 0;
-	return ret;
-}
-
+/*
+ * [profile.NAME]: every key through the session model's rules
+ * (mr_profile_spec_set()), the same profile_set uses.
+ */
 static int
 parse_profile(struct mr_conf_ctx *c, int idx, struct mr_conf_profile *pf)
 {
-	static const uint8_t default_pt[] = {111, 0, 8};
 	struct mr_conf_sect s;
-	const char **v = s.vals;
 	const char *sn = s.name;
+	char reason[256];
+	uint32_t given = 0;
+	unsigned int k;
 	int ret;
 
 	ret = sect_open(c, idx, profile_keys, K_PROF_N, &s);
 	if (ret != 0)
 		goto out;
 	rte_strscpy(pf->name, sn + strlen("profile."), sizeof(pf->name));
-	pf->in_codec = MR_CONF_CODEC_OPUS;
-	pf->channels = 1;
-	pf->ptime = 20;
-	pf->reorder = 3;
-	pf->complexity = 5;
-	pf->bitrate = 32000;
-	pf->rate = 48000;
-	if (v[K_PROF_OUT] == NULL) {
-		ret = missing(c, sn, "out", "opus, pcmu, pcma");
+	for (k = 0; k < K_PROF_N; k++) {
+		if (s.vals[k] == NULL)
+			continue;
+		if (mr_profile_spec_set(&pf->p, &given, profile_keys[k], s.vals[k], reason,
+					sizeof(reason)) != 0) {
+			ret = conf_err(c, sn, profile_keys[k],
+				       mr_profile_spec_accepted(profile_keys[k]), "%s", reason);
+			goto out;
+		}
+	}
+	if (!(given & MR_PROFILE_F_OUT)) {
+		ret = missing(c, sn, "out", mr_profile_spec_accepted("out"));
 		goto out;
 	}
-	ret = get_codec(c, sn, "in", v[K_PROF_IN], &pf->in_codec);
-	if (ret == 0)
-		ret = get_codec(c, sn, "out", v[K_PROF_OUT], &pf->out_codec);
-	pf->in_pt = default_pt[pf->in_codec];
-	pf->out_pt = default_pt[pf->out_codec];
-	if (ret == 0)
-		ret = get_u8(c, sn, "in_pt", v[K_PROF_IN_PT], 0, 127, NULL, &pf->in_pt);
-	if (ret == 0)
-		ret = get_u8(c, sn, "out_pt", v[K_PROF_OUT_PT], 0, 127, NULL, &pf->out_pt);
-	if (ret == 0)
-		ret = get_u8(c, sn, "channels", v[K_PROF_CHANNELS], 1, 2, NULL, &pf->channels);
-	if (ret == 0)
-		ret = get_u8(c, sn, "ptime", v[K_PROF_PTIME], 10, 60, "10, 20, 40, 60",
-			     &pf->ptime);
-	if (ret == 0 && pf->ptime != 10 && pf->ptime != 20 && pf->ptime != 40 &&
-	    pf->ptime != 60)
-		ret = conf_err(c, sn, "ptime", "10, 20, 40, 60", "%u ms is not a ptime",
-			       pf->ptime);
-	if (ret == 0)
-		ret = get_u8(c, sn, "complexity", v[K_PROF_COMPLEXITY], 0, 10, NULL,
-			     &pf->complexity);
-	if (ret == 0)
-		ret = get_u8(c, sn, "reorder", v[K_PROF_REORDER], 1, 8, NULL, &pf->reorder);
-	if (ret == 0)
-		ret = get_bool(c, sn, "fec", v[K_PROF_FEC], &pf->fec);
-	if (ret == 0)
-		ret = get_bool(c, sn, "dtx", v[K_PROF_DTX], &pf->dtx);
-	if (ret == 0)
-		ret = get_u32(c, sn, "bitrate", v[K_PROF_BITRATE], 6000, 510000, NULL,
-			      &pf->bitrate);
-	if (ret == 0)
-		ret = get_u32(c, sn, "rate", v[K_PROF_RATE], 8000, 48000,
-			      "8000, 12000, 16000, 24000, 48000", &pf->rate);
-	if (ret == 0 && pf->rate != 8000 && pf->rate != 12000 && pf->rate != 16000 &&
-	    pf->rate != 24000 && pf->rate != 48000)
-		ret = conf_err(c, sn, "rate", "8000, 12000, 16000, 24000, 48000",
-			       "%u Hz is not an Opus rate", pf->rate);
+	mr_profile_spec_new(&pf->p, given);
 out:
 	sect_close(&s);
 	return ret;

@@ -33,32 +33,17 @@ extern "C" {
 #define MR_CONF_MAX_PROFILES 64  /**< [profile.NAME] sections */
 #define MR_CONF_BURST_MAX 64     /**< [relay] burst: what the fast path takes at once (MR_RELAY_BURST_MAX) */
 
-/** Codecs a transcode profile names (the numbering of lib/transcode's). */
-enum mr_conf_codec {
-	MR_CONF_CODEC_OPUS = 0,
-	MR_CONF_CODEC_PCMU = 1,
-	MR_CONF_CODEC_PCMA = 2,
-};
-
 /**
  * [profile.NAME]: how the RTP a leg receives is transcoded before it is
- * forwarded (a leg names it with transcode = NAME). Ranges are checked
- * here; codec/rate combinations by lib/transcode when the relay starts.
+ * forwarded (a leg names it with transcode = NAME). Its keys are the
+ * session model's (mr_profile_spec_set(): in, in_pt, out (required),
+ * out_pt, channels, ptime, complexity, reorder, fec, dtx, bitrate, rate,
+ * loss_perc), the same profile_set takes; codec and rate combinations are
+ * checked by lib/transcode when the relay starts.
  */
 struct mr_conf_profile {
 	char name[MR_CONF_NAME_LEN];
-	uint8_t in_codec;    /**< in = opus | pcmu | pcma (default opus) */
-	uint8_t in_pt;       /**< in_pt = 0..127 (default 111, pcmu 0, pcma 8) */
-	uint8_t out_codec;   /**< out = opus | pcmu | pcma (required) */
-	uint8_t out_pt;      /**< out_pt = 0..127 (default as in_pt) */
-	uint8_t channels;    /**< channels = 1..2 (Opus output, default 1) */
-	uint8_t ptime;       /**< ptime = 10, 20, 40, 60 (default 20) */
-	uint8_t complexity;  /**< complexity = 0..10 (default 5) */
-	uint8_t reorder;     /**< reorder = 1..8 frames (default 3) */
-	bool fec;            /**< fec = 0 | 1 */
-	bool dtx;            /**< dtx = 0 | 1 */
-	uint32_t bitrate;    /**< bitrate = 6000..510000 (default 32000) */
-	uint32_t rate;       /**< rate = 8000, 12000, 16000, 24000, 48000 (default 48000) */
+	struct mr_tc_profile p;         /**< defaults filled in (mr_profile_spec_new()) */
 };
 
 /** [port.N]: one ethdev port, N being its DPDK port id. */

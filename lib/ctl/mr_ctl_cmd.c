@@ -91,61 +91,29 @@ mr_ctl_parse_leg(const struct mr_ctl *c, const char *params, bool add, struct mr
 	return 0;
 }
 
-static const char *const profile_keys[] = {
-	"name", "in", "in_pt", "out", "out_pt", "channels", "ptime", "complexity",
-	"reorder", "fec", "dtx", "bitrate", "rate", "loss_perc", NULL,
-};
-
-static int
-parse_codec(const char *key, const char *v, enum mr_tc_codec *out, char *err, size_t errlen)
-{
-	int k;
-
-	for (k = 0; k < MR_TC_CODEC__MAX; k++) {
-		if (strcmp(v, mr_tc_codec_name((enum mr_tc_codec)k)) == 0) {
-			*out = (enum mr_tc_codec)k;
-			return 0;
-		}
-	}
-	snprintf(err, errlen, "%s: '%.40s' is not opus, pcmu or pcma", key, v);
-	return -EINVAL;
-}
-
-/* One numeric profile field: key, range, and the set of accepted values as text. */
-static int
-parse_pfield(const struct mr_ctl_kv *kv, const char *key, uint32_t min, uint32_t max,
-	     const char *accepted, uint32_t bit, uint32_t *given, uint32_t *out,
-	     char *err, size_t errlen)
-{
-	const char *v = mr_ctl_kv_get(kv, key);
-
-	if (v == NULL)
-		return 0;
-	if (mr_ctl_parse_u32(v, min, max, out) != 0) {
-		snprintf(err, errlen, "%s: '%.40s' is not %s", key, v, accepted);
-		return -EINVAL;
-	}
-	*given |= bit;
-	return 0;
-}
-
 /*
- * profile_set: name= and the fields to change, checked one by one here;
- * the combination is checked by lib/transcode on the main lcore.
+ * profile_set: name= here, every other key through the session model's
+ * rules (mr_profile_spec_set()), the configuration file's too; the
+ * combination is checked by lib/transcode on the main lcore.
  */
 int
 mr_ctl_parse_profile_set(const struct mr_ctl *c, const char *params, struct mr_ctl_msg *m,
 			 char *err, size_t errlen)
 {
-	struct mr_tc_profile *p = &m->prof;
-	uint32_t *given = &m->pgiven;
+	static const char *keys[16];
+	char why[MR_CTL_ERR_LEN];
 	struct mr_ctl_kv kv;
 	const char *v;
-	uint32_t u[12] = {0};
+	unsigned int i;
 	int idx;
 
+	if (keys[0] == NULL) {
+		keys[0] = "name";
+		for (i = 0; mr_profile_spec_keys[i] != NULL && i + 2 < RTE_DIM(keys); i++)
+			keys[i + 1] = mr_profile_spec_keys[i];
+	}
 	if (mr_ctl_kv_parse(params, &kv, err, errlen) != 0 ||
-	    mr_ctl_kv_check(&kv, profile_keys, err, errlen) != 0)
+	    mr_ctl_kv_check(&kv, keys, err, errlen) != 0)
 		return -EINVAL;
 	v = mr_ctl_kv_get(&kv, "name");
 	if (v == NULL) {
@@ -162,61 +130,20 @@ mr_ctl_parse_profile_set(const struct mr_ctl *c, const char *params, struct mr_c
 	}
 	m->profile = (uint16_t)idx;
 	snprintf(m->name, sizeof(m->name), "%s", v);
-	v = mr_ctl_kv_get(&kv, "in");
-	if (v != NULL) {
-		if (parse_codec("in", v, &p->in_codec, err, errlen) != 0)
+	for (i = 0; i < kv.n; i++) {
+		if (kv.key[i] == NULL || strcmp(kv.key[i], "name") == 0)
+			continue;
+		if (mr_profile_spec_set(&m->prof, &m->pgiven, kv.key[i], kv.val[i], why,
+					sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s: %s", kv.key[i], why);
 			return -EINVAL;
-		*given |= MR_CTL_P_IN;
+		}
 	}
-	v = mr_ctl_kv_get(&kv, "out");
-	if (v != NULL) {
-		if (parse_codec("out", v, &p->out_codec, err, errlen) != 0)
-			return -EINVAL;
-		*given |= MR_CTL_P_OUT;
-	}
-	if (parse_pfield(&kv, "in_pt", 0, 127, "0..127", MR_CTL_P_IN_PT, given, &u[0], err, errlen) ||
-	    parse_pfield(&kv, "out_pt", 0, 127, "0..127", MR_CTL_P_OUT_PT, given, &u[1], err, errlen) ||
-	    parse_pfield(&kv, "channels", 1, 2, "1 or 2", MR_CTL_P_CHANNELS, given, &u[2], err, errlen) ||
-	    parse_pfield(&kv, "ptime", 10, 60, "10, 20, 40 or 60", MR_CTL_P_PTIME, given, &u[3],
-			 err, errlen) ||
-	    parse_pfield(&kv, "complexity", 0, 10, "0..10", MR_CTL_P_COMPLEXITY, given, &u[4],
-			 err, errlen) ||
-	    parse_pfield(&kv, "reorder", 1, MR_TC_REORDER_MAX, "1..8", MR_CTL_P_REORDER, given, &u[5],
-			 err, errlen) ||
-	    parse_pfield(&kv, "fec", 0, 1, "0 or 1", MR_CTL_P_FEC, given, &u[6], err, errlen) ||
-	    parse_pfield(&kv, "dtx", 0, 1, "0 or 1", MR_CTL_P_DTX, given, &u[7], err, errlen) ||
-	    parse_pfield(&kv, "bitrate", 6000, 510000, "6000..510000", MR_CTL_P_BITRATE, given, &u[8],
-			 err, errlen) ||
-	    parse_pfield(&kv, "rate", 8000, 48000, "8000, 12000, 16000, 24000 or 48000",
-			 MR_CTL_P_RATE, given, &u[9], err, errlen) ||
-	    parse_pfield(&kv, "loss_perc", 0, 100, "0..100", MR_CTL_P_LOSS, given, &u[10],
-			 err, errlen))
-		return -EINVAL;
-	if ((*given & MR_CTL_P_PTIME) && u[3] != 10 && u[3] != 20 && u[3] != 40 && u[3] != 60) {
-		snprintf(err, errlen, "ptime: %u is not 10, 20, 40 or 60", u[3]);
-		return -EINVAL;
-	}
-	if ((*given & MR_CTL_P_RATE) && u[9] != 8000 && u[9] != 12000 && u[9] != 16000 &&
-	    u[9] != 24000 && u[9] != 48000) {
-		snprintf(err, errlen, "rate: %u is not 8000, 12000, 16000, 24000 or 48000", u[9]);
-		return -EINVAL;
-	}
-	if (*given == 0) {
+	if (m->pgiven == 0) {
 		snprintf(err, errlen, "profile_set: give at least one field to change (keys: in in_pt "
 			 "out out_pt channels ptime complexity reorder fec dtx bitrate rate loss_perc)");
 		return -EINVAL;
 	}
-	p->in_pt = (uint8_t)u[0];
-	p->out_pt = (uint8_t)u[1];
-	p->out_channels = (uint8_t)u[2];
-	p->ptime_ms = (uint8_t)u[3];
-	p->complexity = (uint8_t)u[4];
-	p->reorder = (uint8_t)u[5];
-	p->fec = u[6] != 0;
-	p->dtx = u[7] != 0;
-	p->bitrate = u[8];
-	p->rate = u[9];
-	p->loss_perc = (uint8_t)u[10];
 	return 0;
 }
 
@@ -455,8 +382,6 @@ op_port_stats_reset(struct mr_ctl *c, struct mr_ctl_msg *m)
 static void
 op_profile_set(struct mr_ctl *c, struct mr_ctl_msg *m)
 {
-	const struct mr_tc_profile *n = &m->prof;
-	uint32_t g = m->pgiven;
 	struct mr_tc_profile p;
 	int rc;
 
@@ -466,32 +391,7 @@ op_profile_set(struct mr_ctl *c, struct mr_ctl_msg *m)
 		return;
 	}
 	p = c->relay->profiles[m->profile - 1];
-	if (g & MR_CTL_P_IN)
-		p.in_codec = n->in_codec;
-	if (g & MR_CTL_P_IN_PT)
-		p.in_pt = n->in_pt;
-	if (g & MR_CTL_P_OUT)
-		p.out_codec = n->out_codec;
-	if (g & MR_CTL_P_OUT_PT)
-		p.out_pt = n->out_pt;
-	if (g & MR_CTL_P_CHANNELS)
-		p.out_channels = n->out_channels;
-	if (g & MR_CTL_P_PTIME)
-		p.ptime_ms = n->ptime_ms;
-	if (g & MR_CTL_P_COMPLEXITY)
-		p.complexity = n->complexity;
-	if (g & MR_CTL_P_REORDER)
-		p.reorder = n->reorder;
-	if (g & MR_CTL_P_FEC)
-		p.fec = n->fec;
-	if (g & MR_CTL_P_DTX)
-		p.dtx = n->dtx;
-	if (g & MR_CTL_P_BITRATE)
-		p.bitrate = n->bitrate;
-	if (g & MR_CTL_P_RATE)
-		p.rate = n->rate;
-	if (g & MR_CTL_P_LOSS)
-		p.loss_perc = n->loss_perc;
+	mr_profile_spec_merge(&p, &m->prof, m->pgiven);
 	rc = mr_sessions_profile_update(c->sessions, m->profile, &p, &m->res, m->error,
 					sizeof(m->error));
 	model_done(m, rc);

@@ -89,7 +89,7 @@ struct mr_ctl_msg {
 	char name[MR_STREAM_NAME_LEN];      /* leg, session, or leg of a dest */
 	char dest[MR_STREAM_NAME_LEN];
 	struct mr_leg_spec leg;             /* leg_add, leg_update: the fields given */
-	uint32_t pgiven;                    /* profile_set: MR_CTL_P_* given */
+	uint32_t pgiven;                    /* profile_set: MR_PROFILE_F_* given */
 	uint16_t profile;                   /* profile_set: index + 1 */
 	struct mr_tc_profile prof;          /* profile_set: the new parameters */
 	/* answer */
@@ -136,21 +136,6 @@ void mr_ctl_meta_publish(struct mr_ctl *c, uint32_t idx);
 int mr_ctl_post(struct mr_ctl *c, struct mr_ctl_msg *m, struct rte_tel_data *d);
 void mr_ctl_apply(struct mr_ctl *c, struct mr_ctl_msg *m);
 int mr_ctl_profiles_publish(struct mr_ctl *c);
-
-/* profile_set fields that were given (the others keep their value). */
-#define MR_CTL_P_IN         (1u << 0)
-#define MR_CTL_P_IN_PT      (1u << 1)
-#define MR_CTL_P_OUT        (1u << 2)
-#define MR_CTL_P_OUT_PT     (1u << 3)
-#define MR_CTL_P_CHANNELS   (1u << 4)
-#define MR_CTL_P_PTIME      (1u << 5)
-#define MR_CTL_P_COMPLEXITY (1u << 6)
-#define MR_CTL_P_REORDER    (1u << 7)
-#define MR_CTL_P_FEC        (1u << 8)
-#define MR_CTL_P_DTX        (1u << 9)
-#define MR_CTL_P_BITRATE    (1u << 10)
-#define MR_CTL_P_RATE       (1u << 11)
-#define MR_CTL_P_LOSS       (1u << 12)
 
 /*
  * mr_ctl_cmd.c: the telemetry thread's parsers of control parameters

@@ -15,6 +15,7 @@
 #include <rte_ethdev.h>
 
 #include "mr_session.h"
+#include "mr_session_priv.h"
 
 const char *const mr_leg_spec_keys[] = {
 	"session", "port", "local", "remote", "forward", "ssrc_out", "seq_offset",
@@ -73,8 +74,8 @@ mr_session_name_valid(const char *s)
  * A number in min..max: decimal without sign, blanks or leading zero, or
  * 0x and 1..8 hex digits (SSRCs read better in hex).
  */
-static int
-parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+int
+mr_spec_parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 {
 	uint64_t v = 0;
 	size_t i;
@@ -213,7 +214,7 @@ static int
 set_num(const char *v, uint32_t min, uint32_t max, const char *accepted, uint32_t *out,
 	char *err, size_t errlen)
 {
-	if (parse_u32(v, min, max, out) == 0)
+	if (mr_spec_parse_u32(v, min, max, out) == 0)
 		return 0;
 	snprintf(err, errlen, "'%.40s' is not %s (decimal or 0x hex)", v, accepted);
 	return -EINVAL;

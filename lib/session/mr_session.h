@@ -190,6 +190,53 @@ const struct mr_port_facts *mr_sessions_port(const struct mr_sessions *s, uint16
 
 /* ---- transcoding profiles ---- */
 
+/** Fields of a profile spec that were given (profile_set changes only these). */
+#define MR_PROFILE_F_IN         (1u << 0)
+#define MR_PROFILE_F_IN_PT      (1u << 1)
+#define MR_PROFILE_F_OUT        (1u << 2)
+#define MR_PROFILE_F_OUT_PT     (1u << 3)
+#define MR_PROFILE_F_CHANNELS   (1u << 4)
+#define MR_PROFILE_F_PTIME      (1u << 5)
+#define MR_PROFILE_F_COMPLEXITY (1u << 6)
+#define MR_PROFILE_F_REORDER    (1u << 7)
+#define MR_PROFILE_F_FEC        (1u << 8)
+#define MR_PROFILE_F_DTX        (1u << 9)
+#define MR_PROFILE_F_BITRATE    (1u << 10)
+#define MR_PROFILE_F_RATE       (1u << 11)
+#define MR_PROFILE_F_LOSS       (1u << 12)
+
+/** The keys mr_profile_spec_set() takes, NULL-terminated. */
+extern const char *const mr_profile_spec_keys[];
+
+/**
+ * Set one field of a transcoding profile from its text, as [profile.NAME]
+ * and profile_set write it (in, out: opus | pcmu | pcma; in_pt, out_pt,
+ * channels, ptime, complexity, reorder, fec, dtx, bitrate, rate,
+ * loss_perc). Any thread, no state. Codec and rate combinations are
+ * checked when the profile is installed (mr_tc_profile_validate()).
+ *
+ * @param given
+ *   MR_PROFILE_F_* of the field is or'ed in on success.
+ * @return
+ *   0; -EINVAL with the reason in @p err (without the key); -ENOENT (unknown key).
+ */
+int mr_profile_spec_set(struct mr_tc_profile *p, uint32_t *given, const char *key,
+			const char *val, char *err, size_t errlen);
+
+/** What key @p key of mr_profile_spec_set() accepts; NULL if unknown. */
+const char *mr_profile_spec_accepted(const char *key);
+
+/**
+ * The defaults of a new profile for what was not given: input Opus, the
+ * codecs' payload types (111, PCMU 0, PCMA 8), 1 channel, 20 ms, reorder
+ * 3, complexity 5, 32000 b/s, 48000 Hz.
+ */
+void mr_profile_spec_new(struct mr_tc_profile *p, uint32_t given);
+
+/** Copy the @p given fields of @p src into @p dst (a change of a profile). */
+void mr_profile_spec_merge(struct mr_tc_profile *dst, const struct mr_tc_profile *src,
+			   uint32_t given);
+
 /**
  * Install the profiles (names and parameters) before any leg uses them.
  * @return 0, -E2BIG (too many), -EINVAL (a combination lib/transcode

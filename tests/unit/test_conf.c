@@ -451,6 +451,7 @@ static const struct kv base_conf[] = {
 	{"profile.p1", "dtx", "0"},
 	{"profile.p1", "bitrate", "32000"},
 	{"profile.p1", "rate", "8000"},
+	{"profile.p1", "loss_perc", "5"},
 };
 
 /*
@@ -663,6 +664,7 @@ static const struct kv bad_values[] = {
 	{"profile.p1", "dtx", "yes"},
 	{"profile.p1", "bitrate", "5999"},
 	{"profile.p1", "rate", "44100"},
+	{"profile.p1", "loss_perc", "101"},
 };
 
 static int

@@ -410,13 +410,13 @@ test_ctl_parse_profile_set(void)
 	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
 	MR_TEST_EQ(m.profile, 1);
 	MR_TEST_ASSERT(strcmp(m.name, "wb") == 0, "name %s", m.name);
-	MR_TEST_EQ(m.pgiven, MR_CTL_P_BITRATE | MR_CTL_P_COMPLEXITY);
+	MR_TEST_EQ(m.pgiven, MR_PROFILE_F_BITRATE | MR_PROFILE_F_COMPLEXITY);
 	MR_TEST_EQ(m.prof.bitrate, 24000);
 	MR_TEST_EQ(m.prof.complexity, 9);
 
 	rc = profile_parse(&f, "name=wb,in=pcmu,out=opus,ptime=40,rate=16000", &m, err);
 	MR_TEST_ASSERT(rc == 0, "rc %d: %s", rc, err);
-	MR_TEST_EQ(m.pgiven, MR_CTL_P_IN | MR_CTL_P_OUT | MR_CTL_P_PTIME | MR_CTL_P_RATE);
+	MR_TEST_EQ(m.pgiven, MR_PROFILE_F_IN | MR_PROFILE_F_OUT | MR_PROFILE_F_PTIME | MR_PROFILE_F_RATE);
 	MR_TEST_EQ(m.prof.in_codec, MR_TC_CODEC_PCMU);
 	MR_TEST_EQ(m.prof.out_codec, MR_TC_CODEC_OPUS);
 	MR_TEST_EQ(m.prof.ptime_ms, 40);
@@ -433,7 +433,7 @@ test_ctl_parse_profile_set(void)
 	PROF_ERR(&f, "name=wb,out_pt=999", "out_pt: '999' is not 0..127");
 	PROF_ERR(&f, "name=wb,channels=3", "channels: '3' is not 1 or 2");
 	PROF_ERR(&f, "name=wb,channels=0", "channels: '0' is not 1 or 2");
-	PROF_ERR(&f, "name=wb,ptime=30", "ptime: 30 is not 10, 20, 40 or 60");
+	PROF_ERR(&f, "name=wb,ptime=30", "ptime: '30' is not 10, 20, 40 or 60");
 	PROF_ERR(&f, "name=wb,ptime=61", "ptime: '61' is not 10, 20, 40 or 60");
 	PROF_ERR(&f, "name=wb,complexity=11", "complexity: '11' is not 0..10");
 	PROF_ERR(&f, "name=wb,reorder=0", "reorder: '0' is not 1..8");
@@ -442,7 +442,7 @@ test_ctl_parse_profile_set(void)
 	PROF_ERR(&f, "name=wb,dtx=yes", "dtx: 'yes' is not 0 or 1");
 	PROF_ERR(&f, "name=wb,bitrate=5999", "bitrate: '5999' is not 6000..510000");
 	PROF_ERR(&f, "name=wb,bitrate=510001", "bitrate: '510001' is not 6000..510000");
-	PROF_ERR(&f, "name=wb,rate=44100", "rate: 44100 is not 8000, 12000, 16000, 24000 or 48000");
+	PROF_ERR(&f, "name=wb,rate=44100", "rate: '44100' is not 8000, 12000, 16000, 24000 or 48000");
 	PROF_ERR(&f, "name=wb,loss_perc=101", "loss_perc: '101' is not 0..100");
 
 	fix_free(&f);

@@ -166,3 +166,39 @@ test_session_index(void)
 	return 0;
 }
 MR_REGISTER_EAL_TEST(session, index, test_session_index);
+
+/* Profile keys: the same rules for [profile.NAME] and profile_set. */
+static int
+test_session_profile_spec(void)
+{
+	struct mr_tc_profile p, change;
+	uint32_t given = 0, g2 = 0;
+	char err[160];
+
+	memset(&p, 0, sizeof(p));
+	MR_TEST_EQ(mr_profile_spec_set(&p, &given, "out", "pcmu", err, sizeof(err)), 0);
+	MR_TEST_EQ(mr_profile_spec_set(&p, &given, "bitrate", "0x5dc0", err, sizeof(err)), 0);
+	MR_TEST_EQ(mr_profile_spec_set(&p, &given, "ptime", "30", err, sizeof(err)), -EINVAL);
+	MR_TEST_ASSERT(strcmp(err, "'30' is not 10, 20, 40 or 60") == 0, "%s", err);
+	MR_TEST_EQ(mr_profile_spec_set(&p, &given, "rate", "44100", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_profile_spec_set(&p, &given, "in", "g729", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_profile_spec_set(&p, &given, "codec", "opus", err, sizeof(err)), -ENOENT);
+	MR_TEST_EQ(given, MR_PROFILE_F_OUT | MR_PROFILE_F_BITRATE);
+	mr_profile_spec_new(&p, given);
+	MR_TEST_EQ(p.in_codec, MR_TC_CODEC_OPUS);
+	MR_TEST_EQ(p.in_pt, 111);
+	MR_TEST_EQ(p.out_pt, 0);
+	MR_TEST_EQ(p.bitrate, 24000);
+	MR_TEST_EQ(p.ptime_ms, 20);
+	MR_TEST_EQ(p.rate, 48000);
+	memset(&change, 0, sizeof(change));
+	MR_TEST_EQ(mr_profile_spec_set(&change, &g2, "loss_perc", "10", err, sizeof(err)), 0);
+	mr_profile_spec_merge(&p, &change, g2);
+	MR_TEST_EQ(p.loss_perc, 10);
+	MR_TEST_EQ(p.bitrate, 24000);
+	MR_TEST_EQ(p.out_codec, MR_TC_CODEC_PCMU);
+	MR_TEST_ASSERT(mr_profile_spec_accepted("rate") != NULL &&
+		       mr_profile_spec_accepted("nope") == NULL, "accepted");
+	return 0;
+}
+MR_REGISTER_TEST(session, profile_spec, test_session_profile_spec);

@@ -35,6 +35,7 @@
 #include "mr_ctl.h"
 #include "mr_metrics.h"
 #include "mr_relay.h"
+#include "mr_relay_quic.h"
 #include "mr_stream.h"
 #include "default_conf.h"
 #include "mrelay.h"
@@ -525,7 +526,7 @@ drop_reasons(int argc, char **argv)
 	char err[256];
 	int i;
 
-	if (mr_drop_registry_check(&mr_drop_registry, MR_RELAY_DROP_END, err, sizeof(err)) != 0) {
+	if (mr_drop_registry_check(&mr_drop_registry, MR_QUIC_DROP_END, err, sizeof(err)) != 0) {
 		fprintf(stderr, "mrelay: drop reasons: %s\n", err);
 		return EXIT_FAILURE;
 	}
@@ -622,6 +623,12 @@ main(int argc, char **argv)
 	rc = mr_app_transcoders_setup(app, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "mrelay: %s\n", err);
+		status = rc == -EINVAL ? EXIT_CONFIG : EXIT_FAILURE;
+		goto out;
+	}
+	rc = mr_app_quic_setup(app, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "mrelay: configuration error: %s\n", err);
 		status = rc == -EINVAL ? EXIT_CONFIG : EXIT_FAILURE;
 		goto out;
 	}

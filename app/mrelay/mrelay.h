@@ -82,6 +82,9 @@ int mr_app_tables_create(struct mr_app *app);
 int mr_app_legs_load(struct mr_app *app, char *err, size_t errlen);
 int mr_app_transcoders_setup(struct mr_app *app, char *err, size_t errlen);
 
+/* quic.c */
+int mr_app_quic_setup(struct mr_app *app, char *err, size_t errlen);
+
 /* node.c */
 bool mr_node_tx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_tx);
 bool mr_node_rx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_rx);

@@ -97,7 +97,7 @@ static const char *const port_keys[K_PORT_N] = {
 };
 
 /* [leg.NAME] keys: the session model's (mr_leg_spec_keys), less its NULL */
-#define K_LEG_N 12
+#define K_LEG_N 14
 static const char *const *const leg_keys = mr_leg_spec_keys;
 
 enum {
@@ -108,6 +108,17 @@ enum {
 static const char *const pairs_keys[K_PAIRS_N] = {
 	"port", "count", "a_local", "a_remote", "b_local", "b_remote",
 	"clock_rate", "a_transcode", "b_transcode",
+};
+
+enum {
+	K_QUIC_PORT, K_QUIC_LOCAL, K_QUIC_CERT, K_QUIC_KEY, K_QUIC_ALPN, K_QUIC_IDLE,
+	K_QUIC_HANDSHAKE, K_QUIC_MAX_CONNS, K_QUIC_RETRY_ABOVE, K_QUIC_DGRAM,
+	K_QUIC_SERVER_ID, K_QUIC_HS_PER_POLL, K_QUIC_N,
+};
+static const char *const quic_keys[K_QUIC_N] = {
+	"port", "local", "cert", "key", "alpn", "idle_timeout_ms", "handshake_timeout_ms",
+	"max_conns", "retry_above", "max_datagram_frame_size", "server_id",
+	"handshakes_per_poll",
 };
 
 /* [profile.NAME] keys: the session model's (mr_profile_spec_keys), less its NULL */
@@ -1015,6 +1026,141 @@ get_profile_name(struct mr_conf_ctx *c, const char *sn, const char *key, const c
 	return 0;
 }
 
+/* server_id = 1..14 octets as hex digits (2 per octet). */
+static int
+get_server_id(struct mr_conf_ctx *c, const char *sn, const char *val, struct mr_conf_quic *q)
+{
+	static const char acc[] = "1..14 octets as 2..28 hex digits, e.g. 0a01";
+	size_t n = strlen(val), i;
+
+	if (n == 0 || n % 2 != 0 || n > 28)
+		return conf_err(c, sn, "server_id", acc, "'%s' is not accepted", val);
+	for (i = 0; i < n; i += 2) {
+		unsigned int hi, lo;
+
+		if (!isxdigit((unsigned char)val[i]) || !isxdigit((unsigned char)val[i + 1]))
+			return conf_err(c, sn, "server_id", acc, "'%s' is not hex", val);
+		hi = isdigit((unsigned char)val[i]) ? (unsigned int)(val[i] - '0') :
+		     (unsigned int)(tolower((unsigned char)val[i]) - 'a' + 10);
+		lo = isdigit((unsigned char)val[i + 1]) ? (unsigned int)(val[i + 1] - '0') :
+		     (unsigned int)(tolower((unsigned char)val[i + 1]) - 'a' + 10);
+		q->server_id[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	q->server_id_len = (uint8_t)(n / 2);
+	return 0;
+}
+
+/* alpn = ids joined by ',': 1..31 printable characters each, no blank or comma. */
+static int
+get_alpn(struct mr_conf_ctx *c, const char *sn, const char *val, struct mr_conf_quic *q)
+{
+	static const char acc[] = "1..4 ALPN ids joined by ',', each 1..31 printable "
+				  "characters (default roq-14)";
+	const char *p = val;
+
+	q->n_alpn = 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+		size_t i;
+
+		if (n == 0 || n >= sizeof(q->alpn[0]) || q->n_alpn == MR_CONF_QUIC_ALPN_MAX)
+			return conf_err(c, sn, "alpn", acc, "'%s' is not accepted", val);
+		for (i = 0; i < n; i++)
+			if (p[i] <= ' ' || p[i] > '~')
+				return conf_err(c, sn, "alpn", acc, "'%s' is not accepted", val);
+		memcpy(q->alpn[q->n_alpn], p, n);
+		q->alpn[q->n_alpn++][n] = '\0';
+		if (p[n] == '\0')
+			return 0;
+		p += n + 1;
+	}
+}
+
+/* [quic.NAME]: a QUIC endpoint (lib/quic, docs/quic.md). */
+static int
+parse_quic(struct mr_conf_ctx *c, int idx, struct mr_conf_quic *q)
+{
+	const struct mr_conf *conf = c->conf;
+	struct mr_conf_sect s;
+	const char **v = s.vals;
+	const char *sn = s.name;
+	const struct mr_conf_port *p;
+	uint32_t port;
+	bool ok;
+	int ret;
+
+	ret = sect_open(c, idx, quic_keys, K_QUIC_N, &s);
+	if (ret != 0)
+		goto out;
+	rte_strscpy(q->name, sn + strlen("quic."), sizeof(q->name));
+	q->idle_timeout_ms = 30000;
+	q->handshake_timeout_ms = 10000;
+	q->max_conns = 1024;
+	q->retry_above = UINT32_MAX;
+	q->max_datagram_frame_size = 1200;
+	q->handshakes_per_poll = 1;
+	ret = get_port_ref(c, sn, v[K_QUIC_PORT], &q->port);
+	if (ret != 0)
+		goto out;
+	p = &conf->ports[q->port];
+	if (v[K_QUIC_LOCAL] == NULL || mr_endpoint_parse(v[K_QUIC_LOCAL], &q->local) != 0) {
+		ret = v[K_QUIC_LOCAL] == NULL ?
+		      missing(c, sn, "local", "addr:port of the port, UDP port outside the RTP range") :
+		      conf_err(c, sn, "local", "addr:port", "'%s' is not an endpoint",
+			       v[K_QUIC_LOCAL]);
+		goto out;
+	}
+	ok = mr_endpoint_is_v4(&q->local) ? p->has_ipv4 && memcmp(q->local.ip, p->ipv4.ip, 16) == 0 :
+	     p->has_ipv6 && memcmp(q->local.ip, p->ipv6.ip, 16) == 0;
+	port = rte_be_to_cpu_16(q->local.port);
+	if (!ok || (port >= conf->rtp_port_min && port <= conf->rtp_port_max)) {
+		ret = conf_err(c, sn, "local", "an address of [port.N] with a UDP port outside "
+			       "rtp_port_min..rtp_port_max (the legs' range)",
+			       "%s: %s", v[K_QUIC_LOCAL], ok ? "the UDP port is in the RTP range" :
+			       "the address is not the port's");
+		goto out;
+	}
+	if (v[K_QUIC_CERT] == NULL || v[K_QUIC_KEY] == NULL) {
+		ret = missing(c, sn, v[K_QUIC_CERT] == NULL ? "cert" : "key",
+			      "a PEM file path (read when mrelay starts)");
+		goto out;
+	}
+	if (strlen(v[K_QUIC_CERT]) >= sizeof(q->cert) || strlen(v[K_QUIC_KEY]) >= sizeof(q->key)) {
+		ret = conf_err(c, sn, strlen(v[K_QUIC_CERT]) >= sizeof(q->cert) ? "cert" : "key",
+			       "a path of at most 255 characters", "too long");
+		goto out;
+	}
+	snprintf(q->cert, sizeof(q->cert), "%s", v[K_QUIC_CERT]);
+	snprintf(q->key, sizeof(q->key), "%s", v[K_QUIC_KEY]);
+	if (v[K_QUIC_ALPN] != NULL) {
+		ret = get_alpn(c, sn, v[K_QUIC_ALPN], q);
+		if (ret != 0)
+			goto out;
+	}
+	ret = get_u32(c, sn, "idle_timeout_ms", v[K_QUIC_IDLE], 1000, 600000, NULL,
+		      &q->idle_timeout_ms);
+	if (ret == 0)
+		ret = get_u32(c, sn, "handshake_timeout_ms", v[K_QUIC_HANDSHAKE], 1000, 60000, NULL,
+			      &q->handshake_timeout_ms);
+	if (ret == 0)
+		ret = get_u32(c, sn, "max_conns", v[K_QUIC_MAX_CONNS], 1, 65536, NULL,
+			      &q->max_conns);
+	if (ret == 0 && v[K_QUIC_RETRY_ABOVE] != NULL && strcmp(v[K_QUIC_RETRY_ABOVE], "never") != 0)
+		ret = get_u32(c, sn, "retry_above", v[K_QUIC_RETRY_ABOVE], 0, 65536,
+			      "never, or 0 (always) .. 65536 connections", &q->retry_above);
+	if (ret == 0)
+		ret = get_u32(c, sn, "max_datagram_frame_size", v[K_QUIC_DGRAM], 64, 1200, NULL,
+			      &q->max_datagram_frame_size);
+	if (ret == 0)
+		ret = get_u16(c, sn, "handshakes_per_poll", v[K_QUIC_HS_PER_POLL], 1, 64, NULL,
+			      &q->handshakes_per_poll);
+	if (ret == 0 && v[K_QUIC_SERVER_ID] != NULL)
+		ret = get_server_id(c, sn, v[K_QUIC_SERVER_ID], q);
+out:
+	sect_close(&s);
+	return ret;
+}
+
 /*
  * [leg.NAME]: every key through the session model's rules
  * (mr_leg_spec_set()), the same the control commands use.
@@ -1041,10 +1187,15 @@ parse_leg(struct mr_conf_ctx *c, int idx, struct mr_conf_leg *leg)
 	rte_strscpy(leg->name, sn + strlen("leg."), sizeof(leg->name));
 	mr_leg_spec_init(&leg->spec);
 	for (k = 0; k < RTE_DIM(required); k++) {
-		unsigned int j;
+		unsigned int j, q;
 
 		for (j = 0; j < K_LEG_N && strcmp(leg_keys[j], required[k][0]) != 0; j++)
 			;
+		for (q = 0; q < K_LEG_N && strcmp(leg_keys[q], "quic") != 0; q++)
+			;
+		/* an RTP over QUIC leg has its endpoint and flow instead (lib/session) */
+		if (s.vals[q] != NULL && k > 0)
+			continue;
 		if (s.vals[j] == NULL) {
 			ret = missing(c, sn, required[k][0], required[k][1]);
 			goto out;
@@ -1060,8 +1211,8 @@ parse_leg(struct mr_conf_ctx *c, int idx, struct mr_conf_leg *leg)
 			goto out;
 		}
 	}
-	if (ret == 0 && (leg->spec.port >= MR_CONF_MAX_PORTS ||
-			 !c->conf->ports[leg->spec.port].present)) {
+	if (ret == 0 && !(leg->spec.given & MR_LEG_F_QUIC) &&
+	    (leg->spec.port >= MR_CONF_MAX_PORTS || !c->conf->ports[leg->spec.port].present)) {
 		char list[80];
 
 		port_list(c->conf, list, sizeof(list));
@@ -1213,7 +1364,9 @@ check_spans(struct mr_conf_ctx *c, const int *leg_sect, const int *pairs_sect)
 		return -ENOMEM;
 	}
 	for (i = 0; i < conf->n_legs; i++)
-		if (!conf->legs[i].spec.local_port_auto) /* allocated: cannot overlap */
+		/* allocated, or an RTP over QUIC leg's (made up): cannot overlap */
+		if (!conf->legs[i].spec.local_port_auto &&
+		    !(conf->legs[i].spec.given & MR_LEG_F_QUIC))
 			span_set(&sp[j++], &conf->legs[i].spec.local, 1,
 				 (uint32_t)leg_sect[i] * 2, i, 0);
 	for (i = 0; i < conf->n_pairs; i++) {
@@ -1270,16 +1423,35 @@ port_section_id(const char *s)
 	return (int)v;
 }
 
+/* [KIND.NAME] with a valid NAME, and room for one more than @p n (of at most @p max). */
+static int
+named_sect(struct mr_conf_ctx *c, const char *name, const char *kind, unsigned int n,
+	   unsigned int max)
+{
+	char acc[96];
+
+	if (!name_ok(name + strlen(kind) + 1)) {
+		snprintf(acc, sizeof(acc), "%s.NAME, NAME " MR_CONF_NAME_ACCEPTED, kind);
+		return conf_err(c, name, NULL, acc, "bad %s name", kind);
+	}
+	if (n == max) {
+		snprintf(acc, sizeof(acc), "at most %u [%s.NAME] sections", max, kind);
+		return conf_err(c, name, NULL, acc, "one [%s] section too many", kind);
+	}
+	return 0;
+}
+
 static int
 conf_build(struct mr_conf_ctx *c)
 {
 	static const char sect_acc[] =
 		"relay, port.N (N < " RTE_STR(MR_CONF_MAX_PORTS) "), leg.NAME, "
-		"pairs.NAME, profile.NAME; NAME " MR_CONF_NAME_ACCEPTED;
+		"pairs.NAME, profile.NAME, quic.NAME; NAME " MR_CONF_NAME_ACCEPTED;
 	struct mr_conf *conf = c->conf;
 	int port_sect[MR_CONF_MAX_PORTS];
 	int pairs_sect[MR_CONF_MAX_PAIRS];
 	int profile_sect[MR_CONF_MAX_PROFILES];
+	int quic_sect[MR_CONF_MAX_QUIC];
 	struct mr_conf_name_ix *ix = NULL;
 	int *leg_sect = NULL;
 	int relay_sect = -1;
@@ -1319,23 +1491,20 @@ conf_build(struct mr_conf_ctx *c)
 						MR_CONF_NAME_ACCEPTED, "bad leg name");
 			n_legs++;
 		} else if (strncmp(name, "pairs.", 6) == 0) {
-			if (!name_ok(name + 6))
-				return conf_err(c, name, NULL, "pairs.NAME, NAME "
-						MR_CONF_NAME_ACCEPTED, "bad pairs name");
-			if (conf->n_pairs == MR_CONF_MAX_PAIRS)
-				return conf_err(c, name, NULL, "at most "
-						RTE_STR(MR_CONF_MAX_PAIRS) " [pairs.NAME] sections",
-						"one [pairs] section too many");
+			ret = named_sect(c, name, "pairs", conf->n_pairs, MR_CONF_MAX_PAIRS);
+			if (ret != 0)
+				return ret;
 			pairs_sect[conf->n_pairs++] = i;
 		} else if (strncmp(name, "profile.", 8) == 0) {
-			if (!name_ok(name + 8))
-				return conf_err(c, name, NULL, "profile.NAME, NAME "
-						MR_CONF_NAME_ACCEPTED, "bad profile name");
-			if (conf->n_profiles == MR_CONF_MAX_PROFILES)
-				return conf_err(c, name, NULL, "at most "
-						RTE_STR(MR_CONF_MAX_PROFILES) " [profile.NAME] sections",
-						"one [profile] section too many");
+			ret = named_sect(c, name, "profile", conf->n_profiles, MR_CONF_MAX_PROFILES);
+			if (ret != 0)
+				return ret;
 			profile_sect[conf->n_profiles++] = i;
+		} else if (strncmp(name, "quic.", 5) == 0) {
+			ret = named_sect(c, name, "quic", conf->n_quic, MR_CONF_MAX_QUIC);
+			if (ret != 0)
+				return ret;
+			quic_sect[conf->n_quic++] = i;
 		} else {
 			return conf_err(c, name, NULL, sect_acc, "unknown section");
 		}
@@ -1394,6 +1563,25 @@ conf_build(struct mr_conf_ctx *c)
 				snprintf(name, sizeof(name), "profile.%s", conf->profiles[i].name);
 				return conf_err(c, name, NULL, "one section per profile name",
 						"section given twice");
+			}
+		}
+	}
+
+	/* QUIC endpoints: one name, one local endpoint each */
+	for (i = 0; i < (int)conf->n_quic; i++) {
+		int j;
+
+		ret = parse_quic(c, quic_sect[i], &conf->quic[i]);
+		if (ret != 0)
+			return ret;
+		for (j = 0; j < i; j++) {
+			if (strcmp(conf->quic[i].name, conf->quic[j].name) == 0 ||
+			    mr_endpoint_equal(&conf->quic[i].local, &conf->quic[j].local)) {
+				snprintf(name, sizeof(name), "quic.%s", conf->quic[i].name);
+				return conf_err(c, name, NULL, "one section per name and local endpoint",
+						"[quic.%s] has the same %s", conf->quic[j].name,
+						strcmp(conf->quic[i].name, conf->quic[j].name) == 0 ?
+						"name" : "local endpoint");
 			}
 		}
 	}

@@ -46,6 +46,33 @@ struct mr_conf_profile {
 	struct mr_tc_profile p;         /**< defaults filled in (mr_profile_spec_new()) */
 };
 
+#define MR_CONF_MAX_QUIC 8       /**< [quic.NAME] sections */
+#define MR_CONF_QUIC_ALPN_MAX 4  /**< alpn = up to this many ids */
+#define MR_CONF_PATH_LEN 256     /**< cert and key file paths, with NUL */
+
+/**
+ * [quic.NAME]: a QUIC endpoint terminating RTP over QUIC (docs/quic.md).
+ * Legs name it with quic = NAME (and flow = ID).
+ */
+struct mr_conf_quic {
+	char name[MR_CONF_NAME_LEN];
+	uint16_t port;                  /**< port = N of a [port.N] section */
+	struct mr_endpoint local;       /**< local = addr:port, the port's address, a UDP
+					  *  port outside rtp_port_min..rtp_port_max */
+	char cert[MR_CONF_PATH_LEN];    /**< cert = PEM certificate (chain) file */
+	char key[MR_CONF_PATH_LEN];     /**< key = PEM private key file */
+	uint8_t n_alpn;                 /**< alpn = ids joined by ',' (default roq-14) */
+	char alpn[MR_CONF_QUIC_ALPN_MAX][32];
+	uint32_t idle_timeout_ms;       /**< idle_timeout_ms = 1000..600000, default 30000 */
+	uint32_t handshake_timeout_ms;  /**< handshake_timeout_ms = 1000..60000, default 10000 */
+	uint32_t max_conns;             /**< max_conns = 1..65536 per worker, default 1024 */
+	uint32_t retry_above;           /**< retry_above = 0..max_conns or never (default) */
+	uint32_t max_datagram_frame_size; /**< 64..1200, default 1200 */
+	uint16_t handshakes_per_poll;   /**< handshakes_per_poll = 1..64, default 1 */
+	uint8_t server_id_len;          /**< server_id = 1..14 octets in hex; default 0: random */
+	uint8_t server_id[14];
+};
+
 /** [port.N]: one ethdev port, N being its DPDK port id. */
 struct mr_conf_port {
 	bool present;                   /**< a [port.N] section exists */
@@ -65,7 +92,7 @@ struct mr_conf_port {
 /**
  * [leg.NAME]: one leg. Its keys are the session model's (mr_leg_spec_set():
  * session, port, local, remote, forward, ssrc_out, seq_offset, ts_offset,
- * clock_rate, transcode, streams_max, new_streams_per_s), checked here for
+ * clock_rate, transcode, streams_max, new_streams_per_s, quic, flow), checked here for
  * syntax and range; what depends on other sections (the port's addresses,
  * forward and transcode names) is checked by lib/session when the legs
  * are loaded.
@@ -128,6 +155,9 @@ struct mr_conf {
 
 	uint16_t n_profiles;
 	struct mr_conf_profile profiles[MR_CONF_MAX_PROFILES];
+
+	uint16_t n_quic;
+	struct mr_conf_quic quic[MR_CONF_MAX_QUIC];
 
 	struct mr_conf_port ports[MR_CONF_MAX_PORTS];
 

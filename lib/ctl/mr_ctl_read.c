@@ -23,6 +23,7 @@
 
 #include "mr_build.h"
 #include "mr_ctl_priv.h"
+#include "mr_relay_quic.h"
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 500
@@ -867,6 +868,75 @@ read_transcoders(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* QUIC server counters, one column each (struct mr_quic_server_stats). */
+#define QUIC_FIELDS(X) \
+	X(conns) X(bytes_held) X(tls_sessions) X(accepted) X(handshakes) X(rx_pkts) \
+	X(tx_pkts) X(dgrams_rx) X(dgrams_tx) X(dgrams_lost) X(path_changes) \
+	X(paths_validated) X(paths_failed) X(retries_sent) X(vn_sent) X(resets_sent)
+
+/* One row per QUIC endpoint and worker, as the workers last published them (10 ms). */
+static int
+read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
+{
+	struct rte_tel_data *ep, *lc, *roq_in, *roq_out, *deferred;
+	struct rte_tel_data *released[MR_QUIC_CLOSE__MAX];
+	static char released_keys[MR_QUIC_CLOSE__MAX][32];
+#define DECL_(f) struct rte_tel_data *f;
+	QUIC_FIELDS(DECL_)
+#undef DECL_
+	const struct mr_relay *r = c->relay;
+	uint64_t total_conns = 0, total_hs = 0, total_paths = 0;
+	struct cols t = {0};
+	unsigned int k;
+	uint16_t q, w;
+
+	if (params != NULL && params[0] != '\0')
+		return mr_ctl_error(d, "quic takes no parameters");
+	rte_tel_data_start_dict(d);
+	ep = col_new(&t, "endpoint", RTE_TEL_STRING_VAL);
+	lc = col_new(&t, "lcore", RTE_TEL_INT_VAL);
+#define NEW_(f) f = col_new(&t, #f, RTE_TEL_U64_VAL);
+	QUIC_FIELDS(NEW_)
+#undef NEW_
+	for (k = 0; k < MR_QUIC_CLOSE__MAX; k++) {
+		snprintf(released_keys[k], sizeof(released_keys[k]), "released_%s",
+			 mr_quic_close_name((enum mr_quic_close_reason)k));
+		released[k] = col_new(&t, released_keys[k], RTE_TEL_U64_VAL);
+	}
+	roq_in = col_new(&t, "roq_in", RTE_TEL_U64_VAL);
+	roq_out = col_new(&t, "roq_out", RTE_TEL_U64_VAL);
+	deferred = col_new(&t, "handshakes_deferred", RTE_TEL_U64_VAL);
+	for (q = 0; q < r->n_quic; q++) {
+		for (w = 0; w < r->n_workers; w++) {
+			struct mr_relay_quic_stats st;
+
+			if (mr_relay_quic_stats(r, q, w, &st) != 0)
+				continue;
+			col_str(&t, ep, mr_relay_quic_name(r, q));
+			col_int(&t, lc, (int)r->workers[w]->lcore_id);
+#define ADD_(f) col_u64(&t, f, st.server.f);
+			QUIC_FIELDS(ADD_)
+#undef ADD_
+			for (k = 0; k < MR_QUIC_CLOSE__MAX; k++)
+				col_u64(&t, released[k], st.server.released[k]);
+			col_u64(&t, roq_in, st.roq_in);
+			col_u64(&t, roq_out, st.roq_out);
+			col_u64(&t, deferred, st.handshakes_deferred);
+			total_conns += st.server.conns;
+			total_hs += st.server.handshakes;
+			total_paths += st.server.path_changes;
+		}
+	}
+	rte_tel_data_add_dict_int(d, "endpoints", r->n_quic);
+	rte_tel_data_add_dict_u64(d, "connections", total_conns);
+	rte_tel_data_add_dict_u64(d, "handshakes_total", total_hs);
+	rte_tel_data_add_dict_u64(d, "path_changes_total", total_paths);
+	cols_finish(&t, d);
+	if (t.rc != 0)
+		mr_ctl_error(d, "internal: cannot build the reply (%d)", t.rc);
+	return 0;
+}
+
 /* The read commands: each body runs with the lock held and the control object live. */
 static const struct {
 	const char *name;
@@ -884,6 +954,7 @@ static const struct {
 	{"/mrelay/stream", read_stream, "One stream. Parameters: <local addr:port>,<ssrc>"},
 	{"/mrelay/profiles", read_profiles, "Transcode profiles: name and every parameter, legs using each. No parameters"},
 	{"/mrelay/transcoders", read_transcoders, "Per-transcoder counters, resets by reason, channels. No parameters"},
+	{"/mrelay/quic", read_quic, "QUIC endpoints per worker: connections, handshakes, paths, RoQ. No parameters"},
 };
 
 /* Telemetry callback of every read command: the lock, the object, the body. */

@@ -255,6 +255,7 @@ mr_relay_free(struct mr_relay *r)
 	/* streams reclaimed from now on have no transcoder to go back to */
 	r->streams->on_reclaim = NULL;
 	mr_relay_exc_free(r);
+	mr_relay_quic_free(r);  /* while the workers' contexts exist */
 	for (k = 0; k < r->n_workers; k++) {
 		struct mr_worker *w = r->workers[k];
 

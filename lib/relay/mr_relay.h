@@ -45,6 +45,8 @@ extern "C" {
 #define MR_RELAY_BURST_MAX 64  /**< packets process() takes at once (its per-burst arrays) */
 
 struct mr_relay;
+struct mr_relay_quic;
+struct mr_worker_quic;
 
 /** One worker (or transcoder) lcore. Everything in it is written by that lcore only. */
 struct mr_worker {
@@ -65,6 +67,10 @@ struct mr_worker {
 	/** A worker's channel closes that found a transcoder's control ring full: retried. */
 	uint32_t *tc_closing[MR_RELAY_MAX_TRANSCODERS];
 	uint32_t n_closing[MR_RELAY_MAX_TRANSCODERS];
+	/** A worker's QUIC servers and RoQ state (mr_relay_quic.h); NULL: no endpoint. */
+	struct mr_worker_quic *quic;
+	/** A worker's: QUIC packets and RoQ output for connections it owns (MP/SC). */
+	struct rte_ring *quic_ring;
 	struct rte_eth_dev_tx_buffer *txb[RTE_MAX_ETHPORTS];
 } __rte_cache_aligned;
 
@@ -114,6 +120,9 @@ struct mr_relay {
 	struct mr_worker *tc_tx[MR_RELAY_MAX_TRANSCODERS];
 	uint32_t *tc_chan_leg[MR_RELAY_MAX_TRANSCODERS]; /**< channel slot -> leg */
 	struct mr_tc_profile profiles[MR_RELAY_MAX_PROFILES]; /**< leg tc_profile - 1 */
+	/* QUIC endpoints (mr_relay_quic.h), fixed before the workers start. */
+	uint16_t n_quic;
+	struct mr_relay_quic *quic[16];  /**< MR_ROQ_MAX_ENDPOINTS */
 };
 
 /**

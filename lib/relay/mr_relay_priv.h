@@ -17,6 +17,7 @@
 #include <rte_mbuf.h>
 
 #include "mr_relay.h"
+#include "mr_relay_quic.h"
 
 extern int mr_relay_logtype;
 #define RELAY_LOG(level, ...) \
@@ -89,6 +90,11 @@ emit(struct mr_worker *w, const struct mr_dest *d, struct rte_mbuf *out, uint32_
 		drop(w, out, rc == -EMSGSIZE ? MR_DROP_OVERSIZE : MR_DROP_NO_HEADROOM);
 		return;
 	}
+	if (unlikely(d->port_id == MR_DEST_PORT_ROQ)) {
+		/* to a RoQ leg: a DATAGRAM frame on its connection (mr_relay_quic.h) */
+		mr_relay_quic_out(w, out, d->tmpl.l2_len);
+		return;
+	}
 	send_one(w, d->port_id, out);
 }
 
@@ -114,7 +120,8 @@ dest_copy(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 	struct mr_relay *r = w->relay;
 	struct rte_mbuf *hdr, *clone;
 
-	if (private || !r->multiseg[d->port_id])
+	/* a RoQ leg's copy is flat: it is read into a QUIC packet whole */
+	if (private || d->port_id == MR_DEST_PORT_ROQ || !r->multiseg[d->port_id])
 		return rte_pktmbuf_copy(m, r->copy_pool, f->off, f->len);
 
 	/* Shared payload: a header mbuf chained to an indirect clone. */

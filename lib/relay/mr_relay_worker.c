@@ -414,6 +414,10 @@ process(struct mr_worker *w, struct rte_mbuf **pkts, uint16_t n, bool dispatch, 
 		mr_drop_reason_t reason = classify(r, w->shard, pkts[i], &ctx[nv]);
 
 		if (unlikely(reason != MR_DROP_NONE)) {
+			/* outside the RTP range: a QUIC endpoint's (mr_relay_quic.h)? */
+			if (reason == MR_DROP_PORT_UNUSED && r->n_quic != 0 &&
+			    mr_relay_quic_in(w, pkts[i], &ctx[nv].pi, dispatch, now))
+				continue;
 			/* ARP, ICMP echo and ND go to the main lcore (mr_relay_exc.h) */
 			mr_relay_exc_or_drop(w, pkts[i], reason);
 			continue;
@@ -459,7 +463,7 @@ mr_relay_dispatch_in(struct mr_relay *r, struct rte_mbuf *m)
 		return -EINVAL;
 	dport = rte_be_to_cpu_16(pi.dst.port);
 	if (dport < r->rtp_port_min || dport > r->rtp_port_max)
-		return -EINVAL;
+		return r->n_quic != 0 ? mr_relay_quic_dispatch_in(r, m, &pi) : -EINVAL;
 	if (rte_ring_mp_enqueue(r->workers[mr_relay_endpoint_worker(r, &pi.dst)]->dispatch_ring,
 				m) != 0) {
 		mr_drop_count(mr_counters_self(), MR_DROP_DISPATCH_RING_FULL, 1);
@@ -543,6 +547,8 @@ mr_relay_worker_tick(struct mr_worker *w, uint64_t now)
 	for (t = 0; t < r->n_tc; t++)
 		mr_transcoder_ctl_poll_on(r->tc[t], w->index);
 	mr_relay_closing_retry(w);
+	if (w->quic != NULL)
+		mr_relay_quic_tick(w);
 	return n;
 }
 
@@ -606,6 +612,9 @@ mr_relay_worker_main(void *arg)
 			full |= n == r->burst;
 		}
 
+		/* QUIC: packets for our connections, handshakes, timers, sends */
+		if (w->quic != NULL)
+			got += mr_relay_quic_poll(w, rte_rdtsc());
 		now = rte_rdtsc();
 		late = mr_relay_drain_tick(w, now, got != 0 && !full);
 		if (hist && late != 0)

@@ -9,6 +9,7 @@
  */
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,7 +20,8 @@
 
 const char *const mr_leg_spec_keys[] = {
 	"session", "port", "local", "remote", "forward", "ssrc_out", "seq_offset",
-	"ts_offset", "clock_rate", "transcode", "streams_max", "new_streams_per_s", NULL,
+	"ts_offset", "clock_rate", "transcode", "streams_max", "new_streams_per_s", "quic",
+	"flow", NULL,
 };
 
 static const char *const accepted[][2] = {
@@ -35,6 +37,8 @@ static const char *const accepted[][2] = {
 	{"transcode", "a profile name, or none"},
 	{"streams_max", "1..65535"},
 	{"new_streams_per_s", "0 (no limit) or 1..1000000"},
+	{"quic", "the name of a [quic.NAME] endpoint (an RTP over QUIC leg)"},
+	{"flow", "a RoQ flow identifier, 0..4611686018427387903 (decimal)"},
 };
 
 const char *
@@ -220,6 +224,24 @@ set_num(const char *v, uint32_t min, uint32_t max, const char *accepted, uint32_
 	return -EINVAL;
 }
 
+/* flow: a QUIC variable-length integer's range, 0..2^62-1, in decimal. */
+static int
+set_flow(struct mr_leg_spec *sp, const char *v, char *err, size_t errlen)
+{
+	uint64_t f = 0;
+	size_t i;
+
+	for (i = 0; v[i] >= '0' && v[i] <= '9' && i < 19; i++)
+		f = f * 10 + (uint64_t)(v[i] - '0');
+	if (i == 0 || v[i] != '\0' || (v[0] == '0' && i > 1) || f > MR_LEG_FLOW_MAX) {
+		snprintf(err, errlen, "'%.40s' is not a flow identifier 0..%" PRIu64 " (decimal)",
+			 v, (uint64_t)MR_LEG_FLOW_MAX);
+		return -EINVAL;
+	}
+	sp->flow = f;
+	return 0;
+}
+
 int
 mr_leg_spec_set(struct mr_leg_spec *sp, const char *key, const char *val, char *err,
 		size_t errlen)
@@ -298,6 +320,18 @@ mr_leg_spec_set(struct mr_leg_spec *sp, const char *key, const char *val, char *
 		if (rc != 0)
 			return rc;
 		sp->given |= MR_LEG_F_NEW_RATE;
+	} else if (strcmp(key, "quic") == 0) {
+		if (!mr_session_name_valid(val)) {
+			snprintf(err, errlen, "'%.60s' is not a QUIC endpoint name", val);
+			return -EINVAL;
+		}
+		strcpy(sp->quic, val);
+		sp->given |= MR_LEG_F_QUIC;
+	} else if (strcmp(key, "flow") == 0) {
+		rc = set_flow(sp, val, err, errlen);
+		if (rc != 0)
+			return rc;
+		sp->given |= MR_LEG_F_FLOW;
 	} else {
 		snprintf(err, errlen, "unknown key");
 		return -ENOENT;

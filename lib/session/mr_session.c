@@ -20,6 +20,7 @@
 #include <rte_hash.h>
 #include <rte_jhash.h>
 
+#include "mr_relay_quic.h"
 #include "mr_session.h"
 
 #define NO_LEG UINT32_MAX
@@ -561,6 +562,39 @@ resolve_local(const struct mr_sessions *s, const struct mr_leg_spec *sp, uint16_
 	return 0;
 }
 
+/*
+ * An RTP over QUIC leg (quic = NAME, flow = ID): the QUIC endpoint's port,
+ * the flow's made-up local endpoint (mr_roq_addr.h), latched to the first
+ * connection that sends on the flow. The UDP keys do not apply.
+ */
+static int
+resolve_roq(const struct mr_sessions *s, const struct mr_leg_spec *sp, struct mr_leg_def *d,
+	    char *err, size_t errlen)
+{
+	struct mr_endpoint qlocal;
+	uint16_t port;
+	int q;
+
+	if (sp->given & (MR_LEG_F_PORT | MR_LEG_F_LOCAL | MR_LEG_F_REMOTE))
+		return FAIL(-EINVAL, "%s: not for an RTP over QUIC leg (quic=): its endpoint "
+			    "and flow say where it is", (sp->given & MR_LEG_F_PORT) ? "port" :
+			    (sp->given & MR_LEG_F_LOCAL) ? "local" : "remote");
+	if (!(sp->given & MR_LEG_F_FLOW))
+		return FAIL(-EINVAL, "flow: missing (the RoQ flow identifier of a quic= leg)");
+	q = mr_relay_quic_find(s->relay, sp->quic);
+	if (q < 0)
+		return FAIL(-ENOENT, "quic: no QUIC endpoint named '%.40s' ([quic.NAME])",
+			    sp->quic);
+	mr_relay_quic_info(s->relay, (uint16_t)q, &port, &qlocal);
+	d->port_id = port;
+	mr_roq_flow_endpoint(&d->local, (uint8_t)q, sp->flow,
+			     rte_cpu_to_be_16(s->rtp_port_min));
+	d->latch = true;
+	d->latched = false;
+	memset(&d->remote, 0, sizeof(d->remote));
+	return 0;
+}
+
 /* Which field of two definitions differs (NULL: none). */
 static const char *
 def_diff(const struct mr_leg_def *a, const struct mr_leg_def *b, bool any_port)
@@ -628,14 +662,20 @@ mr_sessions_leg_add(struct mr_sessions *s, const char *name, const struct mr_leg
 			    name, MR_STREAM_NAME_LEN - 1);
 	if (!(sp->given & MR_LEG_F_SESSION))
 		return FAIL(-EINVAL, "session: missing (the session the leg belongs to)");
+	if (sp->given & (MR_LEG_F_QUIC | MR_LEG_F_FLOW)) {
+		if (!(sp->given & MR_LEG_F_QUIC))
+			return FAIL(-EINVAL, "quic: missing (flow= is for RTP over QUIC legs)");
+		memset(&d, 0, sizeof(d));
+		rc = resolve_roq(s, sp, &d, err, errlen);
+		if (rc != 0)
+			return rc;
+		goto common;
+	}
 	if (!(sp->given & MR_LEG_F_LOCAL))
 		return FAIL(-EINVAL, "local: missing (addr:port, addr:auto or auto)");
 	if (!(sp->given & MR_LEG_F_REMOTE))
 		return FAIL(-EINVAL, "remote: missing (addr:port or latch)");
 	memset(&d, 0, sizeof(d));
-	snprintf(d.name, sizeof(d.name), "%s", name);
-	strcpy(d.session, sp->session);
-	d.in_use = true;
 	d.port_id = sp->port;
 	rc = resolve_local(s, sp, sp->port, &d.local, err, errlen);
 	if (rc != 0)
@@ -647,6 +687,10 @@ mr_sessions_leg_add(struct mr_sessions *s, const char *name, const struct mr_leg
 			return FAIL(-EINVAL, "remote: %s is not of the local address's family",
 				    mr_endpoint_format(&d.remote, buf, sizeof(buf)));
 	}
+common:
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	strcpy(d.session, sp->session);
+	d.in_use = true;
 	d.clock_rate = sp->clock_rate;
 	d.ssrc_out = sp->ssrc_out;
 	d.seq_offset = sp->seq_offset;
@@ -708,7 +752,7 @@ mr_sessions_leg_update(struct mr_sessions *s, const char *name, const struct mr_
 	char buf[MR_ENDPOINT_STRLEN];
 	int32_t idx, other;
 	uint16_t old_tc;
-	bool moved;
+	bool moved, roq;
 	int rc;
 
 	memset(res, 0, sizeof(*res));
@@ -717,6 +761,14 @@ mr_sessions_leg_update(struct mr_sessions *s, const char *name, const struct mr_
 		return FAIL(-ENOENT, "name: no leg named %s", name);
 	cur = &s->streams->defs[idx];
 	d = *cur;
+	roq = mr_roq_addr_kind(cur->local.ip) == MR_ROQ_KIND_FLOW;
+	if (sp->given & (MR_LEG_F_QUIC | MR_LEG_F_FLOW))
+		return FAIL(-EINVAL, "%s: a leg's QUIC endpoint and flow are fixed; delete the "
+			    "leg and add it again", (sp->given & MR_LEG_F_QUIC) ? "quic" : "flow");
+	if (roq && (sp->given & (MR_LEG_F_PORT | MR_LEG_F_LOCAL | MR_LEG_F_REMOTE)))
+		return FAIL(-EINVAL, "%s: not for an RTP over QUIC leg (quic=)",
+			    (sp->given & MR_LEG_F_PORT) ? "port" :
+			    (sp->given & MR_LEG_F_LOCAL) ? "local" : "remote");
 	if (sp->given & MR_LEG_F_SESSION)
 		strcpy(d.session, sp->session);
 	if (sp->given & MR_LEG_F_PORT) {
@@ -738,7 +790,7 @@ mr_sessions_leg_update(struct mr_sessions *s, const char *name, const struct mr_
 				return FAIL(-ENOSPC, "local: no free UDP port in %u..%u",
 					    s->rtp_port_min, s->rtp_port_max);
 		}
-	} else if (!port_has_addr(mr_sessions_port(s, d.port_id), &d.local)) {
+	} else if (!roq && !port_has_addr(mr_sessions_port(s, d.port_id), &d.local)) {
 		/* a new port without a new local */
 		return FAIL(-EINVAL, "local: the leg's address is not one of port %u's; "
 			    "give local= too", d.port_id);

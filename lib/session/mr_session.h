@@ -49,6 +49,11 @@ extern "C" {
 #define MR_LEG_F_TRANSCODE   (1u << 9)
 #define MR_LEG_F_STREAMS_MAX (1u << 10)
 #define MR_LEG_F_NEW_RATE    (1u << 11)
+#define MR_LEG_F_QUIC        (1u << 12)
+#define MR_LEG_F_FLOW        (1u << 13)
+
+/** Largest RoQ flow identifier (a QUIC variable-length integer). */
+#define MR_LEG_FLOW_MAX ((UINT64_C(1) << 62) - 1)
 
 /** The keys mr_leg_spec_set() takes, NULL-terminated (for key checks and docs). */
 extern const char *const mr_leg_spec_keys[];
@@ -77,6 +82,9 @@ struct mr_leg_spec {
 	char transcode[MR_STREAM_NAME_LEN]; /**< profile name; "" (or none): no transcoding */
 	uint16_t streams_max;           /**< 1..65535 */
 	uint32_t new_streams_per_s;     /**< 0 (no limit)..1000000 */
+	/** RTP over QUIC: the QUIC endpoint ([quic.NAME]) of the leg; "": a UDP leg */
+	char quic[MR_STREAM_NAME_LEN];
+	uint64_t flow;                  /**< RoQ flow identifier, 0..2^62-1 */
 };
 
 /** An empty spec with the defaults (port 0, clock_rate 48000). */
@@ -89,7 +97,9 @@ void mr_leg_spec_init(struct mr_leg_spec *sp);
  * Keys: session, port, local (addr:port, addr:auto, [v6]:auto, auto),
  * remote (unicast addr:port or latch), forward (leg names joined by '+'
  * or ','), ssrc_out, seq_offset, ts_offset, clock_rate, transcode
- * (profile name or none), streams_max, new_streams_per_s.
+ * (profile name or none), streams_max, new_streams_per_s, quic (a QUIC
+ * endpoint's name: an RTP over QUIC leg, instead of port, local and
+ * remote) and flow (its RoQ flow identifier).
  *
  * @param err
  *   On failure, the reason without the key, e.g. "'x' is not 0..65535".
@@ -278,7 +288,10 @@ struct mr_sessions_result {
 };
 
 /**
- * Add leg @p name. Requires session, local and remote. The same add
+ * Add leg @p name. Requires session, local and remote; or, for an RTP over
+ * QUIC leg, session, quic and flow (and neither port, local nor remote):
+ * the leg is (QUIC endpoint, flow id), latched to the first connection
+ * that sends a datagram on that flow (mr_relay_quic.h). The same add
  * again (any allocated local port) changes nothing: outcome "unchanged";
  * another definition under the name is -EEXIST.
  *

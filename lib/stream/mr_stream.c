@@ -13,6 +13,7 @@
 #include <rte_malloc.h>
 #include <rte_mempool.h>
 
+#include "mr_roq_addr.h"
 #include "mr_stream.h"
 
 RTE_LOG_REGISTER_DEFAULT(mr_stream_logtype, INFO);
@@ -532,23 +533,37 @@ leg_publish(struct mr_streams *s, uint32_t idx, uint32_t *purged)
 		const struct mr_leg_def *t = &s->defs[d->fwd[i]];
 		const struct mr_stream_port *port = &s->ports[t->port_id];
 		struct mr_dest *dest = &leg->dests[leg->n_dests];
+		bool roq = mr_roq_addr_kind(t->local.ip) == MR_ROQ_KIND_FLOW;
 
 		if (!def_has_remote(t) || !port->present) {
 			leg->n_unsendable++;
 			continue;
 		}
-		/* a next hop being resolved (lib/neigh) has no MAC yet */
-		if (rte_is_zero_ether_addr(&port->nexthop)) {
+		if (roq) {
+			/*
+			 * A RoQ leg: the template only names the flow and the
+			 * connection (mr_roq_addr.h); the QUIC packet gets its
+			 * headers, and the next hop, where it is written.
+			 */
+			static const struct rte_ether_addr none;
+
+			if (mr_pkt_tmpl_init(&dest->tmpl, &none, &none, 0, &t->local,
+					     &t->remote) != 0) {
+				leg->n_unsendable++;
+				continue;
+			}
+		} else if (rte_is_zero_ether_addr(&port->nexthop)) {
+			/* a next hop being resolved (lib/neigh) has no MAC yet */
 			leg->n_unresolved++;
 			continue;
-		}
-		if (mr_pkt_tmpl_init(&dest->tmpl, &port->mac, &port->nexthop, port->vlan,
-				     &t->local, &t->remote) != 0) {
+		} else if (mr_pkt_tmpl_init(&dest->tmpl, &port->mac, &port->nexthop, port->vlan,
+					    &t->local, &t->remote) != 0) {
 			leg->n_unsendable++;
 			continue;
 		}
-		dest->port_id = t->port_id;
-		dest->cksum_offload = port->cksum_offload;
+		dest->port_id = roq ? MR_DEST_PORT_ROQ : t->port_id;
+		/* a RoQ frame is not sent: nothing to sum */
+		dest->cksum_offload = roq || port->cksum_offload;
 		dest->rewrite = t->rewrite;
 		dest->ssrc_out = t->ssrc_out;
 		dest->seq_offset = t->seq_offset;

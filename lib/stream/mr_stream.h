@@ -77,6 +77,12 @@ struct mr_stream_key {
 	uint32_t ssrc;
 };
 
+/**
+ * mr_dest::port_id of a destination that is a RoQ leg (mr_roq_addr.h):
+ * its packets leave in QUIC DATAGRAM frames, not on a port directly.
+ */
+#define MR_DEST_PORT_ROQ UINT16_MAX
+
 /** One egress of a leg snapshot: where and how a packet is sent. */
 struct mr_dest {
 	/*

@@ -9,7 +9,9 @@
 
 #include "mr_test.h"
 #include "mr_metrics.h"
+#include "mr_quic.h"
 #include "mr_relay_drops.h"
+#include "mr_relay_quic.h"
 
 /*
  * The names operators' dashboards, alert rules, docs and tests use: moving
@@ -25,6 +27,14 @@ static const char *const exported_names[] = {
 	"mbuf_exhausted", "no_headroom", "oversize", "tx_full", "port_paused", "shutdown",
 	"transcode_ring_full", "transcode_late", "transcode_no_channel", "transcode_stale",
 	"transcode_bad_pt", "exception_ring_full", "nexthop_unresolved",
+	"quic_truncated", "quic_cid_too_long", "quic_vn_to_server",
+	"quic_retry_to_server", "quic_initial_too_small", "quic_unknown_version_small",
+	"quic_unroutable_config", "quic_unroutable_length", "quic_unroutable_server",
+	"quic_unroutable_owner", "quic_unknown_cid", "quic_initial_rejected",
+	"quic_retry_token", "quic_conn_limit", "quic_cid_table_full", "quic_conn_setup",
+	"quic_pkt_discarded", "quic_closing", "quic_stateless_queue_full", "roq_truncated",
+	"roq_empty", "quic_handshake_queue_full", "quic_ring_full", "quic_not_ip",
+	"roq_no_conn", "roq_congested", "roq_too_big", "roq_no_datagrams", "roq_in_full",
 };
 
 /* The process's registry: every library of the relay registered, whole. */
@@ -34,10 +44,10 @@ test_metrics_registry_whole(void)
 	char err[256] = "";
 	unsigned int i, j;
 
-	MR_TEST_ASSERT(mr_drop_registry_check(&mr_drop_registry, MR_RELAY_DROP_END,
+	MR_TEST_ASSERT(mr_drop_registry_check(&mr_drop_registry, MR_QUIC_DROP_END,
 					      err, sizeof(err)) == 0, "%s", err);
-	MR_TEST_EQ(mr_drop_reason_end(), MR_RELAY_DROP_END);
-	for (i = MR_DROP_NONE + 1; i < MR_RELAY_DROP_END; i++) {
+	MR_TEST_EQ(mr_drop_reason_end(), MR_QUIC_DROP_END);
+	for (i = MR_DROP_NONE + 1; i < MR_QUIC_DROP_END; i++) {
 		const struct mr_drop_info *d = mr_drop_reason_info(i);
 
 		MR_TEST_ASSERT(d != NULL, "reason %u unregistered", i);
@@ -50,7 +60,7 @@ test_metrics_registry_whole(void)
 	}
 	MR_TEST_ASSERT(strcmp(mr_drop_reason_name(MR_DROP_NONE), "none") == 0, "none");
 	MR_TEST_ASSERT(mr_drop_reason_info(MR_DROP_NONE) == NULL, "none is no reason");
-	MR_TEST_ASSERT(strcmp(mr_drop_reason_name(MR_RELAY_DROP_END), "invalid") == 0, "end");
+	MR_TEST_ASSERT(strcmp(mr_drop_reason_name(MR_QUIC_DROP_END), "invalid") == 0, "end");
 	MR_TEST_ASSERT(strcmp(mr_drop_reason_name(MR_DROP_CAPACITY + 3), "invalid") == 0, "range");
 	MR_TEST_ASSERT(mr_drop_reason_info(MR_DROP_CAPACITY) == NULL, "range");
 	return 0;
@@ -69,6 +79,7 @@ test_metrics_registry_owners(void)
 		{"rtp", MR_PKT_DROP_END, MR_RTP_DROP_END},
 		{"transcode", MR_RTP_DROP_END, MR_TRANSCODE_DROP_END},
 		{"relay", MR_TRANSCODE_DROP_END, MR_RELAY_DROP_END},
+		{"quic", MR_RELAY_DROP_END, MR_QUIC_DROP_END},
 	};
 	unsigned int b, i;
 
@@ -79,6 +90,12 @@ test_metrics_registry_owners(void)
 				       "%s (%u) registered by %s, not %s", mr_drop_reason_name(i), i,
 				       mr_drop_reason_info(i)->lib, blocks[b].lib);
 	}
+	/* lib/quic's reasons are counted under their own names */
+	for (i = MR_QUIC_OK + 1; i < MR_QUIC_DROP__MAX; i++)
+		MR_TEST_ASSERT(strcmp(mr_drop_reason_name(mr_relay_quic_drop_id(i)),
+				      mr_quic_drop_name(i)) == 0, "quic reason %s counted as %s",
+			       mr_quic_drop_name(i), mr_drop_reason_name(mr_relay_quic_drop_id(i)));
+	MR_TEST_EQ(mr_relay_quic_drop_id(MR_QUIC_OK), MR_DROP_NONE);
 	/* the constants each library counts name what it registered */
 	MR_TEST_ASSERT(strcmp(mr_drop_reason_name(MR_DROP_SHUTDOWN), "shutdown") == 0, "shutdown");
 	MR_TEST_ASSERT(strcmp(mr_drop_reason_name(MR_DROP_RUNT), "runt") == 0, "runt");
@@ -229,8 +246,8 @@ test_metrics_reasons_json(void)
 	MR_TEST_ASSERT(strncmp(text, "{\"id\":[1,2,3,4,", 15) == 0, "%.40s", text);
 	MR_TEST_ASSERT(strstr(text, "\"name\":[\"multiseg\",\"mbuf_exhausted\",\"shutdown\",\"runt\",")
 		       != NULL, "names not in id order");
-	snprintf(want, sizeof(want), ",%u],\"name\":[", MR_RELAY_DROP_END - 1);
-	MR_TEST_ASSERT(strstr(text, want) != NULL, "ids do not end at %u", MR_RELAY_DROP_END - 1);
+	snprintf(want, sizeof(want), ",%u],\"name\":[", MR_QUIC_DROP_END - 1);
+	MR_TEST_ASSERT(strstr(text, want) != NULL, "ids do not end at %u", MR_QUIC_DROP_END - 1);
 	MR_TEST_ASSERT(strstr(text, "\"library\":[\"metrics\",") != NULL, "library column");
 	snprintf(want, sizeof(want), "\"description\":[\"%s\",",
 		 mr_drop_reason_info(1)->desc);

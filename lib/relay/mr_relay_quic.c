@@ -1,0 +1,891 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * QUIC endpoints in the workers and RTP over QUIC legs (mr_relay_quic.h):
+ * routing QUIC datagrams to the worker owning their connection, feeding
+ * its lib/quic server, RoQ datagrams into the burst path as frames of
+ * their leg, RTP for RoQ legs out in DATAGRAM frames, timers from the TSC
+ * and a budget of new connections per loop pass.
+ */
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_ring.h>
+
+#include "mr_relay_priv.h"
+#include "mr_relay_quic.h"
+
+MR_DROP_REGISTER(quic, MR_QUIC_DROPS)
+
+/* lib/quic's reasons as registry ids: the same names, MR_QUIC_OK as none */
+enum { MR_DROP_QUIC_OK = MR_DROP_NONE };
+#define MR_QUIC_MAP_(sym, name) [MR_QUIC_##sym] = MR_DROP_QUIC_##sym,
+static const mr_drop_reason_t quic_drop_id[MR_QUIC_DROP__MAX] = {
+	MR_QUIC_DROP_REASONS(MR_QUIC_MAP_)
+};
+#undef MR_QUIC_MAP_
+
+mr_drop_reason_t
+mr_relay_quic_drop_id(enum mr_quic_drop d)
+{
+	return (unsigned int)d < MR_QUIC_DROP__MAX ? quic_drop_id[d] : MR_DROP_NONE;
+}
+
+#define QUIC_RING_SIZE 4096   /* a worker's QUIC ring (packets) */
+#define HS_RING_SIZE 256      /* new-connection Initials waiting for the budget */
+#define ROQ_WRITE_TRIES 4     /* packets of other frames ahead of one datagram */
+#define ROQ_APP_ERROR_NO_SLOT 0x100 /* CONNECTION_CLOSE code: no connection slot */
+
+/* One QUIC endpoint: what every worker shares, fixed before they start. */
+struct mr_relay_quic {
+	char name[32];
+	struct mr_quic_endpoint *ep;
+	const struct mr_quic_cid_conf *cid;
+	uint8_t cid_len;
+	uint16_t idx;
+	uint16_t port_id;
+	uint16_t hs_budget;
+	uint16_t synth_port_be;         /* port of the made-up endpoints (rtp_port_min) */
+	uint32_t max_conns;
+	struct mr_endpoint local;
+	struct sockaddr_storage local_sa;
+	socklen_t local_sa_len;
+};
+
+/* A connection as the relay knows it: its slot names it in made-up endpoints. */
+struct roq_conn {
+	struct mr_quic_conn *c;
+	uint32_t next_free;
+	uint16_t gen;                   /* bumped at each use of the slot: stale names miss */
+	bool in_use;
+	bool tmpl_ok;                   /* tmpl is for tmpl_path and tmpl_nexthop */
+	struct mr_endpoint synth;
+	struct mr_quic_path tmpl_path;
+	struct rte_ether_addr tmpl_nexthop;
+	struct mr_pkt_tmpl tmpl;
+};
+
+/* One endpoint on one worker. */
+struct worker_ep {
+	struct mr_worker *w;
+	const struct mr_relay_quic *q;
+	struct mr_quic_server *server;
+	struct roq_conn *conns;         /* [q->max_conns] */
+	uint32_t free_head;
+	struct rte_ring *hs_ring;       /* SP/SC, this worker's */
+	uint16_t hs_this_pass;
+	uint64_t roq_in;
+	uint64_t roq_out;
+	uint64_t hs_deferred;
+	/* published by the worker at each tick for any reader (even: stable) */
+	uint32_t pub_seq;
+	struct mr_relay_quic_stats pub;
+};
+
+struct mr_worker_quic {
+	uint64_t ns_mult;               /* ns = tsc * ns_mult >> 32 */
+	struct rte_mbuf *spare;         /* for the next packet a server writes */
+	uint16_t n_in;
+	struct rte_mbuf *in[MR_RELAY_BURST_MAX]; /* RoQ frames of the packet being read */
+	struct worker_ep ep[MR_ROQ_MAX_ENDPOINTS];
+};
+
+#define NO_SLOT UINT32_MAX
+
+static inline uint64_t
+tsc_ns(const struct mr_worker_quic *wq, uint64_t tsc)
+{
+	return (uint64_t)(((unsigned __int128)tsc * wq->ns_mult) >> 32);
+}
+
+static inline void
+count(struct mr_worker *w, mr_drop_reason_t reason)
+{
+	mr_drop_count(w->ctr, reason, 1);
+}
+
+/* ---------- addresses ---------- */
+
+static void
+ep_to_sa(const struct mr_endpoint *ep, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (mr_endpoint_is_v4(ep)) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		sin->sin_family = AF_INET;
+		sin->sin_port = ep->port;
+		memcpy(&sin->sin_addr, ep->ip + 12, 4);
+		*len = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = ep->port;
+		memcpy(&sin6->sin6_addr, ep->ip, 16);
+		*len = sizeof(*sin6);
+	}
+}
+
+static int
+sa_to_ep(const struct sockaddr_storage *ss, struct mr_endpoint *ep)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+
+		mr_endpoint_set_v4(ep, sin->sin_addr.s_addr, sin->sin_port);
+		return 0;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+
+		mr_endpoint_set_v6(ep, sin6->sin6_addr.s6_addr, sin6->sin6_port);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool
+path_equal(const struct mr_quic_path *a, const struct mr_quic_path *b)
+{
+	return a->local_len == b->local_len && a->remote_len == b->remote_len &&
+	       memcmp(&a->local, &b->local, a->local_len) == 0 &&
+	       memcmp(&a->remote, &b->remote, a->remote_len) == 0;
+}
+
+/* ---------- sending QUIC packets ---------- */
+
+/*
+ * Headers for a QUIC packet on @p path (its connection's cached template
+ * when @p rc has one for this path and next hop), then TX. Consumes @p out,
+ * whose data is the UDP payload.
+ */
+static void
+quic_emit(struct mr_worker *w, const struct mr_relay_quic *q, struct roq_conn *rc,
+	  struct rte_mbuf *out, const struct mr_quic_path *path)
+{
+	const struct mr_stream_port *sp = &w->relay->streams->ports[q->port_id];
+	struct mr_pkt_tmpl local_tmpl, *t = rc != NULL ? &rc->tmpl : &local_tmpl;
+	struct mr_endpoint src, dst;
+	uint32_t sum = 0;
+	int rc_apply;
+
+	if (unlikely(rte_is_zero_ether_addr(&sp->nexthop))) {
+		drop(w, out, MR_DROP_NEXTHOP_UNRESOLVED);
+		return;
+	}
+	if (rc == NULL || !rc->tmpl_ok || !path_equal(&rc->tmpl_path, path) ||
+	    !rte_is_same_ether_addr(&rc->tmpl_nexthop, &sp->nexthop)) {
+		if (sa_to_ep(&path->local, &src) != 0 || sa_to_ep(&path->remote, &dst) != 0 ||
+		    mr_pkt_tmpl_init(t, &sp->mac, &sp->nexthop, sp->vlan, &src, &dst) != 0) {
+			if (rc != NULL)
+				rc->tmpl_ok = false;
+			drop(w, out, MR_DROP_NO_DEST);
+			return;
+		}
+		if (rc != NULL) {
+			rc->tmpl_path = *path;
+			rc->tmpl_nexthop = sp->nexthop;
+			rc->tmpl_ok = true;
+		}
+	}
+	if (!sp->cksum_offload)
+		sum = mr_pkt_raw_sum(rte_pktmbuf_mtod(out, const void *), out->data_len);
+	rc_apply = mr_pkt_tmpl_apply(t, out, sum, sp->cksum_offload);
+	if (unlikely(rc_apply != 0)) {
+		drop(w, out, rc_apply == -EMSGSIZE ? MR_DROP_OVERSIZE : MR_DROP_NO_HEADROOM);
+		return;
+	}
+	send_one(w, q->port_id, out);
+}
+
+/* Everything a server has to send now (handshakes, ACKs, probes, stateless replies). */
+static unsigned int
+server_flush(struct mr_worker *w, struct mr_worker_quic *wq, struct worker_ep *e, uint64_t ns)
+{
+	struct mr_quic_path path;
+	unsigned int n = 0;
+	size_t len;
+
+	for (;;) {
+		struct rte_mbuf *out;
+
+		if (wq->spare == NULL) {
+			wq->spare = rte_pktmbuf_alloc(w->relay->copy_pool);
+			/* nothing lost: ngtcp2 sends again when its timers say so */
+			if (wq->spare == NULL)
+				break;
+		}
+		len = mr_quic_server_send(e->server, ns, rte_pktmbuf_mtod(wq->spare, uint8_t *),
+					  rte_pktmbuf_tailroom(wq->spare), &path);
+		if (len == 0)
+			break;
+		out = wq->spare;
+		wq->spare = NULL;
+		out->data_len = (uint16_t)len;
+		out->pkt_len = (uint32_t)len;
+		quic_emit(w, e->q, NULL, out, &path);
+		n++;
+	}
+	return n;
+}
+
+/* ---------- the server's callbacks (inside recv and expire) ---------- */
+
+static void
+on_open(struct mr_quic_conn *c, void *arg)
+{
+	struct worker_ep *e = arg;
+	struct roq_conn *rc;
+	uint32_t slot = e->free_head;
+
+	if (slot == NO_SLOT) {
+		/* the server holds at most max_conns: only if that changes */
+		mr_quic_conn_close(c, ROQ_APP_ERROR_NO_SLOT);
+		return;
+	}
+	rc = &e->conns[slot];
+	e->free_head = rc->next_free;
+	rc->next_free = NO_SLOT;
+	rc->c = c;
+	rc->in_use = true;
+	rc->tmpl_ok = false;
+	rc->gen = (uint16_t)(rc->gen + 1 == 0 ? 1 : rc->gen + 1);
+	mr_roq_conn_endpoint(&rc->synth, (uint8_t)e->q->idx, e->w->index, rc->gen, slot,
+			     e->q->synth_port_be);
+	mr_quic_conn_set_user(c, rc);
+}
+
+static void
+on_close(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg)
+{
+	struct worker_ep *e = arg;
+	struct roq_conn *rc = mr_quic_conn_user(c);
+
+	RTE_SET_USED(why);
+	if (rc == NULL)
+		return;
+	rc->in_use = false;
+	rc->c = NULL;
+	rc->next_free = e->free_head;
+	e->free_head = (uint32_t)(rc - e->conns);
+	mr_quic_conn_set_user(c, NULL);
+}
+
+static void
+on_path(struct mr_quic_conn *c, const struct sockaddr *from, const struct sockaddr *to,
+	void *arg)
+{
+	struct roq_conn *rc = mr_quic_conn_user(c);
+
+	RTE_SET_USED(from);
+	RTE_SET_USED(to);
+	RTE_SET_USED(arg);
+	if (rc != NULL)
+		rc->tmpl_ok = false;
+}
+
+/*
+ * A RoQ datagram: its RTP or RTCP packet becomes a frame from the
+ * connection's made-up endpoint to the flow's (its leg's local endpoint),
+ * processed once the server's recv has returned.
+ */
+static void
+on_datagram(struct mr_quic_conn *c, const uint8_t *data, size_t len, void *arg)
+{
+	static const struct rte_ether_addr none;
+	struct worker_ep *e = arg;
+	struct mr_worker *w = e->w;
+	struct mr_worker_quic *wq = w->quic;
+	struct roq_conn *rc = mr_quic_conn_user(c);
+	struct mr_endpoint flow_ep;
+	struct mr_pkt_tmpl t;
+	const uint8_t *rtp;
+	enum mr_quic_drop qd;
+	struct rte_mbuf *m;
+	size_t rtp_len;
+	uint64_t flow;
+	char *dst;
+	int rc_apply;
+
+	qd = mr_roq_decode(data, len, &flow, &rtp, &rtp_len);
+	if (qd != MR_QUIC_OK) {
+		count(w, quic_drop_id[qd]);
+		return;
+	}
+	if (rc == NULL) {
+		count(w, MR_DROP_ROQ_NO_CONN);
+		return;
+	}
+	if (wq->n_in == RTE_DIM(wq->in)) {
+		count(w, MR_DROP_ROQ_IN_FULL);
+		return;
+	}
+	m = rte_pktmbuf_alloc(w->relay->copy_pool);
+	if (m == NULL) {
+		count(w, MR_DROP_MBUF_EXHAUSTED);
+		return;
+	}
+	dst = rte_pktmbuf_append(m, (uint16_t)RTE_MIN(rtp_len, (size_t)UINT16_MAX));
+	if (dst == NULL || rtp_len > UINT16_MAX) {
+		drop(w, m, MR_DROP_OVERSIZE);
+		return;
+	}
+	memcpy(dst, rtp, rtp_len);
+	mr_roq_flow_endpoint(&flow_ep, (uint8_t)e->q->idx, flow, e->q->synth_port_be);
+	if (mr_pkt_tmpl_init(&t, &none, &none, 0, &rc->synth, &flow_ep) != 0) {
+		drop(w, m, MR_DROP_NO_LEG);
+		return;
+	}
+	/* a correct UDP checksum: forwarding derives the output's from it */
+	rc_apply = mr_pkt_tmpl_apply(&t, m, mr_pkt_raw_sum(rtp, (uint32_t)rtp_len), false);
+	if (rc_apply != 0) {
+		drop(w, m, rc_apply == -EMSGSIZE ? MR_DROP_OVERSIZE : MR_DROP_NO_HEADROOM);
+		return;
+	}
+	e->roq_in++;
+	wq->in[wq->n_in++] = m;
+}
+
+static const struct mr_quic_server_ops server_ops = {
+	.on_open = on_open,
+	.on_datagram = on_datagram,
+	.on_path = on_path,
+	.on_close = on_close,
+};
+
+/* ---------- receiving ---------- */
+
+/* Feed one datagram to this worker's server of its endpoint. Consumes m. */
+static void
+feed(struct mr_worker *w, struct worker_ep *e, struct rte_mbuf *m, const struct mr_pkt_info *pi,
+     uint64_t now)
+{
+	struct mr_worker_quic *wq = w->quic;
+	struct mr_quic_path path;
+	enum mr_quic_drop qd;
+	uint16_t n;
+
+	memcpy(&path.local, &e->q->local_sa, sizeof(path.local));
+	path.local_len = e->q->local_sa_len;
+	ep_to_sa(&pi->src, &path.remote, &path.remote_len);
+	qd = mr_quic_server_recv(e->server, &path,
+				 rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->payload_off),
+				 pi->payload_len, tsc_ns(wq, now));
+	if (qd != MR_QUIC_OK)
+		drop(w, m, quic_drop_id[qd]);
+	else
+		rte_pktmbuf_free(m); /* terminated: its content is the connection's now */
+	if (wq->n_in != 0) {
+		/* the datagrams it carried, through the burst path of their legs */
+		n = wq->n_in;
+		wq->n_in = 0;
+		mr_relay_process(w, wq->in, n, false, now);
+	}
+}
+
+static const struct mr_relay_quic *
+endpoint_of(const struct mr_relay *r, const struct mr_endpoint *dst)
+{
+	uint16_t i;
+
+	for (i = 0; i < r->n_quic; i++)
+		if (mr_endpoint_equal(&r->quic[i]->local, dst))
+			return r->quic[i];
+	return NULL;
+}
+
+static void
+to_ring(struct mr_worker *w, struct mr_worker *to, struct rte_mbuf *m)
+{
+	if (unlikely(to->quic_ring == NULL || rte_ring_mp_enqueue(to->quic_ring, m) != 0))
+		drop(w, m, MR_DROP_QUIC_RING_FULL);
+}
+
+bool
+mr_relay_quic_in(struct mr_worker *w, struct rte_mbuf *m, const struct mr_pkt_info *pi,
+		 bool steer, uint64_t now)
+{
+	struct mr_relay *r = w->relay;
+	const struct mr_relay_quic *q = endpoint_of(r, &pi->dst);
+	const uint8_t *payload;
+	enum mr_quic_route_how how;
+	struct mr_quic_hdr h;
+	struct worker_ep *e;
+	enum mr_quic_drop qd;
+	uint16_t owner;
+
+	if (q == NULL)
+		return false;
+	if (unlikely(w->quic == NULL)) {
+		drop(w, m, MR_DROP_QUIC_NOT_IP);
+		return true;
+	}
+	payload = rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->payload_off);
+	qd = mr_quic_hdr_parse(payload, pi->payload_len, q->cid_len, &h);
+	if (qd == MR_QUIC_OK)
+		qd = mr_quic_route(q->cid, &h, pi->payload_len, &owner, &how);
+	if (unlikely(qd != MR_QUIC_OK)) {
+		drop(w, m, quic_drop_id[qd]);
+		return true;
+	}
+	/* a client-chosen DCID: the worker the endpoint's packets are steered to */
+	if (how == MR_QUIC_ROUTE_HASH)
+		owner = steer ? mr_relay_endpoint_worker(r, &q->local) : w->index;
+	if (owner != w->index) {
+		to_ring(w, r->workers[owner], m);
+		return true;
+	}
+	e = &w->quic->ep[q->idx];
+	if (how == MR_QUIC_ROUTE_HASH && h.kind == MR_QUIC_PKT_INITIAL) {
+		/* a new connection: a TLS handshake's work, within the budget */
+		if (e->hs_this_pass >= q->hs_budget || !rte_ring_empty(e->hs_ring)) {
+			if (rte_ring_sp_enqueue(e->hs_ring, m) != 0)
+				drop(w, m, MR_DROP_QUIC_HANDSHAKE_QUEUE_FULL);
+			else
+				e->hs_deferred++;
+			return true;
+		}
+		e->hs_this_pass++;
+	}
+	feed(w, e, m, pi, now);
+	return true;
+}
+
+int
+mr_relay_quic_dispatch_in(struct mr_relay *r, struct rte_mbuf *m, const struct mr_pkt_info *pi)
+{
+	const struct mr_relay_quic *q = endpoint_of(r, &pi->dst);
+	struct mr_worker *to;
+
+	if (q == NULL)
+		return -EINVAL;
+	/* the endpoint's worker routes it on by its DCID */
+	to = r->workers[mr_relay_endpoint_worker(r, &q->local)];
+	if (to->quic_ring == NULL || rte_ring_mp_enqueue(to->quic_ring, m) != 0) {
+		mr_drop_count(mr_counters_self(), MR_DROP_QUIC_RING_FULL, 1);
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	return 0;
+}
+
+/* ---------- RTP to RoQ legs ---------- */
+
+static mr_drop_reason_t
+write_error(ssize_t rc)
+{
+	switch (rc) {
+	case -EMSGSIZE:
+		return MR_DROP_ROQ_TOO_BIG;
+	case -EOPNOTSUPP:
+		return MR_DROP_ROQ_NO_DATAGRAMS;
+	default:
+		return MR_DROP_ROQ_NO_CONN;
+	}
+}
+
+/* On the connection's owner: the frame's RTP packet in a DATAGRAM frame. Consumes m. */
+static void
+roq_send(struct mr_worker *w, struct rte_mbuf *m, uint8_t l2_len, const uint8_t *src,
+	 uint8_t quic, uint16_t gen, uint32_t slot)
+{
+	struct mr_worker_quic *wq = w->quic;
+	struct worker_ep *e = &wq->ep[quic];
+	uint8_t scratch[MR_QUIC_MAX_PKT];
+	struct mr_quic_path path;
+	struct roq_conn *rc;
+	const uint8_t *rtp;
+	uint32_t off, len;
+	uint8_t flow_quic;
+	uint64_t flow, ns;
+	unsigned int i;
+
+	if (unlikely(e->q == NULL || slot >= e->q->max_conns)) {
+		drop(w, m, MR_DROP_ROQ_NO_CONN);
+		return;
+	}
+	rc = &e->conns[slot];
+	if (unlikely(!rc->in_use || rc->gen != gen || !mr_quic_conn_is_open(rc->c))) {
+		drop(w, m, MR_DROP_ROQ_NO_CONN);
+		return;
+	}
+	mr_roq_flow_decode(src, &flow_quic, &flow);
+	off = (uint32_t)l2_len + 40 + 8;
+	len = rte_pktmbuf_pkt_len(m) - off;
+	if (unlikely(len == 0 || len > sizeof(scratch))) {
+		drop(w, m, MR_DROP_ROQ_TOO_BIG);
+		return;
+	}
+	rtp = rte_pktmbuf_read(m, off, len, scratch);
+	ns = tsc_ns(wq, rte_rdtsc());
+	for (i = 0; i < ROQ_WRITE_TRIES; i++) {
+		struct rte_mbuf *out = rte_pktmbuf_alloc(w->relay->copy_pool);
+		bool accepted = false;
+		ssize_t n;
+
+		if (out == NULL) {
+			drop(w, m, MR_DROP_MBUF_EXHAUSTED);
+			return;
+		}
+		n = mr_quic_conn_write_roq(rc->c, ns, flow, rtp, len,
+					   rte_pktmbuf_mtod(out, uint8_t *),
+					   rte_pktmbuf_tailroom(out), &path, &accepted);
+		if (n <= 0) {
+			rte_pktmbuf_free(out); /* unused */
+			drop(w, m, n < 0 ? write_error(n) : MR_DROP_ROQ_CONGESTED);
+			return;
+		}
+		out->data_len = (uint16_t)n;
+		out->pkt_len = (uint32_t)n;
+		quic_emit(w, e->q, rc, out, &path);
+		if (accepted) {
+			e->roq_out++;
+			rte_pktmbuf_free(m); /* sent: its RTP packet is in the datagram */
+			return;
+		}
+	}
+	drop(w, m, MR_DROP_ROQ_CONGESTED);
+}
+
+void
+mr_relay_quic_out(struct mr_worker *w, struct rte_mbuf *m, uint8_t l2_len)
+{
+	struct mr_relay *r = w->relay;
+	const uint8_t *ip6 = rte_pktmbuf_mtod_offset(m, const uint8_t *, l2_len);
+	uint16_t owner, gen;
+	uint32_t slot;
+	uint8_t quic;
+
+	if (unlikely(mr_roq_addr_kind(ip6 + 24) != MR_ROQ_KIND_CONN)) {
+		drop(w, m, MR_DROP_ROQ_NO_CONN);
+		return;
+	}
+	mr_roq_conn_decode(ip6 + 24, &quic, &owner, &gen, &slot);
+	if (unlikely(owner >= r->n_workers || quic >= r->n_quic)) {
+		drop(w, m, MR_DROP_ROQ_NO_CONN);
+		return;
+	}
+	/* the worker owning the connection writes its packets (a transcoder never does) */
+	if (w->quic == NULL || owner != w->index || r->workers[owner] != w) {
+		to_ring(w, r->workers[owner], m);
+		return;
+	}
+	roq_send(w, m, l2_len, ip6 + 8, quic, gen, slot);
+}
+
+/* ---------- the worker's loop ---------- */
+
+/* One packet of the worker's QUIC ring: RoQ output or a QUIC datagram. Consumes m. */
+static void
+ring_one(struct mr_worker *w, struct rte_mbuf *m, uint64_t now)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct mr_pkt_info pi;
+	mr_drop_reason_t reason;
+	uint8_t l2 = RTE_ETHER_HDR_LEN;
+	uint16_t et;
+
+	if (m->data_len >= RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + 40) {
+		et = (uint16_t)(f[12] << 8 | f[13]);
+		if (et == RTE_ETHER_TYPE_VLAN) {
+			et = (uint16_t)(f[16] << 8 | f[17]);
+			l2 += RTE_VLAN_HLEN;
+		}
+		if (et == RTE_ETHER_TYPE_IPV6 &&
+		    mr_roq_addr_kind(f + l2 + 24) == MR_ROQ_KIND_CONN) {
+			mr_relay_quic_out(w, m, l2);
+			return;
+		}
+	}
+	reason = m->nb_segs != 1 ? MR_DROP_MULTISEG :
+		 mr_pkt_parse(f, m->data_len, m->ol_flags, &pi);
+	if (reason != MR_DROP_NONE) {
+		drop(w, m, reason);
+		return;
+	}
+	if (!mr_relay_quic_in(w, m, &pi, false, now))
+		drop(w, m, MR_DROP_QUIC_NOT_IP);
+}
+
+unsigned int
+mr_relay_quic_poll(struct mr_worker *w, uint64_t now)
+{
+	struct mr_worker_quic *wq = w->quic;
+	struct mr_relay *r = w->relay;
+	struct rte_mbuf *pkts[MR_RELAY_BURST_MAX];
+	unsigned int work = 0, i, n;
+	uint64_t ns;
+	uint16_t k;
+
+	n = rte_ring_sc_dequeue_burst(w->quic_ring, (void **)pkts, r->burst, NULL);
+	for (i = 0; i < n; i++)
+		ring_one(w, pkts[i], now);
+	work += n;
+	for (k = 0; k < r->n_quic; k++) {
+		struct worker_ep *e = &wq->ep[k];
+		struct rte_mbuf *m;
+		struct mr_pkt_info pi;
+
+		/* new connections that waited: this pass's budget, minus what RX took */
+		while (e->hs_this_pass < e->q->hs_budget &&
+		       rte_ring_sc_dequeue(e->hs_ring, (void **)&m) == 0) {
+			e->hs_this_pass++;
+			if (mr_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+					 m->ol_flags, &pi) != MR_DROP_NONE) {
+				drop(w, m, MR_DROP_QUIC_NOT_IP); /* it parsed before it waited */
+				continue;
+			}
+			feed(w, e, m, &pi, now);
+			work++;
+		}
+		e->hs_this_pass = 0;
+		ns = tsc_ns(wq, rte_rdtsc());
+		if (mr_quic_server_expiry(e->server) <= ns)
+			work += mr_quic_server_expire(e->server, ns);
+		work += server_flush(w, wq, e, ns);
+	}
+	return work;
+}
+
+void
+mr_relay_quic_tick(struct mr_worker *w)
+{
+	struct mr_worker_quic *wq = w->quic;
+	uint16_t k;
+
+	for (k = 0; k < w->relay->n_quic; k++) {
+		struct worker_ep *e = &wq->ep[k];
+
+		__atomic_store_n(&e->pub_seq, e->pub_seq + 1, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_RELEASE);
+		mr_quic_server_stats(e->server, &e->pub.server);
+		e->pub.roq_in = e->roq_in;
+		e->pub.roq_out = e->roq_out;
+		e->pub.handshakes_deferred = e->hs_deferred;
+		__atomic_store_n(&e->pub_seq, e->pub_seq + 1, __ATOMIC_RELEASE);
+	}
+}
+
+int
+mr_relay_quic_stats(const struct mr_relay *r, uint16_t idx, uint16_t worker,
+		    struct mr_relay_quic_stats *st)
+{
+	const struct worker_ep *e;
+	uint32_t seq;
+
+	if (idx >= r->n_quic || worker >= r->n_workers || r->workers[worker]->quic == NULL)
+		return -ENOENT;
+	e = &r->workers[worker]->quic->ep[idx];
+	for (;;) {
+		seq = __atomic_load_n(&e->pub_seq, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			rte_pause();
+			continue;
+		}
+		memcpy(st, &e->pub, sizeof(*st));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&e->pub_seq, __ATOMIC_RELAXED) == seq)
+			return 0;
+	}
+}
+
+/* ---------- set-up ---------- */
+
+int
+mr_relay_quic_find(const struct mr_relay *r, const char *name)
+{
+	uint16_t i;
+
+	for (i = 0; i < r->n_quic; i++)
+		if (strcmp(r->quic[i]->name, name) == 0)
+			return i;
+	return -ENOENT;
+}
+
+const char *
+mr_relay_quic_name(const struct mr_relay *r, uint16_t idx)
+{
+	return idx < r->n_quic ? r->quic[idx]->name : NULL;
+}
+
+int
+mr_relay_quic_info(const struct mr_relay *r, uint16_t idx, uint16_t *port_id,
+		   struct mr_endpoint *local)
+{
+	if (idx >= r->n_quic)
+		return -ENOENT;
+	*port_id = r->quic[idx]->port_id;
+	*local = r->quic[idx]->local;
+	return 0;
+}
+
+static int
+worker_quic_init(struct mr_relay *r, struct mr_worker *w)
+{
+	char name[RTE_RING_NAMESIZE];
+	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+
+	if (w->quic != NULL)
+		return 0;
+	w->quic = rte_zmalloc_socket("mr_worker_quic", sizeof(*w->quic), RTE_CACHE_LINE_SIZE,
+				     socket);
+	if (w->quic == NULL)
+		return -ENOMEM;
+	w->quic->ns_mult = (uint64_t)(((unsigned __int128)NS_PER_S << 32) / r->tsc_hz);
+	snprintf(name, sizeof(name), "mr_quic_%u", w->lcore_id);
+	w->quic_ring = rte_ring_create(name, QUIC_RING_SIZE, socket, RING_F_SC_DEQ);
+	if (w->quic_ring == NULL) {
+		rte_free(w->quic);
+		w->quic = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Drop what a ring still holds, counted as shutdown, and free it. */
+static void
+ring_drain_free(struct rte_ring *ring)
+{
+	struct rte_mbuf *m;
+
+	if (ring == NULL)
+		return;
+	while (rte_ring_dequeue(ring, (void **)&m) == 0) {
+		mr_drop_count(mr_counters_self(), MR_DROP_SHUTDOWN, 1);
+		rte_pktmbuf_free(m);
+	}
+	rte_ring_free(ring);
+}
+
+static void
+worker_ep_free(struct worker_ep *e)
+{
+	mr_quic_server_free(e->server);  /* releases every connection (on_close) */
+	ring_drain_free(e->hs_ring);
+	rte_free(e->conns);
+	memset(e, 0, sizeof(*e));
+}
+
+static int
+worker_ep_init(struct mr_worker *w, struct mr_relay_quic *q, struct mr_quic_endpoint *ep)
+{
+	struct worker_ep *e = &w->quic->ep[q->idx];
+	int socket = (int)rte_lcore_to_socket_id(w->lcore_id);
+	char name[RTE_RING_NAMESIZE];
+	uint32_t i;
+	int rc;
+
+	e->w = w;
+	e->q = q;
+	e->conns = rte_zmalloc_socket("mr_roq_conns", sizeof(*e->conns) * q->max_conns,
+				      RTE_CACHE_LINE_SIZE, socket);
+	snprintf(name, sizeof(name), "mr_qhs_%u_%u", q->idx, w->lcore_id);
+	e->hs_ring = rte_ring_create(name, HS_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (e->conns == NULL || e->hs_ring == NULL)
+		return -ENOMEM;
+	for (i = 0; i < q->max_conns; i++)
+		e->conns[i].next_free = i + 1 < q->max_conns ? i + 1 : NO_SLOT;
+	e->free_head = 0;
+	rc = mr_quic_server_create(ep, w->index, &server_ops, e, &e->server);
+	if (rc == 0)
+		mr_quic_server_stats(e->server, &e->pub.server);
+	return rc;
+}
+
+int
+mr_relay_quic_add(struct mr_relay *r, const struct mr_relay_quic_params *p)
+{
+	const struct mr_quic_cid_conf *cid;
+	struct mr_relay_quic *q;
+	uint16_t i, port;
+	int rc;
+
+	if (p == NULL || p->ep == NULL || p->name == NULL || p->name[0] == '\0' ||
+	    strlen(p->name) >= sizeof(q->name) || p->max_conns == 0 || r->n_workers == 0 ||
+	    !mr_endpoint_is_unicast(&p->local) || p->local.port == 0)
+		return -EINVAL;
+	port = rte_be_to_cpu_16(p->local.port);
+	if (port >= r->rtp_port_min && port <= r->rtp_port_max)
+		return -EINVAL; /* the RTP range is the legs' */
+	for (i = 0; i < r->n_ports && r->ports[i] != p->port_id; i++)
+		;
+	if (i == r->n_ports)
+		return -EINVAL;
+	cid = mr_quic_endpoint_cid(p->ep);
+	if (cid->n_owners != r->n_workers)
+		return -EINVAL;
+	if (rte_pktmbuf_data_room_size(r->copy_pool) < RTE_PKTMBUF_HEADROOM + MR_QUIC_MAX_PKT)
+		return -EINVAL;
+	if (r->n_quic >= RTE_DIM(r->quic))
+		return -ENOSPC;
+	if (mr_relay_quic_find(r, p->name) >= 0 || endpoint_of(r, &p->local) != NULL)
+		return -EEXIST;
+	q = rte_zmalloc("mr_relay_quic", sizeof(*q), RTE_CACHE_LINE_SIZE);
+	if (q == NULL)
+		return -ENOMEM;
+	snprintf(q->name, sizeof(q->name), "%s", p->name);
+	q->ep = p->ep;
+	q->cid = cid;
+	q->cid_len = mr_quic_cid_len(cid);
+	q->idx = r->n_quic;
+	q->port_id = p->port_id;
+	q->hs_budget = p->handshakes_per_poll != 0 ? p->handshakes_per_poll : 1;
+	q->synth_port_be = rte_cpu_to_be_16(r->rtp_port_min);
+	q->max_conns = p->max_conns;
+	q->local = p->local;
+	ep_to_sa(&p->local, &q->local_sa, &q->local_sa_len);
+	for (i = 0; i < r->n_workers; i++) {
+		rc = worker_quic_init(r, r->workers[i]);
+		if (rc == 0)
+			rc = worker_ep_init(r->workers[i], q, p->ep);
+		if (rc != 0) {
+			for (; ; i--) {
+				if (r->workers[i]->quic != NULL)
+					worker_ep_free(&r->workers[i]->quic->ep[q->idx]);
+				if (i == 0)
+					break;
+			}
+			rte_free(q);
+			return rc;
+		}
+	}
+	r->quic[r->n_quic++] = q;
+	return q->idx;
+}
+
+void
+mr_relay_quic_free(struct mr_relay *r)
+{
+	uint16_t i, k;
+
+	for (i = 0; i < r->n_workers; i++) {
+		struct mr_worker *w = r->workers[i];
+
+		if (w == NULL || w->quic == NULL)
+			continue;
+		for (k = 0; k < r->n_quic; k++)
+			worker_ep_free(&w->quic->ep[k]);
+		if (w->quic->spare != NULL)
+			rte_pktmbuf_free(w->quic->spare);
+		ring_drain_free(w->quic_ring);
+		w->quic_ring = NULL;
+		rte_free(w->quic);
+		w->quic = NULL;
+	}
+	for (k = 0; k < r->n_quic; k++) {
+		mr_quic_endpoint_free(r->quic[k]->ep);
+		rte_free(r->quic[k]);
+		r->quic[k] = NULL;
+	}
+	r->n_quic = 0;
+}

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The mrelay authors
+"""RTP over QUIC through mrelay: quic-go's roq-client to a RoQ leg, gatewayed to a UDP leg.
+
+    root namespace                          namespace mrtest_<pid>
+    mrelay --vdev net_af_packet0,iface=R    N: 10.99.0.2/24
+    R: 10.99.0.1 (no kernel IP)  <=veth=>   roq-client -> 10.99.0.1:4433 (QUIC, flow 7)
+                                            echo: UDP 10.99.0.2:40000 <-> 10.99.0.1:30000
+
+The relay has a QUIC endpoint [quic.roq] on 10.99.0.1:4433 and one session
+of two legs: q (quic = roq, flow = 7) and u (UDP, 10.99.0.1:30000 <->
+10.99.0.2:40000), each forwarding to the other. roq-client (quic-go, a QUIC
+stack that shares no code with ngtcp2) sends RTP in DATAGRAM frames on flow
+7; the relay forwards them as plain RTP to u's remote, where a UDP socket
+sends each one back; the relay forwards those to the RoQ leg, in DATAGRAM
+frames on flow 7, and the client counts them. Halfway through, the client
+moves to a new UDP source port (a NAT rebinding). Checked: every packet
+counted at each hop both ways, the rebinding seen and validated, no drop
+but at shutdown, and after the client's CONNECTION_CLOSE /mrelay/quic shows
+0 connections.
+
+Run as root. Exit 77 (skip) when go is not installed (no roq-client),
+netns/veth cannot be made or net_af_packet is missing. --echo is the part
+that runs inside the namespace.
+"""
+
+import argparse
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'quic'))
+import dts_common as dc  # noqa: E402
+import test_af_packet as afp  # noqa: E402  (the veth + netns set-up)
+import run_roq  # noqa: E402  (the test certificate)
+
+QUIC_PORT = 4433
+FLOW = 7
+U_LOCAL = 30000
+U_REMOTE = 40000
+PACKETS = 1000
+REBIND_AT = 500
+
+
+def config_text(cert: str, key: str) -> str:
+    return '\n'.join([
+        '; written by dts/test_quic.py',
+        '[port.0]', 'ipv4 = ' + afp.RELAY_IP, 'nexthop_mac = ' + afp.NS_MAC, '',
+        '[quic.roq]', 'port = 0', 'local = %s:%d' % (afp.RELAY_IP, QUIC_PORT),
+        'cert = ' + cert, 'key = ' + key, 'idle_timeout_ms = 5000', '',
+        '[leg.q]', 'session = s1', 'quic = roq', 'flow = %d' % FLOW, 'forward = u', '',
+        '[leg.u]', 'session = s1', 'port = 0', 'local = %s:%d' % (afp.RELAY_IP, U_LOCAL),
+        'remote = %s:%d' % (afp.NS_IP, U_REMOTE), 'forward = q', ''])
+
+
+# ---------------------------------------------------------------- netns side
+
+def echo(out_path: str, seconds: float) -> None:
+    """Inside the namespace: send every datagram from the relay back to it."""
+    sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sk.bind((afp.NS_IP, U_REMOTE))
+    sk.settimeout(0.2)
+    stop = [False]
+
+    def on_term(_s: int, _f: object) -> None:
+        stop[0] = True
+    signal.signal(signal.SIGTERM, on_term)
+    got = sent = other = 0
+    deadline = time.monotonic() + seconds
+    while not stop[0] and time.monotonic() < deadline:
+        try:
+            data, src = sk.recvfrom(2048)
+        except socket.timeout:
+            continue
+        except InterruptedError:
+            continue
+        if src != (afp.RELAY_IP, U_LOCAL):
+            other += 1
+            continue
+        got += 1
+        sk.sendto(data, (afp.RELAY_IP, U_LOCAL))
+        sent += 1
+    with open(out_path, 'w', encoding='utf-8') as f:
+        json.dump({'received': got, 'sent': sent, 'other': other}, f)
+
+
+# ---------------------------------------------------------------- root side
+
+def quic_state(prefix: str) -> dict:
+    return dc.telemetry(prefix, '/mrelay/quic')
+
+
+def run(work: dc.Workdir) -> None:
+    def extra(ap: argparse.ArgumentParser) -> None:
+        ap.add_argument('--client', help='roq-client (tools/quic/roq-client, built by meson)')
+        ap.add_argument('--client-missing', help='why roq-client was not built: skip, saying so')
+    args = dc.parse_args(__doc__.splitlines()[0], extra)
+    if args.client_missing:
+        raise dc.TestSkipped(args.client_missing)
+    dc.need_root()
+    dc.need_pmd('af_packet')
+    if not os.access(args.mrelay, os.X_OK):
+        raise dc.TestFailed('mrelay not found: ' + args.mrelay)
+    if not args.client or not os.access(args.client, os.X_OK):
+        raise dc.TestFailed('roq-client not found: %s' % args.client)
+
+    pid = os.getpid()
+    ns = 'mrtest_%d' % pid
+    root_if = 'mrv%dr' % pid
+    ns_if = 'mrv%dn' % pid
+    prefix = 'mrdts_quic2_%d' % pid
+    cert, key = run_roq.make_cert(work.path)
+    conf_path = work.file('mrelay.conf')
+    with open(conf_path, 'w', encoding='utf-8') as f:
+        f.write(config_text(cert, key))
+    summary_path = work.file('mrelay_summary.json')
+    echo_out = work.file('echo.json')
+
+    def on_term(signum: int, _frame: object) -> None:
+        raise dc.TestFailed('terminated by signal %d' % signum)
+    signal.signal(signal.SIGTERM, on_term)
+
+    mr = echo_p = None
+    nsx = ['ip', 'netns', 'exec', ns]
+    try:
+        afp.setup_netns(ns, root_if, ns_if)
+        mr = dc.Proc('mrelay', [
+            args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
+            '-l', '0-1', '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
+            '--vdev', 'net_af_packet0,iface=%s,qpairs=2' % root_if,
+            '--', '-c', conf_path, '-s', summary_path, '-q'], work.file('mrelay.log'))
+        if not mr.wait_output(r'worker\(s\)', 30):
+            raise dc.TestFailed('mrelay did not start: ' + mr.tail())
+        mr.wait_telemetry()
+        st = quic_state(prefix)
+        if st.get('endpoints') != 1 or st.get('connections') != 0:
+            raise dc.TestFailed('/mrelay/quic before the call: %s' % st)
+        echo_p = subprocess.Popen(nsx + [sys.executable, os.path.abspath(__file__),
+                                         '--echo', echo_out, '60'])
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        cl = subprocess.run(nsx + [args.client, '-addr', '%s:%d' % (afp.RELAY_IP, QUIC_PORT),
+                                   '-ca', cert, '-n', str(PACKETS), '-flow', str(FLOW),
+                                   '-rebind-at', str(REBIND_AT), '-interval', '2ms'],
+                            capture_output=True, text=True, timeout=120, check=False)
+        dc.log('roq-client (%.1f s): %s' % (time.monotonic() - t0, cl.stdout.strip()[-600:]))
+        lines = [ln for ln in cl.stdout.splitlines() if ln.startswith('{')]
+        if not lines:
+            raise dc.TestFailed('roq-client printed no result (exit %d): %s'
+                                % (cl.returncode, cl.stderr.strip()[-800:]))
+        res = json.loads(lines[-1])
+        during = quic_state(prefix)
+        # released after the closing period (3 PTO): well under 2 s here
+        deadline = time.monotonic() + 5
+        after = quic_state(prefix)
+        while after.get('connections') != 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            after = quic_state(prefix)
+        echo_p.send_signal(signal.SIGTERM)
+        echo_p.wait(10)
+        echo_p = None
+        if not mr.alive():
+            raise dc.TestFailed('mrelay exited early with status %s' % mr.p.returncode)
+        mr_status = mr.stop(20)
+    finally:
+        if echo_p is not None:
+            echo_p.kill()
+        if mr is not None:
+            mr.stop(10)
+        afp.cleanup_netns(ns, root_if)
+
+    with open(echo_out, encoding='utf-8') as f:
+        ech = json.load(f)
+    dc.log('echo in the namespace: %s' % ech)
+    dc.log('/mrelay/quic after close: %s' % json.dumps(after))
+    errors = []
+    if mr_status != 0:
+        errors.append('mrelay exited with status %s' % mr_status)
+    if cl.returncode != 0 or res.get('errors'):
+        errors.append('roq-client: exit %d, %s' % (cl.returncode, res.get('first_error')))
+    if res.get('sent') != PACKETS or res.get('opened') != 1 or res.get('closed') != 1:
+        errors.append('roq-client opened %s closed %s sent %s' % (res.get('opened'),
+                      res.get('closed'), res.get('sent')))
+    if res.get('rebinds') != 1 or res.get('port_first') == res.get('port_last'):
+        errors.append('no rebinding: %s' % res)
+    # the UDP side saw every RoQ packet once, and the client got every echo
+    if ech['received'] != PACKETS or ech['sent'] != PACKETS or ech['other'] != 0:
+        errors.append('UDP leg: %s, expected %d each way' % (ech, PACKETS))
+    if res.get('received') != PACKETS or res.get('lost') != 0:
+        errors.append('roq-client got %s of %d back (lost %s)' % (res.get('received'),
+                      PACKETS, res.get('lost')))
+    if res.get('received_after_rebind', 0) < PACKETS - REBIND_AT - 5:
+        errors.append('only %s echoes after the rebinding' % res.get('received_after_rebind'))
+    if during.get('handshakes_total') != 1 or during.get('path_changes_total', 0) < 1:
+        errors.append('/mrelay/quic after the call: %s' % during)
+    if after.get('connections') != 0:
+        errors.append('connection not released: %s' % after)
+    summary = dc.load_summary(summary_path)
+    try:
+        dc.check_summary(summary, allowed_drops=('shutdown',))
+    except dc.TestFailed as e:
+        errors.append(str(e))
+    if errors:
+        raise dc.TestFailed('; '.join(errors))
+    c = summary['counters']
+    dc.log('mrelay: rx %d tx %d; roq-client: handshake %.2f ms, %d sent, %d back '
+           '(%d after the rebinding from port %s to %s)'
+           % (c['rx_pkts'], c['tx_pkts'], res.get('handshake_ms_avg', 0), res['sent'],
+              res['received'], res['received_after_rebind'], res['port_first'],
+              res['port_last']))
+
+
+if __name__ == '__main__':
+    if len(sys.argv) == 4 and sys.argv[1] == '--echo':
+        echo(sys.argv[2], float(sys.argv[3]))
+        sys.exit(0)
+    dc.main(run)

@@ -16,6 +16,21 @@
 #include "mr_relay_quic.h"
 #include "mrelay.h"
 
+#ifdef MR_NO_QUIC
+
+/* -Dstatic_mrelay=true: no GnuTLS, no QUIC (lib/relay/meson.build). */
+int
+mr_app_quic_setup(struct mr_app *app, char *err, size_t errlen)
+{
+	if (app->conf.n_quic == 0)
+		return 0;
+	snprintf(err, errlen, "[quic.%s]: this mrelay was built without QUIC "
+		 "(-Dstatic_mrelay=true: GnuTLS cannot be linked statically)", app->conf.quic[0].name);
+	return -EINVAL;
+}
+
+#else
+
 /* Random bytes for keys and IDs: the kernel's CSPRNG (start-up only). */
 static int
 random_fill(void *buf, size_t len)
@@ -103,3 +118,5 @@ mr_app_quic_setup(struct mr_app *app, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+#endif /* MR_NO_QUIC */

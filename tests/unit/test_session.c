@@ -167,6 +167,60 @@ test_session_index(void)
 }
 MR_REGISTER_EAL_TEST(session, index, test_session_index);
 
+/* RTP over QUIC legs: quic + flow, checked by the spec and the model. */
+static int
+test_session_roq_spec(void)
+{
+	struct mr_sessions_result res;
+	struct mr_leg_spec sp;
+	struct sfix f;
+	char err[160];
+
+	mr_leg_spec_init(&sp);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "flow", "4611686018427387903", err, sizeof(err)), 0);
+	MR_TEST_EQ(sp.flow, MR_LEG_FLOW_MAX);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "flow", "4611686018427387904", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "flow", "07", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "flow", "", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "flow", "0", err, sizeof(err)), 0);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "quic", "a b", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "quic", "roq", err, sizeof(err)), 0);
+	MR_TEST_ASSERT((sp.given & (MR_LEG_F_QUIC | MR_LEG_F_FLOW)) ==
+		       (MR_LEG_F_QUIC | MR_LEG_F_FLOW), "given");
+
+	MR_TEST_ASSERT(sfix_setup(&f, 16) == 0, "setup");
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "session", "s", err, sizeof(err)), 0);
+	/* no [quic.roq] in this relay */
+	MR_TEST_EQ(mr_sessions_leg_add(f.s, "q", &sp, MR_LEG_ORIGIN_CONTROL, &res, err,
+				       sizeof(err)), -ENOENT);
+	MR_TEST_ASSERT(strncmp(err, "quic: no QUIC endpoint named 'roq'", 34) == 0, "%s", err);
+	/* the UDP keys are not a RoQ leg's */
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "local", "auto", err, sizeof(err)), 0);
+	MR_TEST_EQ(mr_sessions_leg_add(f.s, "q", &sp, MR_LEG_ORIGIN_CONTROL, &res, err,
+				       sizeof(err)), -EINVAL);
+	MR_TEST_ASSERT(strncmp(err, "local: not for an RTP over QUIC leg", 35) == 0, "%s", err);
+	/* flow without quic, quic without flow */
+	mr_leg_spec_init(&sp);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "session", "s", err, sizeof(err)), 0);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "flow", "7", err, sizeof(err)), 0);
+	MR_TEST_EQ(mr_sessions_leg_add(f.s, "q", &sp, MR_LEG_ORIGIN_CONTROL, &res, err,
+				       sizeof(err)), -EINVAL);
+	MR_TEST_ASSERT(strncmp(err, "quic: missing", 13) == 0, "%s", err);
+	mr_leg_spec_init(&sp);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "session", "s", err, sizeof(err)), 0);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "quic", "roq", err, sizeof(err)), 0);
+	MR_TEST_EQ(mr_sessions_leg_add(f.s, "q", &sp, MR_LEG_ORIGIN_CONTROL, &res, err,
+				       sizeof(err)), -EINVAL);
+	MR_TEST_ASSERT(strncmp(err, "flow: missing", 13) == 0, "%s", err);
+	/* a UDP leg cannot become one */
+	MR_TEST_ASSERT(add(&f, "u", "s", NULL, err) == 0, "%s", err);
+	MR_TEST_EQ(mr_sessions_leg_update(f.s, "u", &sp, &res, err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(f.streams->n_legs, 1);
+	sfix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(session, roq_spec, test_session_roq_spec);
+
 /* Profile keys: the same rules for [profile.NAME] and profile_set. */
 static int
 test_session_profile_spec(void)

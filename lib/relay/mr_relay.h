@@ -45,6 +45,7 @@ extern "C" {
 #define MR_RELAY_BURST_MAX 64  /**< packets process() takes at once (its per-burst arrays) */
 
 struct mr_relay;
+struct mr_relay_srtp_leg;
 
 /** One worker (or transcoder) lcore. Everything in it is written by that lcore only. */
 struct mr_worker {
@@ -114,6 +115,9 @@ struct mr_relay {
 	struct mr_worker *tc_tx[MR_RELAY_MAX_TRANSCODERS];
 	uint32_t *tc_chan_leg[MR_RELAY_MAX_TRANSCODERS]; /**< channel slot -> leg */
 	struct mr_tc_profile profiles[MR_RELAY_MAX_PROFILES]; /**< leg tc_profile - 1 */
+	/** SRTP state per leg slot (mr_relay_srtp.c, mr_relay_srtp.h) */
+	struct mr_relay_srtp_leg *srtp;
+	uint32_t srtp_gen_last;          /**< main lcore: the last key generation given */
 };
 
 /**

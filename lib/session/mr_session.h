@@ -30,6 +30,7 @@
 
 #include "mr_pkt.h"
 #include "mr_relay.h"
+#include "mr_srtp.h"
 #include "mr_stream.h"
 
 #ifdef __cplusplus
@@ -49,6 +50,8 @@ extern "C" {
 #define MR_LEG_F_TRANSCODE   (1u << 9)
 #define MR_LEG_F_STREAMS_MAX (1u << 10)
 #define MR_LEG_F_NEW_RATE    (1u << 11)
+#define MR_LEG_F_CRYPTO_IN   (1u << 12)
+#define MR_LEG_F_CRYPTO_OUT  (1u << 13)
 
 /** The keys mr_leg_spec_set() takes, NULL-terminated (for key checks and docs). */
 extern const char *const mr_leg_spec_keys[];
@@ -77,10 +80,20 @@ struct mr_leg_spec {
 	char transcode[MR_STREAM_NAME_LEN]; /**< profile name; "" (or none): no transcoding */
 	uint16_t streams_max;           /**< 1..65535 */
 	uint32_t new_streams_per_s;     /**< 0 (no limit)..1000000 */
+	/**
+	 * SRTP keys (docs/srtp.md): what the leg receives, what it is sent;
+	 * suite MR_SRTP_SUITE_NONE: none. Key material: wipe a spec with
+	 * mr_leg_spec_wipe() when done with it.
+	 */
+	struct mr_srtp_key crypto_in;
+	struct mr_srtp_key crypto_out;
 };
 
 /** An empty spec with the defaults (port 0, clock_rate 48000). */
 void mr_leg_spec_init(struct mr_leg_spec *sp);
+
+/** Erase the key material a spec holds (explicit_bzero). */
+void mr_leg_spec_wipe(struct mr_leg_spec *sp);
 
 /**
  * Set one field of a leg from its text, as the configuration file and
@@ -89,7 +102,9 @@ void mr_leg_spec_init(struct mr_leg_spec *sp);
  * Keys: session, port, local (addr:port, addr:auto, [v6]:auto, auto),
  * remote (unicast addr:port or latch), forward (leg names joined by '+'
  * or ','), ssrc_out, seq_offset, ts_offset, clock_rate, transcode
- * (profile name or none), streams_max, new_streams_per_s.
+ * (profile name or none), streams_max, new_streams_per_s, crypto_in and
+ * crypto_out ("SUITE inline:BASE64[|lifetime]" as an SDP a=crypto line
+ * writes them after its tag, or none; refused where the build has no SRTP).
  *
  * @param err
  *   On failure, the reason without the key, e.g. "'x' is not 0..65535".

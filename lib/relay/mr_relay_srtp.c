@@ -346,13 +346,17 @@ in_sync(struct mr_relay *r, uint32_t idx, uint32_t gen)
 static int
 out_add(struct mr_relay *r, struct srtp_stream *ss, uint32_t leg, uint32_t gen, uint32_t ssrc)
 {
+	const struct srtp_out *same_leg = NULL;
 	struct srtp_keyobj *o;
 	struct srtp_out *e;
 	uint8_t i;
 
-	for (i = 0; i < ss->n_out; i++)
+	for (i = 0; i < ss->n_out; i++) {
 		if (ss->out[i].leg == leg && ss->out[i].gen == gen)
 			return 0;
+		if (ss->out[i].leg == leg && ss->out[i].seq_set)
+			same_leg = &ss->out[i];
+	}
 	if (ss->n_out == SRTP_OUT_MAX)
 		return -ENOSPC;
 	o = keyobj_find(r->srtp[leg].out, gen);
@@ -364,6 +368,11 @@ out_add(struct mr_relay *r, struct srtp_stream *ss, uint32_t leg, uint32_t gen, 
 		return -ENOMEM;
 	e->leg = leg;
 	e->gen = gen;
+	if (same_leg != NULL) {
+		/* a new key for the same destination: its sequence numbers go on */
+		e->seq_add = same_leg->seq_add;
+		e->seq_set = 1;
+	}
 	ss->n_out++;
 	return 0;
 }

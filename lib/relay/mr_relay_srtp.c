@@ -170,6 +170,7 @@ keyobj_find(struct srtp_keyobj *const *set, uint32_t gen)
 	return NULL;
 }
 
+#ifdef MR_HAVE_SRTP
 /*
  * Put a new key object in a set of two: the one the published definition
  * names stays (readers may use it until the change is published), the
@@ -201,6 +202,7 @@ keyobj_put(struct mr_relay *r, struct srtp_keyobj **set, uint32_t keep_gen,
 	*gen = o->gen;
 	return 0;
 }
+#endif
 
 int
 mr_relay_srtp_key_stage(struct mr_relay *r, uint32_t idx, bool out,
@@ -231,6 +233,8 @@ mr_relay_srtp_key_stage(struct mr_relay *r, uint32_t idx, bool out,
 		mr_srtp_key_fingerprint(key, fp);
 #else
 		RTE_SET_USED(rc);
+		RTE_SET_USED(cur);
+		RTE_SET_USED(l);
 		return -ENOTSUP;
 #endif
 	}

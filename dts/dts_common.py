@@ -192,3 +192,50 @@ def unix_socket_listed(path: str) -> bool:
     except OSError:
         return True  # cannot tell; the relay's link will say
     return path in names or '@' + path in names
+
+
+def sh(*cmd: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command; TestFailed with its stderr when it fails and check is set."""
+    r = subprocess.run(list(cmd), capture_output=True, text=True, check=False)
+    if check and r.returncode != 0:
+        raise TestFailed('%s: %s' % (' '.join(cmd), r.stderr.strip()))
+    return r
+
+
+def netns_setup(ns: str, root_if: str, ns_if: str, root_mac: str, ns_mac: str,
+                relay_ip: str, ns_ip: str, tx_csum_off: bool = False) -> None:
+    """A veth pair: root_if (no IP, MAC root_mac) for mrelay's net_af_packet,
+    ns_if in namespace ns with ns_ip/24, MAC ns_mac and a permanent
+    neighbour relay_ip -> root_mac. No IPv6 on either end (no router
+    solicitations or MLD reports the relay would have to drop). With
+    tx_csum_off, the namespace's kernel writes whole UDP checksums (a
+    veth otherwise leaves partial ones, the pseudo header's only).
+    TestSkipped when namespaces or veths cannot be made."""
+    need_tool('ip')
+    r = sh('ip', 'netns', 'add', ns, check=False)
+    if r.returncode != 0:
+        raise TestSkipped('cannot create a network namespace: ' + r.stderr.strip())
+    r = sh('ip', 'link', 'add', root_if, 'type', 'veth', 'peer', 'name', ns_if, check=False)
+    if r.returncode != 0:
+        raise TestSkipped('cannot create a veth pair: ' + r.stderr.strip())
+    sh('ip', 'link', 'set', ns_if, 'netns', ns)
+    sh('ip', 'link', 'set', 'dev', root_if, 'address', root_mac)
+    sh('sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % root_if, check=False)
+    nsx = ['ip', 'netns', 'exec', ns]
+    sh(*nsx, 'sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % ns_if, check=False)
+    sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'address', ns_mac)
+    sh(*nsx, 'ip', 'addr', 'add', ns_ip + '/24', 'dev', ns_if)
+    sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'up')
+    sh(*nsx, 'ip', 'link', 'set', 'dev', 'lo', 'up')
+    if tx_csum_off:
+        sh(*nsx, need_tool('ethtool'), '-K', ns_if, 'tx', 'off')
+    sh(*nsx, 'ip', 'neigh', 'replace', relay_ip, 'lladdr', root_mac, 'dev', ns_if,
+       'nud', 'permanent')
+    sh('ip', 'link', 'set', 'dev', root_if, 'up')
+
+
+def netns_cleanup(ns: str, root_if: str) -> None:
+    """Remove what netns_setup() made (the namespace takes its veth end)."""
+    sh('ip', 'netns', 'del', ns, check=False)
+    if os.path.exists('/sys/class/net/' + root_if):
+        sh('ip', 'link', 'del', root_if, check=False)

@@ -176,13 +176,6 @@ def traffic(iface, out_path):
 
 # ---------------------------------------------------------------- root side
 
-def sh(*cmd, check=True):
-    r = subprocess.run(list(cmd), capture_output=True, text=True, check=False)
-    if check and r.returncode != 0:
-        raise dc.TestFailed('%s: %s' % (' '.join(cmd), r.stderr.strip()))
-    return r
-
-
 def check_received(res, exp):
     errors = []
     seen = set()
@@ -216,36 +209,6 @@ def check_received(res, exp):
                             (' (+%d more)' % (len(errors) - 10) if len(errors) > 10 else ''))
 
 
-def setup_netns(ns, root_if, ns_if):
-    dc.need_tool('ip')
-    r = sh('ip', 'netns', 'add', ns, check=False)
-    if r.returncode != 0:
-        raise dc.TestSkipped('cannot create a network namespace: ' + r.stderr.strip())
-    r = sh('ip', 'link', 'add', root_if, 'type', 'veth', 'peer', 'name', ns_if, check=False)
-    if r.returncode != 0:
-        raise dc.TestSkipped('cannot create a veth pair: ' + r.stderr.strip())
-    sh('ip', 'link', 'set', ns_if, 'netns', ns)
-    sh('ip', 'link', 'set', 'dev', root_if, 'address', ROOT_MAC)
-    # No IPv6 on either end: no router solicitations or MLD reports that
-    # the relay would have to drop.
-    sh('sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % root_if, check=False)
-    nsx = ['ip', 'netns', 'exec', ns]
-    sh(*nsx, 'sysctl', '-qw', 'net.ipv6.conf.%s.disable_ipv6=1' % ns_if, check=False)
-    sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'address', NS_MAC)
-    sh(*nsx, 'ip', 'addr', 'add', NS_IP + '/24', 'dev', ns_if)
-    sh(*nsx, 'ip', 'link', 'set', 'dev', ns_if, 'up')
-    sh(*nsx, 'ip', 'link', 'set', 'dev', 'lo', 'up')
-    sh(*nsx, 'ip', 'neigh', 'replace', RELAY_IP, 'lladdr', ROOT_MAC, 'dev', ns_if,
-       'nud', 'permanent')
-    sh('ip', 'link', 'set', 'dev', root_if, 'up')
-
-
-def cleanup_netns(ns, root_if):
-    sh('ip', 'netns', 'del', ns, check=False)        # takes the ns end with it
-    if os.path.exists('/sys/class/net/' + root_if):
-        sh('ip', 'link', 'del', root_if, check=False)
-
-
 def run(work):
     args = dc.parse_args(__doc__.splitlines()[0])
     dc.need_root()
@@ -272,7 +235,7 @@ def run(work):
 
     mr = None
     try:
-        setup_netns(ns, root_if, ns_if)
+        dc.netns_setup(ns, root_if, ns_if, ROOT_MAC, NS_MAC, RELAY_IP, NS_IP)
         mr = dc.Proc('mrelay', [
             args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', 'mrdts_afp_%d' % pid,
             '-l', '0-1', '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
@@ -294,7 +257,7 @@ def run(work):
     finally:
         if mr is not None:
             mr.stop(10)
-        cleanup_netns(ns, root_if)
+        dc.netns_cleanup(ns, root_if)
 
     if mr_status != 0:
         raise dc.TestFailed('mrelay exited with status %s' % mr_status)

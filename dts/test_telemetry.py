@@ -147,7 +147,10 @@ def case_read(a: argparse.Namespace) -> None:
         check(a7 == {"name": "default_a7", "session": "default_7", "local": "10.0.0.1:30007",
                      "remote": "10.1.0.1:20007", "port": 0, "forward": "default_b7", "dests": 1,
                      "idx": 14, "streams": 1, "streams_max": 8, "lcore": 1, "source_mismatch": 0,
-                     "leg_stream_limit": 0, "leg_new_stream_rate": 0},
+                     "leg_stream_limit": 0, "leg_new_stream_rate": 0,
+                     "crypto_in": "none", "crypto_out": "none", "srtp_auth": 0,
+                     "srtp_replay": 0, "srtp_malformed": 0, "srtp_no_room": 0,
+                     "srtp_error": 0},
               "legs: default_a7 as configured, its stream owned by worker lcore 1")
         streams, pages = r.all_pages("streams", 7)
         keys = {(s["local"], s["ssrc"]) for s in streams}

@@ -97,7 +97,7 @@ static const char *const port_keys[K_PORT_N] = {
 };
 
 /* [leg.NAME] keys: the session model's (mr_leg_spec_keys), less its NULL */
-#define K_LEG_N 14
+#define K_LEG_N MR_LEG_SPEC_NKEYS
 static const char *const *const leg_keys = mr_leg_spec_keys;
 
 enum {

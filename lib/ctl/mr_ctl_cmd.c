@@ -55,7 +55,7 @@ int
 mr_ctl_parse_leg(const struct mr_ctl *c, const char *params, bool add, struct mr_ctl_msg *m,
 		 char *err, size_t errlen)
 {
-	static const char *keys[16];
+	static const char *keys[32];
 	struct mr_ctl_kv kv;
 	char why[MR_CTL_ERR_LEN];
 	const char *v;
@@ -100,7 +100,7 @@ int
 mr_ctl_parse_profile_set(const struct mr_ctl *c, const char *params, struct mr_ctl_msg *m,
 			 char *err, size_t errlen)
 {
-	static const char *keys[16];
+	static const char *keys[32];
 	char why[MR_CTL_ERR_LEN];
 	struct mr_ctl_kv kv;
 	const char *v;

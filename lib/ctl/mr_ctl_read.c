@@ -24,6 +24,7 @@
 #include "mr_build.h"
 #include "mr_ctl_priv.h"
 #include "mr_relay_quic.h"
+#include "mr_relay_srtp.h"
 
 #define PAGE_DEFAULT 50
 #define PAGE_MAX 500
@@ -431,6 +432,7 @@ read_legs(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *name, *sess, *local, *remote, *port, *fwd, *ndest, *idx;
 	struct rte_tel_data *nstreams, *smax, *owner, *ldrop[MR_LEG_DROP__MAX];
+	struct rte_tel_data *cin, *cout;
 	char err[MR_CTL_ERR_LEN], buf[RTE_TEL_MAX_STRING_LEN];
 	uint32_t start, count, i, rows = 0;
 	unsigned int k;
@@ -451,6 +453,8 @@ read_legs(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	nstreams = col_new(&t, "streams", RTE_TEL_U64_VAL);
 	smax = col_new(&t, "streams_max", RTE_TEL_U64_VAL);
 	owner = col_new(&t, "lcore", RTE_TEL_INT_VAL);
+	cin = col_new(&t, "crypto_in", RTE_TEL_STRING_VAL);
+	cout = col_new(&t, "crypto_out", RTE_TEL_STRING_VAL);
 	for (k = 0; k < MR_LEG_DROP__MAX; k++)
 		ldrop[k] = col_new(&t, mr_leg_drop_name(k), RTE_TEL_U64_VAL);
 	rte_rcu_qsbr_thread_online(c->streams->qsbr, MR_CTL_RCU_ID);
@@ -482,6 +486,9 @@ read_legs(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		col_u64(&t, smax, snap != NULL ? snap->streams_max : 0);
 		o = __atomic_load_n(&rt->owner, __ATOMIC_RELAXED);
 		col_int(&t, owner, o < RTE_MAX_LCORE ? (int)o : -1);
+		/* keys by suite and fingerprint only */
+		col_str(&t, cin, mr_relay_srtp_describe(&m->def, false, buf, sizeof(buf)));
+		col_str(&t, cout, mr_relay_srtp_describe(&m->def, true, buf, sizeof(buf)));
 		for (k = 0; k < MR_LEG_DROP__MAX; k++)
 			col_u64(&t, ldrop[k], __atomic_load_n(&rt->drops[k], __ATOMIC_RELAXED));
 		rows++;
@@ -579,6 +586,14 @@ read_leg(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, "clock_rate", m->def.clock_rate);
 		rte_tel_data_add_dict_string(d, "transcode",
 					     mr_sessions_profile_name(c->sessions, m->def.tc_profile));
+		{
+			char kb[64];
+
+			rte_tel_data_add_dict_string(d, "crypto_in",
+				mr_relay_srtp_describe(&m->def, false, kb, sizeof(kb)));
+			rte_tel_data_add_dict_string(d, "crypto_out",
+				mr_relay_srtp_describe(&m->def, true, kb, sizeof(kb)));
+		}
 		fwd = rte_tel_data_alloc();
 		if (fwd != NULL) {
 			rte_tel_data_start_array(fwd, RTE_TEL_STRING_VAL);
@@ -730,6 +745,22 @@ read_stream(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 			rte_tel_data_add_dict_u64(d, "rr_jitter", st->rr_jitter);
 		}
 		rte_tel_data_add_dict_u64(d, "last_pt", st->last_pt);
+		{
+			struct mr_relay_srtp_stream_stats ss;
+			int r;
+
+			/* SRTP failures of this stream's packets, by result (srtp_auth, ...) */
+			if (mr_relay_srtp_stream_stats(st, &ss)) {
+				for (r = MR_SRTP_AUTH; r < MR_SRTP__MAX; r++) {
+					char name[32];
+
+					snprintf(name, sizeof(name), "srtp_%s",
+						 mr_relay_srtp_result_name(r));
+					rte_tel_data_add_dict_u64(d, name, ss.drops[r]);
+				}
+				rte_tel_data_add_dict_u64(d, "srtp_out_contexts", ss.n_out);
+			}
+		}
 		rte_tel_data_add_dict_u64(d, "idle_ms", now > last ? (now - last) * 1000 / c->hz : 0);
 		if (snap != NULL && snap->has_remote)
 			mr_endpoint_format(&snap->remote, buf, sizeof(buf));

@@ -60,6 +60,11 @@ mr_relay_create(const struct mr_relay_params *p)
 	r->tick_tsc = r->tsc_hz / US_PER_S * MR_RELAY_TICK_US;
 	r->idle_tsc = r->tsc_hz / MS_PER_S * p->stream_idle_ms;
 	r->evict_tsc = r->tsc_hz / MS_PER_S * MR_STREAM_LEG_EVICT_IDLE_MS;
+	if (mr_relay_srtp_init(r) != 0) {
+		rte_free(r);
+		rte_errno = ENOMEM;
+		return NULL;
+	}
 	r->streams->on_reclaim = mr_relay_stream_reclaimed;
 	r->streams->on_reclaim_ctx = r;
 	return r;
@@ -268,5 +273,6 @@ mr_relay_free(struct mr_relay *r)
 		mr_relay_tx_buffers_free(r->tc_tx[k]);
 		rte_free(r->tc_chan_leg[k]);
 	}
+	mr_relay_srtp_fini(r);
 	rte_free(r);
 }

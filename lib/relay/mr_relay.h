@@ -47,6 +47,7 @@ extern "C" {
 struct mr_relay;
 struct mr_relay_quic;
 struct mr_worker_quic;
+struct mr_relay_srtp_leg;
 
 /** One worker (or transcoder) lcore. Everything in it is written by that lcore only. */
 struct mr_worker {
@@ -123,6 +124,9 @@ struct mr_relay {
 	/* QUIC endpoints (mr_relay_quic.h), fixed before the workers start. */
 	uint16_t n_quic;
 	struct mr_relay_quic *quic[16];  /**< MR_ROQ_MAX_ENDPOINTS */
+	/** SRTP state per leg slot (mr_relay_srtp.c, mr_relay_srtp.h) */
+	struct mr_relay_srtp_leg *srtp;
+	uint32_t srtp_gen_last;          /**< main lcore: the last key generation given */
 };
 
 /**

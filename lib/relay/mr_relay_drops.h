@@ -58,7 +58,17 @@ extern "C" {
 	X(EXCEPTION_RING_FULL, "exception_ring_full", \
 	  "the ring of ARP/ND/ICMP frames to the main lcore was full") \
 	X(NEXTHOP_UNRESOLVED, "nexthop_unresolved", \
-	  "copy for a destination whose port has no next-hop MAC yet")
+	  "copy for a destination whose port has no next-hop MAC yet") \
+	X(SRTP_AUTH, "srtp_auth", \
+	  "SRTP/SRTCP packet whose authentication tag is wrong (never forwarded)") \
+	X(SRTP_REPLAY, "srtp_replay", \
+	  "SRTP/SRTCP index seen before or left of the replay window") \
+	X(SRTP_MALFORMED, "srtp_malformed", \
+	  "SRTP/SRTCP packet too short for its header and tag, or its plaintext not RTP/RTCP") \
+	X(SRTP_NO_ROOM, "srtp_no_room", \
+	  "no tailroom for a destination's SRTP tag") \
+	X(SRTP_ERROR, "srtp_error", \
+	  "SRTP failure of another kind: no context for the key, a cipher or allocation failure")
 
 /** lib/relay's drop reasons (see MR_RELAY_DROPS). */
 enum mr_relay_drop {

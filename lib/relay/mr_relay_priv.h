@@ -105,9 +105,43 @@ struct fwd_info {
 	uint16_t len;     /**< RTP header + payload + padding */
 	uint8_t is_rtcp;
 	uint16_t seq;
-	uint32_t ssrc;
+	uint32_t ssrc;    /**< RTP's; RTCP's sender (for SRTCP) */
 	uint32_t ts;
+	void *srtp;       /**< the stream's SRTP state (NULL: none, or transcoder output) */
 };
+
+/* ---- SRTP (mr_relay_srtp.c); the packet functions run only for legs with SRTP ---- */
+
+int mr_relay_srtp_init(struct mr_relay *r);
+void mr_relay_srtp_fini(struct mr_relay *r);
+
+/*
+ * Unprotect in place the SRTP (or SRTCP, @p rtcp) packet of leg @p leg at
+ * @p pkt, *len bytes; *len becomes the plain packet's. A failure is
+ * counted on the leg and on @p st (may be NULL) and returned as the drop
+ * reason (the caller drops); the buffer must not be forwarded then.
+ */
+mr_drop_reason_t mr_relay_srtp_unprotect(struct mr_worker *w, uint32_t leg, struct mr_stream *st,
+					 uint8_t *pkt, uint16_t *len, bool rtcp);
+
+/* A new stream's SRTP state with its outbound contexts (worker, when it makes the stream). */
+int mr_relay_srtp_stream_make(struct mr_worker *w, uint32_t leg_idx, const struct mr_leg *leg,
+			      uint32_t ssrc, void **out);
+
+/* Free a reclaimed stream's SRTP state (its owner, from mr_relay_stream_reclaimed()). */
+void mr_relay_srtp_stream_free(struct mr_relay *r, struct mr_stream *st);
+
+/* Free SRTP state made for a stream that was never published (NULL: nothing). */
+void mr_relay_srtp_state_free(void *state);
+
+struct fwd_info;
+/*
+ * Send a protected copy to destination @p d (its leg has crypto_out);
+ * with @p own, @p m itself (consumed), protected in place when nothing
+ * shares its buffer.
+ */
+void mr_relay_srtp_send(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
+			const struct mr_dest *d, bool own);
 
 /*
  * A payload-only mbuf for destination d: a private copy when d rewrites
@@ -207,6 +241,10 @@ fan_out(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 		struct rte_mbuf *out;
 
 		d = &leg->dests[i];
+		if (unlikely(leg->srtp & MR_LEG_SRTP_OUT) && d->srtp_gen != 0) {
+			mr_relay_srtp_send(w, m, f, d, false);
+			continue;
+		}
 		rewrite = d->rewrite && !f->is_rtcp;
 		out = dest_copy(w, m, f, d, rewrite);
 		if (unlikely(out == NULL)) {
@@ -225,6 +263,10 @@ fan_out(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 	}
 
 	d = &leg->dests[0];
+	if (unlikely(leg->srtp & MR_LEG_SRTP_OUT) && d->srtp_gen != 0) {
+		mr_relay_srtp_send(w, m, f, d, true);
+		return;
+	}
 	if (!d->cksum_offload && !have_sum)
 		in_sum = received_sum(m, f);
 	sum = in_sum;

@@ -63,6 +63,7 @@ mr_relay_stream_reclaimed(void *ctx, struct mr_stream *st)
 	struct mr_stream_shard *sh;
 	struct mr_worker *w;
 
+	mr_relay_srtp_stream_free(r, st);
 	if (st->tc_channel == MR_STREAM_NO_CHANNEL || t >= r->n_tc)
 		return;
 	/* the calling lcore is the stream's owner: its shard's index is its worker's */

@@ -19,6 +19,7 @@
 #include "mr_hist.h"
 #include "mr_relay_exc.h"
 #include "mr_relay_priv.h"
+#include "mr_relay_srtp.h"
 
 /* What stage one learned of a packet, for the stages after the lookup. */
 struct pkt_ctx {
@@ -27,6 +28,13 @@ struct pkt_ctx {
 	uint32_t hash;            /**< mr_stream_key_hash() of key */
 	struct mr_stream_table_pos tpos; /**< the key's buckets in the stream table */
 	uint8_t is_rtcp;
+	uint8_t unprotected;      /**< SRTP: unprotected in place, headers' sums stale */
+	/**
+	 * Why RTP/RTCP parsing refused it, MR_DROP_NONE if it did not: an
+	 * SRTP packet's encrypted part does not parse as plain RTP (padding)
+	 * or RTCP, so the verdict waits for its leg (stage 3).
+	 */
+	mr_drop_reason_t parse_drop;
 	union {
 		struct mr_rtp_info rtp;
 		struct mr_rtcp_info rtcp;
@@ -60,6 +68,7 @@ classify(const struct mr_relay *r, const struct mr_stream_shard *sh, const struc
 
 	payload = frame + c->pi.payload_off;
 	c->is_rtcp = mr_rtp_is_rtcp(payload, c->pi.payload_len);
+	c->unprotected = 0;
 	if (c->is_rtcp) {
 		reason = mr_rtcp_parse(payload, c->pi.payload_len, &c->rtcp);
 		ssrc = c->rtcp.ssrc;
@@ -67,8 +76,18 @@ classify(const struct mr_relay *r, const struct mr_stream_shard *sh, const struc
 		reason = mr_rtp_parse(payload, c->pi.payload_len, &c->rtp);
 		ssrc = c->rtp.ssrc;
 	}
-	if (unlikely(reason != MR_DROP_NONE))
-		return reason;
+	c->parse_drop = reason;
+	if (unlikely(reason != MR_DROP_NONE)) {
+		/* a version-2 header with its SSRC may still be SRTP: its leg decides */
+		if (c->pi.payload_len < (c->is_rtcp ? 8 : MR_RTP_HDR_LEN) || (payload[0] >> 6) != 2)
+			return reason;
+		ssrc = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(payload +
+								      (c->is_rtcp ? 4 : 8)));
+		if (c->is_rtcp)
+			c->rtcp.ssrc = ssrc;
+		else
+			c->rtp.ssrc = ssrc;
+	}
 	c->hash = mr_stream_key_from_frame(&c->key, frame, &c->pi, ssrc);
 	/* the key's home bucket: the one line a lookup usually reads */
 	mr_stream_table_pos(&sh->table, c->hash, &c->tpos);
@@ -155,21 +174,51 @@ stream_account(struct mr_worker *w, struct mr_stream *st, const struct mr_leg *l
 /* A received packet, parsed by classify(), to its leg's destinations. */
 static inline void
 forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
-	const struct mr_leg *leg)
+	const struct mr_stream *st, const struct mr_leg *leg)
 {
 	struct fwd_info f = {
-		.pi = &c->pi,
+		/* after an unprotect the received checksum says nothing of the bytes */
+		.pi = c->unprotected ? NULL : &c->pi,
 		.off = c->pi.payload_off,
 		.len = c->pi.payload_len,
 		.is_rtcp = c->is_rtcp,
+		.srtp = st->srtp,
 	};
 
 	if (!c->is_rtcp) {
 		f.seq = c->rtp.seq;
 		f.ssrc = c->rtp.ssrc;
 		f.ts = c->rtp.ts;
+	} else {
+		f.ssrc = c->rtcp.ssrc;
 	}
 	fan_out(w, m, &f, leg);
+}
+
+/*
+ * SRTP: unprotect a packet of a leg with crypto_in in place, then parse
+ * the plain packet. Nothing before this trusted it (docs/srtp.md).
+ * Returns the drop reason, MR_DROP_NONE when it authenticated.
+ */
+static mr_drop_reason_t
+srtp_in(struct mr_worker *w, struct rte_mbuf *m, struct pkt_ctx *c, uint32_t leg_idx,
+	struct mr_stream *st)
+{
+	uint8_t *p = rte_pktmbuf_mtod_offset(m, uint8_t *, c->pi.payload_off);
+	mr_drop_reason_t reason;
+	uint32_t ssrc = c->is_rtcp ? c->rtcp.ssrc : c->rtp.ssrc;
+
+	reason = mr_relay_srtp_unprotect(w, leg_idx, st, p, &c->pi.payload_len, c->is_rtcp);
+	if (reason != MR_DROP_NONE)
+		return reason;
+	c->unprotected = 1;
+	reason = c->is_rtcp ? mr_rtcp_parse(p, c->pi.payload_len, &c->rtcp) :
+			      mr_rtp_parse(p, c->pi.payload_len, &c->rtp);
+	c->parse_drop = reason;
+	/* the SSRC was authenticated: the same as the key's */
+	if (reason == MR_DROP_NONE && (c->is_rtcp ? c->rtcp.ssrc : c->rtp.ssrc) != ssrc)
+		reason = MR_DROP_SRTP_MALFORMED;
+	return reason;
 }
 
 /*
@@ -210,9 +259,10 @@ candidate_prefetch(const struct mr_stream_table *table, const struct pkt_ctx *c)
 
 /* A packet of a stream the worker owns: source check, statistics, forwarding. Consumes m. */
 static inline void
-stream_deliver(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
+stream_deliver(struct mr_worker *w, struct rte_mbuf *m, struct pkt_ctx *c,
 	       struct mr_stream *st, const struct mr_leg *leg, uint64_t now, bool hist)
 {
+	mr_drop_reason_t reason;
 	uint32_t ext;
 
 	if (unlikely(leg == NULL)) {
@@ -227,12 +277,23 @@ stream_deliver(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 		drop(w, m, MR_DROP_SOURCE_MISMATCH);
 		return;
 	}
+	if (unlikely(leg->srtp & MR_LEG_SRTP_IN) && !c->unprotected) {
+		reason = srtp_in(w, m, c, st->leg_idx, st);
+		if (reason != MR_DROP_NONE) {
+			/* the stream stays as it was: nothing of this packet is trusted */
+			drop(w, m, reason);
+			return;
+		}
+	} else if (unlikely(c->parse_drop != MR_DROP_NONE)) {
+		drop(w, m, c->parse_drop);
+		return;
+	}
 	ext = stream_account(w, st, leg, c, now, hist);
 	if (leg->tc_profile != 0 && !c->is_rtcp) {
 		to_transcoder(w, m, c, st, ext, now);
 		return;
 	}
-	forward(w, m, c, leg);
+	forward(w, m, c, st, leg);
 }
 
 /* The leg's current snapshot, if it still is the one on @p local. */
@@ -251,7 +312,7 @@ leg_on(const struct mr_streams *s, uint32_t idx, const struct mr_endpoint *local
  * the leg's token, its stream limit and new-stream rate. Consumes m.
  */
 static void
-learn(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, uint64_t now,
+learn(struct mr_worker *w, struct rte_mbuf *m, struct pkt_ctx *c, uint64_t now,
       bool hist)
 {
 	struct mr_streams *s = w->relay->streams;
@@ -262,13 +323,14 @@ learn(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, uint64_t
 	mr_drop_reason_t reason;
 	const struct mr_leg *leg;
 	struct mr_stream *st;
+	bool latch_req = false;
 	int32_t idx;
 	int claimed, rc;
 
 	idx = mr_streams_leg_find(s, &c->key.local);
 	leg = idx >= 0 ? leg_on(s, (uint32_t)idx, &c->key.local) : NULL;
-	if (leg == NULL) {
-		drop(w, m, MR_DROP_NO_LEG);
+	if (leg == NULL || (!(leg->srtp & MR_LEG_SRTP_IN) && c->parse_drop != MR_DROP_NONE)) {
+		drop(w, m, c->parse_drop != MR_DROP_NONE ? c->parse_drop : MR_DROP_NO_LEG);
 		return;
 	}
 	/* (a leg without a remote is a latch leg: any first source) */
@@ -297,6 +359,8 @@ learn(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, uint64_t
 				mr_streams_leg_drop(s, (uint32_t)idx, MR_LEG_DROP_SOURCE_MISMATCH);
 				goto fail;
 			}
+		} else if (leg->srtp & MR_LEG_SRTP_IN) {
+			latch_req = true;  /* SRTP: once the packet authenticated */
 		} else if (mr_streams_latch_request(s, w->shard, (uint32_t)idx, leg->gen,
 						    &c->pi.src) != 0) {
 			reason = MR_DROP_LATCH_RING_FULL;
@@ -315,14 +379,37 @@ learn(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, uint64_t
 		reason = limit ? MR_DROP_LEG_STREAM_LIMIT : MR_DROP_LEG_NEW_STREAM_RATE;
 		goto fail;
 	}
+	/*
+	 * SRTP: the unprotect of an unknown SSRC comes after the admission
+	 * above, so a flood of new SSRCs with bad tags costs at most the
+	 * leg's new-stream rate in crypto; nothing is latched or made
+	 * before it authenticated.
+	 */
+	if (leg->srtp & MR_LEG_SRTP_IN) {
+		reason = srtp_in(w, m, c, (uint32_t)idx, NULL);
+		if (reason != MR_DROP_NONE)
+			goto fail;
+	}
+	if (latch_req && mr_streams_latch_request(s, w->shard, (uint32_t)idx, leg->gen,
+						  &c->pi.src) != 0) {
+		reason = MR_DROP_LATCH_RING_FULL;
+		goto fail;
+	}
 	init.leg_idx = (uint32_t)idx;
+	if (leg->srtp != 0 &&
+	    mr_relay_srtp_stream_make(w, (uint32_t)idx, leg, c->key.ssrc, &init.srtp) != 0) {
+		reason = MR_DROP_SRTP_ERROR;
+		mr_streams_leg_drop(s, (uint32_t)idx, MR_LEG_DROP_SRTP_ERROR);
+		goto fail;
+	}
 	if (leg->tc_profile != 0 &&
 	    mr_relay_channel_open(w, &c->key, leg->tc_profile, (uint32_t)idx, &init) != 0) {
 		reason = MR_DROP_TRANSCODE_NO_CHANNEL;
-		goto fail;
+		goto fail_srtp;
 	}
 	rc = mr_streams_add(s, &c->key, &init, &st);
 	if (rc != 0) {
+		mr_relay_srtp_state_free(init.srtp);
 		if (init.tc_channel != MR_STREAM_NO_CHANNEL)
 			mr_transcoder_channel_destroy(w->relay->tc[init.tc_index], init.tc_channel);
 		reason = rc == -ENOSPC ? MR_DROP_STREAM_TABLE_FULL :
@@ -333,6 +420,8 @@ learn(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c, uint64_t
 	mr_counter_add(&w->ctr->learn_reqs, 1);
 	stream_deliver(w, m, c, st, leg, now, hist);
 	return;
+fail_srtp:
+	mr_relay_srtp_state_free(init.srtp);
 fail:
 	if (claimed)
 		mr_streams_leg_unclaim(s, w->shard, (uint32_t)idx);
@@ -345,7 +434,7 @@ fail:
  * matches. Consumes @p m.
  */
 static inline void
-deliver(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
+deliver(struct mr_worker *w, struct rte_mbuf *m, struct pkt_ctx *c,
 	struct mr_stream *st, uint64_t now, bool hist)
 {
 	const struct mr_stream_table *table = &w->shard->table;

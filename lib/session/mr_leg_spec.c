@@ -18,10 +18,10 @@
 #include "mr_session.h"
 #include "mr_session_priv.h"
 
-const char *const mr_leg_spec_keys[] = {
+const char *const mr_leg_spec_keys[MR_LEG_SPEC_NKEYS + 1] = {
 	"session", "port", "local", "remote", "forward", "ssrc_out", "seq_offset",
 	"ts_offset", "clock_rate", "transcode", "streams_max", "new_streams_per_s", "quic",
-	"flow", NULL,
+	"flow", "crypto_in", "crypto_out", NULL,
 };
 
 static const char *const accepted[][2] = {
@@ -39,6 +39,10 @@ static const char *const accepted[][2] = {
 	{"new_streams_per_s", "0 (no limit) or 1..1000000"},
 	{"quic", "the name of a [quic.NAME] endpoint (an RTP over QUIC leg)"},
 	{"flow", "a RoQ flow identifier, 0..4611686018427387903 (decimal)"},
+	{"crypto_in", "SUITE inline:BASE64[|lifetime] (AES_CM_128_HMAC_SHA1_80, "
+	 "AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM, AEAD_AES_256_GCM) or none"},
+	{"crypto_out", "SUITE inline:BASE64[|lifetime] (AES_CM_128_HMAC_SHA1_80, "
+	 "AES_CM_128_HMAC_SHA1_32, AEAD_AES_128_GCM, AEAD_AES_256_GCM) or none"},
 };
 
 const char *
@@ -57,6 +61,46 @@ mr_leg_spec_init(struct mr_leg_spec *sp)
 {
 	memset(sp, 0, sizeof(*sp));
 	sp->clock_rate = 48000;
+}
+
+void
+mr_leg_spec_wipe(struct mr_leg_spec *sp)
+{
+	explicit_bzero(&sp->crypto_in, sizeof(sp->crypto_in));
+	explicit_bzero(&sp->crypto_out, sizeof(sp->crypto_out));
+}
+
+/*
+ * crypto_in, crypto_out: "SUITE inline:BASE64[|lifetime]" (an SDP a=crypto
+ * line after its tag) or none. Messages never quote the key.
+ */
+static int
+set_crypto(struct mr_srtp_key *key, const char *v, char *err, size_t errlen)
+{
+	char suite[48];
+	const char *sp;
+	size_t n;
+
+	memset(key, 0, sizeof(*key));
+	if (strcmp(v, "none") == 0)
+		return 0;
+	sp = strpbrk(v, " \t");
+	n = sp != NULL ? (size_t)(sp - v) : strlen(v);
+	if (sp == NULL || n == 0 || n >= sizeof(suite)) {
+		snprintf(err, errlen, "not 'SUITE inline:BASE64[|lifetime]' or none");
+		return -EINVAL;
+	}
+#ifdef MR_HAVE_SRTP
+	memcpy(suite, v, n);
+	suite[n] = '\0';
+	while (*sp == ' ' || *sp == '\t')
+		sp++;
+	return mr_srtp_key_parse(suite, sp, key, err, errlen) == 0 ? 0 : -EINVAL;
+#else
+	snprintf(err, errlen, "this mrelay is built without SRTP (a static build: "
+		 "docs/deployment.md); only none");
+	return -EINVAL;
+#endif
 }
 
 bool
@@ -332,6 +376,16 @@ mr_leg_spec_set(struct mr_leg_spec *sp, const char *key, const char *val, char *
 		if (rc != 0)
 			return rc;
 		sp->given |= MR_LEG_F_FLOW;
+	} else if (strcmp(key, "crypto_in") == 0) {
+		rc = set_crypto(&sp->crypto_in, val, err, errlen);
+		if (rc != 0)
+			return rc;
+		sp->given |= MR_LEG_F_CRYPTO_IN;
+	} else if (strcmp(key, "crypto_out") == 0) {
+		rc = set_crypto(&sp->crypto_out, val, err, errlen);
+		if (rc != 0)
+			return rc;
+		sp->given |= MR_LEG_F_CRYPTO_OUT;
 	} else {
 		snprintf(err, errlen, "unknown key");
 		return -ENOENT;

@@ -21,6 +21,7 @@
 #include <rte_jhash.h>
 
 #include "mr_relay_quic.h"
+#include "mr_relay_srtp.h"
 #include "mr_session.h"
 
 #define NO_LEG UINT32_MAX
@@ -384,10 +385,15 @@ publish(struct mr_sessions *s, uint32_t idx, const struct mr_leg_def *d, bool fr
 		if (rte_hash_add_key_data(s->by_name, &k, (void *)(uintptr_t)idx) < 0)
 			return -ENOMEM;
 	}
-	if (fresh)
-		rc = mr_streams_leg_set_fresh(s->streams, idx, d, deleted);
-	else
-		rc = mr_streams_leg_set(s->streams, idx, d);
+	/* SRTP: contexts a definition needs are in their owners' hands before it is out */
+	rc = mr_relay_srtp_before(s->relay, idx, d);
+	if (rc == 0) {
+		if (fresh)
+			rc = mr_streams_leg_set_fresh(s->streams, idx, d, deleted);
+		else
+			rc = mr_streams_leg_set(s->streams, idx, d);
+	}
+	mr_relay_srtp_after(s->relay, idx);
 	if (rc != 0) {
 		if (renamed && d->in_use) {
 			name_key(&k, d->name);
@@ -625,7 +631,62 @@ def_diff(const struct mr_leg_def *a, const struct mr_leg_def *b, bool any_port)
 	if (a->has_new_streams_per_s != b->has_new_streams_per_s ||
 	    a->new_streams_per_s != b->new_streams_per_s)
 		return "new_streams_per_s";
+	if (a->srtp_in_suite != b->srtp_in_suite || strcmp(a->srtp_in_fp, b->srtp_in_fp) != 0)
+		return "crypto_in";
+	if (a->srtp_out_suite != b->srtp_out_suite || strcmp(a->srtp_out_fp, b->srtp_out_fp) != 0)
+		return "crypto_out";
 	return NULL;
+}
+
+/* A key's suite and fingerprint in a definition (what def_diff() compares). */
+static void
+def_crypto_describe(const struct mr_srtp_key *k, uint8_t *suite, char *fp, size_t len)
+{
+	*suite = k->suite;
+	fp[0] = '\0';
+#ifdef MR_HAVE_SRTP
+	if (k->suite != MR_SRTP_SUITE_NONE) {
+		char buf[MR_SRTP_FINGERPRINT_LEN + 1];
+
+		mr_srtp_key_fingerprint(k, buf);
+		snprintf(fp, len, "%s", buf);
+	}
+#else
+	RTE_SET_USED(len);
+#endif
+}
+
+/*
+ * The keys @p sp gives, installed in the relay for slot idx and named in
+ * @p d (a key the same as the one in use stays as it is). Before publish().
+ */
+static int
+stage_crypto(struct mr_sessions *s, uint32_t idx, const struct mr_leg_spec *sp,
+	     struct mr_leg_def *d, const struct mr_leg_def *cur, char *err, size_t errlen)
+{
+	bool ssrc_changed = cur != NULL && cur->ssrc_out != d->ssrc_out;
+	int rc;
+
+	if ((sp->given & MR_LEG_F_CRYPTO_IN) &&
+	    (cur == NULL || d->srtp_in_suite != cur->srtp_in_suite ||
+	     strcmp(d->srtp_in_fp, cur->srtp_in_fp) != 0)) {
+		rc = mr_relay_srtp_key_stage(s->relay, idx, false, &sp->crypto_in, d);
+		if (rc != 0)
+			return FAIL(rc, "crypto_in: cannot install the key: %s", strerror(-rc));
+	}
+	if ((sp->given & MR_LEG_F_CRYPTO_OUT) &&
+	    (cur == NULL || d->srtp_out_suite != cur->srtp_out_suite ||
+	     strcmp(d->srtp_out_fp, cur->srtp_out_fp) != 0)) {
+		rc = mr_relay_srtp_key_stage(s->relay, idx, true, &sp->crypto_out, d);
+		if (rc != 0)
+			return FAIL(rc, "crypto_out: cannot install the key: %s", strerror(-rc));
+	} else if (ssrc_changed && d->srtp_out_gen != 0) {
+		/* outbound contexts are per output SSRC: new ones under a new generation */
+		rc = mr_relay_srtp_out_restage(s->relay, idx, d);
+		if (rc != 0)
+			return FAIL(rc, "crypto_out: cannot install the key: %s", strerror(-rc));
+	}
+	return 0;
 }
 
 static void
@@ -702,6 +763,9 @@ common:
 		d.streams_max = sp->streams_max;
 	d.has_new_streams_per_s = (sp->given & MR_LEG_F_NEW_RATE) != 0;
 	d.new_streams_per_s = sp->new_streams_per_s;
+	def_crypto_describe(&sp->crypto_in, &d.srtp_in_suite, d.srtp_in_fp, sizeof(d.srtp_in_fp));
+	def_crypto_describe(&sp->crypto_out, &d.srtp_out_suite, d.srtp_out_fp,
+			    sizeof(d.srtp_out_fp));
 	def_rewrite(&d);
 
 	idx = mr_sessions_leg_find(s, name);
@@ -734,6 +798,12 @@ common:
 		return FAIL(-ENOSPC, "name: the leg table is full (legs_max %u)",
 			    s->streams->legs_max);
 	s->origin[idx] = (uint8_t)origin;     /* before: the change callback reads it */
+	rc = stage_crypto(s, (uint32_t)idx, sp, &d, NULL, err, errlen);
+	if (rc != 0) {
+		mr_relay_srtp_after(s->relay, (uint32_t)idx);  /* forgets the staged keys */
+		s->origin[idx] = 0;
+		return rc;
+	}
 	rc = publish(s, (uint32_t)idx, &d, false, NULL);
 	if (rc != 0) {
 		s->origin[idx] = 0;
@@ -840,10 +910,21 @@ mr_sessions_leg_update(struct mr_sessions *s, const char *name, const struct mr_
 		d.has_new_streams_per_s = true;
 		d.new_streams_per_s = sp->new_streams_per_s;
 	}
+	if (sp->given & MR_LEG_F_CRYPTO_IN)
+		def_crypto_describe(&sp->crypto_in, &d.srtp_in_suite, d.srtp_in_fp,
+				    sizeof(d.srtp_in_fp));
+	if (sp->given & MR_LEG_F_CRYPTO_OUT)
+		def_crypto_describe(&sp->crypto_out, &d.srtp_out_suite, d.srtp_out_fp,
+				    sizeof(d.srtp_out_fp));
 	def_rewrite(&d);
 	if (def_diff(&d, cur, false) == NULL && d.latched == cur->latched) {
 		result_leg(res, &d, (uint32_t)idx, "unchanged");
 		return 0;
+	}
+	rc = stage_crypto(s, (uint32_t)idx, sp, &d, cur, err, errlen);
+	if (rc != 0) {
+		mr_relay_srtp_after(s->relay, (uint32_t)idx);
+		return rc;
 	}
 	moved = !mr_endpoint_equal(&d.local, &cur->local);
 	old_tc = cur->tc_profile;

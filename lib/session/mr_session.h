@@ -30,6 +30,7 @@
 
 #include "mr_pkt.h"
 #include "mr_relay.h"
+#include "mr_srtp.h"
 #include "mr_stream.h"
 
 #ifdef __cplusplus
@@ -54,9 +55,14 @@ extern "C" {
 
 /** Largest RoQ flow identifier (a QUIC variable-length integer). */
 #define MR_LEG_FLOW_MAX ((UINT64_C(1) << 62) - 1)
+#define MR_LEG_F_CRYPTO_IN   (1u << 14)
+#define MR_LEG_F_CRYPTO_OUT  (1u << 15)
+
+/** How many keys mr_leg_spec_set() takes. */
+#define MR_LEG_SPEC_NKEYS 16
 
 /** The keys mr_leg_spec_set() takes, NULL-terminated (for key checks and docs). */
-extern const char *const mr_leg_spec_keys[];
+extern const char *const mr_leg_spec_keys[MR_LEG_SPEC_NKEYS + 1];
 
 /**
  * What a caller asks of a leg, before it is checked against the state.
@@ -85,10 +91,20 @@ struct mr_leg_spec {
 	/** RTP over QUIC: the QUIC endpoint ([quic.NAME]) of the leg; "": a UDP leg */
 	char quic[MR_STREAM_NAME_LEN];
 	uint64_t flow;                  /**< RoQ flow identifier, 0..2^62-1 */
+	/**
+	 * SRTP keys (docs/srtp.md): what the leg receives, what it is sent;
+	 * suite MR_SRTP_SUITE_NONE: none. Key material: wipe a spec with
+	 * mr_leg_spec_wipe() when done with it.
+	 */
+	struct mr_srtp_key crypto_in;
+	struct mr_srtp_key crypto_out;
 };
 
 /** An empty spec with the defaults (port 0, clock_rate 48000). */
 void mr_leg_spec_init(struct mr_leg_spec *sp);
+
+/** Erase the key material a spec holds (explicit_bzero). */
+void mr_leg_spec_wipe(struct mr_leg_spec *sp);
 
 /**
  * Set one field of a leg from its text, as the configuration file and
@@ -99,7 +115,9 @@ void mr_leg_spec_init(struct mr_leg_spec *sp);
  * or ','), ssrc_out, seq_offset, ts_offset, clock_rate, transcode
  * (profile name or none), streams_max, new_streams_per_s, quic (a QUIC
  * endpoint's name: an RTP over QUIC leg, instead of port, local and
- * remote) and flow (its RoQ flow identifier).
+ * remote), flow (its RoQ flow identifier), crypto_in and crypto_out
+ * ("SUITE inline:BASE64[|lifetime]" as an SDP a=crypto line writes them
+ * after its tag, or none; refused where the build has no SRTP).
  *
  * @param err
  *   On failure, the reason without the key, e.g. "'x' is not 0..65535".

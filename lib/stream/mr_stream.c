@@ -523,6 +523,7 @@ leg_publish(struct mr_streams *s, uint32_t idx, uint32_t *purged)
 	leg->has_remote = def_has_remote(d);
 	leg->gen = d->gen;
 	leg->tc_profile = d->tc_profile;
+	leg->srtp = d->srtp_in_gen != 0 ? MR_LEG_SRTP_IN : 0;
 	leg->streams_max = d->streams_max != 0 ? d->streams_max : s->leg_streams_max;
 	rate = d->has_new_streams_per_s ? d->new_streams_per_s : s->leg_new_streams_per_s;
 	if (rate != 0) {
@@ -569,7 +570,11 @@ leg_publish(struct mr_streams *s, uint32_t idx, uint32_t *purged)
 		dest->seq_offset = t->seq_offset;
 		dest->ts_offset = t->ts_offset;
 		dest->leg_idx = d->fwd[i];
-		if (t->rewrite)
+		dest->srtp_gen = t->srtp_out_gen;
+		if (t->srtp_out_gen != 0)
+			leg->srtp |= MR_LEG_SRTP_OUT;
+		/* protected in place: like a rewrite, it wants its own bytes */
+		if (t->rewrite || t->srtp_out_gen != 0)
 			last_rewrite = leg->n_dests;
 		else
 			orig = leg->n_dests;
@@ -868,6 +873,7 @@ mr_streams_add(struct mr_streams *s, const struct mr_stream_key *key,
 	st->owner_lcore = init->owner_lcore;
 	st->tc_index = init->tc_index;
 	st->tc_channel = init->tc_channel;
+	st->srtp = init->srtp;
 	st->last_tsc = rte_rdtsc();
 	/* the table publishes with release semantics: readers see st whole */
 	rc = mr_stream_table_add(&sh->table, st, hash);

@@ -98,6 +98,8 @@ struct mr_dest {
 	uint16_t seq_offset;      /**< with rewrite: added to seq */
 	uint32_t ts_offset;       /**< with rewrite: added to timestamp */
 	uint32_t leg_idx;         /**< the destination leg */
+	/** SRTP: the destination leg's crypto_out key generation (0: sent plain) */
+	uint32_t srtp_gen;
 } __rte_cache_aligned;
 
 /** Immutable snapshot of a leg, as the fast path sees it (one cache line, then dests). */
@@ -108,7 +110,8 @@ struct mr_leg {
 	uint32_t idx;                /**< slot index */
 	uint32_t clock_rate;         /**< RTP clock of its streams (jitter units) */
 	uint16_t port_id;
-	uint8_t has_remote;          /**< signalled, or latched */
+	uint8_t has_remote : 1;      /**< signalled, or latched */
+	uint8_t srtp : 2;            /**< MR_LEG_SRTP_IN | MR_LEG_SRTP_OUT: SRTP work to do */
 	uint8_t n_dests;             /**< sendable destinations */
 	uint8_t n_unsendable;        /**< forward targets not yet latched */
 	/** forward targets whose port's next hop is not resolved (not in dests) */
@@ -126,6 +129,11 @@ struct mr_leg {
 	uint64_t new_stream_tsc;     /**< TSC between new streams (0: no rate limit) */
 	uint64_t new_stream_tau;     /**< burst tolerance of the rate limit, TSC */
 };
+
+/** mr_leg::srtp: the leg receives SRTP (crypto_in) */
+#define MR_LEG_SRTP_IN  (1u << 0)
+/** mr_leg::srtp: a destination is sent SRTP (its leg has crypto_out) */
+#define MR_LEG_SRTP_OUT (1u << 1)
 
 _Static_assert(offsetof(struct mr_leg, dests) == RTE_CACHE_LINE_SIZE,
 	       "struct mr_leg: one line, then the destinations");
@@ -181,6 +189,8 @@ struct mr_stream {
 	/* The leg's streams, a list (the leg's owner only). */
 	struct mr_stream *leg_prev;
 	struct mr_stream *leg_next;
+	/** lib/relay's SRTP state of the stream (written once; NULL: none) */
+	void *srtp;
 } __rte_cache_aligned;
 
 _Static_assert(sizeof(struct mr_stream) == 3 * RTE_CACHE_LINE_SIZE &&
@@ -223,6 +233,16 @@ struct mr_leg_def {
 	/** new streams per second, a burst of streams_max allowed (0: no limit) */
 	uint32_t new_streams_per_s;
 	uint32_t gen;                       /**< bumped by every mr_streams_leg_set() (set there) */
+	/*
+	 * SRTP (docs/srtp.md): lib/relay holds the keys; a definition names
+	 * them by generation (0: none), and by suite and fingerprint for reports.
+	 */
+	uint32_t srtp_in_gen;               /**< crypto_in: what the leg receives */
+	uint32_t srtp_out_gen;              /**< crypto_out: what the leg sends */
+	uint8_t srtp_in_suite;              /**< enum mr_srtp_suite */
+	uint8_t srtp_out_suite;
+	char srtp_in_fp[16];                /**< key fingerprint (12 hex digits) */
+	char srtp_out_fp[16];
 	uint32_t fwd[MR_STREAM_MAX_DESTS];  /**< legs this one forwards to */
 	uint32_t refs[MR_STREAM_MAX_REFS];  /**< legs forwarding to this one */
 };
@@ -231,7 +251,12 @@ struct mr_leg_def {
 #define MR_LEG_DROPS(X) \
 	X(SOURCE_MISMATCH, "source_mismatch") \
 	X(STREAM_LIMIT,    "leg_stream_limit") \
-	X(NEW_STREAM_RATE, "leg_new_stream_rate")
+	X(NEW_STREAM_RATE, "leg_new_stream_rate") \
+	X(SRTP_AUTH,       "srtp_auth") \
+	X(SRTP_REPLAY,     "srtp_replay") \
+	X(SRTP_MALFORMED,  "srtp_malformed") \
+	X(SRTP_NO_ROOM,    "srtp_no_room") \
+	X(SRTP_ERROR,      "srtp_error")
 
 enum mr_leg_drop {
 #define MR_LEG_DROP_ENUM_(sym, name) MR_LEG_DROP_##sym,
@@ -364,6 +389,7 @@ struct mr_stream_init {
 	uint16_t owner_lcore;     /**< the worker that writes its state (the caller) */
 	uint16_t tc_index;        /**< transcoder (with tc_channel) */
 	uint32_t tc_channel;      /**< MR_STREAM_NO_CHANNEL when not transcoded */
+	void *srtp;               /**< lib/relay's SRTP state (mr_stream::srtp) */
 };
 
 /**

@@ -27,6 +27,7 @@ static const char *const exported_names[] = {
 	"mbuf_exhausted", "no_headroom", "oversize", "tx_full", "port_paused", "shutdown",
 	"transcode_ring_full", "transcode_late", "transcode_no_channel", "transcode_stale",
 	"transcode_bad_pt", "exception_ring_full", "nexthop_unresolved",
+	"srtp_auth", "srtp_replay", "srtp_malformed", "srtp_no_room", "srtp_error",
 	"quic_truncated", "quic_cid_too_long", "quic_vn_to_server",
 	"quic_retry_to_server", "quic_initial_too_small", "quic_unknown_version_small",
 	"quic_unroutable_config", "quic_unroutable_length", "quic_unroutable_server",

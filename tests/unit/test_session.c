@@ -25,6 +25,9 @@ test_session_spec(void)
 	struct mr_leg_spec sp;
 	char err[160];
 
+	/* the count the configuration's key table is sized by */
+	MR_TEST_ASSERT(mr_leg_spec_keys[MR_LEG_SPEC_NKEYS - 1] != NULL &&
+		       mr_leg_spec_keys[MR_LEG_SPEC_NKEYS] == NULL, "MR_LEG_SPEC_NKEYS");
 	mr_leg_spec_init(&sp);
 	MR_TEST_EQ(sp.clock_rate, 48000);
 	MR_TEST_EQ(mr_leg_spec_set(&sp, "forward", "a, b+c", err, sizeof(err)), 0);
@@ -106,6 +109,50 @@ add(struct sfix *f, const char *name, const char *session, const char *fwd, char
 		return -EINVAL;
 	return mr_sessions_leg_add(f->s, name, &sp, MR_LEG_ORIGIN_SIGNAL, &res, err, 160);
 }
+
+#define KEY_A "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+#define KEY_B "inline:PS1uQCVeeCFCanVmcjkpPywjNWhcYD0mXXtxaVBR|2^20"
+
+/* crypto_in and crypto_out: syntax, errors that name no key material, none. */
+static int
+test_session_crypto_spec(void)
+{
+	struct mr_leg_spec sp;
+	char err[200];
+
+	mr_leg_spec_init(&sp);
+	MR_TEST_EQ(sp.crypto_in.suite, MR_SRTP_SUITE_NONE);
+	MR_TEST_ASSERT(mr_leg_spec_accepted("crypto_in") != NULL, "accepted");
+#ifdef MR_HAVE_SRTP
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "crypto_in", "AES_CM_128_HMAC_SHA1_80 " KEY_A, err,
+				   sizeof(err)), 0);
+	MR_TEST_EQ(sp.crypto_in.suite, MR_SRTP_AES_CM_128_HMAC_SHA1_80);
+	MR_TEST_ASSERT(sp.given & MR_LEG_F_CRYPTO_IN, "given");
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "crypto_out", "AES_CM_128_HMAC_SHA1_32  " KEY_B, err,
+				   sizeof(err)), 0);
+	MR_TEST_EQ(sp.crypto_out.suite, MR_SRTP_AES_CM_128_HMAC_SHA1_32);
+	MR_TEST_EQ(sp.crypto_out.lifetime, UINT64_C(1) << 20);
+	/* wrong length: a message, not the key */
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "crypto_out", "AEAD_AES_128_GCM " KEY_A, err,
+				   sizeof(err)), -EINVAL);
+	MR_TEST_ASSERT(strstr(err, "WVNf") == NULL && strstr(err, "bytes") != NULL, "%s", err);
+	MR_TEST_EQ(sp.crypto_out.suite, MR_SRTP_SUITE_NONE);  /* nothing half set */
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "crypto_in", "AES_CM_128_HMAC_SHA1_99 " KEY_A, err,
+				   sizeof(err)), -EINVAL);
+	MR_TEST_ASSERT(strstr(err, "WVNf") == NULL, "%s", err);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "crypto_in", "AES_CM_128_HMAC_SHA1_80 " KEY_A "|1:4", err,
+				   sizeof(err)), -EINVAL);
+	MR_TEST_ASSERT(strstr(err, "WVNf") == NULL, "%s", err);
+#endif
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "crypto_in", "AES_CM_128_HMAC_SHA1_80", err, sizeof(err)),
+		   -EINVAL);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "crypto_in", "", err, sizeof(err)), -EINVAL);
+	MR_TEST_EQ(mr_leg_spec_set(&sp, "crypto_in", "none", err, sizeof(err)), 0);
+	MR_TEST_EQ(sp.crypto_in.suite, MR_SRTP_SUITE_NONE);
+	mr_leg_spec_wipe(&sp);
+	return 0;
+}
+MR_REGISTER_TEST(session, crypto_spec, test_session_crypto_spec);
 
 /* Many legs and sessions: every lookup through the indexes, before and after deletes. */
 static int
@@ -220,6 +267,73 @@ test_session_roq_spec(void)
 	return 0;
 }
 MR_REGISTER_EAL_TEST(session, roq_spec, test_session_roq_spec);
+
+#ifdef MR_HAVE_SRTP
+static int
+crypto_leg(struct sfix *f, bool add_it, const char *name, const char *in, const char *out,
+	   struct mr_sessions_result *res, char *err)
+{
+	struct mr_leg_spec sp;
+	int rc;
+
+	mr_leg_spec_init(&sp);
+	if ((add_it && (mr_leg_spec_set(&sp, "session", "s", err, 160) != 0 ||
+			mr_leg_spec_set(&sp, "local", "10.0.0.1:31000", err, 160) != 0 ||
+			mr_leg_spec_set(&sp, "remote", "192.0.2.1:4000", err, 160) != 0)) ||
+	    (in != NULL && mr_leg_spec_set(&sp, "crypto_in", in, err, 160) != 0) ||
+	    (out != NULL && mr_leg_spec_set(&sp, "crypto_out", out, err, 160) != 0))
+		return -EINVAL;
+	rc = add_it ? mr_sessions_leg_add(f->s, name, &sp, MR_LEG_ORIGIN_CONTROL, res, err, 160) :
+		      mr_sessions_leg_update(f->s, name, &sp, res, err, 160);
+	mr_leg_spec_wipe(&sp);
+	return rc;
+}
+#endif
+
+/* Keys through the model: named by generation, suite and fingerprint; idempotent adds. */
+static int
+test_session_crypto_legs(void)
+{
+#ifdef MR_HAVE_SRTP
+	struct mr_sessions_result res;
+	const struct mr_leg_def *d;
+	struct sfix f;
+	char err[160];
+	uint32_t gen;
+
+	MR_TEST_ASSERT(sfix_setup(&f, 16) == 0, "setup");
+	MR_TEST_EQ(crypto_leg(&f, true, "a", "AES_CM_128_HMAC_SHA1_80 " KEY_A, NULL, &res, err),
+		   0);
+	d = &f.streams->defs[res.idx];
+	MR_TEST_ASSERT(d->srtp_in_gen != 0 && d->srtp_out_gen == 0, "gens");
+	MR_TEST_EQ(strlen(d->srtp_in_fp), 12u);
+	gen = d->srtp_in_gen;
+	/* the same add again changes nothing; another key is another definition */
+	MR_TEST_EQ(crypto_leg(&f, true, "a", "AES_CM_128_HMAC_SHA1_80 " KEY_A, NULL, &res, err),
+		   0);
+	MR_TEST_ASSERT(strcmp(res.outcome, "unchanged") == 0, "%s", res.outcome);
+	MR_TEST_EQ(crypto_leg(&f, true, "a", "AES_CM_128_HMAC_SHA1_80 " KEY_B, NULL, &res, err),
+		   -EEXIST);
+	MR_TEST_ASSERT(strstr(err, "crypto_in") != NULL, "%s", err);
+	/* update: a new key is a new generation; the same key is no change */
+	MR_TEST_EQ(crypto_leg(&f, false, "a", "AES_CM_128_HMAC_SHA1_80 " KEY_A, NULL, &res, err),
+		   0);
+	MR_TEST_ASSERT(strcmp(res.outcome, "unchanged") == 0, "%s", res.outcome);
+	MR_TEST_EQ(crypto_leg(&f, false, "a", "AES_CM_128_HMAC_SHA1_80 " KEY_B,
+			      "AEAD_AES_128_GCM inline:AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHA==", &res,
+			      err), 0);
+	MR_TEST_ASSERT(strcmp(res.outcome, "updated") == 0, "%s", res.outcome);
+	MR_TEST_ASSERT(d->srtp_in_gen != 0 && d->srtp_in_gen != gen && d->srtp_out_gen != 0,
+		       "new gens");
+	MR_TEST_EQ(d->srtp_out_suite, MR_SRTP_AEAD_AES_128_GCM);
+	MR_TEST_EQ(crypto_leg(&f, false, "a", "none", "none", &res, err), 0);
+	MR_TEST_ASSERT(d->srtp_in_gen == 0 && d->srtp_out_gen == 0 && d->srtp_in_fp[0] == '\0',
+		       "none");
+	sfix_free(&f);
+#endif
+	return 0;
+}
+MR_REGISTER_EAL_TEST(session, crypto_legs, test_session_crypto_legs);
 
 /* Profile keys: the same rules for [profile.NAME] and profile_set. */
 static int

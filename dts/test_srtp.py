@@ -1,0 +1,374 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+# Copyright(c) 2026 The mrelay authors
+"""SRTP through the real daemon: the four modes, fan-out, wrap, floods, a key change.
+
+    root namespace                          namespace mrsrtp_<pid>
+    mrelay --vdev net_af_packet0,iface=R    N: 10.99.1.2/24, UDP sockets
+    R: no IP, MAC 02:00:00:ab:00:01  <=veth=>  neighbour 10.99.1.1 -> R's MAC
+
+In the namespace, tools/python/mrelay/srtp.py (python3-cryptography, not
+libsrtp) protects what is sent and computes what must come back; every
+datagram the relay sends is compared byte for byte (the kernel's UDP
+sockets check the relay's IP and UDP lengths and checksums on the way):
+
+  a -> b   terminate: SRTP in (AES_CM_128_HMAC_SHA1_80), plain out; the
+           sequence crosses 65535 with loss; SRTCP in, RTCP out; a replay
+           flood and a bit-flip flood mixed into the good packets (all
+           good ones delivered; failures counted per reason, leg, stream)
+  c -> d   originate: plain in, SRTP out (AES_CM_128_HMAC_SHA1_32); input
+           sequence numbers from 40000: the output starts below 2^15
+  e -> f   re-key: AEAD_AES_128_GCM in, AEAD_AES_256_GCM out, SRTCP both
+  g -> h   pass-through: no keys, SRTP bytes unchanged
+  i -> j+k fan-out to a plain (j) and an SRTP (k) destination
+  m -> n   re-key, then leg_update gives m and n new keys mid-call: the
+           packets sent after the update (new key) all come out under
+           n's new key, none lost around the change
+
+Run as root. Exit 77 when netns/veth cannot be made or a tool is missing.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import dts_common as dc  # noqa: E402
+
+RELAY_IP = '10.99.1.1'
+NS_IP = '10.99.1.2'
+ROOT_MAC = '02:00:00:ab:00:01'
+NS_MAC = '02:00:00:ab:00:02'
+PY = '/usr/bin/python3'     # Debian's, with python3-cryptography
+SHOWN = ('crypto_in', 'crypto_out', 'srtp_auth', 'srtp_replay')   # per leg, in the log
+
+
+def key(name, suite):
+    """A test key: deterministic material of the suite's length."""
+    n = {'AES_CM_128_HMAC_SHA1_80': 30, 'AES_CM_128_HMAC_SHA1_32': 30,
+         'AEAD_AES_128_GCM': 28, 'AEAD_AES_256_GCM': 44}[suite]
+    material = hashlib.sha512(name.encode()).digest()[:n]
+    return suite, material, '%s inline:%s' % (suite, base64.b64encode(material).decode())
+
+
+KEYS = {
+    'K1': key('K1', 'AES_CM_128_HMAC_SHA1_80'),
+    'K2': key('K2', 'AES_CM_128_HMAC_SHA1_32'),
+    'K3': key('K3', 'AEAD_AES_128_GCM'),
+    'K4': key('K4', 'AEAD_AES_256_GCM'),
+    'K5': key('K5', 'AES_CM_128_HMAC_SHA1_80'),
+    'K6': key('K6', 'AES_CM_128_HMAC_SHA1_80'),
+    'K7': key('K7', 'AES_CM_128_HMAC_SHA1_80'),
+    'K8': key('K8', 'AES_CM_128_HMAC_SHA1_80'),
+    'K9': key('K9', 'AES_CM_128_HMAC_SHA1_80'),      # pass-through: the relay never has it
+    'K10': key('K10', 'AEAD_AES_128_GCM'),           # m's after the update
+    'K11': key('K11', 'AES_CM_128_HMAC_SHA1_32'),    # n's after the update
+}
+
+# name: (local port, remote port, forward, crypto_in, crypto_out)
+LEGS = {
+    'a': (30000, 40000, 'b', 'K1', None),
+    'b': (30002, 40002, None, None, None),
+    'c': (30004, 40004, 'd', None, None),
+    'd': (30006, 40006, None, None, 'K2'),
+    'e': (30008, 40008, 'f', 'K3', None),
+    'f': (30010, 40010, None, None, 'K4'),
+    'g': (30012, 40012, 'h', None, None),
+    'h': (30014, 40014, None, None, None),
+    'i': (30016, 40016, 'j+k', 'K5', None),
+    'j': (30018, 40018, None, None, None),
+    'k': (30020, 40020, None, None, 'K6'),
+    'm': (30022, 40022, 'n', 'K7', None),
+    'n': (30024, 40024, None, None, 'K8'),
+}
+
+
+def config_text():
+    lines = ['; written by dts/test_srtp.py', '[port.0]',
+             'ipv4 = ' + RELAY_IP, 'nexthop_mac = ' + NS_MAC]
+    for name, (lport, rport, fwd, kin, kout) in LEGS.items():
+        lines += ['', '[leg.%s]' % name, 'session = s', 'port = 0',
+                  'local = %s:%d' % (RELAY_IP, lport), 'remote = %s:%d' % (NS_IP, rport)]
+        if fwd:
+            lines.append('forward = ' + fwd)
+        if kin:
+            lines.append('crypto_in = ' + KEYS[kin][2])
+        if kout:
+            lines.append('crypto_out = ' + KEYS[kout][2])
+    return '\n'.join(lines) + '\n'
+
+
+def rtp(ssrc, seq, ts, i, n=160):
+    body = bytes(((ssrc + i * 7 + k) & 0xff) for k in range(n))
+    return struct.pack('!BBHII', 0x80, 0, seq & 0xffff, ts & 0xffffffff, ssrc) + body
+
+
+def sr(ssrc, i):
+    return struct.pack('!BBHIQIII', 0x80, 200, 6, ssrc, 0x1234567800000000 + i, i * 160,
+                       i, i * 160)
+
+
+def rewrite_seq(pkt, seq):
+    return pkt[:2] + struct.pack('!H', seq & 0xffff) + pkt[4:]
+
+
+# ---------------------------------------------------------------- netns side
+
+def traffic(prefix, out_path):
+    """Inside the namespace: send, control, receive, check. Writes a JSON report."""
+    import faulthandler
+    faulthandler.dump_traceback_later(60, exit=True)  # a hang says where
+    from mrelay import srtp
+    from mrelay.telemetry import Telemetry, columns_to_rows
+
+    def sess(k):
+        return srtp.Session(KEYS[k][0], KEYS[k][1])
+
+    socks = {}
+    for name, (_lp, rport, _f, _i, _o) in LEGS.items():
+        sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sk.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        sk.bind((NS_IP, rport))
+        socks[name] = sk
+    expect = {n: [] for n in LEGS}      # what each leg's remote must receive, in order
+    sent = [0]
+
+    def send(leg, data):
+        socks[leg].sendto(data, (RELAY_IP, LEGS[leg][0]))
+        sent[0] += 1
+        if sent[0] % 8 == 0:
+            time.sleep(0.001)
+
+    # a -> b: terminate, wrap with loss, SRTCP, floods
+    tx_a = sess('K1')
+    flips = replays = 0
+    a_sent = []
+    for i in range(240):
+        if i % 9 == 4:
+            continue                    # lost before the relay
+        seq = 65400 + i
+        plain = rtp(0xA1A1A1A1, seq, 1000 + 160 * i, i)
+        wire = tx_a.protect_rtp(plain)
+        if i > 20 and i % 6 == 0:
+            bad = bytearray(wire)
+            bad[12 + (i % 100)] ^= 1 << (i % 8)   # payload bit: the SSRC's stream is found
+            send('a', bytes(bad))
+            flips += 1
+        send('a', wire)
+        expect['b'].append(plain)
+        a_sent.append(wire)
+        if i > 20 and i % 5 == 0:
+            send('a', a_sent[-4])       # an index seen before
+            replays += 1
+        if i % 40 == 10:
+            rep = sr(0xA1A1A1A1, i)
+            send('a', tx_a.protect_rtcp(rep))
+            expect['b'].append(rep)
+
+    # c -> d: originate; 40000 >= 2^15, so 0x8000 is added on the way out
+    tx_d = sess('K2')
+    for i in range(100):
+        plain = rtp(0xC1C1C1C1, 40000 + i, 7 + 160 * i, i)
+        send('c', plain)
+        expect['d'].append(tx_d.protect_rtp(rewrite_seq(plain, 40000 + i + 0x8000)))
+
+    # e -> f: re-key GCM 128 -> GCM 256, with SRTCP
+    tx_e, rx_f_rtcp = sess('K3'), sess('K4')
+    tx_f = sess('K4')
+    e_rtcp = []
+    for i in range(100):
+        plain = rtp(0xE1E1E1E1, 1000 + i, 160 * i, i, n=80 + i)
+        send('e', tx_e.protect_rtp(plain))
+        expect['f'].append(tx_f.protect_rtp(plain))
+        if i % 30 == 5:
+            rep = sr(0xE1E1E1E1, i)
+            send('e', tx_e.protect_rtcp(rep))
+            expect['f'].append(('srtcp', rep))
+            e_rtcp.append(rep)
+
+    # g -> h: pass-through
+    tx_g = sess('K9')
+    for i in range(60):
+        wire = tx_g.protect_rtp(rtp(0x61616161, 500 + i, 160 * i, i))
+        send('g', wire)
+        expect['h'].append(wire)
+
+    # i -> j (plain) + k (SRTP)
+    tx_i, tx_k = sess('K5'), sess('K6')
+    for i in range(100):
+        plain = rtp(0x11111111, 30000 + i, 160 * i, i)
+        send('i', tx_i.protect_rtp(plain))
+        expect['j'].append(plain)
+        expect['k'].append(tx_k.protect_rtp(plain))
+
+    # m -> n, phase 1 under K7 / K8
+    tx_m, tx_n = sess('K7'), sess('K8')
+    for i in range(50):
+        plain = rtp(0x31313131, 20 + i, 160 * i, i)
+        send('m', tx_m.protect_rtp(plain))
+        expect['n'].append(tx_n.protect_rtp(plain))
+
+    got = {n: [] for n in LEGS}
+
+    def drain(quiet=0.6):
+        """Read every socket until none has had anything for quiet seconds."""
+        names = {sk.fileno(): n for n, sk in socks.items()}
+        while True:
+            ready, _w, _x = select.select(list(socks.values()), [], [], quiet)
+            if not ready:
+                return
+            for sk in ready:
+                got[names[sk.fileno()]].append(sk.recv(2048))
+
+    drain()
+    # the key change: the owner swaps contexts; what is sent after the reply uses the new keys
+    with Telemetry(prefix) as t:
+        rep_m = t.command('/mrelay/leg_update,name=m,crypto_in=' + KEYS['K10'][2])
+        rep_n = t.command('/mrelay/leg_update,name=n,crypto_out=' + KEYS['K11'][2])
+    tx_m2, tx_n2 = sess('K10'), sess('K11')
+    for i in range(50, 100):
+        plain = rtp(0x31313131, 20 + i, 160 * i, i)
+        send('m', tx_m2.protect_rtp(plain))
+        expect['n'].append(tx_n2.protect_rtp(plain))
+    drain()
+
+    # what telemetry says
+    with Telemetry(prefix) as t:
+        legs = columns_to_rows(t.command('/mrelay/legs,count=64'), 'name')
+        st_a = t.command('/mrelay/stream,%s:30000,%d' % (RELAY_IP, 0xA1A1A1A1))
+        leg_m = t.command('/mrelay/leg,m')
+    for sk in socks.values():
+        sk.close()
+
+    errors = []
+    for n in LEGS:
+        exp, rcv = expect[n], got[n]
+        if len(exp) != len(rcv):
+            errors.append('leg %s: received %d datagrams, expected %d' % (n, len(rcv), len(exp)))
+        for k, (e, r) in enumerate(zip(exp, rcv)):
+            if isinstance(e, tuple):        # SRTCP out: check it, then its exact bytes
+                try:
+                    p, idx, eflag = rx_f_rtcp.unprotect_rtcp(r)
+                except srtp.SrtpError as x:
+                    errors.append('leg %s #%d: SRTCP refused: %s' % (n, k, x))
+                    continue
+                again = srtp.Session(KEYS['K4'][0], KEYS['K4'][1]).protect_rtcp(e[1], index=idx)
+                if p != e[1] or not eflag or again != r:
+                    errors.append('leg %s #%d: SRTCP differs' % (n, k))
+            elif e != r:
+                errors.append('leg %s #%d: %d bytes differ from the %d expected (first %s)'
+                              % (n, k, len(r), len(e), r[:16].hex()))
+                if len(errors) > 20:
+                    break
+    # d's output started below 2^15
+    if got['d'] and struct.unpack_from('!H', got['d'][0], 2)[0] >= 0x8000:
+        errors.append('d: first sequence number %d is not below 2^15'
+                      % struct.unpack_from('!H', got['d'][0], 2)[0])
+    la = legs.get('a', {})
+    if la.get('srtp_auth') != flips or la.get('srtp_replay') != replays:
+        errors.append('leg a: srtp_auth %s srtp_replay %s, expected %d and %d'
+                      % (la.get('srtp_auth'), la.get('srtp_replay'), flips, replays))
+    if st_a.get('srtp_auth') != flips or st_a.get('srtp_replay') != replays:
+        errors.append('stream of a: srtp_auth %s srtp_replay %s, expected %d and %d'
+                      % (st_a.get('srtp_auth'), st_a.get('srtp_replay'), flips, replays))
+    for n in LEGS:
+        for col in ('srtp_malformed', 'srtp_no_room', 'srtp_error'):
+            if legs.get(n, {}).get(col):
+                errors.append('leg %s: %s = %s' % (n, col, legs[n][col]))
+    # keys show as suite and fingerprint, never as material
+    fp10 = srtp.fingerprint(KEYS['K10'][0], KEYS['K10'][1])
+    if leg_m.get('crypto_in') != 'AEAD_AES_128_GCM fp:' + fp10:
+        errors.append('leg m crypto_in shows %r' % leg_m.get('crypto_in'))
+    blob = json.dumps([legs, leg_m, st_a, rep_m, rep_n])
+    for name, (_s, material, _t) in KEYS.items():
+        if base64.b64encode(material).decode()[:16] in blob:
+            errors.append('key %s appears in a telemetry reply' % name)
+    report = {'sent': sent[0], 'errors': errors, 'flips': flips, 'replays': replays,
+              'received': {n: len(v) for n, v in got.items()},
+              'legs': {n: {c: legs.get(n, {}).get(c) for c in SHOWN} for n in LEGS}}
+    with open(out_path, 'w', encoding='utf-8') as f:
+        json.dump(report, f, indent=1)
+
+
+# ---------------------------------------------------------------- root side
+
+def run(work):
+    args = dc.parse_args(__doc__.splitlines()[0])
+    dc.need_root()
+    dc.need_pmd('af_packet')
+    r = subprocess.run([PY, '-c', 'import cryptography'], capture_output=True, check=False)
+    if r.returncode != 0:
+        raise dc.TestSkipped(PY + ' cannot import cryptography (python3-cryptography)')
+    if not os.access(args.mrelay, os.X_OK):
+        raise dc.TestFailed('mrelay not found: ' + args.mrelay)
+    pid = os.getpid()
+    ns, root_if, ns_if = 'mrsrtp_%d' % pid, 'mrs%dr' % pid, 'mrs%dn' % pid
+    prefix = 'mrdts_srtp2_%d' % pid
+    conf_path = work.file('mrelay.conf')
+    with open(conf_path, 'w', encoding='utf-8') as f:
+        f.write(config_text())
+    summary_path = work.file('mrelay_summary.json')
+    report_path = work.file('traffic.json')
+
+    def on_term(signum, _frame):
+        raise dc.TestFailed('terminated by signal %d' % signum)
+    signal.signal(signal.SIGTERM, on_term)
+
+    mr = None
+    try:
+        dc.netns_setup(ns, root_if, ns_if, ROOT_MAC, NS_MAC, RELAY_IP, NS_IP, tx_csum_off=True)
+        mr = dc.Proc('mrelay', [
+            args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
+            '-l', '0-1', '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
+            '--vdev', 'net_af_packet0,iface=%s' % root_if,
+            '--', '-c', conf_path, '-s', summary_path, '-q'], work.file('mrelay.log'))
+        if not mr.wait_output(r'worker\(s\)', 30):
+            raise dc.TestFailed('mrelay did not start')
+        tr = subprocess.run(['ip', 'netns', 'exec', ns, PY, os.path.abspath(__file__),
+                             '--traffic', prefix, report_path],
+                            capture_output=True, text=True, timeout=300, check=False)
+        with open(work.file('traffic.log'), 'w', encoding='utf-8') as f:
+            f.write(tr.stdout + tr.stderr)
+        if tr.returncode != 0:
+            raise dc.TestFailed('traffic in the namespace failed (status %d): %s'
+                                % (tr.returncode, tr.stderr.strip()[-800:]))
+        if not mr.alive():
+            raise dc.TestFailed('mrelay exited early with status %s' % mr.p.returncode)
+        mr_status = mr.stop(20)
+    finally:
+        if mr is not None:
+            mr.stop(10)
+        dc.netns_cleanup(ns, root_if)
+    if mr_status != 0:
+        raise dc.TestFailed('mrelay exited with status %s' % mr_status)
+    with open(report_path, encoding='utf-8') as f:
+        rep = json.load(f)
+    dc.log('sent %d datagrams (%d bit flips, %d replays); received %s'
+           % (rep['sent'], rep['flips'], rep['replays'], rep['received']))
+    for n, v in rep['legs'].items():
+        dc.log('leg %s: %s' % (n, v))
+    if rep['errors']:
+        raise dc.TestFailed('; '.join(rep['errors'][:12]))
+    summary = dc.load_summary(summary_path)
+    drops = summary.get('drops', {})
+    dc.log('mrelay drops: %s' % {k: v for k, v in drops.items() if v})
+    if drops.get('srtp_auth') != rep['flips'] or drops.get('srtp_replay') != rep['replays']:
+        raise dc.TestFailed('summary drops srtp_auth %s srtp_replay %s, expected %d and %d'
+                            % (drops.get('srtp_auth'), drops.get('srtp_replay'),
+                               rep['flips'], rep['replays']))
+    dc.check_summary(summary, allowed_drops=('shutdown', 'srtp_auth', 'srtp_replay'))
+
+
+if __name__ == '__main__':
+    if len(sys.argv) == 4 and sys.argv[1] == '--traffic':
+        traffic(sys.argv[2], sys.argv[3])
+        sys.exit(0)
+    dc.main(run)

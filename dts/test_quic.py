@@ -129,7 +129,8 @@ def run(work: dc.Workdir) -> None:
     mr = echo_p = None
     nsx = ['ip', 'netns', 'exec', ns]
     try:
-        afp.setup_netns(ns, root_if, ns_if)
+        dc.netns_setup(ns, root_if, ns_if, afp.ROOT_MAC, afp.NS_MAC, afp.RELAY_IP,
+                       afp.NS_IP)
         mr = dc.Proc('mrelay', [
             args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
             '-l', '0-1', '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
@@ -173,7 +174,7 @@ def run(work: dc.Workdir) -> None:
             echo_p.kill()
         if mr is not None:
             mr.stop(10)
-        afp.cleanup_netns(ns, root_if)
+        dc.netns_cleanup(ns, root_if)
 
     with open(echo_out, encoding='utf-8') as f:
         ech = json.load(f)

@@ -998,3 +998,36 @@ mr_sessions_port_nexthop_set(struct mr_sessions *s, uint16_t port,
 		*legs = n;
 	return failed;
 }
+
+/* Leg call: sum the leg's streams (the owner's own list; none when sh is NULL). */
+static int
+leg_stats_sum(struct mr_streams *st, struct mr_stream_shard *sh, uint32_t leg, void *arg)
+{
+	struct mr_leg_stats out;
+	const struct mr_stream *m;
+
+	memset(&out, 0, sizeof(out));
+	for (m = sh != NULL ? st->rt[leg].streams : NULL; m != NULL; m = m->leg_next) {
+		uint32_t j = mr_jitter_get(&m->jitter);
+
+		out.streams++;
+		out.pkts += m->pkts;
+		out.bytes += m->bytes;
+		out.rtcp_pkts += m->rtcp_pkts;
+		out.lost += m->started ? mr_seq_lost(&m->seq) : 0;
+		out.jitter = RTE_MAX(out.jitter, j);
+		out.last_tsc = RTE_MAX(out.last_tsc, m->last_tsc);
+	}
+	memcpy(arg, &out, sizeof(out));
+	return 0;
+}
+
+int
+mr_sessions_leg_stats(struct mr_sessions *s, uint32_t idx, struct mr_leg_stats *st)
+{
+	_Static_assert(sizeof(*st) <= MR_STREAM_CALL_ARG, "leg stats fit a leg call");
+	memset(st, 0, sizeof(*st));
+	if (idx >= s->streams->legs_max || !s->streams->defs[idx].in_use)
+		return -ENOENT;
+	return mr_streams_leg_call(s->streams, idx, leg_stats_sum, st, sizeof(*st));
+}

@@ -310,6 +310,12 @@ unsigned int mr_ng_cache_used(const struct mr_ng *ng);
 int mr_ng_parse_hostport(const char *s, struct mr_ng_addr *addr, uint16_t *port,
 			 bool port_required);
 
+/**
+ * Whether @p s is an ACL prefix mr_ng_conf.acl takes ("10.0.0.0/8",
+ * "::1/128", a bare address: the host), for configuration checks.
+ */
+bool mr_ng_prefix_valid(const char *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -89,6 +89,22 @@ index_create(const char *what, uint32_t n, int socket)
 	return rte_hash_create(&hp);
 }
 
+/*
+ * Delete a name and give its key slot back. A lock-free hash keeps a
+ * deleted key's slot until told (without it, legs_max adds over the
+ * process's life fill the index for good). A reader on another thread
+ * may then find the slot reused by another name: readers check the name
+ * in the slot they get (see mr_sessions_leg_find()).
+ */
+static void
+index_del(struct rte_hash *h, const struct name_key *k)
+{
+	int32_t pos = rte_hash_del_key(h, k);
+
+	if (pos >= 0)
+		rte_hash_free_key_with_position(h, pos);
+}
+
 struct mr_sessions *
 mr_sessions_create(const struct mr_sessions_params *p)
 {
@@ -339,7 +355,7 @@ session_unlink(struct mr_sessions *s, const char *session, uint32_t idx)
 	name_key(&k, session);
 	if (head == idx) {
 		if (s->sess_next[idx] == NO_LEG)
-			rte_hash_del_key(s->by_session, &k);
+			index_del(s->by_session, &k);
 		else
 			rte_hash_add_key_data(s->by_session, &k,
 					      (void *)(uintptr_t)s->sess_next[idx]);
@@ -390,13 +406,13 @@ publish(struct mr_sessions *s, uint32_t idx, const struct mr_leg_def *d, bool fr
 	if (rc != 0) {
 		if (renamed && d->in_use) {
 			name_key(&k, d->name);
-			rte_hash_del_key(s->by_name, &k);
+			index_del(s->by_name, &k);
 		}
 		return rc;
 	}
 	if (renamed && old.in_use) {
 		name_key(&k, old.name);
-		rte_hash_del_key(s->by_name, &k);
+		index_del(s->by_name, &k);
 	}
 	if (moved) {
 		if (old.in_use)

@@ -167,6 +167,27 @@ test_session_index(void)
 }
 MR_REGISTER_EAL_TEST(session, index, test_session_index);
 
+/* Names come and go far more often than the table has slots (signalling churn). */
+static int
+test_session_churn(void)
+{
+	struct mr_sessions_result res;
+	struct sfix f;
+	char name[32], err[160];
+	uint32_t i;
+
+	MR_TEST_ASSERT(sfix_setup(&f, 16) == 0, "setup");
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "churn%u", i);
+		MR_TEST_ASSERT(add(&f, name, name, NULL, err) == 0, "add %u: %s", i, err);
+		MR_TEST_EQ(mr_sessions_session_delete(f.s, name, &res, err, sizeof(err)), 0);
+	}
+	MR_TEST_EQ(f.streams->n_legs, 0);
+	sfix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(session, churn, test_session_churn);
+
 /* Per-leg statistics come from the leg's own streams, summed by their owner. */
 static int
 test_session_leg_stats(void)

@@ -12,7 +12,7 @@ MR_PACKAGES="build-essential meson ninja-build pkg-config libdpdk-dev dpdk dpdk-
 libopus-dev libsrtp2-dev libmd-dev libpcap-dev python3 python3-scapy python3-pyelftools
 python3-cryptography
 tshark clang libclang-rt-14-dev iproute2 procps iputils-ping prometheus pycodestyle
-kamailio sip-tester tcpdump
+kamailio sip-tester tcpdump ethtool
 libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev golang-go
 golang-github-lucas-clemente-quic-go-dev openssl"
 

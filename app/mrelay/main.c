@@ -656,6 +656,12 @@ main(int argc, char **argv)
 		status = EXIT_FAILURE;
 		goto out;
 	}
+	rc = mr_app_ng_setup(app, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "mrelay: %s\n", err);
+		status = EXIT_CONFIG;
+		goto out;
+	}
 	if (mr_unmap_guard_telemetry_register() != 0) {
 		fprintf(stderr, "mrelay: cannot register /mrelay/unmap_guard\n");
 		status = EXIT_FAILURE;

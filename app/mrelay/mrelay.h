@@ -16,6 +16,8 @@
 
 #include "mr_conf.h"
 #include "mr_ctl.h"
+#include "mr_ng.h"
+#include "mr_ngcall.h"
 #include "mr_relay.h"
 #include "mr_session.h"
 #include "mr_stream.h"
@@ -64,6 +66,8 @@ struct mr_app {
 	struct mr_relay *relay;
 	struct mr_sessions *sessions;    /* the session model and port registry */
 	struct mr_ctl *ctl;              /* telemetry commands */
+	struct mr_ng *ng;                /* the ng socket ([ng]), NULL when off */
+	struct mr_ngcall *ngcall;        /* its calls on the session model */
 	bool port_started[RTE_MAX_ETHPORTS];
 	bool port_open[RTE_MAX_ETHPORTS];  /* configured: to close at exit */
 	struct mr_port_watch watch[RTE_MAX_ETHPORTS];
@@ -91,6 +95,11 @@ bool mr_node_rx_queue_wanted(const struct rte_eth_dev_info *info, uint16_t n_rx)
 int mr_node_setup(struct mr_app *app);
 unsigned int mr_node_poll(struct mr_app *app, uint64_t now);
 void mr_node_free(struct mr_app *app);
+
+/* ng.c */
+int mr_app_ng_setup(struct mr_app *app, char *err, size_t errlen);
+unsigned int mr_app_ng_poll(struct mr_app *app);
+void mr_app_ng_free(struct mr_app *app);
 
 /* port_watch.c */
 bool mr_port_watch_is_memif_client(uint16_t port);

@@ -123,6 +123,7 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 		work += mr_ctl_poll(app->ctl, now);
 		work += mr_port_watch_poll(app, now);
 		work += mr_node_poll(app, now);
+		work += mr_app_ng_poll(app);
 		if (deadline_due(&next_hk, hk_period, now))
 			mr_streams_reclaim(app->streams);
 		if (stats_period != 0 && deadline_due(&next_stats, stats_period, now)) {
@@ -285,6 +286,7 @@ mr_app_shutdown(struct mr_app *app)
 	/* first: no control message may arrive once the tables go away */
 	mr_ctl_destroy(app->ctl);
 	app->ctl = NULL;
+	mr_app_ng_free(app);
 	if (app->workers_running) {
 		mr_relay_stop(app->relay);
 		rte_eal_mp_wait_lcore();

@@ -38,6 +38,7 @@
 #include <rte_string_fns.h>
 
 #include "mr_conf.h"
+#include "mr_ng.h"
 
 /* Longest line accepted; rte_cfgfile's own limit is 322 characters. */
 #define MR_CONF_LINE_MAX 320
@@ -119,6 +120,11 @@ static const char *const quic_keys[K_QUIC_N] = {
 	"port", "local", "cert", "key", "alpn", "idle_timeout_ms", "handshake_timeout_ms",
 	"max_conns", "retry_above", "max_datagram_frame_size", "server_id",
 	"handshakes_per_poll",
+};
+
+enum { K_NG_LISTEN, K_NG_ACL, K_NG_PORT, K_NG_IDLE_MS, K_NG_CALLS_MAX, K_NG_N };
+static const char *const ng_keys[K_NG_N] = {
+	"listen", "acl", "port", "idle_ms", "calls_max",
 };
 
 /* [profile.NAME] keys: the session model's (mr_profile_spec_keys), less its NULL */
@@ -372,6 +378,7 @@ mr_conf_defaults(struct mr_conf *conf)
 	conf->stats_interval_ms = 1000;
 	conf->transcode_ring = 1024;
 	conf->transcode_channels = 256;
+	conf->ng.idle_ms = MR_CONF_NG_IDLE_DEFAULT;
 }
 
 void
@@ -887,6 +894,76 @@ get_port_ref(struct mr_conf_ctx *c, const char *sn, const char *val,
 		return conf_err(c, sn, "port", list, "%u has no [port.%u] section",
 				*out, *out);
 	return 0;
+}
+
+/* [ng]: after [relay] (legs_max) and the ports. */
+static int
+parse_ng(struct mr_conf_ctx *c, int idx)
+{
+	static const char acl_acc[] = "up to " RTE_STR(MR_CONF_NG_ACL_MAX) " prefixes such as "
+		"127.0.0.1/32, 10.0.0.0/8, ::1/128, separated by ',' or blanks";
+	struct mr_conf_ng *ng = &c->conf->ng;
+	struct mr_conf_sect s;
+	const char **v = s.vals;
+	const char *sn = s.name;
+	struct mr_ng_addr a;
+	uint16_t lport;
+	int ret;
+
+	ret = sect_open(c, idx, ng_keys, K_NG_N, &s);
+	if (ret != 0)
+		goto out;
+	if (v[K_NG_LISTEN] != NULL) {
+		if (strlen(v[K_NG_LISTEN]) >= sizeof(ng->listen) ||
+		    mr_ng_parse_hostport(v[K_NG_LISTEN], &a, &lport, true) != 0) {
+			ret = conf_err(c, sn, "listen", "a.b.c.d:port or [v6addr]:port",
+				       "'%s' is not an address and port", v[K_NG_LISTEN]);
+			goto out;
+		}
+		snprintf(ng->listen, sizeof(ng->listen), "%s", v[K_NG_LISTEN]);
+		ng->enabled = true;
+	}
+	if (v[K_NG_ACL] != NULL) {
+		const char *p = v[K_NG_ACL];
+
+		while (*p != '\0') {
+			size_t n = strcspn(p, ", \t");
+			char one[sizeof(ng->acl[0])];
+
+			if (n == 0) {
+				p++;
+				continue;
+			}
+			if (ng->n_acl == MR_CONF_NG_ACL_MAX || n >= sizeof(one)) {
+				ret = conf_err(c, sn, "acl", acl_acc, "too many or too long prefixes");
+				goto out;
+			}
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (!mr_ng_prefix_valid(one)) {
+				ret = conf_err(c, sn, "acl", acl_acc, "'%s' is not a prefix", one);
+				goto out;
+			}
+			memcpy(ng->acl[ng->n_acl++], one, n + 1);
+			p += n;
+		}
+	}
+	if (v[K_NG_PORT] != NULL) {
+		ret = get_port_ref(c, sn, v[K_NG_PORT], &ng->port);
+		if (ret != 0)
+			goto out;
+	}
+	ret = get_u32(c, sn, "idle_ms", v[K_NG_IDLE_MS], 0, 86400000,
+		      "0 (never) or 1000..86400000", &ng->idle_ms);
+	if (ret == 0 && ng->idle_ms != 0 && ng->idle_ms < 1000)
+		ret = conf_err(c, sn, "idle_ms", "0 (never) or 1000..86400000",
+			       "%u is out of range", ng->idle_ms);
+	if (ret == 0)
+		ret = get_u32(c, sn, "calls_max", v[K_NG_CALLS_MAX], 1, c->conf->legs_max / 2,
+			      "1..legs_max / 2 (two legs a call)", &ng->calls_max);
+out:
+	sect_close(&s);
+	return ret;
 }
 
 /*
@@ -1445,7 +1522,7 @@ static int
 conf_build(struct mr_conf_ctx *c)
 {
 	static const char sect_acc[] =
-		"relay, port.N (N < " RTE_STR(MR_CONF_MAX_PORTS) "), leg.NAME, "
+		"relay, ng, port.N (N < " RTE_STR(MR_CONF_MAX_PORTS) "), leg.NAME, "
 		"pairs.NAME, profile.NAME, quic.NAME; NAME " MR_CONF_NAME_ACCEPTED;
 	struct mr_conf *conf = c->conf;
 	int port_sect[MR_CONF_MAX_PORTS];
@@ -1454,7 +1531,7 @@ conf_build(struct mr_conf_ctx *c)
 	int quic_sect[MR_CONF_MAX_QUIC];
 	struct mr_conf_name_ix *ix = NULL;
 	int *leg_sect = NULL;
-	int relay_sect = -1;
+	int relay_sect = -1, ng_sect = -1;
 	char name[CFG_NAME_LEN];
 	uint32_t n_legs = 0, li;
 	uint64_t total;
@@ -1473,6 +1550,11 @@ conf_build(struct mr_conf_ctx *c)
 				return conf_err(c, name, NULL, "one [relay] section",
 						"section given twice");
 			relay_sect = i;
+		} else if (strcmp(name, "ng") == 0) {
+			if (ng_sect >= 0)
+				return conf_err(c, name, NULL, "one [ng] section",
+						"section given twice");
+			ng_sect = i;
 		} else if (strncmp(name, "port.", 5) == 0) {
 			int pid = port_section_id(name + 5);
 
@@ -1550,6 +1632,14 @@ conf_build(struct mr_conf_ctx *c)
 					"%s is also the address of [port.%d]", a, j);
 		}
 	}
+
+	if (ng_sect >= 0) {
+		ret = parse_ng(c, ng_sect);
+		if (ret != 0)
+			return ret;
+	}
+	if (c->conf->ng.calls_max == 0)
+		c->conf->ng.calls_max = c->conf->legs_max / 2;
 
 	/* profiles before the legs that name them */
 	for (i = 0; i < (int)conf->n_profiles; i++) {

@@ -124,6 +124,24 @@ struct mr_conf_pairs {
 	char b_transcode[MR_CONF_NAME_LEN]; /**< b_transcode = profile NAME: B legs' input ("": none) */
 };
 
+#define MR_CONF_NG_ACL_MAX 16      /**< [ng] acl prefixes */
+#define MR_CONF_NG_IDLE_DEFAULT 60000 /**< [ng] idle_ms */
+
+/**
+ * [ng]: the rtpengine ng control protocol (docs/signalling.md). Without
+ * the section, or without listen, no socket is opened.
+ */
+struct mr_conf_ng {
+	bool enabled;                   /**< listen is given */
+	char listen[64];                /**< listen = a.b.c.d:port or [v6addr]:port */
+	unsigned int n_acl;
+	/** acl = source prefixes allowed, separated by ',' or blanks (none: any source) */
+	char acl[MR_CONF_NG_ACL_MAX][48];
+	uint16_t port;                  /**< port = N: the legs' port, default 0 */
+	uint32_t idle_ms;               /**< idle_ms = 0 (never) or 1000..86400000, default 60000 */
+	uint32_t calls_max;             /**< calls_max = 1..legs_max / 2, default legs_max / 2 */
+};
+
 #define MR_CONF_LEG_STREAMS_DEFAULT 8    /**< [relay] leg_streams_max */
 #define MR_CONF_LEG_NEW_PER_S_DEFAULT 16 /**< [relay] leg_new_streams_per_s */
 
@@ -166,6 +184,8 @@ struct mr_conf {
 
 	uint32_t n_pairs;
 	struct mr_conf_pairs pairs[MR_CONF_MAX_PAIRS];
+
+	struct mr_conf_ng ng;
 };
 
 /** Fill @p conf with the defaults and no ports, legs or pairs. */

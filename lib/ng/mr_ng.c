@@ -32,9 +32,7 @@ static const char *const transport_names[] = {
 };
 
 static const char *const codec_op_names[] = {
-	[MR_NG_CODEC_STRIP] = "strip", [MR_NG_CODEC_OFFER] = "offer",
-	[MR_NG_CODEC_TRANSCODE] = "transcode", [MR_NG_CODEC_MASK] = "mask",
-	[MR_NG_CODEC_EXCEPT] = "except",
+	[MR_NG_CODEC_STRIP] = "strip", [MR_NG_CODEC_EXCEPT] = "except",
 };
 
 static const struct {
@@ -42,7 +40,7 @@ static const struct {
 	uint32_t bit;
 } rtcp_mux_names[] = {
 	{ "offer", MR_NG_RTCP_MUX_OFFER }, { "require", MR_NG_RTCP_MUX_REQUIRE },
-	{ "demux", MR_NG_RTCP_MUX_DEMUX }, { "accept", MR_NG_RTCP_MUX_ACCEPT },
+	{ "accept", MR_NG_RTCP_MUX_ACCEPT },
 	{ "reject", MR_NG_RTCP_MUX_REJECT },
 };
 
@@ -356,25 +354,6 @@ key_rtcp_mux(struct mr_ng_request *req, const struct mr_bencode_node *v, struct 
 }
 
 static int
-key_direction(struct mr_ng_request *req, const struct mr_bencode_node *v,
-	      struct mr_ng_error *err)
-{
-	const struct mr_bencode_node *e;
-
-	if (check_str_list(v, "direction", err) < 0)
-		return -EINVAL;
-	if (v->u.count == 0 || v->u.count > 2)
-		return mr_ng_fail(err, "key 'direction' must list one or two interfaces");
-	req->n_direction = 0;
-	for (e = mr_bencode_first(v); e != NULL; e = mr_bencode_next(v, e)) {
-		req->direction[req->n_direction].p = e->u.s.p;
-		req->direction[req->n_direction].len = e->u.s.len;
-		req->n_direction++;
-	}
-	return 0;
-}
-
-static int
 key_codec(struct mr_ng_request *req, const struct mr_bencode_node *v, struct mr_ng_error *err)
 {
 	const struct mr_bencode_node *k, *list, *e;
@@ -534,11 +513,9 @@ static const struct key_def {
 	{ "to-tag", K_STR, offsetof(struct mr_ng_request, to_tag), NULL },
 	{ "via-branch", K_STR, offsetof(struct mr_ng_request, via_branch), NULL },
 	{ "sdp", K_STR, offsetof(struct mr_ng_request, sdp), NULL },
-	{ "label", K_STR, offsetof(struct mr_ng_request, label), NULL },
 	{ "flags", K_LIST, 0, key_flags },
 	{ "replace", K_LIST, 0, key_replace },
 	{ "rtcp-mux", K_LIST, 0, key_rtcp_mux },
-	{ "direction", K_LIST, 0, key_direction },
 	{ "codec", K_LIST, 0, key_codec },
 	{ "received-from", K_LIST, 0, key_received_from },
 	{ "ice", K_SIMPLE, 0, NULL },

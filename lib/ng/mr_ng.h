@@ -73,12 +73,9 @@ const char *mr_ng_command_name(enum mr_ng_command c);
 	X(SYMMETRIC, "symmetric") \
 	X(ASYMMETRIC, "asymmetric") \
 	X(STRICT_SOURCE, "strict-source") \
-	X(MEDIA_HANDOVER, "media-handover") \
-	X(PORT_LATCHING, "port-latching") \
 	X(NO_RTCP_ATTRIBUTE, "no-rtcp-attribute") \
 	X(FULL_RTCP_ATTRIBUTE, "full-rtcp-attribute") \
 	X(ORIGINAL_SENDRECV, "original-sendrecv") \
-	X(SINGLE_CODEC, "single-codec") \
 	X(FATAL, "fatal")
 
 enum {
@@ -96,7 +93,6 @@ enum {
 /** Entries of the "rtcp-mux" list. */
 #define MR_NG_RTCP_MUX_OFFER   UINT32_C(1)
 #define MR_NG_RTCP_MUX_REQUIRE UINT32_C(2)
-#define MR_NG_RTCP_MUX_DEMUX   UINT32_C(4)
 #define MR_NG_RTCP_MUX_ACCEPT  UINT32_C(8)
 #define MR_NG_RTCP_MUX_REJECT  UINT32_C(16)
 
@@ -118,12 +114,13 @@ enum mr_ng_ice {
 	MR_NG_ICE_REMOVE,
 };
 
-/** Codec operations ("codec" dictionary, or "codec-<op>-<codec>" flags). */
+/**
+ * Codec operations ("codec" dictionary, or "codec-<op>-<codec>" flags):
+ * the ones that only filter the SDP. offer, transcode and mask need a
+ * transcoder per call and are refused.
+ */
 enum mr_ng_codec_op {
 	MR_NG_CODEC_STRIP = 0,
-	MR_NG_CODEC_OFFER,
-	MR_NG_CODEC_TRANSCODE,
-	MR_NG_CODEC_MASK,
 	MR_NG_CODEC_EXCEPT,
 };
 
@@ -150,14 +147,11 @@ struct mr_ng_request {
 	struct mr_ng_str to_tag;
 	struct mr_ng_str via_branch;
 	struct mr_ng_str sdp;
-	struct mr_ng_str label;
 	uint32_t flags;            /**< MR_NG_FLAG() bits */
 	uint32_t replace;          /**< MR_NG_REPLACE_* */
 	uint32_t rtcp_mux;         /**< MR_NG_RTCP_MUX_* */
 	enum mr_ng_ice ice;
 	enum mr_ng_transport transport;
-	uint8_t n_direction;       /**< 0 or 2 */
-	struct mr_ng_str direction[2];
 	struct mr_ng_addr received_from;
 	struct mr_ng_addr media_address;
 	uint8_t address_family;    /**< "address-family": 0, 4 or 6 */
@@ -315,6 +309,12 @@ unsigned int mr_ng_cache_used(const struct mr_ng *ng);
  */
 int mr_ng_parse_hostport(const char *s, struct mr_ng_addr *addr, uint16_t *port,
 			 bool port_required);
+
+/**
+ * Whether @p s is an ACL prefix mr_ng_conf.acl takes ("10.0.0.0/8",
+ * "::1/128", a bare address: the host), for configuration checks.
+ */
+bool mr_ng_prefix_valid(const char *s);
 
 #ifdef __cplusplus
 }

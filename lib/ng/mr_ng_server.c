@@ -296,6 +296,14 @@ parse_acl(struct acl_entry *e, const char *s)
 	return 0;
 }
 
+bool
+mr_ng_prefix_valid(const char *s)
+{
+	struct acl_entry e;
+
+	return s != NULL && parse_acl(&e, s) == 0;
+}
+
 static bool
 acl_allows(const struct mr_ng *ng, const struct mr_ng_peer *peer)
 {

@@ -91,6 +91,22 @@ index_create(const char *what, uint32_t n, int socket)
 	return rte_hash_create(&hp);
 }
 
+/*
+ * Delete a name and give its key slot back. A lock-free hash keeps a
+ * deleted key's slot until told (without it, legs_max adds over the
+ * process's life fill the index for good). A reader on another thread
+ * may then find the slot reused by another name: readers check the name
+ * in the slot they get (see mr_sessions_leg_find()).
+ */
+static void
+index_del(struct rte_hash *h, const struct name_key *k)
+{
+	int32_t pos = rte_hash_del_key(h, k);
+
+	if (pos >= 0)
+		rte_hash_free_key_with_position(h, pos);
+}
+
 struct mr_sessions *
 mr_sessions_create(const struct mr_sessions_params *p)
 {
@@ -341,7 +357,7 @@ session_unlink(struct mr_sessions *s, const char *session, uint32_t idx)
 	name_key(&k, session);
 	if (head == idx) {
 		if (s->sess_next[idx] == NO_LEG)
-			rte_hash_del_key(s->by_session, &k);
+			index_del(s->by_session, &k);
 		else
 			rte_hash_add_key_data(s->by_session, &k,
 					      (void *)(uintptr_t)s->sess_next[idx]);
@@ -397,13 +413,13 @@ publish(struct mr_sessions *s, uint32_t idx, const struct mr_leg_def *d, bool fr
 	if (rc != 0) {
 		if (renamed && d->in_use) {
 			name_key(&k, d->name);
-			rte_hash_del_key(s->by_name, &k);
+			index_del(s->by_name, &k);
 		}
 		return rc;
 	}
 	if (renamed && old.in_use) {
 		name_key(&k, old.name);
-		rte_hash_del_key(s->by_name, &k);
+		index_del(s->by_name, &k);
 	}
 	if (moved) {
 		if (old.in_use)
@@ -1130,4 +1146,37 @@ mr_sessions_port_nexthop_set(struct mr_sessions *s, uint16_t port,
 	if (legs != NULL)
 		*legs = n;
 	return failed;
+}
+
+/* Leg call: sum the leg's streams (the owner's own list; none when sh is NULL). */
+static int
+leg_stats_sum(struct mr_streams *st, struct mr_stream_shard *sh, uint32_t leg, void *arg)
+{
+	struct mr_leg_stats out;
+	const struct mr_stream *m;
+
+	memset(&out, 0, sizeof(out));
+	for (m = sh != NULL ? st->rt[leg].streams : NULL; m != NULL; m = m->leg_next) {
+		uint32_t j = mr_jitter_get(&m->jitter);
+
+		out.streams++;
+		out.pkts += m->pkts;
+		out.bytes += m->bytes;
+		out.rtcp_pkts += m->rtcp_pkts;
+		out.lost += m->started ? mr_seq_lost(&m->seq) : 0;
+		out.jitter = RTE_MAX(out.jitter, j);
+		out.last_tsc = RTE_MAX(out.last_tsc, m->last_tsc);
+	}
+	memcpy(arg, &out, sizeof(out));
+	return 0;
+}
+
+int
+mr_sessions_leg_stats(struct mr_sessions *s, uint32_t idx, struct mr_leg_stats *st)
+{
+	_Static_assert(sizeof(*st) <= MR_STREAM_CALL_ARG, "leg stats fit a leg call");
+	memset(st, 0, sizeof(*st));
+	if (idx >= s->streams->legs_max || !s->streams->defs[idx].in_use)
+		return -ENOENT;
+	return mr_streams_leg_call(s->streams, idx, leg_stats_sum, st, sizeof(*st));
 }

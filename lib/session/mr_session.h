@@ -351,6 +351,28 @@ enum mr_leg_origin mr_sessions_leg_origin(const struct mr_sessions *s, uint32_t 
 /** Number of legs in session @p session (0: none). Main lcore. */
 uint32_t mr_sessions_session_legs(const struct mr_sessions *s, const char *session);
 
+/** What a leg received, summed over its live streams (mr_sessions_leg_stats()). */
+struct mr_leg_stats {
+	uint32_t streams;               /**< live streams (SSRCs) */
+	uint32_t jitter;                /**< highest of the streams' (RTP timestamp units) */
+	uint64_t pkts;                  /**< RTP and RTCP packets */
+	uint64_t bytes;
+	uint64_t rtcp_pkts;
+	int64_t lost;                   /**< RFC 3550 A.3 cumulative loss, summed */
+	uint64_t last_tsc;              /**< TSC of the latest packet, 0: none */
+};
+
+/**
+ * Statistics of the leg in slot @p idx from its streams, read by the
+ * streams' owner lcore (mr_streams_leg_call()), so the figures are
+ * consistent and no reader walks another lcore's list. Streams expired
+ * for idleness take their counts with them. Main lcore.
+ *
+ * @return
+ *   0; -ENOENT (no leg in that slot); -ETIMEDOUT (the owner did not answer).
+ */
+int mr_sessions_leg_stats(struct mr_sessions *s, uint32_t idx, struct mr_leg_stats *st);
+
 #ifdef __cplusplus
 }
 #endif

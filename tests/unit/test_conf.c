@@ -332,6 +332,7 @@ test_conf_defaults(void)
 	MR_TEST_EQ(d.leg_streams_max, 8);
 	MR_TEST_EQ(d.leg_new_streams_per_s, 16);
 	MR_TEST_EQ(d.main_idle_us, 1000);
+	MR_TEST_ASSERT(!d.ng.enabled && d.ng.idle_ms == MR_CONF_NG_IDLE_DEFAULT, "ng off");
 	MR_TEST_EQ(d.rtp_port_min, 30000);
 	MR_TEST_EQ(d.rtp_port_max, 39999);
 	MR_TEST_EQ(d.stats_interval_ms, 1000);
@@ -415,6 +416,11 @@ static const struct kv base_conf[] = {
 	{"port.0", "vlan", "0"},
 	{"port.0", "rx_desc", "1024"},
 	{"port.0", "tx_desc", "1024"},
+	{"ng", "listen", "127.0.0.1:2223"},
+	{"ng", "acl", "127.0.0.1/32, ::1/128 10.0.0.0/8"},
+	{"ng", "port", "0"},
+	{"ng", "idle_ms", "60000"},
+	{"ng", "calls_max", "8"},
 	{"leg.a", "session", "s1"},
 	{"leg.a", "port", "0"},
 	{"leg.a", "local", "10.0.0.1:30000"},
@@ -501,7 +507,7 @@ make_conf(char *buf, size_t len, const char *sect, const char *key,
 static int
 test_conf_base_ok(void)
 {
-	char text[4096], err[ERRLEN];
+	char text[8192], err[ERRLEN];
 	struct mr_conf c;
 	int ret;
 
@@ -510,6 +516,11 @@ test_conf_base_ok(void)
 	MR_TEST_ASSERT(ret == 0, "%d %s", ret, err);
 	MR_TEST_EQ(c.n_legs, 2);
 	MR_TEST_EQ(c.n_pairs, 1);
+	MR_TEST_ASSERT(c.ng.enabled && strcmp(c.ng.listen, "127.0.0.1:2223") == 0, "ng listen");
+	MR_TEST_EQ(c.ng.n_acl, 3);
+	MR_TEST_ASSERT(strcmp(c.ng.acl[2], "10.0.0.0/8") == 0, "acl %s", c.ng.acl[2]);
+	MR_TEST_EQ(c.ng.calls_max, 8);
+	MR_TEST_EQ(c.ng.idle_ms, 60000);
 	/* an IPv6 leg forwarding to an IPv4 leg and back is allowed */
 	MR_TEST_ASSERT(strcmp(c.legs[0].spec.fwd[0], "b") == 0, "%s", c.legs[0].spec.fwd[0]);
 	MR_TEST_ASSERT(strcmp(c.legs[1].spec.fwd[0], "a") == 0, "%s", c.legs[1].spec.fwd[0]);
@@ -657,6 +668,16 @@ static const struct kv bad_values[] = {
 	{"profile.p1", "out", "x"},
 	{"profile.p1", "out_pt", "200"},
 	{"profile.p1", "channels", "3"},
+	{"ng", "listen", "127.0.0.1"},
+	{"ng", "listen", "localhost:2223"},
+	{"ng", "listen", "[::1]:65536"},
+	{"ng", "acl", "10.0.0.0/33"},
+	{"ng", "acl", "10.0.0.0/8,bad"},
+	{"ng", "port", "1"},
+	{"ng", "idle_ms", "999"},
+	{"ng", "idle_ms", "86400001"},
+	{"ng", "calls_max", "0"},
+	{"ng", "calls_max", "8193"},
 	{"profile.p1", "ptime", "30"},
 	{"profile.p1", "complexity", "11"},
 	{"profile.p1", "reorder", "9"},
@@ -670,7 +691,7 @@ static const struct kv bad_values[] = {
 static int
 test_conf_bad_values(void)
 {
-	char text[4096];
+	char text[8192];
 	unsigned int i, n = 0;
 
 	for (i = 0; i < RTE_DIM(bad_values); i++) {
@@ -728,7 +749,7 @@ static const struct kv required[] = {
 static int
 test_conf_required(void)
 {
-	char text[4096], err[ERRLEN];
+	char text[8192], err[ERRLEN];
 	struct mr_conf c;
 	unsigned int i;
 	int ret;
@@ -793,7 +814,7 @@ MR_REGISTER_TEST(conf, nexthop, test_conf_nexthop);
 static int
 test_conf_exact_message(void)
 {
-	char text[4096], err[ERRLEN];
+	char text[8192], err[ERRLEN];
 	struct mr_conf c;
 	int ret;
 
@@ -816,7 +837,7 @@ MR_REGISTER_TEST(conf, exact_message, test_conf_exact_message);
 static int
 test_conf_sections(void)
 {
-	char text[4096];
+	char text[8192];
 
 	make_conf(text, sizeof(text), NULL, NULL, NULL, "[relais]\nburst = 1\n");
 	if (expect_reject(text, "relais", NULL) != 0)
@@ -896,7 +917,7 @@ MR_REGISTER_TEST(conf, no_port, test_conf_no_port);
 static int
 expect_clash(const char *extra, const char *blamed, const char *other)
 {
-	char text[4096], err[ERRLEN];
+	char text[8192], err[ERRLEN];
 	struct mr_conf c;
 	int ret;
 
@@ -911,7 +932,7 @@ expect_clash(const char *extra, const char *blamed, const char *other)
 static int
 test_conf_endpoints(void)
 {
-	char text[4096], err[ERRLEN];
+	char text[8192], err[ERRLEN];
 	struct mr_conf c;
 	int ret;
 
@@ -954,7 +975,7 @@ MR_REGISTER_TEST(conf, endpoints, test_conf_endpoints);
 static int
 test_conf_forward(void)
 {
-	char text[4096], err[ERRLEN];
+	char text[8192], err[ERRLEN];
 	struct mr_conf c;
 	int ret, i;
 	char extra[2048];

@@ -88,8 +88,8 @@ test_ng_request_offer(void)
 		mr_bencode_enc_cstr(&e, "Symmetric");
 		mr_bencode_enc_cstr(&e, "replace-origin");
 		mr_bencode_enc_cstr(&e, "codec-strip-G729");
-		mr_bencode_enc_cstr(&e, "codec-offer-telephone-event");
-		mr_bencode_enc_cstr(&e, "rtcp-mux-demux");
+		mr_bencode_enc_cstr(&e, "codec-except-telephone-event");
+		mr_bencode_enc_cstr(&e, "rtcp-mux-reject");
 		mr_bencode_enc_end(&e);
 		mr_bencode_enc_cstr(&e, "replace");
 		mr_bencode_enc_list(&e);
@@ -106,14 +106,9 @@ test_ng_request_offer(void)
 		mr_bencode_enc_list(&e);
 		mr_bencode_enc_cstr(&e, "accept");
 		mr_bencode_enc_end(&e);
-		mr_bencode_enc_cstr(&e, "direction");
-		mr_bencode_enc_list(&e);
-		mr_bencode_enc_cstr(&e, "priv");
-		mr_bencode_enc_cstr(&e, "pub");
-		mr_bencode_enc_end(&e);
 		mr_bencode_enc_cstr(&e, "codec");
 		mr_bencode_enc_dict(&e);
-		mr_bencode_enc_cstr(&e, "transcode");
+		mr_bencode_enc_cstr(&e, "strip");
 		mr_bencode_enc_list(&e);
 		mr_bencode_enc_cstr(&e, "opus/48000/2");
 		mr_bencode_enc_end(&e);
@@ -133,21 +128,19 @@ test_ng_request_offer(void)
 		       str_is(&req.via_branch, "z9hG4") && req.to_tag.p == NULL, "ids");
 	MR_TEST_EQ(req.flags, MR_NG_FLAG(TRUST_ADDRESS) | MR_NG_FLAG(SYMMETRIC));
 	MR_TEST_EQ(req.replace, MR_NG_REPLACE_ORIGIN | MR_NG_REPLACE_SESSION_CONN);
-	MR_TEST_EQ(req.rtcp_mux, MR_NG_RTCP_MUX_DEMUX | MR_NG_RTCP_MUX_ACCEPT);
+	MR_TEST_EQ(req.rtcp_mux, MR_NG_RTCP_MUX_REJECT | MR_NG_RTCP_MUX_ACCEPT);
 	MR_TEST_EQ(req.ice, MR_NG_ICE_REMOVE);
 	MR_TEST_EQ(req.transport, MR_NG_TRANSPORT_RTP_SAVP);
 	MR_TEST_ASSERT(strcmp(mr_ng_transport_name(req.transport), "RTP/SAVP") == 0, "name");
-	MR_TEST_EQ(req.n_direction, 2);
-	MR_TEST_ASSERT(str_is(&req.direction[1], "pub"), "direction");
 	MR_TEST_EQ(req.received_from.family, 4);
 	MR_TEST_EQ(req.received_from.ip[3], 33);
 	MR_TEST_EQ(req.n_codec, 3);
 	MR_TEST_EQ(req.codec[0].op, MR_NG_CODEC_STRIP);
 	MR_TEST_ASSERT(str_is(&req.codec[0].name, "G729"), "strip G729");
-	MR_TEST_EQ(req.codec[1].op, MR_NG_CODEC_OFFER);
+	MR_TEST_EQ(req.codec[1].op, MR_NG_CODEC_EXCEPT);
 	MR_TEST_ASSERT(str_is(&req.codec[1].name, "telephone-event"), "dash inside a codec");
-	MR_TEST_EQ(req.codec[2].op, MR_NG_CODEC_TRANSCODE);
-	MR_TEST_ASSERT(str_is(&req.codec[2].name, "opus/48000/2"), "transcode");
+	MR_TEST_EQ(req.codec[2].op, MR_NG_CODEC_STRIP);
+	MR_TEST_ASSERT(str_is(&req.codec[2].name, "opus/48000/2"), "strip by dictionary");
 	MR_TEST_ASSERT(req.sdp.len == 29, "sdp length %zu", req.sdp.len);
 	return 0;
 }
@@ -206,8 +199,16 @@ test_ng_request_refused(void)
 	REFUSED("d7:command4:ping13:received-froml3:IP4ee", "key 'received-from' must be [family, address]");
 	REFUSED("d7:command4:ping11:record-call3:yese", "unsupported record-call 'yes'");
 	REFUSED("d7:command4:ping4:SDESl3:off6:pad-meee", "unsupported sdes 'pad-me'");
-	REFUSED("d7:command4:ping9:directionl1:a1:b1:cee",
-		"key 'direction' must list one or two interfaces");
+	/* what mrelay cannot do is refused by name, not ignored */
+	REFUSED("d7:command4:ping9:directionl3:pub4:privee", "unsupported key 'direction'");
+	REFUSED("d7:command4:ping5:label1:xe", "unsupported key 'label'");
+	REFUSED("d7:command4:ping5:flagsl14:media-handoveree", "unsupported flag 'media-handover'");
+	REFUSED("d7:command4:ping5:flagsl13:port-latchingee", "unsupported flag 'port-latching'");
+	REFUSED("d7:command4:ping5:flagsl12:single-codecee", "unsupported flag 'single-codec'");
+	REFUSED("d7:command4:ping5:flagsl20:codec-transcode-PCMAee",
+		"unsupported flag 'codec-transcode-PCMA'");
+	REFUSED("d7:command4:ping5:codecd4:maskl4:opuseee", "unsupported codec operation 'mask'");
+	REFUSED("d7:command4:ping8:rtcp-muxl5:demuxee", "unsupported rtcp-mux 'demux'");
 	REFUSED("d7:command4:list5:limiti0ee", "limit must be > 0");
 	REFUSED("d7:command6:delete7:call-id1:x12:delete-delayi-1ee", "delete-delay must be >= 0");
 	/* what goes back to the client is printable and short */

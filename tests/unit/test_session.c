@@ -335,6 +335,80 @@ test_session_crypto_legs(void)
 }
 MR_REGISTER_EAL_TEST(session, crypto_legs, test_session_crypto_legs);
 
+/* Names come and go far more often than the table has slots (signalling churn). */
+static int
+test_session_churn(void)
+{
+	struct mr_sessions_result res;
+	struct sfix f;
+	char name[32], err[160];
+	uint32_t i;
+
+	MR_TEST_ASSERT(sfix_setup(&f, 16) == 0, "setup");
+	for (i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "churn%u", i);
+		MR_TEST_ASSERT(add(&f, name, name, NULL, err) == 0, "add %u: %s", i, err);
+		MR_TEST_EQ(mr_sessions_session_delete(f.s, name, &res, err, sizeof(err)), 0);
+	}
+	MR_TEST_EQ(f.streams->n_legs, 0);
+	sfix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(session, churn, test_session_churn);
+
+/* Per-leg statistics come from the leg's own streams, summed by their owner. */
+static int
+test_session_leg_stats(void)
+{
+	struct mr_stream_init init = {.owner_lcore = (uint16_t)rte_lcore_id(),
+				      .tc_channel = MR_STREAM_NO_CHANNEL};
+	struct mr_leg_stats ls;
+	struct mr_stream_key k;
+	struct mr_stream *st;
+	struct sfix f;
+	char err[160];
+	int32_t a, b;
+	uint32_t i;
+
+	MR_TEST_ASSERT(sfix_setup(&f, 64) == 0, "setup");
+	MR_TEST_ASSERT(mr_streams_owner_add(f.streams, rte_lcore_id()) != NULL, "owner");
+	MR_TEST_ASSERT(add(&f, "a", "s", NULL, err) == 0, "%s", err);
+	MR_TEST_ASSERT(add(&f, "b", "s", "a", err) == 0, "%s", err);
+	a = mr_sessions_leg_find(f.s, "a");
+	b = mr_sessions_leg_find(f.s, "b");
+	MR_TEST_ASSERT(a >= 0 && b >= 0, "find");
+	/* no streams yet: zeros, read by the main lcore holding the token */
+	MR_TEST_EQ(mr_sessions_leg_stats(f.s, (uint32_t)a, &ls), 0);
+	MR_TEST_EQ(ls.streams, 0);
+	MR_TEST_EQ(ls.pkts, 0);
+	memset(&k, 0, sizeof(k));
+	k.local = f.streams->defs[a].local;
+	init.leg_idx = (uint32_t)a;
+	for (i = 0; i < 2; i++) {
+		k.ssrc = 0x100 + i;
+		MR_TEST_EQ(mr_streams_add(f.streams, &k, &init, &st), 0);
+		st->pkts = 10 + i;
+		st->bytes = 1000 + i;
+		st->rtcp_pkts = 1;
+		st->last_tsc = 500 + i;
+	}
+	MR_TEST_EQ(mr_sessions_leg_stats(f.s, (uint32_t)a, &ls), 0);
+	MR_TEST_EQ(ls.streams, 2);
+	MR_TEST_EQ(ls.pkts, 21);
+	MR_TEST_EQ(ls.bytes, 2001);
+	MR_TEST_EQ(ls.rtcp_pkts, 2);
+	MR_TEST_EQ(ls.last_tsc, 501);
+	MR_TEST_EQ(ls.lost, 0);
+	/* the other leg's streams are not counted */
+	MR_TEST_EQ(mr_sessions_leg_stats(f.s, (uint32_t)b, &ls), 0);
+	MR_TEST_EQ(ls.streams, 0);
+	MR_TEST_EQ(mr_sessions_leg_stats(f.s, 63, &ls), -ENOENT);
+	MR_TEST_EQ(mr_sessions_leg_stats(f.s, 64, &ls), -ENOENT);
+	sfix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(session, leg_stats, test_session_leg_stats);
+
 /* Profile keys: the same rules for [profile.NAME] and profile_set. */
 static int
 test_session_profile_spec(void)

@@ -109,7 +109,8 @@ def read_relay(prefix: str, timeout: float = 5.0, max_reply: int = 1 << 20,
         def cmd(c: str) -> Any:
             tel.sock.settimeout(dl.left())
             return tel.command(c)
-        for c in ('info', 'lcores', 'ports', 'drops', 'mempools', 'transcoders', 'hist_list'):
+        for c in ('info', 'lcores', 'ports', 'drops', 'mempools', 'transcoders', 'hist_list',
+                  'ng'):
             snap[c] = cmd('/mrelay/' + c)
         hl = snap['hist_list']
         snap['hist'] = {}
@@ -120,6 +121,21 @@ def read_relay(prefix: str, timeout: float = 5.0, max_reply: int = 1 << 20,
     if not isinstance(snap['info'], dict) or 'build_id' not in snap['info']:
         raise TelemetryError('%s: no /mrelay/info reply (not an mrelay?)' % prefix, 3)
     return snap
+
+
+# /mrelay/ng keys (docs/telemetry.md): metric, type, help
+NG_FAMILIES = {
+    'calls': ('mrelay_ng_calls', 'gauge', 'Calls the ng protocol holds now.'),
+    'legs': ('mrelay_ng_legs', 'gauge', 'Legs of those calls.'),
+    'calls_created': ('mrelay_ng_calls_created_total', 'counter', 'Calls created by offers.'),
+    'calls_idle_deleted': ('mrelay_ng_calls_idle_deleted_total', 'counter',
+                           'Calls deleted for having no media for [ng] idle_ms.'),
+    'replied_error': ('mrelay_ng_errors_total', 'counter', 'ng requests answered with an error.'),
+    'cache_hits': ('mrelay_ng_cache_hits_total', 'counter',
+                   'Retransmitted ng requests answered from the reply cache.'),
+    'drop_acl': ('mrelay_ng_acl_drops_total', 'counter',
+                 'ng datagrams from sources outside [ng] acl, dropped.'),
+}
 
 
 def declare(ex: Exposition) -> None:
@@ -157,6 +173,10 @@ def declare(ex: Exposition) -> None:
               'Frames a transcoder lcore could not use, by reason.')
     ex.family('mrelay_transcoder_channels', 'gauge', 'Transcoding channels running.')
     ex.family('mrelay_histograms_enabled', 'gauge', '1 while the relay records histograms.')
+    for m, t, h in NG_FAMILIES.values():
+        ex.family(m, t, h)
+    ex.family('mrelay_ng_requests_total', 'counter',
+              'ng requests answered by a handler, by command (cache hits not counted).')
     for m, h in HISTOGRAMS.values():
         ex.family(m, 'histogram', h)
 
@@ -191,6 +211,15 @@ def relay_metrics(ex: Exposition, prefix: str, snap: Dict[str, Any], step: int =
                     ex.sample(m, lab, row[col] / tsc_hz)
         if _num(row.get('busy_bp')) is not None:
             ex.sample('mrelay_lcore_busy_ratio', lab, row['busy_bp'] / 10000.0)
+
+    ng = snap.get('ng')
+    if isinstance(ng, dict) and ng.get('enabled') == 1:
+        for key, (m, _t, _h) in NG_FAMILIES.items():
+            if _num(ng.get(key)) is not None:
+                ex.sample(m, base, ng[key])
+        for c, n in (ng.get('commands') or {}).items():
+            if _num(n) is not None:
+                ex.sample('mrelay_ng_requests_total', dict(base, command=c), n)
 
     drops = snap.get('drops')
     if isinstance(drops, dict) and isinstance(drops.get('reasons'), list):

@@ -1,0 +1,1249 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * Copyright(c) 2026 The mrelay authors
+ */
+
+/*
+ * ng calls on the session model: call-ids to sessions, tags to parties,
+ * media sections to pairs of legs; the SDP rewritten with the legs' local
+ * endpoints; idle calls deleted.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_byteorder.h>
+
+#include "mr_ngcall.h"
+#include "mr_sdp.h"
+
+#define NO_CALL (-1)
+#define SWEEP_PERIOD_MS 10
+#define SDP_OUT_MAX MR_SDP_MAX_LEN
+#define LIST_DEFAULT 32
+
+static const char *const counter_names[MR_NGCALL_C_MAX] = {
+#define MR_NGCALL_C_NAME(e, s) [MR_NGCALL_C_##e] = s,
+	MR_NGCALL_COUNTERS(MR_NGCALL_C_NAME)
+#undef MR_NGCALL_C_NAME
+};
+
+struct party {
+	bool known;
+	uint16_t tag_len;
+	char tag[MR_NGCALL_TAG_MAX];
+};
+
+struct call {
+	bool in_use;
+	uint16_t id_len;
+	char id[MR_NGCALL_CALL_ID_MAX];
+	char session[24];            /* "ng" and a 64-bit serial */
+	struct party party[2];
+	uint8_t n_media;             /* media sections of the last offer */
+	uint8_t with_legs;           /* bit m: media m has its two legs */
+	uint16_t n_legs;
+	int64_t created_unix;
+	int64_t signal_unix;
+	uint64_t last_signal_ms;
+	uint64_t last_media_ms;
+	uint64_t next_check_ms;
+	uint64_t delete_at_ms;       /* 0: no delete-delay pending */
+	uint64_t pkts_seen;          /* the legs' packets at the last check */
+	uint32_t hash;
+	int32_t next;                /* hash chain */
+};
+
+struct mr_ngcall {
+	struct mr_ngcall_params p;
+	struct call *calls;
+	int32_t *buckets;
+	uint32_t n_buckets;          /* a power of two */
+	uint32_t free_rover;
+	uint32_t sweep_pos;
+	uint32_t sweep_slots;        /* slots visited per sweep period */
+	uint64_t next_sweep_ms;
+	uint64_t now_ms;
+	uint64_t serial;
+	struct mr_ngcall_stats stats;
+	struct mr_sdp *sdp;
+	char *sdp_out;
+};
+
+/* What one request does to one media section. */
+struct media_plan {
+	bool active;                 /* port != 0: legs wanted */
+	bool latch;                  /* the sender's remote is learned */
+	struct mr_endpoint remote;   /* else this */
+	uint8_t family;              /* of the sender's leg (4 or 6) */
+	uint32_t clock_rate;         /* 0: leave the legs' */
+	uint64_t pt_keep[2];
+	bool filter;
+};
+
+const char *
+mr_ngcall_counter_name(enum mr_ngcall_counter c)
+{
+	return (unsigned int)c < MR_NGCALL_C_MAX ? counter_names[c] : NULL;
+}
+
+const struct mr_ngcall_stats *
+mr_ngcall_get_stats(const struct mr_ngcall *c)
+{
+	return &c->stats;
+}
+
+static uint32_t
+id_hash(const char *p, size_t len)
+{
+	uint32_t h = 2166136261u;   /* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		h = (h ^ (uint8_t)p[i]) * 16777619u;
+	return h;
+}
+
+struct mr_ngcall *
+mr_ngcall_create(const struct mr_ngcall_params *p, char *err, size_t errlen)
+{
+	struct mr_ngcall *c;
+	uint32_t i;
+
+	if (p == NULL || p->sessions == NULL || p->streams == NULL || p->calls_max == 0 ||
+	    p->calls_max > (1u << 24)) {
+		snprintf(err, errlen, "ng calls: bad parameters (calls_max 1..%u)", 1u << 24);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto nomem;
+	c->p = *p;
+	if (c->p.check_ms == 0) {
+		c->p.check_ms = c->p.idle_ms / 4;
+		if (c->p.check_ms < 1000)
+			c->p.check_ms = 1000;
+		if (c->p.check_ms > 15000)
+			c->p.check_ms = 15000;
+	}
+	for (c->n_buckets = 16; c->n_buckets < 2 * p->calls_max; )
+		c->n_buckets <<= 1;
+	/* the whole table once a second */
+	c->sweep_slots = p->calls_max / (1000 / SWEEP_PERIOD_MS) + 1;
+	c->calls = calloc(p->calls_max, sizeof(*c->calls));
+	c->buckets = malloc(sizeof(*c->buckets) * c->n_buckets);
+	c->sdp = malloc(sizeof(*c->sdp));
+	c->sdp_out = malloc(SDP_OUT_MAX);
+	if (c->calls == NULL || c->buckets == NULL || c->sdp == NULL || c->sdp_out == NULL)
+		goto nomem;
+	for (i = 0; i < c->n_buckets; i++)
+		c->buckets[i] = NO_CALL;
+	return c;
+nomem:
+	mr_ngcall_free(c);
+	snprintf(err, errlen, "ng calls: out of memory for %u calls", p->calls_max);
+	return NULL;
+}
+
+void
+mr_ngcall_free(struct mr_ngcall *c)
+{
+	if (c == NULL)
+		return;
+	free(c->calls);
+	free(c->buckets);
+	free(c->sdp);
+	free(c->sdp_out);
+	free(c);
+}
+
+/* ---------- the call table ---------- */
+
+static struct call *
+call_find(const struct mr_ngcall *c, const struct mr_ng_str *id)
+{
+	uint32_t h = id_hash(id->p, id->len);
+	int32_t i;
+
+	for (i = c->buckets[h & (c->n_buckets - 1)]; i != NO_CALL; i = c->calls[i].next) {
+		struct call *k = &c->calls[i];
+
+		if (k->hash == h && k->id_len == id->len && memcmp(k->id, id->p, id->len) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+static struct call *
+call_new(struct mr_ngcall *c, const struct mr_ng_str *id)
+{
+	uint32_t i, slot, b;
+	struct call *k;
+
+	if (c->stats.calls >= c->p.calls_max)
+		return NULL;
+	for (i = 0; i < c->p.calls_max; i++) {
+		slot = (c->free_rover + i) % c->p.calls_max;
+		if (!c->calls[slot].in_use)
+			break;
+	}
+	c->free_rover = slot + 1;
+	k = &c->calls[slot];
+	memset(k, 0, sizeof(*k));
+	k->in_use = true;
+	k->id_len = (uint16_t)id->len;
+	memcpy(k->id, id->p, id->len);
+	snprintf(k->session, sizeof(k->session), "ng%llu", (unsigned long long)++c->serial);
+	k->created_unix = (int64_t)time(NULL);
+	k->signal_unix = k->created_unix;
+	k->last_signal_ms = c->now_ms;
+	k->last_media_ms = c->now_ms;
+	k->next_check_ms = c->now_ms + c->p.check_ms;
+	k->hash = id_hash(id->p, id->len);
+	b = k->hash & (c->n_buckets - 1);
+	k->next = c->buckets[b];
+	c->buckets[b] = (int32_t)slot;
+	c->stats.calls++;
+	return k;
+}
+
+static void
+call_unlink(struct mr_ngcall *c, struct call *k)
+{
+	int32_t slot = (int32_t)(k - c->calls);
+	int32_t *link = &c->buckets[k->hash & (c->n_buckets - 1)];
+
+	while (*link != slot)
+		link = &c->calls[*link].next;
+	*link = k->next;
+	c->stats.legs -= k->n_legs;
+	k->in_use = false;
+	c->stats.calls--;
+}
+
+/* Delete the call's session and forget the call. */
+static void
+call_delete(struct mr_ngcall *c, struct call *k, enum mr_ngcall_counter why)
+{
+	struct mr_sessions_result res;
+	char e[160];
+
+	/* -ENOENT: the legs went already (e.g. an operator's session_delete) */
+	mr_sessions_session_delete(c->p.sessions, k->session, &res, e, sizeof(e));
+	call_unlink(c, k);
+	c->stats.c[why]++;
+}
+
+int
+mr_ngcall_session_of(const struct mr_ngcall *c, const char *call_id, size_t len, char *out,
+		     size_t outlen)
+{
+	struct mr_ng_str id = {call_id, len};
+	const struct call *k = call_find(c, &id);
+
+	if (k == NULL)
+		return -ENOENT;
+	snprintf(out, outlen, "%s", k->session);
+	return 0;
+}
+
+static int
+party_of(const struct call *k, const struct mr_ng_str *tag)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2; i++)
+		if (k->party[i].known && k->party[i].tag_len == tag->len &&
+		    memcmp(k->party[i].tag, tag->p, tag->len) == 0)
+			return (int)i;
+	return -1;
+}
+
+static void
+party_set(struct call *k, unsigned int i, const struct mr_ng_str *tag)
+{
+	k->party[i].known = true;
+	k->party[i].tag_len = (uint16_t)tag->len;
+	memcpy(k->party[i].tag, tag->p, tag->len);
+}
+
+static void
+leg_name(const struct call *k, unsigned int party, unsigned int m, char *out)
+{
+	snprintf(out, MR_STREAM_NAME_LEN, "%s.%c%u", k->session, 'a' + party, m);
+}
+
+/* The slot of leg (party, m), or -ENOENT. */
+static int32_t
+leg_idx(const struct mr_ngcall *c, const struct call *k, unsigned int party, unsigned int m)
+{
+	char name[MR_STREAM_NAME_LEN];
+
+	leg_name(k, party, m, name);
+	return mr_sessions_leg_find(c->p.sessions, name);
+}
+
+static const struct mr_leg_def *
+leg_def(const struct mr_ngcall *c, const struct call *k, unsigned int party, unsigned int m)
+{
+	int32_t idx = leg_idx(c, k, party, m);
+
+	return idx < 0 ? NULL : &c->p.streams->defs[idx];
+}
+
+/* ---------- checks of a request, before anything changes ---------- */
+
+/* A name from the request, printable, for an error reason. */
+static void
+shown(const struct mr_ng_str *s, char *out, size_t outlen)
+{
+	size_t i, n = s->len < outlen - 4 ? s->len : outlen - 4;
+
+	for (i = 0; i < n; i++)
+		out[i] = (s->p[i] >= 0x20 && s->p[i] < 0x7f && s->p[i] != '\'') ? s->p[i] : '?';
+	if (n < s->len) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
+
+static int
+check_ids(const struct mr_ng_request *req, struct mr_ng_error *err)
+{
+	if (req->call_id.p != NULL && (req->call_id.len == 0 ||
+				       req->call_id.len > MR_NGCALL_CALL_ID_MAX))
+		return mr_ng_fail(err, "call-id must be 1..%d bytes", MR_NGCALL_CALL_ID_MAX);
+	if (req->from_tag.p != NULL && (req->from_tag.len == 0 ||
+					req->from_tag.len > MR_NGCALL_TAG_MAX))
+		return mr_ng_fail(err, "from-tag must be 1..%d bytes", MR_NGCALL_TAG_MAX);
+	if (req->to_tag.p != NULL && (req->to_tag.len == 0 || req->to_tag.len > MR_NGCALL_TAG_MAX))
+		return mr_ng_fail(err, "to-tag must be 1..%d bytes", MR_NGCALL_TAG_MAX);
+	if (req->transport == MR_NG_TRANSPORT_RTP_SAVP ||
+	    req->transport == MR_NG_TRANSPORT_RTP_SAVPF)
+		return mr_ng_fail(err, "transport-protocol '%s' is not supported (no SRTP legs yet)",
+				  mr_ng_transport_name(req->transport));
+	return 0;
+}
+
+static bool
+span_is(const struct mr_sdp *sdp, struct mr_sdp_span s, const char *text)
+{
+	return s.len == strlen(text) && memcmp(mr_sdp_ptr(sdp, s), text, s.len) == 0;
+}
+
+static bool
+name_is(const struct mr_ng_str *s, const char *text)
+{
+	size_t i;
+
+	if (s->len != strlen(text))
+		return false;
+	for (i = 0; i < s->len; i++) {
+		char a = s->p[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a = (char)(a - 'A' + 'a');
+		if (a != text[i])
+			return false;
+	}
+	return true;
+}
+
+/* codec-strip / codec-except: which payload types of media m stay. */
+static int
+plan_codecs(const struct mr_ng_request *req, const struct mr_sdp *sdp, unsigned int m,
+	    struct media_plan *mp, struct mr_ng_error *err)
+{
+	const struct mr_sdp_media *md = &sdp->media[m];
+	uint64_t strip[2] = {0, 0}, except[2] = {0, 0};
+	bool all = false;
+	unsigned int i;
+
+	mp->filter = false;
+	if (req->n_codec == 0)
+		return 0;
+	for (i = 0; i < req->n_codec; i++) {
+		const struct mr_ng_str *n = &req->codec[i].name;
+		char name[48];
+
+		switch (req->codec[i].op) {
+		case MR_NG_CODEC_STRIP:
+			if (name_is(n, "all"))
+				all = true;
+			else
+				mr_sdp_match_codec(sdp, m, n->p, n->len, strip);
+			break;
+		case MR_NG_CODEC_EXCEPT:
+			mr_sdp_match_codec(sdp, m, n->p, n->len, except);
+			break;
+		default:
+			shown(n, name, sizeof(name));
+			return mr_ng_fail(err, "codec operation on '%s' is not supported "
+					  "(only strip and except)", name);
+		}
+	}
+	mp->pt_keep[0] = mp->pt_keep[1] = 0;
+	for (i = 0; i < md->n_fmt; i++) {
+		int pt = md->fmt_pt[i];
+
+		if (pt < 0)
+			continue;
+		if (all ? (except[pt / 64] >> (pt % 64)) & 1 : !((strip[pt / 64] >> (pt % 64)) & 1))
+			mp->pt_keep[pt / 64] |= UINT64_C(1) << (pt % 64);
+	}
+	if (mp->pt_keep[0] == 0 && mp->pt_keep[1] == 0)
+		return mr_ng_fail(err, "media %u: the codec flags strip every codec", m + 1);
+	mp->filter = true;
+	return 0;
+}
+
+/* The clock rate of the section's first payload type, when the model takes it. */
+static uint32_t
+first_clock(const struct mr_sdp *sdp, unsigned int m)
+{
+	struct mr_sdp_codec codec;
+
+	if (sdp->media[m].n_fmt == 0 ||
+	    mr_sdp_codec(sdp, m, sdp->media[m].fmt_pt[0], &codec) != 0)
+		return 0;
+	return codec.clock_rate >= 8000 && codec.clock_rate <= 192000 ? codec.clock_rate : 0;
+}
+
+static void
+endpoint_of(uint8_t family, const uint8_t *ip, uint16_t port, struct mr_endpoint *ep)
+{
+	if (family == 4) {
+		uint32_t v4;
+
+		memcpy(&v4, ip, 4);
+		mr_endpoint_set_v4(ep, v4, rte_cpu_to_be_16(port));
+	} else {
+		mr_endpoint_set_v6(ep, ip, rte_cpu_to_be_16(port));
+	}
+}
+
+static bool
+ip_is_zero(const uint8_t *ip, uint8_t family)
+{
+	static const uint8_t zero[16];
+
+	return memcmp(ip, zero, family == 4 ? 4 : 16) == 0;
+}
+
+/*
+ * Where the sender of this SDP gets media m (rtpengine's rules):
+ * trust-address, asymmetric and strict-source take the SDP's address;
+ * SIP-source-address takes received-from with the SDP's port; otherwise
+ * the SDP's address, unless received-from differs from it (a NAT between
+ * the party and its proxy): then the first packet's source is latched.
+ * A c= of 0.0.0.0 (hold, or not known yet) latches too.
+ */
+static int
+plan_remote(const struct mr_ng_request *req, const struct mr_sdp *sdp, unsigned int m,
+	    struct media_plan *mp, struct mr_ng_error *err)
+{
+	const struct mr_sdp_addr *conn = mr_sdp_media_conn(sdp, m);
+	const struct mr_ng_addr *rf = &req->received_from;
+	uint32_t fixed = MR_NG_FLAG(TRUST_ADDRESS) | MR_NG_FLAG(ASYMMETRIC) |
+			 MR_NG_FLAG(STRICT_SOURCE);
+	uint16_t port = sdp->media[m].port;
+
+	if (conn == NULL || !conn->present || !conn->ip_valid)
+		return mr_ng_fail(err, "media %u: the connection address is not an IP%u literal",
+				  m + 1, conn != NULL ? conn->family : 4);
+	mp->family = conn->family;
+	mp->latch = false;
+	if (ip_is_zero(conn->ip, conn->family)) {
+		mp->latch = true;
+		return 0;
+	}
+	endpoint_of(conn->family, conn->ip, port, &mp->remote);
+	if (!mr_endpoint_is_unicast(&mp->remote))
+		return mr_ng_fail(err, "media %u: the connection address is not unicast", m + 1);
+	if (req->flags & fixed)
+		return 0;
+	if (rf->family != conn->family)
+		return 0;
+	if (req->flags & MR_NG_FLAG(SIP_SOURCE_ADDRESS)) {
+		endpoint_of(rf->family, rf->ip, port, &mp->remote);
+		if (!mr_endpoint_is_unicast(&mp->remote))
+			return mr_ng_fail(err, "received-from is not a unicast address");
+		return 0;
+	}
+	if (memcmp(rf->ip, conn->ip, rf->family == 4 ? 4 : 16) != 0)
+		mp->latch = true;
+	return 0;
+}
+
+/* Parse the request's SDP and plan every media section. */
+static int
+plan_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, struct media_plan *plan,
+	 struct mr_ng_error *err)
+{
+	struct mr_sdp *sdp = c->sdp;
+	struct mr_sdp_error se;
+	unsigned int m;
+	int rc;
+
+	rc = mr_sdp_parse(sdp, req->sdp.p, req->sdp.len, &se);
+	if (rc < 0) {
+		if (se.line > 0)
+			return mr_ng_fail(err, "SDP line %d: %s", se.line, se.msg);
+		return mr_ng_fail(err, "SDP: %s", se.msg);
+	}
+	if (sdp->n_media == 0)
+		return mr_ng_fail(err, "SDP without a media section");
+	if (sdp->n_media > MR_NGCALL_MEDIA_MAX)
+		return mr_ng_fail(err, "SDP with %u media sections (at most %d)", sdp->n_media,
+				  MR_NGCALL_MEDIA_MAX);
+	for (m = 0; m < sdp->n_media; m++) {
+		const struct mr_sdp_media *md = &sdp->media[m];
+		struct media_plan *mp = &plan[m];
+
+		memset(mp, 0, sizeof(*mp));
+		if (md->port == 0)
+			continue;
+		if (!md->rtp || !(span_is(sdp, md->proto, "RTP/AVP") ||
+				  span_is(sdp, md->proto, "RTP/AVPF"))) {
+			if (md->rtp && (span_is(sdp, md->proto, "RTP/SAVP") ||
+					span_is(sdp, md->proto, "RTP/SAVPF")))
+				return mr_ng_fail(err, "media %u: RTP/SAVP (SRTP) is not supported "
+						  "yet", m + 1);
+			return mr_ng_fail(err, "media %u: protocol '%.*s' is not supported "
+					  "(RTP/AVP, RTP/AVPF)", m + 1,
+					  (int)(md->proto.len > 40 ? 40 : md->proto.len),
+					  mr_sdp_ptr(sdp, md->proto));
+		}
+		if (md->n_crypto != 0)
+			return mr_ng_fail(err, "media %u: a=crypto (SDES-SRTP) is not supported yet",
+					  m + 1);
+		if (md->port_count > 1)
+			return mr_ng_fail(err, "media %u: port/count in m= is not supported", m + 1);
+		mp->active = true;
+		rc = plan_remote(req, sdp, m, mp, err);
+		if (rc == 0)
+			rc = plan_codecs(req, sdp, m, mp, err);
+		if (rc < 0)
+			return rc;
+		mp->clock_rate = first_clock(sdp, m);
+	}
+	return 0;
+}
+
+/* ---------- legs ---------- */
+
+static int
+model_fail(struct mr_ng_error *err, unsigned int m, const char *what, const char *e)
+{
+	return mr_ng_fail(err, "media %u: %s: %s", m + 1, what, e);
+}
+
+/* The local address of family @p family on the ng port, as a spec's local. */
+static int
+spec_local(const struct mr_ngcall *c, uint8_t family, struct mr_leg_spec *sp)
+{
+	const struct mr_port_facts *pf = mr_sessions_port(c->p.sessions, c->p.port);
+
+	if (pf == NULL)
+		return -ENODEV;
+	if (family == 4 && !pf->has_ipv4)
+		return -EAFNOSUPPORT;
+	if (family == 6 && !pf->has_ipv6)
+		return -EAFNOSUPPORT;
+	sp->given |= MR_LEG_F_LOCAL;
+	sp->local_port_auto = true;
+	sp->local = family == 4 ? pf->ipv4 : pf->ipv6;
+	return 0;
+}
+
+static void
+spec_remote(struct mr_leg_spec *sp, bool latch, const struct mr_endpoint *remote)
+{
+	sp->given |= MR_LEG_F_REMOTE;
+	sp->latch = latch;
+	if (!latch)
+		sp->remote = *remote;
+}
+
+static void
+spec_forward(struct mr_leg_spec *sp, const char *to)
+{
+	sp->given |= MR_LEG_F_FORWARD;
+	sp->n_fwd = 1;
+	snprintf(sp->fwd[0], sizeof(sp->fwd[0]), "%s", to);
+}
+
+/* Add leg (party, m): local allocated in @p family, forwarding to @p fwd (or none). */
+static int
+leg_add(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m, uint8_t family,
+	bool latch, const struct mr_endpoint *remote, uint32_t clock, const char *fwd,
+	struct mr_ng_error *err)
+{
+	struct mr_sessions_result res;
+	struct mr_leg_spec sp;
+	char name[MR_STREAM_NAME_LEN], e[192];
+	int rc;
+
+	leg_name(k, party, m, name);
+	mr_leg_spec_init(&sp);
+	sp.given = MR_LEG_F_SESSION | MR_LEG_F_PORT;
+	snprintf(sp.session, sizeof(sp.session), "%s", k->session);
+	sp.port = c->p.port;
+	rc = spec_local(c, family, &sp);
+	if (rc != 0)
+		return mr_ng_fail(err, "media %u: port %u has no IPv%u address", m + 1, c->p.port,
+				  family);
+	spec_remote(&sp, latch, remote);
+	if (clock != 0) {
+		sp.given |= MR_LEG_F_CLOCK;
+		sp.clock_rate = clock;
+	}
+	if (fwd != NULL)
+		spec_forward(&sp, fwd);
+	rc = mr_sessions_leg_add(c->p.sessions, name, &sp, MR_LEG_ORIGIN_SIGNAL, &res, e,
+				 sizeof(e));
+	if (rc != 0)
+		return model_fail(err, m, name, e);
+	k->n_legs++;
+	c->stats.legs++;
+	c->stats.c[MR_NGCALL_C_LEGS_CREATED]++;
+	return 0;
+}
+
+static int
+leg_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m,
+	   struct mr_leg_spec *sp, struct mr_ng_error *err)
+{
+	struct mr_sessions_result res;
+	char name[MR_STREAM_NAME_LEN], e[192];
+
+	leg_name(k, party, m, name);
+	if (mr_sessions_leg_update(c->p.sessions, name, sp, &res, e, sizeof(e)) != 0)
+		return model_fail(err, m, name, e);
+	return 0;
+}
+
+static void
+leg_delete(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m)
+{
+	struct mr_sessions_result res;
+	char name[MR_STREAM_NAME_LEN], e[192];
+
+	leg_name(k, party, m, name);
+	if (mr_sessions_leg_delete(c->p.sessions, name, &res, e, sizeof(e)) == 0) {
+		k->n_legs--;
+		c->stats.legs--;
+	}
+}
+
+/*
+ * The sender's leg of media m takes what the plan says (remote, clock).
+ * Another address family needs another local endpoint: an offer may move
+ * it (its answer tells the sender), an answer may not (the offer told the
+ * answerer where to send already).
+ */
+static int
+sender_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m,
+	      const struct media_plan *mp, const char *fwd, bool offer, struct mr_ng_error *err)
+{
+	const struct mr_leg_def *d = leg_def(c, k, party, m);
+	struct mr_leg_spec sp;
+
+	if (d == NULL)
+		return mr_ng_fail(err, "media %u: the call's legs are gone (deleted by an "
+				  "operator?); delete the call", m + 1);
+	mr_leg_spec_init(&sp);
+	if ((mr_endpoint_is_v4(&d->local) ? 4 : 6) != mp->family) {
+		if (!offer)
+			return mr_ng_fail(err, "media %u: the answer is IPv%u, the offer went out "
+					  "as IPv%u (see address-family)", m + 1, mp->family,
+					  mp->family == 4 ? 6 : 4);
+		if (spec_local(c, mp->family, &sp) != 0)
+			return mr_ng_fail(err, "media %u: port %u has no IPv%u address", m + 1,
+					  c->p.port, mp->family);
+	}
+	spec_remote(&sp, mp->latch, &mp->remote);
+	if (mp->clock_rate != 0) {
+		sp.given |= MR_LEG_F_CLOCK;
+		sp.clock_rate = mp->clock_rate;
+	}
+	if (fwd != NULL)
+		spec_forward(&sp, fwd);
+	return leg_update(c, k, party, m, &sp, err);
+}
+
+/* ---------- the SDP that goes out ---------- */
+
+/*
+ * Write the SDP for the party that is not @p sender: every active media
+ * section points at the sender's peer leg, i.e. at the legs of party
+ * @p to (where that party sends).
+ */
+static int
+write_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, const struct call *k,
+	  unsigned int to, const struct media_plan *plan, struct mr_bencode_enc *reply,
+	  struct mr_ng_error *err)
+{
+	struct mr_sdp_media_rewrite mrw[MR_NGCALL_MEDIA_MAX];
+	struct mr_sdp_rewrite rw;
+	struct mr_sdp_error se;
+	char addr[INET6_ADDRSTRLEN] = "";
+	uint8_t family = 0;
+	unsigned int m;
+	int n;
+
+	memset(&rw, 0, sizeof(rw));
+	for (m = 0; m < c->sdp->n_media; m++) {
+		const struct mr_leg_def *d;
+
+		mr_sdp_media_rewrite_init(&mrw[m]);
+		if (!plan[m].active)
+			continue;
+		d = leg_def(c, k, to, m);
+		if (d == NULL)
+			return mr_ng_fail(err, "media %u: leg missing", m + 1);
+		if (family == 0) {
+			family = mr_endpoint_is_v4(&d->local) ? 4 : 6;
+			inet_ntop(family == 4 ? AF_INET : AF_INET6,
+				  family == 4 ? d->local.ip + 12 : d->local.ip, addr, sizeof(addr));
+		}
+		mrw[m].port = rte_be_to_cpu_16(d->local.port);
+		/* RTCP comes to the RTP port (the relay demultiplexes it, RFC 5761) */
+		mrw[m].rtcp_port = (req->flags & MR_NG_FLAG(NO_RTCP_ATTRIBUTE)) ? 0 : mrw[m].port;
+		mrw[m].rtcp_full = (req->flags & MR_NG_FLAG(FULL_RTCP_ATTRIBUTE)) != 0 &&
+				   mrw[m].rtcp_port != 0;
+		if (req->rtcp_mux & (MR_NG_RTCP_MUX_OFFER | MR_NG_RTCP_MUX_REQUIRE))
+			mrw[m].rtcp_mux = 1;
+		else if (req->rtcp_mux & MR_NG_RTCP_MUX_REJECT)
+			mrw[m].rtcp_mux = -1;
+		mrw[m].proto = mr_ng_transport_name(req->transport);
+		mrw[m].pt_keep = plan[m].filter ? plan[m].pt_keep : NULL;
+	}
+	if (req->media_address.family != 0) {
+		family = req->media_address.family;
+		inet_ntop(family == 4 ? AF_INET : AF_INET6, req->media_address.ip, addr,
+			  sizeof(addr));
+	}
+	rw.addr = family != 0 ? addr : NULL;
+	rw.family = family;
+	rw.origin = (req->replace & MR_NG_REPLACE_ORIGIN) != 0 && family != 0;
+	rw.session_conn = (req->replace & MR_NG_REPLACE_SESSION_CONN) != 0;
+	/* mrelay is no ICE agent: candidates would take media around it */
+	rw.ice_remove = true;
+	rw.n_media = c->sdp->n_media;
+	rw.media = mrw;
+	n = mr_sdp_write(c->sdp, &rw, c->sdp_out, SDP_OUT_MAX, &se);
+	if (n < 0)
+		return mr_ng_fail(err, "SDP rewrite: %s", se.msg);
+	mr_bencode_enc_kv_str(reply, "sdp", c->sdp_out, (size_t)n);
+	return 0;
+}
+
+/* ---------- offer and answer ---------- */
+
+static void
+failed(struct mr_ngcall *c)
+{
+	c->stats.c[MR_NGCALL_C_REQUESTS_FAILED]++;
+}
+
+/* Delete the legs this request added (they are named in @p added: bit party * 8 + m). */
+static void
+rollback(struct mr_ngcall *c, struct call *k, uint32_t added, bool new_call)
+{
+	unsigned int i;
+
+	for (i = 0; i < 2 * 8; i++)
+		if (added & (1u << i))
+			leg_delete(c, k, i / 8, i % 8);
+	if (new_call) {
+		call_unlink(c, k);
+		c->serial--;  /* the name was never seen */
+	}
+}
+
+static int
+handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *reply,
+	     struct mr_ng_error *err)
+{
+	struct mr_ngcall *c = ctx;
+	struct media_plan plan[MR_NGCALL_MEDIA_MAX];
+	char peer[MR_STREAM_NAME_LEN], self[MR_STREAM_NAME_LEN];
+	unsigned int x, y, m;
+	uint32_t added = 0;
+	bool new_call = false;
+	struct call *k;
+	int px, rc;
+
+	rc = check_ids(req, err);
+	if (rc == 0)
+		rc = plan_sdp(c, req, plan, err);
+	if (rc < 0)
+		goto fail;
+	k = call_find(c, &req->call_id);
+	if (k != NULL) {
+		/* the offerer: a known tag, or the callee re-offering before its answer */
+		px = party_of(k, &req->from_tag);
+		if (px < 0 && !k->party[1].known && req->to_tag.p != NULL &&
+		    party_of(k, &req->to_tag) == 0)
+			px = 1;
+		if (px < 0) {
+			rc = mr_ng_fail(err, "call already has the tags of its two parties; "
+					"a third from-tag (forking) is not supported");
+			goto fail;
+		}
+		if (c->sdp->n_media < k->n_media) {
+			rc = mr_ng_fail(err, "a new offer has %u media sections, the call %u "
+					"(sections are never removed, RFC 3264)",
+					c->sdp->n_media, k->n_media);
+			goto fail;
+		}
+		x = (unsigned int)px;
+	} else {
+		k = call_new(c, &req->call_id);
+		if (k == NULL) {
+			c->stats.c[MR_NGCALL_C_CALLS_FULL]++;
+			rc = mr_ng_fail(err, "too many calls (%u)", c->p.calls_max);
+			goto fail;
+		}
+		new_call = true;
+		x = 0;
+	}
+	y = 1 - x;
+	/* first the legs that do not exist yet: a failure here is undone */
+	for (m = 0; m < c->sdp->n_media; m++) {
+		const struct media_plan *mp = &plan[m];
+		uint8_t fam_y = req->address_family != 0 ? req->address_family : mp->family;
+
+		if (!mp->active || (k->with_legs & (1u << m)))
+			continue;
+		leg_name(k, x, m, self);
+		rc = leg_add(c, k, x, m, mp->family, mp->latch, &mp->remote, mp->clock_rate, NULL,
+			     err);
+		if (rc < 0)
+			goto undo;
+		added |= 1u << (x * 8 + m);
+		rc = leg_add(c, k, y, m, fam_y, true, NULL, mp->clock_rate, self, err);
+		if (rc < 0)
+			goto undo;
+		added |= 1u << (y * 8 + m);
+	}
+	/* then the sender's legs take the SDP, and forward to their peers */
+	for (m = 0; m < c->sdp->n_media; m++) {
+		if (!plan[m].active)
+			continue;
+		leg_name(k, y, m, peer);
+		rc = sender_update(c, k, x, m, &plan[m], peer, true, err);
+		if (rc < 0)
+			goto undo;
+	}
+	rc = write_sdp(c, req, k, y, plan, reply, err);
+	if (rc < 0)
+		goto undo;
+	/* media turned off (port 0) lose their legs */
+	for (m = 0; m < c->sdp->n_media; m++) {
+		if (plan[m].active) {
+			k->with_legs |= (uint8_t)(1u << m);
+		} else if (k->with_legs & (1u << m)) {
+			leg_delete(c, k, 0, m);
+			leg_delete(c, k, 1, m);
+			k->with_legs &= (uint8_t)~(1u << m);
+		}
+	}
+	if (!k->party[x].known)
+		party_set(k, x, &req->from_tag);
+	k->n_media = c->sdp->n_media;
+	k->last_signal_ms = c->now_ms;
+	k->signal_unix = (int64_t)time(NULL);
+	k->delete_at_ms = 0;
+	if (new_call)
+		c->stats.c[MR_NGCALL_C_CALLS_CREATED]++;
+	return 0;
+undo:
+	rollback(c, k, added, new_call);
+fail:
+	failed(c);
+	return rc;
+}
+
+static int
+handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *reply,
+	      struct mr_ng_error *err)
+{
+	struct mr_ngcall *c = ctx;
+	struct media_plan plan[MR_NGCALL_MEDIA_MAX];
+	unsigned int x, y, m;
+	struct call *k;
+	int px, py, rc;
+
+	rc = check_ids(req, err);
+	if (rc == 0)
+		rc = plan_sdp(c, req, plan, err);
+	if (rc < 0)
+		goto fail;
+	k = call_find(c, &req->call_id);
+	if (k == NULL) {
+		rc = mr_ng_fail(err, "unknown call-id (no offer for it)");
+		goto fail;
+	}
+	px = party_of(k, &req->from_tag);
+	py = party_of(k, &req->to_tag);
+	if (px < 0) {
+		rc = mr_ng_fail(err, "unknown from-tag for this call");
+		goto fail;
+	}
+	x = (unsigned int)px;
+	y = 1 - x;
+	if (py >= 0 && py != (int)y) {
+		rc = mr_ng_fail(err, "from-tag and to-tag are the same party");
+		goto fail;
+	}
+	if (py < 0 && k->party[y].known) {
+		rc = mr_ng_fail(err, "the call was answered with another to-tag; "
+				"a second answer (forking) is not supported");
+		goto fail;
+	}
+	if (c->sdp->n_media != k->n_media) {
+		rc = mr_ng_fail(err, "the answer has %u media sections, the offer %u",
+				c->sdp->n_media, k->n_media);
+		goto fail;
+	}
+	for (m = 0; m < c->sdp->n_media; m++) {
+		if (plan[m].active && !(k->with_legs & (1u << m))) {
+			rc = mr_ng_fail(err, "media %u: accepted in the answer, refused in the offer",
+					m + 1);
+			goto fail;
+		}
+	}
+	for (m = 0; m < c->sdp->n_media; m++) {
+		if (!plan[m].active)
+			continue;
+		rc = sender_update(c, k, y, m, &plan[m], NULL, false, err);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = write_sdp(c, req, k, x, plan, reply, err);
+	if (rc < 0)
+		goto fail;
+	for (m = 0; m < c->sdp->n_media; m++) {
+		if (!plan[m].active && (k->with_legs & (1u << m))) {
+			leg_delete(c, k, 0, m);
+			leg_delete(c, k, 1, m);
+			k->with_legs &= (uint8_t)~(1u << m);
+		}
+	}
+	if (!k->party[y].known)
+		party_set(k, y, &req->to_tag);
+	k->last_signal_ms = c->now_ms;
+	k->signal_unix = (int64_t)time(NULL);
+	return 0;
+fail:
+	failed(c);
+	return rc;
+}
+
+/* ---------- delete, query, list, statistics ---------- */
+
+static int
+handle_delete(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *reply,
+	      struct mr_ng_error *err)
+{
+	struct mr_ngcall *c = ctx;
+	struct call *k;
+	int rc;
+
+	rc = check_ids(req, err);
+	if (rc < 0) {
+		failed(c);
+		return rc;
+	}
+	k = call_find(c, &req->call_id);
+	if (k == NULL) {
+		/* deleted already (a retransmission after the cache, an idle expiry) */
+		mr_bencode_enc_kv_cstr(reply, "warning", "unknown call-id; nothing deleted");
+		return 0;
+	}
+	/*
+	 * A tag names one party of the call; with two parties per call the
+	 * dialog of either tag is the whole call (rtpengine deletes the
+	 * call when its last dialog goes).
+	 */
+	if ((req->from_tag.p != NULL && party_of(k, &req->from_tag) < 0) &&
+	    (req->to_tag.p == NULL || party_of(k, &req->to_tag) < 0)) {
+		mr_bencode_enc_kv_cstr(reply, "warning", "unknown tag; nothing deleted");
+		return 0;
+	}
+	mr_bencode_enc_kv_int(reply, "created", k->created_unix);
+	mr_bencode_enc_kv_int(reply, "last signal", k->signal_unix);
+	if (req->has_delete_delay && req->delete_delay > 0) {
+		k->delete_at_ms = c->now_ms + (uint64_t)req->delete_delay * 1000;
+		return 0;
+	}
+	call_delete(c, k, MR_NGCALL_C_CALLS_DELETED);
+	return 0;
+}
+
+static void
+enc_endpoint(struct mr_bencode_enc *e, const char *key, const struct mr_endpoint *ep)
+{
+	char ip[INET6_ADDRSTRLEN];
+	bool v4 = mr_endpoint_is_v4(ep);
+
+	inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? ep->ip + 12 : ep->ip, ip, sizeof(ip));
+	mr_bencode_enc_cstr(e, key);
+	mr_bencode_enc_dict(e);
+	mr_bencode_enc_kv_cstr(e, "address", ip);
+	mr_bencode_enc_kv_cstr(e, "family", v4 ? "IPv4" : "IPv6");
+	mr_bencode_enc_kv_int(e, "port", rte_be_to_cpu_16(ep->port));
+	mr_bencode_enc_end(e);
+}
+
+struct totals {
+	uint64_t pkts, bytes, rtcp;
+	int64_t lost;
+};
+
+/* One leg as a query's stream entry. */
+static int
+enc_leg(struct mr_ngcall *c, struct mr_bencode_enc *e, const struct mr_leg_def *d,
+	struct totals *t, struct mr_ng_error *err)
+{
+	int32_t idx = mr_sessions_leg_find(c->p.sessions, d->name);
+	struct mr_leg_stats ls;
+	int rc;
+
+	rc = idx < 0 ? -ENOENT : mr_sessions_leg_stats(c->p.sessions, (uint32_t)idx, &ls);
+	if (rc != 0) {
+		c->stats.c[MR_NGCALL_C_STATS_FAILED]++;
+		return mr_ng_fail(err, "statistics of leg %s: %s", d->name, strerror(-rc));
+	}
+	mr_bencode_enc_dict(e);
+	mr_bencode_enc_kv_cstr(e, "leg", d->name);
+	mr_bencode_enc_kv_int(e, "local port", rte_be_to_cpu_16(d->local.port));
+	enc_endpoint(e, "local", &d->local);
+	if (!d->latch || d->latched)
+		enc_endpoint(e, "endpoint", &d->remote);
+	mr_bencode_enc_kv_int(e, "latched", d->latch ? d->latched : -1);
+	mr_bencode_enc_cstr(e, "stats");
+	mr_bencode_enc_dict(e);
+	mr_bencode_enc_kv_int(e, "packets", (int64_t)ls.pkts);
+	mr_bencode_enc_kv_int(e, "bytes", (int64_t)ls.bytes);
+	mr_bencode_enc_kv_int(e, "rtcp packets", (int64_t)ls.rtcp_pkts);
+	mr_bencode_enc_kv_int(e, "lost", ls.lost);
+	mr_bencode_enc_kv_int(e, "jitter", ls.jitter);
+	mr_bencode_enc_kv_int(e, "ssrcs", ls.streams);
+	mr_bencode_enc_kv_int(e, "errors", 0);
+	mr_bencode_enc_end(e);
+	mr_bencode_enc_end(e);
+	t->pkts += ls.pkts;
+	t->bytes += ls.bytes;
+	t->rtcp += ls.rtcp_pkts;
+	t->lost += ls.lost;
+	return 0;
+}
+
+static int
+handle_query(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *reply,
+	     struct mr_ng_error *err)
+{
+	struct mr_ngcall *c = ctx;
+	struct totals t = {0};
+	unsigned int p, m;
+	struct call *k;
+	int rc;
+
+	rc = check_ids(req, err);
+	if (rc < 0)
+		goto fail;
+	k = call_find(c, &req->call_id);
+	if (k == NULL) {
+		rc = mr_ng_fail(err, "unknown call-id");
+		goto fail;
+	}
+	mr_bencode_enc_kv_int(reply, "created", k->created_unix);
+	mr_bencode_enc_kv_int(reply, "last signal", k->signal_unix);
+	mr_bencode_enc_kv_cstr(reply, "session", k->session);
+	mr_bencode_enc_cstr(reply, "tags");
+	mr_bencode_enc_dict(reply);
+	for (p = 0; p < 2; p++) {
+		if (!k->party[p].known)
+			continue;
+		mr_bencode_enc_str(reply, k->party[p].tag, k->party[p].tag_len);
+		mr_bencode_enc_dict(reply);
+		mr_bencode_enc_kv_str(reply, "tag", k->party[p].tag, k->party[p].tag_len);
+		mr_bencode_enc_cstr(reply, "medias");
+		mr_bencode_enc_list(reply);
+		for (m = 0; m < k->n_media; m++) {
+			const struct mr_leg_def *d;
+
+			if (!(k->with_legs & (1u << m)))
+				continue;
+			d = leg_def(c, k, p, m);
+			if (d == NULL)
+				continue;
+			mr_bencode_enc_dict(reply);
+			mr_bencode_enc_kv_int(reply, "index", m + 1);
+			mr_bencode_enc_cstr(reply, "streams");
+			mr_bencode_enc_list(reply);
+			rc = enc_leg(c, reply, d, &t, err);
+			if (rc < 0)
+				goto fail;
+			mr_bencode_enc_end(reply);
+			mr_bencode_enc_end(reply);
+		}
+		mr_bencode_enc_end(reply);
+		mr_bencode_enc_end(reply);
+	}
+	mr_bencode_enc_end(reply);
+	mr_bencode_enc_cstr(reply, "totals");
+	mr_bencode_enc_dict(reply);
+	mr_bencode_enc_cstr(reply, "RTP");
+	mr_bencode_enc_dict(reply);
+	mr_bencode_enc_kv_int(reply, "packets", (int64_t)t.pkts);
+	mr_bencode_enc_kv_int(reply, "bytes", (int64_t)t.bytes);
+	mr_bencode_enc_kv_int(reply, "rtcp packets", (int64_t)t.rtcp);
+	mr_bencode_enc_kv_int(reply, "lost", t.lost);
+	mr_bencode_enc_kv_int(reply, "errors", 0);
+	mr_bencode_enc_end(reply);
+	mr_bencode_enc_end(reply);
+	return 0;
+fail:
+	failed(c);
+	return rc;
+}
+
+static int
+handle_list(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *reply,
+	    struct mr_ng_error *err)
+{
+	struct mr_ngcall *c = ctx;
+	int64_t limit = req->limit > 0 ? req->limit : LIST_DEFAULT, n = 0;
+	uint32_t i;
+
+	(void)err;
+	mr_bencode_enc_cstr(reply, "calls");
+	mr_bencode_enc_list(reply);
+	for (i = 0; i < c->p.calls_max && n < limit; i++) {
+		if (!c->calls[i].in_use)
+			continue;
+		mr_bencode_enc_str(reply, c->calls[i].id, c->calls[i].id_len);
+		n++;
+	}
+	mr_bencode_enc_end(reply);
+	return 0;
+}
+
+static int
+handle_statistics(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *reply,
+		  struct mr_ng_error *err)
+{
+	struct mr_ngcall *c = ctx;
+	const uint64_t *v = c->stats.c;
+
+	(void)req;
+	(void)err;
+	mr_bencode_enc_cstr(reply, "statistics");
+	mr_bencode_enc_dict(reply);
+	mr_bencode_enc_cstr(reply, "currentstatistics");
+	mr_bencode_enc_dict(reply);
+	mr_bencode_enc_kv_int(reply, "sessionsown", c->stats.calls);
+	mr_bencode_enc_kv_int(reply, "sessionsforeign", 0);
+	mr_bencode_enc_kv_int(reply, "sessionstotal", c->stats.calls);
+	mr_bencode_enc_kv_int(reply, "legs", c->stats.legs);
+	mr_bencode_enc_end(reply);
+	mr_bencode_enc_cstr(reply, "totalstatistics");
+	mr_bencode_enc_dict(reply);
+	mr_bencode_enc_kv_int(reply, "managedsessions", (int64_t)v[MR_NGCALL_C_CALLS_CREATED]);
+	mr_bencode_enc_kv_int(reply, "deletedsessions", (int64_t)(v[MR_NGCALL_C_CALLS_DELETED] +
+				v[MR_NGCALL_C_CALLS_DELAYED]));
+	mr_bencode_enc_kv_int(reply, "timeoutsessions", (int64_t)v[MR_NGCALL_C_CALLS_IDLE]);
+	mr_bencode_enc_kv_int(reply, "rejectedsessions", (int64_t)v[MR_NGCALL_C_CALLS_FULL]);
+	mr_bencode_enc_kv_int(reply, "failedrequests", (int64_t)v[MR_NGCALL_C_REQUESTS_FAILED]);
+	mr_bencode_enc_end(reply);
+	mr_bencode_enc_end(reply);
+	return 0;
+}
+
+void
+mr_ngcall_handlers(struct mr_ngcall *c, struct mr_ng_conf *conf)
+{
+	conf->ctx = c;
+	conf->handlers[MR_NG_CMD_OFFER] = handle_offer;
+	conf->handlers[MR_NG_CMD_ANSWER] = handle_answer;
+	conf->handlers[MR_NG_CMD_DELETE] = handle_delete;
+	conf->handlers[MR_NG_CMD_QUERY] = handle_query;
+	conf->handlers[MR_NG_CMD_LIST] = handle_list;
+	conf->handlers[MR_NG_CMD_STATISTICS] = handle_statistics;
+}
+
+/* ---------- expiry ---------- */
+
+/* Whether call k had media since the last look (packets counted by its legs). */
+static void
+media_check(struct mr_ngcall *c, struct call *k)
+{
+	uint64_t sum = 0;
+	unsigned int p, m;
+
+	for (m = 0; m < MR_NGCALL_MEDIA_MAX; m++) {
+		if (!(k->with_legs & (1u << m)))
+			continue;
+		for (p = 0; p < 2; p++) {
+			int32_t idx = leg_idx(c, k, p, m);
+			struct mr_leg_stats ls;
+
+			if (idx < 0)
+				continue;
+			if (mr_sessions_leg_stats(c->p.sessions, (uint32_t)idx, &ls) != 0) {
+				c->stats.c[MR_NGCALL_C_STATS_FAILED]++;
+				k->last_media_ms = c->now_ms; /* not known: not idle */
+				continue;
+			}
+			sum += ls.pkts;
+		}
+	}
+	/* streams expired by their workers take their counts: only a rise is media */
+	if (sum > k->pkts_seen)
+		k->last_media_ms = c->now_ms;
+	k->pkts_seen = sum;
+}
+
+unsigned int
+mr_ngcall_tick(struct mr_ngcall *c, uint64_t now_ms)
+{
+	unsigned int deleted = 0;
+	uint32_t i;
+
+	c->now_ms = now_ms;
+	if (now_ms < c->next_sweep_ms || c->stats.calls == 0)
+		return 0;
+	c->next_sweep_ms = now_ms + SWEEP_PERIOD_MS;
+	for (i = 0; i < c->sweep_slots; i++) {
+		struct call *k = &c->calls[c->sweep_pos];
+		uint64_t active;
+
+		c->sweep_pos = (c->sweep_pos + 1) % c->p.calls_max;
+		if (!k->in_use)
+			continue;
+		if (k->delete_at_ms != 0 && now_ms >= k->delete_at_ms) {
+			call_delete(c, k, MR_NGCALL_C_CALLS_DELAYED);
+			deleted++;
+			continue;
+		}
+		if (c->p.idle_ms == 0 || now_ms < k->next_check_ms)
+			continue;
+		k->next_check_ms = now_ms + c->p.check_ms;
+		media_check(c, k);
+		active = k->last_media_ms > k->last_signal_ms ? k->last_media_ms :
+			 k->last_signal_ms;
+		if (now_ms - active >= c->p.idle_ms) {
+			call_delete(c, k, MR_NGCALL_C_CALLS_IDLE);
+			deleted++;
+		}
+	}
+	return deleted;
+}

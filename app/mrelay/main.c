@@ -393,7 +393,12 @@ port_setup(struct mr_app *app, uint16_t port, const struct mr_conf_port *pc)
 	app->node_txq[port] = mr_node_tx_queue_wanted(&info, ntx) ? ntx++ : MR_NODE_NO_QUEUE;
 	app->node_rxq[port] = app->node_txq[port] != MR_NODE_NO_QUEUE &&
 			      mr_node_rx_queue_wanted(&info, nq) ? nq : MR_NODE_NO_QUEUE;
-	nrx = nq + (app->node_rxq[port] != MR_NODE_NO_QUEUE);
+	/*
+	 * net_af_packet: every TX queue's socket receives its share of the
+	 * fanout, the transcoders' too: the main lcore polls all those RX halves.
+	 */
+	nrx = app->node_rxq[port] != MR_NODE_NO_QUEUE ? RTE_MIN(ntx, info.max_rx_queues) : nq;
+	app->node_nrxq[port] = (uint16_t)(nrx - nq);
 	port_steering_choose(app, port, nq, &info, &conf, rss_key);
 	conf.rxmode.offloads = info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_CHECKSUM;
 	conf.txmode.offloads = info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS;

@@ -76,6 +76,7 @@ struct mr_app {
 	bool port_dispatch[RTE_MAX_ETHPORTS];
 	uint16_t node_txq[RTE_MAX_ETHPORTS]; /* the main lcore's TX queue, or MR_NODE_NO_QUEUE */
 	uint16_t node_rxq[RTE_MAX_ETHPORTS]; /* an RX queue it polls (net_af_packet), or none */
+	uint16_t node_nrxq[RTE_MAX_ETHPORTS]; /* RX queues it polls from node_rxq on */
 	struct mr_node *node;            /* ARP/ND/echo and next hops (node.c) */
 	bool workers_running;
 	uint64_t start_tsc;

@@ -34,6 +34,8 @@ struct node_port {
 	struct mr_neigh *neigh;
 	uint16_t txq;
 	uint16_t rxq;         /* MR_NODE_NO_QUEUE: none */
+	uint16_t nrxq;        /* RX queues from rxq on (the transcoders' sockets too) */
+	uint16_t rx_next;     /* the one polled first next time */
 	bool dynamic;         /* its next hop is resolved here (no nexthop_mac) */
 	uint32_t gen;         /* mr_neigh_nexthop()'s at the last publication */
 	uint64_t published;   /* for telemetry: bit 63 resolved, bits 0-47 the MAC */
@@ -150,12 +152,15 @@ node_rx(struct mr_app *app, uint16_t port, uint64_t now_ms)
 {
 	struct node_port *np = &app->node->ports[port];
 	struct rte_mbuf *pkts[NODE_BURST], *reply;
-	uint16_t n, i;
+	uint16_t n = 0, i, q;
 
 	if (np->rxq == MR_NODE_NO_QUEUE || !app->port_started[port] ||
 	    mr_relay_port_paused(app->relay, port))
 		return 0;
-	n = rte_eth_rx_burst(port, np->rxq, pkts, NODE_BURST);
+	for (q = 0; q < np->nrxq && n == 0; q++)
+		n = rte_eth_rx_burst(port, (uint16_t)(np->rxq + (np->rx_next + q) % np->nrxq),
+				     pkts, NODE_BURST);
+	np->rx_next = (uint16_t)((np->rx_next + 1) % RTE_MAX(np->nrxq, 1));
 	if (n != 0)
 		mr_counter_add(&mr_counters_self()->rx_pkts, n);
 	for (i = 0; i < n; i++) {
@@ -322,6 +327,7 @@ mr_node_setup(struct mr_app *app)
 		}
 		np->txq = app->node_txq[port];
 		np->rxq = app->node_rxq[port];
+		np->nrxq = app->node_nrxq[port];
 		np->gen = mr_neigh_nexthop(np->neigh, &(struct rte_ether_addr){0});
 		if (!np->dynamic)
 			np->published = mac_word(&mr_sessions_port(app->sessions, port)->nexthop, true);

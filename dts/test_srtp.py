@@ -24,6 +24,11 @@ sockets check the relay's IP and UDP lengths and checksums on the way):
   m -> n   re-key, then leg_update gives m and n new keys mid-call: the
            packets sent after the update (new key) all come out under
            n's new key, none lost around the change
+  p -> q   transcoded: SRTP in (AES_CM_128_HMAC_SHA1_80), PCMU to PCMA on
+           the transcoder lcore, SRTP out (AEAD_AES_128_GCM) protected
+           there: each datagram authenticates under q's key, its G.711
+           payload is the A-law of the mu-law sent (audioop), and the
+           same key protects the decrypted packet to the same bytes
 
 Run as root. Exit 77 when netns/veth cannot be made or a tool is missing.
 """
@@ -71,6 +76,8 @@ KEYS = {
     'K9': key('K9', 'AES_CM_128_HMAC_SHA1_80'),      # pass-through: the relay never has it
     'K10': key('K10', 'AEAD_AES_128_GCM'),           # m's after the update
     'K11': key('K11', 'AES_CM_128_HMAC_SHA1_32'),    # n's after the update
+    'K12': key('K12', 'AES_CM_128_HMAC_SHA1_80'),
+    'K13': key('K13', 'AEAD_AES_128_GCM'),
 }
 
 # name: (local port, remote port, forward, crypto_in, crypto_out)
@@ -88,12 +95,17 @@ LEGS = {
     'k': (30020, 40020, None, None, 'K6'),
     'm': (30022, 40022, 'n', 'K7', None),
     'n': (30024, 40024, None, None, 'K8'),
+    'p': (30026, 40026, 'q', 'K12', None),
+    'q': (30028, 40028, None, None, 'K13'),
 }
+TRANSCODED = {'p': 'g711'}      # leg: profile
+TC_PACKETS = 100
 
 
 def config_text():
-    lines = ['; written by dts/test_srtp.py', '[port.0]',
-             'ipv4 = ' + RELAY_IP, 'nexthop_mac = ' + NS_MAC]
+    lines = ['; written by dts/test_srtp.py', '[relay]', 'workers = 1', 'transcoders = 2',
+             '', '[profile.g711]', 'in = pcmu', 'out = pcma', 'rate = 8000',
+             '', '[port.0]', 'ipv4 = ' + RELAY_IP, 'nexthop_mac = ' + NS_MAC]
     for name, (lport, rport, fwd, kin, kout) in LEGS.items():
         lines += ['', '[leg.%s]' % name, 'session = s', 'port = 0',
                   'local = %s:%d' % (RELAY_IP, lport), 'remote = %s:%d' % (NS_IP, rport)]
@@ -103,6 +115,8 @@ def config_text():
             lines.append('crypto_in = ' + KEYS[kin][2])
         if kout:
             lines.append('crypto_out = ' + KEYS[kout][2])
+        if name in TRANSCODED:
+            lines.append('transcode = ' + TRANSCODED[name])
     return '\n'.join(lines) + '\n'
 
 
@@ -216,6 +230,15 @@ def traffic(prefix, out_path):
         send('m', tx_m.protect_rtp(plain))
         expect['n'].append(tx_n.protect_rtp(plain))
 
+    # p -> q: transcoded, SRTP on both sides
+    tx_p = sess('K12')
+    p_plain = []
+    for i in range(TC_PACKETS):
+        body = bytes(((i * 13 + k * 7) ^ (k >> 2)) & 0xff for k in range(160))
+        plain = struct.pack('!BBHII', 0x80, 0, 60000 + i, 160 * i, 0x71717171) + body
+        send('p', tx_p.protect_rtp(plain))
+        p_plain.append(plain)
+
     got = {n: [] for n in LEGS}
 
     def drain(quiet=0.6):
@@ -248,8 +271,10 @@ def traffic(prefix, out_path):
     for sk in socks.values():
         sk.close()
 
-    errors = []
+    errors = check_transcoded(srtp, p_plain, got['q'])
     for n in LEGS:
+        if n in ('p', 'q'):
+            continue
         exp, rcv = expect[n], got[n]
         if len(exp) != len(rcv):
             errors.append('leg %s: received %d datagrams, expected %d' % (n, len(rcv), len(exp)))
@@ -291,11 +316,46 @@ def traffic(prefix, out_path):
     for name, (_s, material, _t) in KEYS.items():
         if base64.b64encode(material).decode()[:16] in blob:
             errors.append('key %s appears in a telemetry reply' % name)
-    report = {'sent': sent[0], 'errors': errors, 'flips': flips, 'replays': replays,
+    report = {'sent': sent[0], 'errors': errors, 'tc_received': len(got['q']),
+              'flips': flips, 'replays': replays,
               'received': {n: len(v) for n, v in got.items()},
               'legs': {n: {c: legs.get(n, {}).get(c) for c in SHOWN} for n in LEGS}}
     with open(out_path, 'w', encoding='utf-8') as f:
         json.dump(report, f, indent=1)
+
+
+def check_transcoded(srtp, sent_plain, received):
+    """q's datagrams: SRTP under K13, PCMA of what p sent in PCMU, in order."""
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning)
+        import audioop  # pylint: disable=deprecated-module
+    errors = []
+    # the transcoder may still hold the last frames of its reorder window
+    if not TC_PACKETS - 4 <= len(received) <= TC_PACKETS:
+        errors.append('leg q: received %d datagrams, expected %d (up to 4 fewer)'
+                      % (len(received), TC_PACKETS))
+    rx, again = srtp.Session(KEYS['K13'][0], KEYS['K13'][1]), None
+    ssrc = None
+    for k, (sent, r) in enumerate(zip(sent_plain, received)):
+        try:
+            p = rx.unprotect_rtp(r)
+        except srtp.SrtpError as x:
+            errors.append('leg q #%d: SRTP refused: %s' % (k, x))
+            continue
+        if again is None:
+            again = srtp.Session(KEYS['K13'][0], KEYS['K13'][1])
+            ssrc = struct.unpack_from('!I', p, 8)[0]
+        want = audioop.lin2alaw(audioop.ulaw2lin(sent[12:], 2), 2)
+        if p[1] & 0x7f != 8 or p[12:] != want or struct.unpack_from('!I', p, 8)[0] != ssrc:
+            errors.append('leg q #%d: not PCMA of what was sent (pt %d, ssrc %08x, %s)'
+                          % (k, p[1] & 0x7f, struct.unpack_from('!I', p, 8)[0],
+                             p[12:20].hex()))
+        elif again.protect_rtp(p) != r:
+            errors.append('leg q #%d: the same key protects it to other bytes' % k)
+        if len(errors) > 10:
+            break
+    return errors
 
 
 # ---------------------------------------------------------------- root side
@@ -327,8 +387,8 @@ def run(work):
         dc.netns_setup(ns, root_if, ns_if, ROOT_MAC, NS_MAC, RELAY_IP, NS_IP, tx_csum_off=True)
         mr = dc.Proc('mrelay', [
             args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
-            '-l', '0-1', '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
-            '--vdev', 'net_af_packet0,iface=%s' % root_if,
+            '--lcores', '0@0,1@1,2@1', '--log-level', '*:notice', '--log-level', 'mrelay.*:info',
+            '--vdev', 'net_af_packet0,iface=%s,qpairs=3' % root_if,
             '--', '-c', conf_path, '-s', summary_path, '-q'], work.file('mrelay.log'))
         if not mr.wait_output(r'worker\(s\)', 30):
             raise dc.TestFailed('mrelay did not start')
@@ -351,8 +411,9 @@ def run(work):
         raise dc.TestFailed('mrelay exited with status %s' % mr_status)
     with open(report_path, encoding='utf-8') as f:
         rep = json.load(f)
-    dc.log('sent %d datagrams (%d bit flips, %d replays); received %s'
-           % (rep['sent'], rep['flips'], rep['replays'], rep['received']))
+    dc.log('sent %d datagrams (%d bit flips, %d replays); received %s; transcoded SRTP '
+           'checked: %d' % (rep['sent'], rep['flips'], rep['replays'], rep['received'],
+                            rep['tc_received']))
     for n, v in rep['legs'].items():
         dc.log('leg %s: %s' % (n, v))
     if rep['errors']:

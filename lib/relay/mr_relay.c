@@ -272,6 +272,7 @@ mr_relay_free(struct mr_relay *r)
 		mr_transcoder_free(r->tc[k]);
 		mr_relay_tx_buffers_free(r->tc_tx[k]);
 		rte_free(r->tc_chan_leg[k]);
+		mr_relay_srtp_tc_fini(r, k);
 	}
 	mr_relay_srtp_fini(r);
 	rte_free(r);

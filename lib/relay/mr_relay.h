@@ -120,6 +120,8 @@ struct mr_relay {
 	struct mr_transcoder *tc[MR_RELAY_MAX_TRANSCODERS];
 	struct mr_worker *tc_tx[MR_RELAY_MAX_TRANSCODERS];
 	uint32_t *tc_chan_leg[MR_RELAY_MAX_TRANSCODERS]; /**< channel slot -> leg */
+	/** channel slot -> SRTP state of its output (the transcoder lcore's, mr_relay_srtp.c) */
+	void **tc_srtp[MR_RELAY_MAX_TRANSCODERS];
 	struct mr_tc_profile profiles[MR_RELAY_MAX_PROFILES]; /**< leg tc_profile - 1 */
 	/* QUIC endpoints (mr_relay_quic.h), fixed before the workers start. */
 	uint16_t n_quic;

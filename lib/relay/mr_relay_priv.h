@@ -134,6 +134,20 @@ void mr_relay_srtp_stream_free(struct mr_relay *r, struct mr_stream *st);
 /* Free SRTP state made for a stream that was never published (NULL: nothing). */
 void mr_relay_srtp_state_free(void *state);
 
+/*
+ * Transcoder lcore w: the SRTP state of channel @p channel_id's output
+ * (SSRC @p ssrc) towards @p leg's destinations, with an outbound context
+ * for each of its SRTP destinations, made here the first time the
+ * channel sends there (or after a key change). NULL: it could not be
+ * made (the sends count srtp_error).
+ */
+void *mr_relay_srtp_tc_state(struct mr_worker *w, uint32_t channel_id, const struct mr_leg *leg,
+			     uint32_t ssrc);
+/* Transcoder lcore w: channel @p channel_id was destroyed: its contexts go. */
+void mr_relay_srtp_tc_closed(struct mr_worker *w, uint32_t channel_id);
+/* Nothing runs any more: transcoder t's remaining channel states go. */
+void mr_relay_srtp_tc_fini(struct mr_relay *r, uint16_t t);
+
 struct fwd_info;
 /*
  * Send a protected copy to destination @p d (its leg has crypto_out);

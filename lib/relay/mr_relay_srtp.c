@@ -689,6 +689,106 @@ mr_relay_srtp_stream_stats(const struct mr_stream *st, struct mr_relay_srtp_stre
 	return true;
 }
 
+/* ---------- transcoder output (the transcoder lcore) ---------- */
+
+static inline struct srtp_out *out_find(struct srtp_stream *ss, uint32_t leg, uint32_t gen);
+
+/* The SRTP state of one transcoder channel's output. */
+struct srtp_tc_chan {
+	uint32_t channel_id;
+	uint32_t ssrc;            /* the channel's output SSRC the contexts are bound to */
+	struct srtp_stream ss;
+};
+
+static void
+tc_chan_free(struct srtp_tc_chan *c)
+{
+	uint8_t i;
+
+	for (i = 0; i < c->ss.n_out; i++)
+		ctx_free(c->ss.out[i].ctx);
+	rte_free(c);
+}
+
+void *
+mr_relay_srtp_tc_state(struct mr_worker *w, uint32_t channel_id, const struct mr_leg *leg,
+		       uint32_t ssrc)
+{
+	struct mr_relay *r = w->relay;
+	void **slot = &r->tc_srtp[w->tc_slot][channel_id & (MR_TC_MAX_CHANNELS - 1)];
+	struct srtp_tc_chan *c = *slot;
+	uint8_t i;
+
+	/* a slot whose channel was not reported closed, or a new output SSRC: start again */
+	if (c != NULL && (c->channel_id != channel_id || c->ssrc != ssrc)) {
+		tc_chan_free(c);
+		*slot = c = NULL;
+	}
+	if (c == NULL) {
+		c = rte_zmalloc_socket("mr_srtp_tc", sizeof(*c), 0, rte_socket_id());
+		if (c == NULL)
+			return NULL;
+		c->channel_id = channel_id;
+		c->ssrc = ssrc;
+		*slot = c;
+	}
+	for (i = 0; i < leg->n_dests; i++) {
+		const struct mr_dest *d = &leg->dests[i];
+		struct srtp_out *e;
+		uint8_t j, k;
+
+		if (d->srtp_gen == 0 || out_find(&c->ss, d->leg_idx, d->srtp_gen) != NULL)
+			continue;
+		/* a new destination or key: those this snapshot no longer names go first */
+		for (j = 0, k = 0; j < c->ss.n_out; j++) {
+			if (wanted(&c->ss.out[j], leg, NULL, false))
+				c->ss.out[k++] = c->ss.out[j];
+			else
+				ctx_free(c->ss.out[j].ctx);
+		}
+		c->ss.n_out = k;
+#ifdef MR_HAVE_SRTP
+		if (out_add(r, &c->ss, d->leg_idx, d->srtp_gen,
+			    d->ssrc_out != 0 ? d->ssrc_out : ssrc) == 0)
+			continue;
+#endif
+		/* kept without a context: counted srtp_error, not made again per packet */
+		if (c->ss.n_out == SRTP_OUT_MAX)
+			continue;
+		e = &c->ss.out[c->ss.n_out++];
+		memset(e, 0, sizeof(*e));
+		e->leg = d->leg_idx;
+		e->gen = d->srtp_gen;
+	}
+	return &c->ss;
+}
+
+void
+mr_relay_srtp_tc_closed(struct mr_worker *w, uint32_t channel_id)
+{
+	void **slot = &w->relay->tc_srtp[w->tc_slot][channel_id & (MR_TC_MAX_CHANNELS - 1)];
+	struct srtp_tc_chan *c = *slot;
+
+	if (c == NULL || c->channel_id != channel_id)
+		return;
+	*slot = NULL;
+	tc_chan_free(c);
+}
+
+void
+mr_relay_srtp_tc_fini(struct mr_relay *r, uint16_t t)
+{
+	uint32_t i;
+
+	if (r->tc_srtp[t] == NULL)
+		return;
+	for (i = 0; i < MR_TC_MAX_CHANNELS; i++)
+		if (r->tc_srtp[t][i] != NULL)
+			tc_chan_free(r->tc_srtp[t][i]);
+	rte_free(r->tc_srtp[t]);
+	r->tc_srtp[t] = NULL;
+}
+
 /* ---------- packets ---------- */
 
 mr_drop_reason_t
@@ -739,7 +839,7 @@ mr_relay_srtp_send(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_inf
 	uint32_t sum = 0;
 	uint8_t *p;
 
-	if (unlikely(o == NULL)) {
+	if (unlikely(o == NULL || o->ctx == NULL)) {
 		/* never sent plain where SRTP is expected */
 		count_fail(r->streams, d->leg_idx, ss, MR_SRTP_ERROR);
 		mr_drop_count(w->ctr, MR_DROP_SRTP_ERROR, 1);

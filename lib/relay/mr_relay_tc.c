@@ -126,7 +126,17 @@ tc_emit(void *ctx, uint32_t channel_id, struct rte_mbuf *m)
 	f.seq = rte_be_to_cpu_16(*(const unaligned_uint16_t *)(rtp + 2));
 	f.ts = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(rtp + 4));
 	f.ssrc = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(rtp + 8));
+	/* protected here, by the lcore owning the channel's contexts */
+	if (unlikely(leg->srtp & MR_LEG_SRTP_OUT))
+		f.srtp = mr_relay_srtp_tc_state(w, channel_id, leg, f.ssrc);
 	fan_out(w, m, &f, leg);
+}
+
+/* A channel was destroyed (on the transcoder lcore): its output's SRTP contexts go. */
+static void
+tc_closed(void *ctx, uint32_t channel_id)
+{
+	mr_relay_srtp_tc_closed(ctx, channel_id);
 }
 
 struct mr_worker *
@@ -156,7 +166,9 @@ mr_relay_add_transcoder(struct mr_relay *r, unsigned int lcore_id, uint16_t queu
 	w = rte_zmalloc_socket("mr_tc_tx", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	r->tc_chan_leg[t] = rte_zmalloc_socket("mr_tc_chan_leg",
 					       sizeof(uint32_t) * MR_TC_MAX_CHANNELS, 0, socket);
-	if (w == NULL || r->tc_chan_leg[t] == NULL)
+	r->tc_srtp[t] = rte_zmalloc_socket("mr_tc_srtp", sizeof(void *) * MR_TC_MAX_CHANNELS, 0,
+					   socket);
+	if (w == NULL || r->tc_chan_leg[t] == NULL || r->tc_srtp[t] == NULL)
 		goto nomem;
 	w->relay = r;
 	w->lcore_id = lcore_id;
@@ -167,6 +179,7 @@ mr_relay_add_transcoder(struct mr_relay *r, unsigned int lcore_id, uint16_t queu
 		goto nomem;
 	p->emit = tc_emit;
 	p->emit_ctx = w;
+	p->closed = tc_closed;
 	p->controllers = RTE_MAX(r->n_workers, (uint16_t)1);
 	w->tc = mr_transcoder_create(p);
 	if (w->tc == NULL)
@@ -187,6 +200,8 @@ fail:
 		mr_relay_tx_buffers_free(w);
 	rte_free(r->tc_chan_leg[t]);
 	r->tc_chan_leg[t] = NULL;
+	rte_free(r->tc_srtp[t]);
+	r->tc_srtp[t] = NULL;
 	return NULL;
 }
 

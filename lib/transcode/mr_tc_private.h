@@ -97,6 +97,7 @@ struct mr_transcoder {
 	struct rte_ring *in_ring;  /* MP/SC: frames from workers */
 	struct rte_mempool *out_pool;
 	mr_tc_emit_fn emit;
+	mr_tc_closed_fn closed;
 	void *emit_ctx;
 	uint32_t max_channels;
 	uint32_t burst;

@@ -268,6 +268,7 @@ mr_transcoder_create(const struct mr_transcoder_params *prm)
 	tc->out_pool = prm->out_pool;
 	tc->emit = prm->emit;
 	tc->emit_ctx = prm->emit_ctx;
+	tc->closed = prm->closed;
 	tc->max_channels = prm->max_channels;
 	tc->burst = prm->burst != 0 ? prm->burst : 32;
 	tc->busy_window_tsc = rte_get_tsc_hz() / 1000000 * MR_HIST_BUSY_WINDOW_US;
@@ -354,6 +355,8 @@ ctl_apply(struct mr_transcoder *tc, struct mr_tc_msg *msg)
 		ch->id = 0;
 		mr_tc_set_state(tc, ch, MR_TC_STATE_FREE);
 		mr_tc_count(&tc->st.destroys, 1);
+		if (tc->closed != NULL)
+			tc->closed(tc->emit_ctx, msg->channel_id);
 		break;
 	}
 	mr_tc_count(&tc->st.ctl_msgs, 1);

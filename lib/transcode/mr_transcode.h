@@ -159,6 +159,13 @@ mr_tc_meta(struct rte_mbuf *m)
  */
 typedef void (*mr_tc_emit_fn)(void *ctx, uint32_t channel_id, struct rte_mbuf *m);
 
+/**
+ * Called on the transcoder lcore when channel @p channel_id is destroyed,
+ * after its last output was emitted: what the emit side keeps per channel
+ * (the relay's SRTP contexts) is released there, by the lcore owning it.
+ */
+typedef void (*mr_tc_closed_fn)(void *ctx, uint32_t channel_id);
+
 /** Parameters of mr_transcoder_create(). */
 struct mr_transcoder_params {
 	const char *name;          /**< unique, used to name rings (<= 20 chars) */
@@ -169,6 +176,7 @@ struct mr_transcoder_params {
 	struct rte_mempool *out_pool; /**< output mbufs; data room >= 12 + MR_TC_MAX_PAYLOAD */
 	mr_tc_emit_fn emit;        /**< output callback */
 	void *emit_ctx;            /**< its first argument */
+	mr_tc_closed_fn closed;    /**< channel destroyed (NULL: not told); emit_ctx */
 	/**
 	 * Control threads, 0..MR_TC_MAX_CONTROLLERS (0: 1); each gets
 	 * max_channels / controllers slots (the last one the rest).

@@ -24,6 +24,8 @@ sockets check the relay's IP and UDP lengths and checksums on the way):
   m -> n   re-key, then leg_update gives m and n new keys mid-call: the
            packets sent after the update (new key) all come out under
            n's new key, none lost around the change
+  r -> s   originate to a leg with ssrc_out: RTP and SRTCP (the sender
+           SSRC rewritten to ssrc_out, the context's) both under s's key
   p -> q   transcoded: SRTP in (AES_CM_128_HMAC_SHA1_80), PCMU to PCMA on
            the transcoder lcore, SRTP out (AEAD_AES_128_GCM) protected
            there: each datagram authenticates under q's key, its G.711
@@ -78,6 +80,7 @@ KEYS = {
     'K11': key('K11', 'AES_CM_128_HMAC_SHA1_32'),    # n's after the update
     'K12': key('K12', 'AES_CM_128_HMAC_SHA1_80'),
     'K13': key('K13', 'AEAD_AES_128_GCM'),
+    'K14': key('K14', 'AES_CM_128_HMAC_SHA1_80'),
 }
 
 # name: (local port, remote port, forward, crypto_in, crypto_out)
@@ -97,7 +100,10 @@ LEGS = {
     'n': (30024, 40024, None, None, 'K8'),
     'p': (30026, 40026, 'q', 'K12', None),
     'q': (30028, 40028, None, None, 'K13'),
+    'r': (30030, 40030, 's', None, None),
+    's': (30032, 40032, None, None, 'K14'),
 }
+SSRC_OUT = {'s': 0x5A5A5A5A}    # leg: ssrc_out
 TRANSCODED = {'p': 'g711'}      # leg: profile
 TC_PACKETS = 100
 
@@ -115,6 +121,8 @@ def config_text():
             lines.append('crypto_in = ' + KEYS[kin][2])
         if kout:
             lines.append('crypto_out = ' + KEYS[kout][2])
+        if name in SSRC_OUT:
+            lines.append('ssrc_out = %d' % SSRC_OUT[name])
         if name in TRANSCODED:
             lines.append('transcode = ' + TRANSCODED[name])
     return '\n'.join(lines) + '\n'
@@ -195,7 +203,7 @@ def traffic(prefix, out_path):
         expect['d'].append(tx_d.protect_rtp(rewrite_seq(plain, 40000 + i + 0x8000)))
 
     # e -> f: re-key GCM 128 -> GCM 256, with SRTCP
-    tx_e, rx_f_rtcp = sess('K3'), sess('K4')
+    tx_e = sess('K3')
     tx_f = sess('K4')
     e_rtcp = []
     for i in range(100):
@@ -205,7 +213,7 @@ def traffic(prefix, out_path):
         if i % 30 == 5:
             rep = sr(0xE1E1E1E1, i)
             send('e', tx_e.protect_rtcp(rep))
-            expect['f'].append(('srtcp', rep))
+            expect['f'].append(('srtcp', rep, 'K4'))
             e_rtcp.append(rep)
 
     # g -> h: pass-through
@@ -229,6 +237,18 @@ def traffic(prefix, out_path):
         plain = rtp(0x31313131, 20 + i, 160 * i, i)
         send('m', tx_m.protect_rtp(plain))
         expect['n'].append(tx_n.protect_rtp(plain))
+
+    # r -> s: plain in, SRTP out with ssrc_out, RTCP too
+    tx_s = sess('K14')
+    s_rtcp = []
+    for i in range(40):
+        plain = rtp(0x52525252, 100 + i, 160 * i, i)
+        send('r', plain)
+        expect['s'].append(tx_s.protect_rtp(plain[:8] + struct.pack('!I', SSRC_OUT['s'])
+                                            + plain[12:]))
+        if i % 10 == 3:
+            send('r', sr(0x52525252, i))
+            expect['s'].append(('srtcp', sr(SSRC_OUT['s'], i), 'K14'))
 
     # p -> q: transcoded, SRTP on both sides
     tx_p = sess('K12')
@@ -281,11 +301,11 @@ def traffic(prefix, out_path):
         for k, (e, r) in enumerate(zip(exp, rcv)):
             if isinstance(e, tuple):        # SRTCP out: check it, then its exact bytes
                 try:
-                    p, idx, eflag = rx_f_rtcp.unprotect_rtcp(r)
+                    p, idx, eflag = sess(e[2]).unprotect_rtcp(r)
                 except srtp.SrtpError as x:
                     errors.append('leg %s #%d: SRTCP refused: %s' % (n, k, x))
                     continue
-                again = srtp.Session(KEYS['K4'][0], KEYS['K4'][1]).protect_rtcp(e[1], index=idx)
+                again = sess(e[2]).protect_rtcp(e[1], index=idx)
                 if p != e[1] or not eflag or again != r:
                     errors.append('leg %s #%d: SRTCP differs' % (n, k))
             elif e != r:

@@ -827,6 +827,30 @@ out_find(struct srtp_stream *ss, uint32_t leg, uint32_t gen)
 	return NULL;
 }
 
+/*
+ * RTCP to a destination with ssrc_out: its context is bound to ssrc_out,
+ * as the RTP it receives says. Every packet of the compound whose own
+ * SSRC (SR/RR sender, first SDES chunk or BYE source, APP, feedback
+ * sender) is the stream's takes ssrc_out; report blocks and media SSRCs,
+ * which name other sources, are left alone.
+ */
+static void
+rtcp_ssrc_rewrite(uint8_t *p, uint32_t len, uint32_t from, uint32_t to)
+{
+	uint32_t off = 0, plen;
+
+	while (off + 8 <= len) {
+		unaligned_uint32_t *ssrc = (unaligned_uint32_t *)(p + off + 4);
+
+		plen = ((uint32_t)rte_be_to_cpu_16(*(const unaligned_uint16_t *)(p + off + 2)) + 1) * 4;
+		if (off + plen > len)
+			break;
+		if (rte_be_to_cpu_32(*ssrc) == from)
+			*ssrc = rte_cpu_to_be_32(to);
+		off += plen;
+	}
+}
+
 void
 mr_relay_srtp_send(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 		   const struct mr_dest *d, bool own)
@@ -876,6 +900,8 @@ mr_relay_srtp_send(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_inf
 			       (uint16_t)(seq + o->seq_add), f->ts + d->ts_offset);
 		res = mr_srtp_protect_rtp_mbuf(o->ctx, out, 0);
 	} else {
+		if (d->ssrc_out != 0)
+			rtcp_ssrc_rewrite(p, out->data_len, f->ssrc, d->ssrc_out);
 		res = mr_srtp_protect_rtcp_mbuf(o->ctx, out, 0);
 	}
 #endif

@@ -834,7 +834,7 @@ out_find(struct srtp_stream *ss, uint32_t leg, uint32_t gen)
  * sender) is the stream's takes ssrc_out; report blocks and media SSRCs,
  * which name other sources, are left alone.
  */
-static void
+static void __rte_unused
 rtcp_ssrc_rewrite(uint8_t *p, uint32_t len, uint32_t from, uint32_t to)
 {
 	uint32_t off = 0, plen;

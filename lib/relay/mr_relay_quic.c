@@ -44,6 +44,7 @@ mr_relay_quic_drop_id(enum mr_quic_drop d)
 #define HS_RING_SIZE 256      /* new-connection Initials waiting for the budget */
 #define ROQ_WRITE_TRIES 4     /* packets of other frames ahead of one datagram */
 #define ROQ_APP_ERROR_NO_SLOT 0x100 /* CONNECTION_CLOSE code: no connection slot */
+#define ROQ_CONN_FLOWS 8      /* flows a connection's release unlatches one by one */
 
 /* One QUIC endpoint: what every worker shares, fixed before they start. */
 struct mr_relay_quic {
@@ -68,6 +69,9 @@ struct roq_conn {
 	uint16_t gen;                   /* bumped at each use of the slot: stale names miss */
 	bool in_use;
 	bool tmpl_ok;                   /* tmpl is for tmpl_path and tmpl_nexthop */
+	uint8_t n_flows;                /* flows it sent on (their legs may be latched to it) */
+	bool flows_overflow;            /* more than ROQ_CONN_FLOWS: release scans the legs */
+	uint64_t flows[ROQ_CONN_FLOWS];
 	struct mr_endpoint synth;
 	struct mr_quic_path tmpl_path;
 	struct rte_ether_addr tmpl_nexthop;
@@ -86,6 +90,9 @@ struct worker_ep {
 	uint64_t roq_in;
 	uint64_t roq_out;
 	uint64_t hs_deferred;
+	uint64_t unlatch_reqs;
+	uint64_t unlatch_lost;
+	bool freeing;                   /* the relay is going: no unlatch on release */
 	/* published by the worker at each tick for any reader (even: stable) */
 	uint32_t pub_seq;
 	struct mr_relay_quic_stats pub;
@@ -259,10 +266,44 @@ on_open(struct mr_quic_conn *c, void *arg)
 	rc->c = c;
 	rc->in_use = true;
 	rc->tmpl_ok = false;
+	rc->n_flows = 0;
+	rc->flows_overflow = false;
 	rc->gen = (uint16_t)(rc->gen + 1 == 0 ? 1 : rc->gen + 1);
 	mr_roq_conn_endpoint(&rc->synth, (uint8_t)e->q->idx, e->w->index, rc->gen, slot,
 			     e->q->synth_port_be);
 	mr_quic_conn_set_user(c, rc);
+}
+
+/*
+ * A released connection's legs are latch legs again: the main lcore
+ * unlatches each flow's leg still latched to the connection's made-up
+ * endpoint (and deletes its streams), so a new connection can take it.
+ */
+static void
+roq_unlatch(struct worker_ep *e, struct roq_conn *rc)
+{
+	struct mr_streams *s = e->w->relay->streams;
+	struct mr_endpoint flow_ep;
+	int32_t leg;
+	uint8_t i;
+
+	for (i = 0; i < rc->n_flows; i++) {
+		mr_roq_flow_endpoint(&flow_ep, (uint8_t)e->q->idx, rc->flows[i],
+				     e->q->synth_port_be);
+		leg = mr_streams_leg_find(s, &flow_ep);
+		if (leg < 0)
+			continue;
+		if (mr_streams_unlatch_request(e->w->shard, (uint32_t)leg, &rc->synth) == 0)
+			e->unlatch_reqs++;
+		else
+			e->unlatch_lost++;
+	}
+	if (rc->flows_overflow) {
+		if (mr_streams_unlatch_request(e->w->shard, MR_LATCH_ANY_LEG, &rc->synth) == 0)
+			e->unlatch_reqs++;
+		else
+			e->unlatch_lost++;
+	}
 }
 
 static void
@@ -274,6 +315,8 @@ on_close(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg)
 	RTE_SET_USED(why);
 	if (rc == NULL)
 		return;
+	if (!e->freeing && e->w->shard != NULL)
+		roq_unlatch(e, rc);
 	rc->in_use = false;
 	rc->c = NULL;
 	rc->next_free = e->free_head;
@@ -292,6 +335,21 @@ on_path(struct mr_quic_conn *c, const struct sockaddr *from, const struct sockad
 	RTE_SET_USED(arg);
 	if (rc != NULL)
 		rc->tmpl_ok = false;
+}
+
+/* Remember a flow the connection sent on, for roq_unlatch(). */
+static inline void
+roq_flow_seen(struct roq_conn *rc, uint64_t flow)
+{
+	uint8_t i;
+
+	for (i = 0; i < rc->n_flows; i++)
+		if (rc->flows[i] == flow)
+			return;
+	if (rc->n_flows < ROQ_CONN_FLOWS)
+		rc->flows[rc->n_flows++] = flow;
+	else
+		rc->flows_overflow = true;
 }
 
 /*
@@ -326,6 +384,7 @@ on_datagram(struct mr_quic_conn *c, const uint8_t *data, size_t len, void *arg)
 		count(w, MR_DROP_ROQ_NO_CONN);
 		return;
 	}
+	roq_flow_seen(rc, flow);
 	if (wq->n_in == RTE_DIM(wq->in)) {
 		count(w, MR_DROP_ROQ_IN_FULL);
 		return;
@@ -672,6 +731,8 @@ mr_relay_quic_tick(struct mr_worker *w)
 		e->pub.roq_in = e->roq_in;
 		e->pub.roq_out = e->roq_out;
 		e->pub.handshakes_deferred = e->hs_deferred;
+		e->pub.unlatch_reqs = e->unlatch_reqs;
+		e->pub.unlatch_lost = e->unlatch_lost;
 		__atomic_store_n(&e->pub_seq, e->pub_seq + 1, __ATOMIC_RELEASE);
 	}
 }
@@ -770,6 +831,7 @@ ring_drain_free(struct rte_ring *ring)
 static void
 worker_ep_free(struct worker_ep *e)
 {
+	e->freeing = true;
 	mr_quic_server_free(e->server);  /* releases every connection (on_close) */
 	ring_drain_free(e->hs_ring);
 	rte_free(e->conns);

@@ -14,13 +14,15 @@ an echo socket in the namespace), and a (flow 8) <-> b (flow 9), RoQ to
 RoQ. roq-client is quic-go (no code shared with ngtcp2). In order:
 
 1. relatch: a client on flow 7 gets its RTP back through u and closes;
-   once the connection is released, leg q is unlatched (its streams gone),
-   and a second client on flow 7 takes the leg and gets all its RTP back.
+   as soon as its connection drains, leg q is unlatched (its streams
+   gone); then 3 connections back to back on flow 7, each taking the leg
+   within the previous one's draining period: all RTP back, no drop.
 2. RoQ <-> RoQ: a client on flow 9 reflects what it receives (-echo);
    a client on flow 8 sends 500 packets, which cross the relay twice
    (a -> b, b -> a) and all come back: counted at both clients.
-3. churn: 2000 connections on flow 7 (one RTP packet each, echoed), a
-   NAT rebinding in every fourth: /mrelay/quic connections, mbufs in use
+3. churn: 400 connections (MR_QUIC_CHURN_CONNS) on flow 7, back to back
+   (two RTP packets each, echoed, none source_mismatch), a NAT rebinding
+   in every fourth: /mrelay/quic connections, mbufs in use
    (/mrelay/mempools), streams (/mrelay/info) back to where they were
    after a warm-up connection, and the process's RSS within 4 MiB of it.
 4. bad input from a Python socket in the namespace: garbage, truncated
@@ -55,9 +57,12 @@ import run_roq  # noqa: E402  (the test certificate)
 
 QUIC_PORT = 4433
 RETRY_PORT = 4434
-CHURN_CONNS = 2000
+# CI's churn; MR_QUIC_CHURN_CONNS=5000 (say) for a long one offline
+CHURN_CONNS = int(os.environ.get('MR_QUIC_CHURN_CONNS', '400'))
 CHURN_REBIND_EVERY = 4
 RSS_SLACK_KIB = 4096
+# source_mismatch in a churn: a hold that outlived ROQ_HOLD_MS (50 ms) on a loaded VM
+HANDOVER_SLACK = 2
 SSRC = 0x51c0ffee
 
 
@@ -237,20 +242,30 @@ def expect(errors: List[str], ok: bool, what: str) -> None:
 
 def phase_relatch(rn: Run, errors: List[str]) -> None:
     first = rn.client(7, '-n', '200', '-interval', '1ms')
-    rn.released()
+    # unlatched when the connection starts draining, not 3 PTO later at its release
     lg = rn.unlatched('q')
-    second = rn.client(7, '-n', '200', '-interval', '1ms')
+    before = drops(rn.prefix)
+    # back to back in one process: each connection's handshake falls in the
+    # previous one's draining period, and it takes flow 7 at once
+    b2b = rn.client(7, '-n', '200', '-interval', '1ms', '-conns', '3', '-ssrc', str(SSRC))
     rn.released()
-    dc.log('relatch: first %d/%d back, leg q after its release: latched %s remote %s; '
-           'second %d/%d back' % (first['received'], first['sent'], lg.get('latched'),
-                                  lg.get('remote'), second['received'], second['sent']))
+    delta = {k: v - before.get(k, 0) for k, v in drops(rn.prefix).items()
+             if v != before.get(k, 0)}
+    unlatch = quic_sum(rn.prefix, 'roq_unlatch')
+    dc.log('relatch: first %d/%d back, leg q after its close: latched %s remote %s; '
+           '3 connections back to back: %d/%d back; drops %s; roq_unlatch %d'
+           % (first['received'], first['sent'], lg.get('latched'), lg.get('remote'),
+              b2b['received'], b2b['sent'], delta, unlatch))
     expect(errors, first['received'] == 200 and first['exit'] == 0,
            'relatch: first client %s' % first)
     expect(errors, not lg.get('latched'), 'relatch: leg q still latched: %s' % lg)
-    expect(errors, second['received'] == 200 and second['exit'] == 0,
-           'relatch: the second client on flow 7 got %s' % second)
-    expect(errors, quic_sum(rn.prefix, 'roq_unlatch') >= 2,
-           'relatch: roq_unlatch %s' % quic_sum(rn.prefix, 'roq_unlatch'))
+    # a new connection's frames wait for the unlatch (roq_held) instead of
+    # being source_mismatch; at release, 3 PTO later, it was about 60 a handover
+    delta.pop('quic_closing', 0)  # the client's last ACKs to a draining connection
+    expect(errors, b2b['received'] == 600 and b2b['exit'] == 0,
+           'relatch: back-to-back connections on flow 7 got %s' % b2b)
+    expect(errors, not delta, 'relatch: drops %s' % delta)
+    expect(errors, unlatch >= 4, 'relatch: roq_unlatch %d' % unlatch)
 
 
 def phase_roq_roq(rn: Run, errors: List[str]) -> None:
@@ -281,21 +296,31 @@ def phase_churn(rn: Run, errors: List[str]) -> None:
     time.sleep(0.5)
     base = figures(rn.prefix, rn.mr.pid)
     hs0 = quic_sum(rn.prefix, 'handshakes')
+    paths0 = quic_sum(rn.prefix, 'path_changes')
+    before = drops(rn.prefix)
     t0 = time.monotonic()
-    res = rn.client(7, '-n', '1', '-interval', '0', '-conns', str(CHURN_CONNS),
+    # 2 packets a connection, the second from a new port in every fourth
+    res = rn.client(7, '-n', '2', '-interval', '1ms', '-conns', str(CHURN_CONNS),
                     '-ssrc', str(SSRC), '-rebind-at', '1', '-rebind-every',
-                    str(CHURN_REBIND_EVERY), '-wait', '1s', timeout=900)
+                    str(CHURN_REBIND_EVERY), '-wait', '300ms',
+                    timeout=60 + CHURN_CONNS * 0.2)
     wall = time.monotonic() - t0
     mid = figures(rn.prefix, rn.mr.pid)
-    st = rn.released(10)
+    rn.released(10)
     rn.unlatched('q')
     time.sleep(0.5)
     end = figures(rn.prefix, rn.mr.pid)
     hs = quic_sum(rn.prefix, 'handshakes') - hs0
+    paths = quic_sum(rn.prefix, 'path_changes') - paths0
+    delta = {k: v - before.get(k, 0) for k, v in drops(rn.prefix).items()
+             if v != before.get(k, 0)}
+    mismatch = delta.pop('source_mismatch', 0)
+    delta.pop('quic_closing', 0)  # the client's last ACKs to a draining connection
     dc.log('churn: %d connections in %.1f s (handshake %.2f ms avg), %d rebinds, %d/%d '
-           'echoed; handshakes %d; path_changes_total %d'
-           % (res['opened'], wall, res['handshake_ms_avg'], res['rebinds'], res['received'],
-              res['sent'], hs, st.get('path_changes_total', 0)))
+           'echoed; handshakes %d; path changes %d; roq_held %d; drops: source_mismatch %d, '
+           'other %s' % (res['opened'], wall, res['handshake_ms_avg'], res['rebinds'],
+                         res['received'], res['sent'], hs, paths,
+                         quic_sum(rn.prefix, 'roq_held'), mismatch, delta))
     dc.log('churn figures before: %s' % json.dumps(base))
     dc.log('churn figures right after the client: %s' % json.dumps(mid))
     dc.log('churn figures after release: %s' % json.dumps(end))
@@ -303,9 +328,13 @@ def phase_churn(rn: Run, errors: List[str]) -> None:
            'churn: client %s' % res)
     expect(errors, res['rebinds'] == CHURN_CONNS // CHURN_REBIND_EVERY,
            'churn: %s rebinds' % res['rebinds'])
+    # handovers as in phase_relatch; the rest of the loss is QUIC's and the kernel's
     expect(errors, res['received'] >= res['sent'] * 0.99,
            'churn: %s of %s echoed' % (res['received'], res['sent']))
+    expect(errors, mismatch <= HANDOVER_SLACK, 'churn: %d source_mismatch' % mismatch)
+    expect(errors, not delta, 'churn: drops %s' % delta)
     expect(errors, hs == CHURN_CONNS, 'churn: %d handshakes' % hs)
+    expect(errors, paths >= res['rebinds'], 'churn: %d path changes' % paths)
     for k in ('connections', 'mbufs_in_use', 'streams'):
         expect(errors, end[k] == base[k], 'churn: %s %s -> %s' % (k, base[k], end[k]))
     expect(errors, end['rss_kib'] - base['rss_kib'] <= RSS_SLACK_KIB,

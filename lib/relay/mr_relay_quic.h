@@ -25,7 +25,8 @@
  * endpoint (mr_roq_addr.h); RTP and RTCP from its DATAGRAM frames enter
  * the worker's burst path as frames to that endpoint, from the
  * connection's made-up endpoint, which the leg latches to until the
- * connection is released (then it is unlatched, for the next one). RTP
+ * connection closes (then it is unlatched, for the next one; a new
+ * connection's frames wait for that a moment, up to 50 ms). RTP
  * forwarded to a RoQ leg leaves in a DATAGRAM frame on that connection,
  * written by the worker owning it.
  *
@@ -56,6 +57,7 @@ struct mr_relay_quic_stats {
 	uint64_t handshakes_deferred; /**< new-connection Initials queued past the budget */
 	uint64_t unlatch_reqs;    /**< RoQ legs asked to unlatch from a released connection */
 	uint64_t unlatch_lost;    /**< such requests lost (request ring full) */
+	uint64_t roq_held;        /**< RoQ frames held until their leg's unlatch */
 };
 
 /**

@@ -9,9 +9,10 @@
                                             echo: UDP 10.99.0.2:40000 <-> 10.99.0.1:30000
 
 One mrelay, two QUIC endpoints (roq on 4433; ret on 4434 with
-retry_above = 1) and two sessions: q (quic = roq, flow 7) <-> u (UDP, to
+retry_above = 1) and three sessions: q (quic = roq, flow 7) <-> u (UDP, to
 an echo socket in the namespace), and a (flow 8) <-> b (flow 9), RoQ to
-RoQ. roq-client is quic-go (no code shared with ngtcp2). In order:
+RoQ, and o (flow 10) <-> ov (UDP). roq-client is quic-go (no code
+shared with ngtcp2). In order:
 
 1. relatch: a client on flow 7 gets its RTP back through u and closes;
    as soon as its connection drains, leg q is unlatched (its streams
@@ -25,11 +26,17 @@ RoQ. roq-client is quic-go (no code shared with ngtcp2). In order:
    in every fourth: /mrelay/quic connections, mbufs in use
    (/mrelay/mempools), streams (/mrelay/info) back to where they were
    after a warm-up connection, and the process's RSS within 4 MiB of it.
-4. bad input from a Python socket in the namespace: garbage, truncated
-   and oversized-CID long headers, short headers with unknown CIDs, an
-   Initial flood with undecryptable payloads, unknown versions (answered
-   by Version Negotiation); with one connection held on ret, Initials
-   there get Retry. Every one counted under a quic name, mrelay alive.
+4. bad input from a Python socket in the namespace while a RoQ call on
+   flow 7 keeps flowing (2500 packets, all back): garbage, truncated and
+   oversized-CID long headers, short headers with unknown CIDs (random,
+   another server ID, an owner beyond the workers, ours with no connection:
+   stateless reset), 1472-octet datagrams, an Initial flood with
+   undecryptable payloads, unknown versions (Version Negotiation), RTP from
+   a UDP leg too big for its RoQ leg's datagrams (roq_too_big); with one
+   connection held on ret, Initials there get Retry; a real client Initial
+   replayed from an address that never answers gets at most 3 times its
+   size back (anti-amplification). Every bad datagram counted under a quic
+   name, mrelay alive.
 
 Run as root. Exit 77 (skip) when go is not installed (no roq-client),
 netns/veth cannot be made or net_af_packet is missing. --echo and --bad
@@ -57,6 +64,12 @@ import run_roq  # noqa: E402  (the test certificate)
 
 QUIC_PORT = 4433
 RETRY_PORT = 4434
+OV_LOCAL = 30002      # leg ov (UDP) <-> leg o (RoQ flow 10): RTP too big for a datagram
+OV_REMOTE = 40002
+OVERSIZED = 20
+BIG_RTP = 1400        # over the client's max_datagram_frame_size
+GOOD_PKTS = 2500      # the RoQ call that keeps flowing through the bad input (2 ms apart)
+SERVER_ID = b'\x5a\xa5'  # roq's QUIC-LB server ID: our CIDs are 0b 5a a5 <owner> <8 nonce>
 # CI's churn; MR_QUIC_CHURN_CONNS=5000 (say) for a long one offline
 CHURN_CONNS = int(os.environ.get('MR_QUIC_CHURN_CONNS', '400'))
 CHURN_REBIND_EVERY = 4
@@ -68,11 +81,12 @@ SSRC = 0x51c0ffee
 
 def config_text(cert: str, key: str) -> str:
     quic = ['port = 0', 'cert = ' + cert, 'key = ' + key, 'idle_timeout_ms = 5000',
-            'handshakes_per_poll = 4']
+            'handshake_timeout_ms = 3000', 'handshakes_per_poll = 4']
     return '\n'.join([
         '; written by dts/test_quic_life.py',
         '[port.0]', 'ipv4 = ' + afp.RELAY_IP, 'nexthop_mac = ' + afp.NS_MAC, '',
-        '[quic.roq]', 'local = %s:%d' % (afp.RELAY_IP, QUIC_PORT), *quic, '',
+        '[quic.roq]', 'local = %s:%d' % (afp.RELAY_IP, QUIC_PORT), *quic,
+        'server_id = %s' % SERVER_ID.hex(), '',
         '[quic.ret]', 'local = %s:%d' % (afp.RELAY_IP, RETRY_PORT), *quic, 'retry_above = 1',
         '',
         # every connection of the churn starts a stream on q: no new-stream rate
@@ -81,10 +95,18 @@ def config_text(cert: str, key: str) -> str:
         '[leg.u]', 'session = s1', 'port = 0', 'local = %s:%d' % (afp.RELAY_IP, tq.U_LOCAL),
         'remote = %s:%d' % (afp.NS_IP, tq.U_REMOTE), 'forward = q', '',
         '[leg.a]', 'session = s2', 'quic = roq', 'flow = 8', 'forward = b', '',
-        '[leg.b]', 'session = s2', 'quic = roq', 'flow = 9', 'forward = a', ''])
+        '[leg.b]', 'session = s2', 'quic = roq', 'flow = 9', 'forward = a', '',
+        '[leg.o]', 'session = s3', 'quic = roq', 'flow = 10', 'forward = ov', '',
+        '[leg.ov]', 'session = s3', 'port = 0', 'local = %s:%d' % (afp.RELAY_IP, OV_LOCAL),
+        'remote = %s:%d' % (afp.NS_IP, OV_REMOTE), 'forward = o', ''])
 
 
 # ---------------------------------------------------------------- netns side
+
+def our_cid(owner: int, server_id: bytes = SERVER_ID) -> bytes:
+    """A CID of roq's format (QUIC-LB plaintext, docs/quic.md) for @owner."""
+    return bytes([len(server_id) + 9]) + server_id + bytes([owner]) + os.urandom(8)
+
 
 def long_header(ptype: int, version: int, dcid: bytes, scid: bytes, rest: bytes) -> bytes:
     return (bytes([0xc0 | ptype << 4]) + struct.pack('!I', version) + bytes([len(dcid)]) +
@@ -98,13 +120,41 @@ def initial(dcid: bytes, size: int = 1200) -> bytes:
     return head + struct.pack('!H', 0x4000 | body) + os.urandom(body)
 
 
-def bad(out_path: str) -> None:
+def capture_initial(client: str, cert: str) -> bytes:
+    """A real client Initial (quic-go's, ClientHello for roq-14), sent to a socket here."""
+    sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sk.bind((afp.NS_IP, 0))
+    sk.settimeout(3.0)
+    cl = subprocess.Popen([client, '-addr', '%s:%d' % sk.getsockname(), '-ca', cert,
+                           '-n', '0', '-timeout', '500ms'],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        data, _src = sk.recvfrom(4096)
+    finally:
+        cl.wait(10)
+        sk.close()
+    if len(data) < 1200 or not data[0] & 0x80:
+        raise RuntimeError('captured %d octets, not an Initial' % len(data))
+    return data
+
+
+def bad(out_path: str, client: str, cert: str) -> None:
     """Inside the namespace: the bad datagrams, and what came back."""
     rnd = random.Random(15)
     sk = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sk.bind((afp.NS_IP, 0))
     sk.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     main = (afp.RELAY_IP, QUIC_PORT)
+    res: Dict[str, Any] = {}
+    # leg o latched to a client on flow 10 whose one packet comes out of ov here
+    ov = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    ov.bind((afp.NS_IP, OV_REMOTE))
+    ov.settimeout(5.0)
+    big = subprocess.Popen([client, '-addr', '%s:%d' % main, '-ca', cert, '-flow', '10',
+                            '-n', '1', '-hold', '4s'],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ov.recvfrom(4096)
+    initial_pkt = capture_initial(client, cert)
     kinds: Dict[str, List[bytes]] = {
         'garbage': [bytes(rnd.getrandbits(8) for _ in range(rnd.randint(1, 60)))
                     for _ in range(300)],
@@ -113,6 +163,14 @@ def bad(out_path: str) -> None:
         'cid_too_long': [long_header(0, 1, os.urandom(21), b'', b'').ljust(1200, b'\0')
                          for _ in range(50)],
         'short_unknown': [bytes([0x40]) + os.urandom(40) for _ in range(300)],
+        # CIDs of our format: another server, an owner beyond the workers, and
+        # ours with no connection (a stateless reset, smaller than the packet)
+        'short_other_server': [bytes([0x40]) + our_cid(0, b'\x01\x02') + os.urandom(40)
+                               for _ in range(50)],
+        'short_bad_owner': [bytes([0x40]) + our_cid(9) + os.urandom(40) for _ in range(50)],
+        'short_ours_gone': [bytes([0x40]) + our_cid(0) + os.urandom(40) for _ in range(20)],
+        # as large as the link carries (1500 MTU): unknown CIDs all the same
+        'short_unknown_max': [bytes([0x40]) + os.urandom(1471) for _ in range(50)],
         'initial_small': [initial(os.urandom(8), 600) for _ in range(50)],
         'initial_flood': [initial(os.urandom(8)) for _ in range(1000)],
         'version_unknown': [long_header(0, 0x1a2a3a4a, os.urandom(8), os.urandom(8),
@@ -124,12 +182,33 @@ def bad(out_path: str) -> None:
             sk.sendto(p, main)
         sent[name] = len(pkts)
         time.sleep(0.2)
+    # RTP for leg o too big for a DATAGRAM frame: roq_too_big
+    for i in range(OVERSIZED):
+        ov.sendto(struct.pack('!BBHII', 0x80, 0, i, i * 160, 0x0ba5e) + bytes(BIG_RTP - 12),
+                  (afp.RELAY_IP, OV_LOCAL))
+    sent['oversized_rtp'] = OVERSIZED
     # Retry: the held connection puts ret's worker at retry_above
     for _ in range(20):
         sk.sendto(initial(os.urandom(8)), (afp.RELAY_IP, RETRY_PORT))
     sent['retry_probe'] = 20
+    # anti-amplification: a real Initial from an address that never answers;
+    # the server may send it at most 3 times what it got (RFC 9000 8.1)
+    amp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    amp.bind((afp.NS_IP, 0))
+    amp.sendto(initial_pkt, main)
+    amp_rx = amp_pkts = 0
+    end = time.monotonic() + 3.5  # past the handshake timeout (3 s)
+    while time.monotonic() < end:
+        amp.settimeout(max(end - time.monotonic(), 0.01))
+        try:
+            data, _src = amp.recvfrom(4096)
+        except socket.timeout:
+            break
+        amp_rx += len(data)
+        amp_pkts += 1
+    res['amplification'] = {'sent': len(initial_pkt), 'received': amp_rx, 'packets': amp_pkts}
     got: Dict[str, int] = {'version_negotiation': 0, 'retry': 0, 'reset': 0, 'other': 0}
-    sk.settimeout(1.0)
+    sk.settimeout(0.5)
     while True:
         try:
             data, _src = sk.recvfrom(4096)
@@ -143,8 +222,10 @@ def bad(out_path: str) -> None:
             got['reset'] += 1
         else:
             got['other'] += 1
+    big.wait(30)
+    res.update({'sent': sent, 'got': got, 'big_exit': big.returncode})
     with open(out_path, 'w', encoding='utf-8') as f:
-        json.dump({'sent': sent, 'got': got}, f)
+        json.dump(res, f)
 
 
 # ---------------------------------------------------------------- root side
@@ -346,46 +427,72 @@ QUIC_DROPS = ('quic_', 'roq_')
 
 def phase_bad(rn: Run, errors: List[str]) -> None:
     hold = rn.client_bg(0, '-n', '0', '-hold', '6s', port=RETRY_PORT)
+    # the good call: RTP on flow 7 through u and back, all through the bad input
+    good = rn.client_bg(7, '-n', str(GOOD_PKTS), '-interval', '2ms', '-wait', '2s')
     time.sleep(1.5)
     before = drops(rn.prefix)
-    retries0 = quic_sum(rn.prefix, 'retries_sent')
+    q0 = dc.telemetry(rn.prefix, '/mrelay/quic')
     out = rn.work.file('bad.json')
-    subprocess.run(rn.nsx + [sys.executable, os.path.abspath(__file__), '--bad', out],
-                   timeout=120, check=True)
-    time.sleep(0.5)
-    after = drops(rn.prefix)
-    retries = quic_sum(rn.prefix, 'retries_sent') - retries0
+    subprocess.run(rn.nsx + [sys.executable, os.path.abspath(__file__), '--bad', out,
+                             rn.args.client, rn.cert], timeout=120, check=True)
+    gout, gerr = good.communicate(timeout=60)
+    gres = Run.result(gout, gerr, good.returncode)
     hout, herr = hold.communicate(timeout=30)
     hres = Run.result(hout, herr, hold.returncode)
-    rn.released()
+    st = rn.released()
+    after = drops(rn.prefix)
     with open(out, encoding='utf-8') as f:
         res = json.load(f)
     delta = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
-    total_sent = sum(res['sent'].values())
+    keys = ('retries_sent', 'vn_sent', 'resets_sent', 'handshakes', 'released_dropped',
+            'released_handshake_timeout')
+    qd = {k: sum(st[k]) - sum(q0[k]) for k in keys if k in st and k in q0}
+    sent = res['sent']
+    amp = res['amplification']
     counted = sum(v for k, v in delta.items() if k.startswith(QUIC_DROPS))
-    dc.log('bad input: sent %s' % res['sent'])
-    dc.log('bad input: replies %s; retries_sent +%d; drops %s' % (res['got'], retries, delta))
+    dc.log('bad input: sent %s' % sent)
+    dc.log('bad input: replies %s; /mrelay/quic %s' % (res['got'], qd))
+    dc.log('bad input: drops %s' % delta)
+    dc.log('bad input: anti-amplification: a real Initial of %d octets from a silent address '
+           'got %d octets back in %d packets (%.2fx)'
+           % (amp['sent'], amp['received'], amp['packets'], amp['received'] / amp['sent']))
+    dc.log('bad input: the good call on flow 7: %d sent, %d back (lost %d)'
+           % (gres['sent'], gres['received'], gres['lost']))
     expect(errors, rn.mr.alive(), 'bad input: mrelay died')
     expect(errors, hres['opened'] == 1, 'bad input: held connection %s' % hres)
+    expect(errors, res['big_exit'] == 0, 'bad input: the flow 10 client failed')
+    expect(errors, gres['exit'] == 0 and gres['received'] == GOOD_PKTS,
+           'bad input: the good call %s' % gres)
     expect(errors, all(k.startswith(QUIC_DROPS) for k in delta),
            'bad input: drops under other names: %s' % delta)
-    # every datagram is a counted drop but those answered (VN, Retry) and
-    # those ngtcp2 took as a new connection that then failed (counted by lib/quic)
-    expect(errors, counted >= total_sent - res['sent']['retry_probe']
-           - res['sent']['version_unknown'] - res['sent']['initial_flood'],
-           'bad input: %d counted of %d' % (counted, total_sent))
-    expect(errors, res['got']['version_negotiation'] >= 1,
-           'bad input: no Version Negotiation: %s' % res['got'])
-    expect(errors, retries >= 1 and res['got']['retry'] >= 1,
-           'bad input: no Retry from ret (retries_sent +%d, got %s)' % (retries, res['got']))
+    # every datagram is a counted drop but those answered (VN, Retry) and the real Initial
+    expect(errors, counted >= sum(sent.values()) - sent['retry_probe']
+           - sent['version_unknown'],
+           'bad input: %d counted of %d' % (counted, sum(sent.values())))
+    expect(errors, delta.get('roq_too_big', 0) == OVERSIZED,
+           'bad input: roq_too_big %s' % delta.get('roq_too_big'))
+    expect(errors, delta.get('quic_unroutable_server', 0) >= sent['short_other_server'] and
+           delta.get('quic_unroutable_owner', 0) == sent['short_bad_owner'] and
+           delta.get('quic_unknown_cid', 0) >= sent['short_ours_gone'],
+           'bad input: CIDs of our format not counted as such: %s' % delta)
+    expect(errors, 0 < res['got']['reset'] == qd.get('resets_sent'),
+           'bad input: stateless resets %s, resets_sent +%s'
+           % (res['got'], qd.get('resets_sent')))
+    expect(errors, res['got']['version_negotiation'] == sent['version_unknown'],
+           'bad input: Version Negotiation: %s' % res['got'])
+    expect(errors, qd.get('retries_sent', 0) == sent['retry_probe'] and
+           res['got']['retry'] == sent['retry_probe'],
+           'bad input: Retry from ret: retries_sent +%s, got %s' % (qd.get('retries_sent'),
+                                                                    res['got']))
+    expect(errors, 0 < amp['received'] <= 3 * amp['sent'],
+           'bad input: amplification %s' % amp)
 
 
 def run(work: dc.Workdir) -> None:
     def extra(ap: argparse.ArgumentParser) -> None:
         ap.add_argument('--client', help='roq-client (tools/quic/roq-client, built by meson)')
         ap.add_argument('--client-missing', help='why roq-client was not built: skip, saying so')
-        # churn and bad are not green yet: see docs/quic.md, Left for later
-        ap.add_argument('--phases', default='relatch,roq_roq',
+        ap.add_argument('--phases', default='relatch,roq_roq,churn,bad',
                         help='phases to run, in order (comma separated): relatch, roq_roq, '
                              'churn, bad')
     args = dc.parse_args(__doc__.splitlines()[0], extra)
@@ -456,7 +563,7 @@ def run(work: dc.Workdir) -> None:
 
 
 if __name__ == '__main__':
-    if len(sys.argv) == 3 and sys.argv[1] == '--bad':
-        bad(sys.argv[2])
+    if len(sys.argv) == 5 and sys.argv[1] == '--bad':
+        bad(sys.argv[2], sys.argv[3], sys.argv[4])
         sys.exit(0)
     dc.main(run)

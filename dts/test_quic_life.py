@@ -272,7 +272,7 @@ class Run:
         self.mr: Any = None
 
     def client(self, flow: int, *extra: str, port: int = QUIC_PORT,
-               timeout: float = 300) -> Dict[str, Any]:
+               timeout: float = 60) -> Dict[str, Any]:
         cmd = self.nsx + [self.args.client, '-addr', '%s:%d' % (afp.RELAY_IP, port),
                           '-ca', self.cert, '-flow', str(flow), *extra]
         cl = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
@@ -384,7 +384,7 @@ def phase_churn(rn: Run, errors: List[str]) -> None:
     res = rn.client(7, '-n', '2', '-interval', '1ms', '-conns', str(CHURN_CONNS),
                     '-ssrc', str(SSRC), '-rebind-at', '1', '-rebind-every',
                     str(CHURN_REBIND_EVERY), '-wait', '300ms',
-                    timeout=60 + CHURN_CONNS * 0.2)
+                    timeout=30 + CHURN_CONNS * 0.1)
     wall = time.monotonic() - t0
     mid = figures(rn.prefix, rn.mr.pid)
     rn.released(10)

@@ -362,11 +362,14 @@ def phase_roq_roq(rn: Run, errors: List[str]) -> None:
     delta = {k: v - before.get(k, 0) for k, v in after.items() if v != before.get(k, 0)}
     dc.log('roq<->roq: sender %d sent, %d back (lost %d); reflector echoed %d; drops %s'
            % (sender['sent'], sender['received'], sender['lost'], rres['echoed'], delta))
-    expect(errors, sender['sent'] == 500 and sender['received'] == 500,
-           'roq<->roq: sender %s' % sender)
+    # the sender's first packets latch a; a reflection can come back to a
+    # before the main lcore has latched it: no_dest, every packet counted
+    late = delta.pop('no_dest', 0) - 3
+    expect(errors, sender['sent'] == 500 and sender['received'] + max(late, 0) == 500 and
+           0 <= late <= 2, 'roq<->roq: sender %s, %d no_dest beyond 3' % (sender, late))
     expect(errors, rres['echoed'] == 500 and rres['exit'] == 0,
            'roq<->roq: reflector %s' % rres)
-    expect(errors, sum(delta.values()) <= 3, 'roq<->roq: drops %s' % delta)
+    expect(errors, not delta, 'roq<->roq: drops %s' % delta)
 
 
 def phase_churn(rn: Run, errors: List[str]) -> None:
@@ -397,11 +400,15 @@ def phase_churn(rn: Run, errors: List[str]) -> None:
              if v != before.get(k, 0)}
     mismatch = delta.pop('source_mismatch', 0)
     delta.pop('quic_closing', 0)  # the client's last ACKs to a draining connection
+    # QUIC's own loss: an echo that found the congestion window, or a new
+    # path's amplification limit before its validation, full
+    congested = delta.pop('roq_congested', 0)
     dc.log('churn: %d connections in %.1f s (handshake %.2f ms avg), %d rebinds, %d/%d '
            'echoed; handshakes %d; path changes %d; roq_held %d; drops: source_mismatch %d, '
-           'other %s' % (res['opened'], wall, res['handshake_ms_avg'], res['rebinds'],
-                         res['received'], res['sent'], hs, paths,
-                         quic_sum(rn.prefix, 'roq_held'), mismatch, delta))
+           'roq_congested %d, other %s'
+           % (res['opened'], wall, res['handshake_ms_avg'], res['rebinds'], res['received'],
+              res['sent'], hs, paths, quic_sum(rn.prefix, 'roq_held'), mismatch, congested,
+              delta))
     dc.log('churn figures before: %s' % json.dumps(base))
     dc.log('churn figures right after the client: %s' % json.dumps(mid))
     dc.log('churn figures after release: %s' % json.dumps(end))

@@ -909,7 +909,8 @@ read_transcoders(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 static int
 read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
-	struct rte_tel_data *ep, *lc, *roq_in, *roq_out, *deferred;
+	struct rte_tel_data *ep, *lc, *roq_in, *roq_out, *deferred, *unlatch, *unlatch_lost;
+	struct rte_tel_data *held;
 	/* from the header's list: a build without QUIC has no lib/quic to ask */
 #define CLOSE_NAME_(sym, name) name,
 	static const char *const close_names[] = { MR_QUIC_CLOSE_REASONS(CLOSE_NAME_) };
@@ -941,6 +942,9 @@ read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	roq_in = col_new(&t, "roq_in", RTE_TEL_U64_VAL);
 	roq_out = col_new(&t, "roq_out", RTE_TEL_U64_VAL);
 	deferred = col_new(&t, "handshakes_deferred", RTE_TEL_U64_VAL);
+	unlatch = col_new(&t, "roq_unlatch", RTE_TEL_U64_VAL);
+	unlatch_lost = col_new(&t, "roq_unlatch_lost", RTE_TEL_U64_VAL);
+	held = col_new(&t, "roq_held", RTE_TEL_U64_VAL);
 	for (q = 0; q < r->n_quic; q++) {
 		for (w = 0; w < r->n_workers; w++) {
 			struct mr_relay_quic_stats st;
@@ -957,6 +961,9 @@ read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 			col_u64(&t, roq_in, st.roq_in);
 			col_u64(&t, roq_out, st.roq_out);
 			col_u64(&t, deferred, st.handshakes_deferred);
+			col_u64(&t, unlatch, st.unlatch_reqs);
+			col_u64(&t, unlatch_lost, st.unlatch_lost);
+			col_u64(&t, held, st.roq_held);
 			total_conns += st.server.conns;
 			total_hs += st.server.handshakes;
 			total_paths += st.server.path_changes;

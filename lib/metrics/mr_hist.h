@@ -65,7 +65,8 @@ enum mr_hist_unit {
 	X(TX_DRAIN_LATE,  "tx_drain_late",  MR_HIST_UNIT_TSC) \
 	X(JITTER,         "jitter",         MR_HIST_UNIT_US) \
 	X(RING_OCCUPANCY, "ring_occupancy", MR_HIST_UNIT_COUNT) \
-	X(TRANSCODE_TIME, "transcode_time", MR_HIST_UNIT_TSC)
+	X(TRANSCODE_TIME, "transcode_time", MR_HIST_UNIT_TSC) \
+	X(LOOP_TIME,      "loop_time",      MR_HIST_UNIT_TSC)
 
 /** Histogram ids; see MR_HIST_MEASURES. */
 enum mr_hist_id {

@@ -88,6 +88,7 @@ struct mr_quic_conn {
 	uint8_t in_tx;
 	uint8_t close_tx;               /* close_pkt is due */
 	uint8_t close_requested;
+	uint8_t closing_told;           /* on_closing was called */
 	uint8_t reset_rx;               /* the peer's stateless reset ended it */
 	uint8_t close_reason;           /* why it will be released */
 	uint8_t n_cids;
@@ -596,6 +597,9 @@ cb_recv_datagram(ngtcp2_conn *ng, uint32_t flags, const uint8_t *data, size_t le
 	(void)ng;
 	(void)flags;
 	c->s->st.dgrams_rx++;
+	/* a close we asked for is under way: its owner has let go of it */
+	if (c->close_requested)
+		return 0;
 	if (c->s->ops.on_datagram != NULL)
 		c->s->ops.on_datagram(c, data, len, c->s->arg);
 	return 0;
@@ -846,11 +850,23 @@ mr_quic_server_create(struct mr_quic_endpoint *ep, uint16_t owner,
 	return 0;
 }
 
+/* Tell the owner, once, that @p c carries no more data. */
+static void
+conn_closing(struct mr_quic_conn *c, enum mr_quic_close_reason why)
+{
+	if (c->closing_told)
+		return;
+	c->closing_told = 1;
+	if (c->s->ops.on_closing != NULL)
+		c->s->ops.on_closing(c, why, c->s->arg);
+}
+
 static void
 conn_release(struct mr_quic_conn *c, enum mr_quic_close_reason why)
 {
 	struct mr_quic_server *s = c->s;
 
+	conn_closing(c, why);
 	if (s->ops.on_close != NULL)
 		s->ops.on_close(c, why, s->arg);
 	while (c->n_cids > 0)
@@ -917,6 +933,7 @@ conn_start_close(struct mr_quic_conn *c, const ngtcp2_connection_close_error *cc
 		return;
 	c->state = CONN_CLOSING;
 	c->close_reason = why;
+	conn_closing(c, why);
 	c->deadline = now + 3 * ngtcp2_conn_get_pto(c->ng);
 	if (c->close_pkt == NULL)
 		c->close_pkt = mem_malloc(MR_QUIC_MAX_PKT, c->s);
@@ -958,6 +975,7 @@ conn_drain(struct mr_quic_conn *c, uint64_t now)
 	/* a peer's stateless reset says it has no state left: nothing to drain */
 	c->deadline = c->reset_rx ? now : now + 3 * ngtcp2_conn_get_pto(c->ng);
 	timer_update(c);
+	conn_closing(c, c->close_reason);
 }
 
 void

@@ -155,6 +155,15 @@ struct mr_quic_server_ops {
 	/** The peer's address changed (NAT rebinding or migration). */
 	void (*on_path)(struct mr_quic_conn *c, const struct sockaddr *from,
 			const struct sockaddr *to, void *arg);
+	/**
+	 * The connection stopped carrying data, once, before on_close: it
+	 * entered its closing period (our CONNECTION_CLOSE) or its draining
+	 * period (the peer's CONNECTION_CLOSE or stateless reset), or it is
+	 * released without either (idle or handshake timeout, dropped,
+	 * shutdown). From here on no datagram is delivered and none can be
+	 * written; @p why is the reason it will be released with.
+	 */
+	void (*on_closing)(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg);
 	/** The connection is being released; @p c is invalid after return. */
 	void (*on_close)(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg);
 };

@@ -44,6 +44,9 @@ mr_relay_quic_drop_id(enum mr_quic_drop d)
 #define HS_RING_SIZE 256      /* new-connection Initials waiting for the budget */
 #define ROQ_WRITE_TRIES 4     /* packets of other frames ahead of one datagram */
 #define ROQ_APP_ERROR_NO_SLOT 0x100 /* CONNECTION_CLOSE code: no connection slot */
+#define ROQ_CONN_FLOWS 8      /* flows a connection's close unlatches one by one */
+#define ROQ_HOLD_MAX 32       /* RoQ frames held for a leg waiting for its unlatch */
+#define ROQ_HOLD_MS 50        /* at most this long: then through, source_mismatch */
 
 /* One QUIC endpoint: what every worker shares, fixed before they start. */
 struct mr_relay_quic {
@@ -68,6 +71,10 @@ struct roq_conn {
 	uint16_t gen;                   /* bumped at each use of the slot: stale names miss */
 	bool in_use;
 	bool tmpl_ok;                   /* tmpl is for tmpl_path and tmpl_nexthop */
+	uint8_t n_flows;                /* flows it sent on (their legs may be latched to it) */
+	bool flows_overflow;            /* more than ROQ_CONN_FLOWS: unlatch scans the legs */
+	bool closing;                   /* closing or draining: its legs are let go */
+	uint64_t flows[ROQ_CONN_FLOWS];
 	struct mr_endpoint synth;
 	struct mr_quic_path tmpl_path;
 	struct rte_ether_addr tmpl_nexthop;
@@ -86,6 +93,21 @@ struct worker_ep {
 	uint64_t roq_in;
 	uint64_t roq_out;
 	uint64_t hs_deferred;
+	uint64_t unlatch_reqs;
+	uint64_t unlatch_lost;
+	uint64_t held;
+	/*
+	 * A new connection's frames for a leg still latched to another one
+	 * of ours wait here for the main lcore's unlatch, in order, rather
+	 * than being source_mismatch: one leg at a time (roq_hold()).
+	 */
+	uint16_t n_hold;
+	uint32_t hold_leg;
+	uint64_t hold_until;            /* TSC */
+	struct mr_endpoint hold_flow;   /* the leg's local endpoint */
+	struct mr_endpoint hold_self;   /* the connection whose frames wait */
+	struct rte_mbuf *hold[ROQ_HOLD_MAX];
+	bool freeing;                   /* the relay is going: no unlatch on release */
 	/* published by the worker at each tick for any reader (even: stable) */
 	uint32_t pub_seq;
 	struct mr_relay_quic_stats pub;
@@ -96,6 +118,7 @@ struct mr_worker_quic {
 	struct rte_mbuf *spare;         /* for the next packet a server writes */
 	uint16_t n_in;
 	struct rte_mbuf *in[MR_RELAY_BURST_MAX]; /* RoQ frames of the packet being read */
+	struct roq_conn *unlatch_after; /* it closed in the packet being read: after in[] */
 	struct worker_ep ep[MR_ROQ_MAX_ENDPOINTS];
 };
 
@@ -259,10 +282,71 @@ on_open(struct mr_quic_conn *c, void *arg)
 	rc->c = c;
 	rc->in_use = true;
 	rc->tmpl_ok = false;
+	rc->n_flows = 0;
+	rc->flows_overflow = false;
+	rc->closing = false;
 	rc->gen = (uint16_t)(rc->gen + 1 == 0 ? 1 : rc->gen + 1);
 	mr_roq_conn_endpoint(&rc->synth, (uint8_t)e->q->idx, e->w->index, rc->gen, slot,
 			     e->q->synth_port_be);
 	mr_quic_conn_set_user(c, rc);
+}
+
+/*
+ * A closing connection's legs are latch legs again: the main lcore
+ * unlatches each flow's leg still latched to the connection's made-up
+ * endpoint (and deletes its streams), so a new connection can take it
+ * without waiting for the end of the closing or draining period.
+ */
+static void
+roq_unlatch(struct worker_ep *e, struct roq_conn *rc)
+{
+	struct mr_streams *s = e->w->relay->streams;
+	struct mr_endpoint flow_ep;
+	int32_t leg;
+	uint8_t i;
+
+	for (i = 0; i < rc->n_flows; i++) {
+		mr_roq_flow_endpoint(&flow_ep, (uint8_t)e->q->idx, rc->flows[i],
+				     e->q->synth_port_be);
+		leg = mr_streams_leg_find(s, &flow_ep);
+		if (leg < 0)
+			continue;
+		if (mr_streams_unlatch_request(e->w->shard, (uint32_t)leg, &rc->synth) == 0)
+			e->unlatch_reqs++;
+		else
+			e->unlatch_lost++;
+	}
+	if (rc->flows_overflow) {
+		if (mr_streams_unlatch_request(e->w->shard, MR_LATCH_ANY_LEG, &rc->synth) == 0)
+			e->unlatch_reqs++;
+		else
+			e->unlatch_lost++;
+	}
+}
+
+/*
+ * The connection carries nothing more (CONNECTION_CLOSE either way,
+ * stateless reset, idle timeout): its legs are let go now, not at its
+ * release 3 PTO later. RoQ frames it carried in the packet being read
+ * (before its CONNECTION_CLOSE) go through the relay first, so that the
+ * unlatch request follows any latch request they make.
+ */
+static void
+on_closing(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg)
+{
+	struct worker_ep *e = arg;
+	struct roq_conn *rc = mr_quic_conn_user(c);
+
+	RTE_SET_USED(why);
+	if (rc == NULL || rc->closing)
+		return;
+	rc->closing = true;
+	if (e->freeing || e->w->shard == NULL)
+		return;
+	if (e->w->quic->n_in != 0)
+		e->w->quic->unlatch_after = rc; /* feed() asks once in[] went through */
+	else
+		roq_unlatch(e, rc);
 }
 
 static void
@@ -294,6 +378,119 @@ on_path(struct mr_quic_conn *c, const struct sockaddr *from, const struct sockad
 		rc->tmpl_ok = false;
 }
 
+/* Remember a flow the connection sent on, for roq_unlatch(). @return first time (maybe). */
+static inline bool
+roq_flow_seen(struct roq_conn *rc, uint64_t flow)
+{
+	uint8_t i;
+
+	for (i = 0; i < rc->n_flows; i++)
+		if (rc->flows[i] == flow)
+			return false;
+	if (rc->n_flows < ROQ_CONN_FLOWS)
+		rc->flows[rc->n_flows++] = flow;
+	else
+		rc->flows_overflow = true;
+	return true;
+}
+
+/* Whether made-up endpoint @p remote names a connection of @p e other than @p self. */
+static bool
+roq_conn_other(const struct worker_ep *e, const struct mr_endpoint *remote,
+	       const struct mr_endpoint *self)
+{
+	uint16_t owner, gen;
+	uint32_t slot;
+	uint8_t quic;
+
+	if (mr_roq_addr_kind(remote->ip) != MR_ROQ_KIND_CONN || mr_endpoint_equal(remote, self))
+		return false;
+	mr_roq_conn_decode(remote->ip, &quic, &owner, &gen, &slot);
+	return quic == e->q->idx && owner == e->w->index;
+}
+
+/*
+ * Whether leg @p idx (snapshot @p leg) is latched, or has a latch request
+ * on its way (sent by this worker), to another connection of @p e than
+ * @p self: when that one is closing, its unlatch request follows; when it
+ * is not, its CONNECTION_CLOSE may still be on its way (another RX queue,
+ * through the main lcore). Also while the leg is unlatched but its
+ * streams are not deleted yet (the main lcore swaps the snapshot first,
+ * then asks the owner, this worker, to delete them): they still carry the
+ * old latch.
+ */
+static bool
+roq_leg_waits(const struct worker_ep *e, uint32_t idx, const struct mr_leg *leg,
+	      const struct mr_endpoint *self)
+{
+	const struct mr_leg_rt *rt;
+
+	if (leg == NULL)
+		return false;
+	rt = &e->w->relay->streams->rt[idx];
+	if (leg->has_remote)
+		return roq_conn_other(e, &leg->remote, self);
+	if (rt->latch_gen == leg->gen + 1)
+		return roq_conn_other(e, &rt->latch_src, self);
+	return rt->n_streams != 0 && rt->owner == e->w->lcore_id;
+}
+
+/*
+ * Hold RoQ frame @p m of connection @p rc (to leg local endpoint
+ * @p flow_ep) while its leg is latched to another connection of ours
+ * (roq_leg_waits()), up to ROQ_HOLD_MS: a connection taking over a flow
+ * from one that closes waits for the unlatch rather than being
+ * source_mismatch. Only a connection's first frame on a flow looks the
+ * leg up; later ones follow it while it waits.
+ */
+static bool
+roq_hold(struct worker_ep *e, const struct roq_conn *rc, bool first,
+	 const struct mr_endpoint *flow_ep, struct rte_mbuf *m)
+{
+	const struct mr_streams *s = e->w->relay->streams;
+	const struct mr_leg *leg;
+	int32_t idx;
+
+	if (e->n_hold != 0) {
+		if (e->n_hold == ROQ_HOLD_MAX || !mr_endpoint_equal(flow_ep, &e->hold_flow))
+			return false;
+		e->hold[e->n_hold++] = m;
+		e->held++;
+		return true;
+	}
+	if (!first)
+		return false;
+	idx = mr_streams_leg_find(s, flow_ep);
+	leg = idx >= 0 ? mr_streams_leg(s, (uint32_t)idx) : NULL;
+	if (!roq_leg_waits(e, (uint32_t)idx, leg, &rc->synth))
+		return false;
+	e->hold_leg = (uint32_t)idx;
+	e->hold_flow = *flow_ep;
+	e->hold_self = rc->synth;
+	e->hold_until = rte_rdtsc() + e->w->relay->tsc_hz * ROQ_HOLD_MS / 1000;
+	e->hold[0] = m;
+	e->n_hold = 1;
+	e->held++;
+	return true;
+}
+
+/* The held frames, once their leg let go of the closing connection (or waited too long). */
+static unsigned int
+roq_hold_poll(struct mr_worker *w, struct worker_ep *e, uint64_t now)
+{
+	struct rte_mbuf *pkts[ROQ_HOLD_MAX];
+	uint16_t n = e->n_hold;
+
+	if (now < e->hold_until &&
+	    roq_leg_waits(e, e->hold_leg, mr_streams_leg(w->relay->streams, e->hold_leg),
+			  &e->hold_self))
+		return 0;
+	memcpy(pkts, e->hold, sizeof(pkts[0]) * n);
+	e->n_hold = 0;
+	mr_relay_process(w, pkts, n, false, now);
+	return n;
+}
+
 /*
  * A RoQ datagram: its RTP or RTCP packet becomes a frame from the
  * connection's made-up endpoint to the flow's (its leg's local endpoint),
@@ -315,6 +512,7 @@ on_datagram(struct mr_quic_conn *c, const uint8_t *data, size_t len, void *arg)
 	size_t rtp_len;
 	uint64_t flow;
 	char *dst;
+	bool first;
 	int rc_apply;
 
 	qd = mr_roq_decode(data, len, &flow, &rtp, &rtp_len);
@@ -322,10 +520,11 @@ on_datagram(struct mr_quic_conn *c, const uint8_t *data, size_t len, void *arg)
 		count(w, quic_drop_id[qd]);
 		return;
 	}
-	if (rc == NULL) {
+	if (rc == NULL || rc->closing) {
 		count(w, MR_DROP_ROQ_NO_CONN);
 		return;
 	}
+	first = roq_flow_seen(rc, flow);
 	if (wq->n_in == RTE_DIM(wq->in)) {
 		count(w, MR_DROP_ROQ_IN_FULL);
 		return;
@@ -353,13 +552,15 @@ on_datagram(struct mr_quic_conn *c, const uint8_t *data, size_t len, void *arg)
 		return;
 	}
 	e->roq_in++;
-	wq->in[wq->n_in++] = m;
+	if (!roq_hold(e, rc, first, &flow_ep, m))
+		wq->in[wq->n_in++] = m;
 }
 
 static const struct mr_quic_server_ops server_ops = {
 	.on_open = on_open,
 	.on_datagram = on_datagram,
 	.on_path = on_path,
+	.on_closing = on_closing,
 	.on_close = on_close,
 };
 
@@ -390,6 +591,11 @@ feed(struct mr_worker *w, struct worker_ep *e, struct rte_mbuf *m, const struct 
 		n = wq->n_in;
 		wq->n_in = 0;
 		mr_relay_process(w, wq->in, n, false, now);
+	}
+	if (wq->unlatch_after != NULL) {
+		/* its slot is intact until reused: a later on_open, not this recv */
+		roq_unlatch(e, wq->unlatch_after);
+		wq->unlatch_after = NULL;
 	}
 }
 
@@ -649,6 +855,8 @@ mr_relay_quic_poll(struct mr_worker *w, uint64_t now)
 			work++;
 		}
 		e->hs_this_pass = 0;
+		if (e->n_hold != 0)
+			work += roq_hold_poll(w, e, now);
 		ns = tsc_ns(wq, rte_rdtsc());
 		if (mr_quic_server_expiry(e->server) <= ns)
 			work += mr_quic_server_expire(e->server, ns);
@@ -672,6 +880,9 @@ mr_relay_quic_tick(struct mr_worker *w)
 		e->pub.roq_in = e->roq_in;
 		e->pub.roq_out = e->roq_out;
 		e->pub.handshakes_deferred = e->hs_deferred;
+		e->pub.unlatch_reqs = e->unlatch_reqs;
+		e->pub.unlatch_lost = e->unlatch_lost;
+		e->pub.roq_held = e->held;
 		__atomic_store_n(&e->pub_seq, e->pub_seq + 1, __ATOMIC_RELEASE);
 	}
 }
@@ -770,7 +981,10 @@ ring_drain_free(struct rte_ring *ring)
 static void
 worker_ep_free(struct worker_ep *e)
 {
+	e->freeing = true;
 	mr_quic_server_free(e->server);  /* releases every connection (on_close) */
+	mr_drop_count(mr_counters_self(), MR_DROP_SHUTDOWN, e->n_hold);
+	rte_pktmbuf_free_bulk(e->hold, e->n_hold);
 	ring_drain_free(e->hs_ring);
 	rte_free(e->conns);
 	memset(e, 0, sizeof(*e));

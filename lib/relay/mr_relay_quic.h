@@ -24,9 +24,11 @@
  * A RoQ leg (session model: quic = NAME, flow = ID) has a made-up local
  * endpoint (mr_roq_addr.h); RTP and RTCP from its DATAGRAM frames enter
  * the worker's burst path as frames to that endpoint, from the
- * connection's made-up endpoint, which the leg latches to. RTP forwarded
- * to a RoQ leg leaves in a DATAGRAM frame on that connection, written by
- * the worker owning it.
+ * connection's made-up endpoint, which the leg latches to until the
+ * connection closes (then it is unlatched, for the next one; a new
+ * connection's frames wait for that a moment, up to 50 ms). RTP
+ * forwarded to a RoQ leg leaves in a DATAGRAM frame on that connection,
+ * written by the worker owning it.
  *
  * Nothing on this path makes a system call or blocks; timers come from
  * the worker's TSC. New connections (whose first Initial costs a TLS
@@ -53,6 +55,9 @@ struct mr_relay_quic_stats {
 	uint64_t roq_in;          /**< RoQ datagrams handed to the relay */
 	uint64_t roq_out;         /**< RTP packets sent in DATAGRAM frames */
 	uint64_t handshakes_deferred; /**< new-connection Initials queued past the budget */
+	uint64_t unlatch_reqs;    /**< RoQ legs asked to unlatch from a released connection */
+	uint64_t unlatch_lost;    /**< such requests lost (request ring full) */
+	uint64_t roq_held;        /**< RoQ frames held until their leg's unlatch */
 };
 
 /**

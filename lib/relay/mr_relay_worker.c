@@ -719,6 +719,9 @@ mr_relay_worker_main(void *arg)
 		if (got != 0) {
 			mr_counter_add(&w->ctr->busy_polls, 1);
 			mr_counter_add(&w->ctr->busy_cycles, now - start);
+			/* how long the RX queues went unpolled: a handshake's stall shows here */
+			if (hist)
+				mr_hist_record(&hl->h[MR_HIST_LOOP_TIME], now - start);
 		} else {
 			mr_counter_add(&w->ctr->idle_polls, 1);
 			mr_counter_add(&w->ctr->idle_cycles, now - start);

@@ -770,6 +770,44 @@ mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *r
 }
 
 int
+mr_streams_unlatch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *remote)
+{
+	struct mr_leg_def *d;
+	uint32_t purged = 0;
+
+	if (idx >= s->legs_max || !s->defs[idx].in_use)
+		return -ENOENT;
+	d = &s->defs[idx];
+	if (!d->latch || !d->latched || !mr_endpoint_equal(&d->remote, remote))
+		return -EPERM;
+	d->latched = false;
+	memset(&d->remote, 0, sizeof(d->remote));
+	/* a new generation: no stale latch request nor accepted source applies */
+	d->gen++;
+	return leg_publish_with_refs(s, idx, &purged);
+}
+
+int
+mr_streams_unlatch_request(struct mr_stream_shard *sh, uint32_t leg,
+			   const struct mr_endpoint *src)
+{
+	struct mr_latch_req req = {.leg = leg, .src = *src, .unlatch = 1};
+
+	return rte_ring_sp_enqueue_elem(sh->latch_ring, &req, sizeof(req)) == 0 ? 0 : -ENOBUFS;
+}
+
+/* Unlatch every leg latched to @p src (an unlatch request naming no leg). */
+static void
+unlatch_all(struct mr_streams *s, const struct mr_endpoint *src)
+{
+	uint32_t i;
+
+	for (i = 0; i < s->legs_max; i++)
+		if (s->defs[i].in_use && s->defs[i].latched)
+			mr_streams_unlatch(s, i, src);
+}
+
+int
 mr_streams_latch_request(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
 			 uint32_t gen, const struct mr_endpoint *src)
 {
@@ -792,11 +830,15 @@ mr_streams_main_poll(struct mr_streams *s)
 
 	for (i = 0; i < s->n_shards; i++) {
 		while (rte_ring_sc_dequeue_elem(s->shards[i]->latch_ring, &req, sizeof(req)) == 0) {
-			/* for the definition it was seen with; a redefined leg latches anew */
-			if (req.leg < s->legs_max && s->defs[req.leg].in_use &&
-			    s->defs[req.leg].gen == req.gen)
-				mr_streams_latch(s, req.leg, &req.src);
 			n++;
+			if (req.unlatch && req.leg == MR_LATCH_ANY_LEG)
+				unlatch_all(s, &req.src);
+			else if (req.unlatch)
+				mr_streams_unlatch(s, req.leg, &req.src);
+			/* for the definition it was seen with; a redefined leg latches anew */
+			else if (req.leg < s->legs_max && s->defs[req.leg].in_use &&
+				 s->defs[req.leg].gen == req.gen)
+				mr_streams_latch(s, req.leg, &req.src);
 		}
 	}
 	return n;

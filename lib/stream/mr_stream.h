@@ -290,10 +290,14 @@ struct mr_leg_rt {
 
 /** A latch request from an owner lcore to the main lcore. */
 struct mr_latch_req {
-	uint32_t leg;
+	uint32_t leg;                 /**< or MR_LATCH_ANY_LEG (unlatch only) */
 	uint32_t gen;                 /**< the snapshot generation it was seen with */
 	struct mr_endpoint src;
+	uint8_t unlatch;              /**< 1: unlatch from src (mr_streams_unlatch_request()) */
 };
+
+/** An unlatch request for every leg latched to its source. */
+#define MR_LATCH_ANY_LEG UINT32_MAX
 
 struct mr_streams;
 struct mr_stream_shard;
@@ -476,6 +480,19 @@ mr_streams_leg_hint(const struct mr_streams *s, uint16_t port)
 int mr_streams_latch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *remote);
 
 /**
+ * Undo a latch: leg @p idx, if latched to @p remote, is a latch leg again
+ * (its next source latches it anew) and its streams are deleted, which
+ * were that source's. Main lcore only (owners ask with
+ * mr_streams_unlatch_request()). The definition's generation is bumped,
+ * so latch requests still on their way for the old one are ignored.
+ *
+ * @return
+ *   0 (unlatched), -EPERM when not latched to @p remote (nothing done),
+ *   -ENOENT, -ENOMEM.
+ */
+int mr_streams_unlatch(struct mr_streams *s, uint32_t idx, const struct mr_endpoint *remote);
+
+/**
  * Register @p lcore_id as an owner of streams (a worker): creates its
  * shard. Before the lcore starts.
  *
@@ -568,6 +585,18 @@ mr_streams_leg_drop(struct mr_streams *s, uint32_t leg, enum mr_leg_drop d)
  */
 int mr_streams_latch_request(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg,
 			     uint32_t gen, const struct mr_endpoint *src);
+
+/**
+ * Ask the main lcore to unlatch leg @p leg (or every leg, MR_LATCH_ANY_LEG,
+ * a scan of the definitions) from @p src: the source went away (a QUIC
+ * connection released). Any lcore owning shard @p sh; requests of one
+ * shard are applied in order, after its latch requests sent before.
+ *
+ * @return
+ *   0, -ENOBUFS (request ring full).
+ */
+int mr_streams_unlatch_request(struct mr_stream_shard *sh, uint32_t leg,
+			       const struct mr_endpoint *src);
 
 /**
  * Whether a packet from @p src may enter leg @p leg (snapshot @p snap, not

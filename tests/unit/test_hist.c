@@ -230,6 +230,7 @@ test_hist_names(void)
 	MR_TEST_EQ(mr_hist_lookup("pkt_time"), MR_HIST_PKT_TIME);
 	MR_TEST_EQ(mr_hist_lookup("ring_occupancy"), MR_HIST_RING_OCCUPANCY);
 	MR_TEST_EQ(mr_hist_lookup("transcode_time"), MR_HIST_TRANSCODE_TIME);
+	MR_TEST_EQ(mr_hist_lookup("loop_time"), MR_HIST_LOOP_TIME);
 	MR_TEST_EQ(mr_hist_lookup("nope"), -ENOENT);
 	MR_TEST_EQ(mr_hist_lookup(NULL), -ENOENT);
 	MR_TEST_ASSERT(mr_hist_name(MR_HIST__MAX) == NULL, "range");

@@ -79,6 +79,10 @@ struct t {
 	unsigned int opened;
 	unsigned int path_events;
 	unsigned int closes[MR_QUIC_CLOSE__MAX];
+	unsigned int closings[MR_QUIC_CLOSE__MAX]; /* on_closing, by reason */
+	unsigned int closing_late;  /* on_close without on_closing before it */
+	unsigned int dgrams_closing; /* datagrams delivered after on_closing */
+	struct mr_quic_conn *closing_conn; /* the last on_closing's */
 	struct echo echo[ECHO_MAX];
 	unsigned int n_echo;
 	unsigned int to_seen;  /* server packets sent to cli_seen */
@@ -179,7 +183,8 @@ on_datagram(struct mr_quic_conn *c, const uint8_t *data, size_t len, void *arg)
 	uint64_t flow;
 	size_t plen;
 
-	(void)c;
+	if (c == t->closing_conn)
+		t->dgrams_closing++;
 	/* echo it on its flow, once the callback has returned */
 	if (mr_roq_decode(data, len, &flow, &p, &plen) != MR_QUIC_OK || t->n_echo == ECHO_MAX ||
 	    plen > sizeof(t->echo[0].b))
@@ -202,11 +207,24 @@ on_path(struct mr_quic_conn *c, const struct sockaddr *from, const struct sockad
 }
 
 static void
+on_closing(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg)
+{
+	struct t *t = arg;
+
+	t->closings[why]++;
+	t->closing_conn = c;
+}
+
+static void
 on_close(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg)
 {
 	struct t *t = arg;
 
 	t->closes[why]++;
+	if (t->closings[why] < t->closes[why])
+		t->closing_late++;
+	if (t->closing_conn == c)
+		t->closing_conn = NULL;
 	if (c == t->sc)
 		t->sc = NULL;
 }
@@ -215,6 +233,7 @@ static const struct mr_quic_server_ops ops = {
 	.on_open = on_open,
 	.on_datagram = on_datagram,
 	.on_path = on_path,
+	.on_closing = on_closing,
 	.on_close = on_close,
 };
 
@@ -577,6 +596,9 @@ check_released(struct t *t)
 	MR_TEST_EQ(st.conns, 0);
 	MR_TEST_EQ(st.bytes_held, 0);
 	MR_TEST_EQ(st.tls_sessions, 0);
+	/* every release was announced by on_closing, and nothing came after it */
+	MR_TEST_EQ(t->closing_late, 0);
+	MR_TEST_EQ(t->dgrams_closing, 0);
 	return 0;
 }
 
@@ -679,6 +701,11 @@ test_quic_conn_echo_close(void)
 		fprintf(stderr, "  released before its draining period\n");
 		goto out;
 	}
+	/* ... but it said at once that the connection carries nothing more */
+	if (t.closings[MR_QUIC_CLOSE_PEER] != 1 || t.closes[MR_QUIC_CLOSE_PEER] != 0) {
+		fprintf(stderr, "  draining not announced by on_closing\n");
+		goto out;
+	}
 	pump(&t, 2000);
 	if (t.closes[MR_QUIC_CLOSE_PEER] != 1 || t.sc != NULL)
 		goto out;
@@ -756,6 +783,10 @@ test_quic_conn_rebinding(void)
 		fprintf(stderr, "  the client did not get our CONNECTION_CLOSE\n");
 		goto out;
 	}
+	if (t.closings[MR_QUIC_CLOSE_LOCAL] != 1 || t.closes[MR_QUIC_CLOSE_LOCAL] != 0) {
+		fprintf(stderr, "  closing period not announced by on_closing\n");
+		goto out;
+	}
 	pump(&t, 2000);
 	if (t.closes[MR_QUIC_CLOSE_LOCAL] != 1)
 		goto out;
@@ -804,6 +835,10 @@ test_quic_conn_migration_reset(void)
 	client_free(&t);
 	if (to_server(&t, pkt, sizeof(pkt)) != MR_QUIC_OK) {
 		fprintf(stderr, "  stateless reset not taken\n");
+		goto out;
+	}
+	if (t.closings[MR_QUIC_CLOSE_STATELESS_RESET] != 1) {
+		fprintf(stderr, "  stateless reset not announced by on_closing\n");
 		goto out;
 	}
 	pump(&t, 10);
@@ -870,7 +905,7 @@ test_quic_conn_retry_idle(void)
 	/* silence: both sides time out after 2 s; the server releases it */
 	client_free(&t);
 	pump(&t, 2100);
-	if (t.closes[MR_QUIC_CLOSE_IDLE] != 1) {
+	if (t.closes[MR_QUIC_CLOSE_IDLE] != 1 || t.closings[MR_QUIC_CLOSE_IDLE] != 1) {
 		fprintf(stderr, "  idle releases %u\n", t.closes[MR_QUIC_CLOSE_IDLE]);
 		goto out;
 	}

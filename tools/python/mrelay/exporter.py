@@ -70,6 +70,8 @@ HISTOGRAMS = {
     'ring_occupancy': ('mrelay_transcoder_ring_entries',
                        'Entries waiting in a transcoder ring when it is polled.'),
     'transcode_time': ('mrelay_transcode_time_seconds', 'Time to transcode one frame.'),
+    'loop_time': ('mrelay_loop_time_seconds',
+                  'Time of a worker loop pass that did work: how long its queues went unpolled.'),
 }
 UNIT_DIV = {'ns': 1e9, 'us': 1e6, 'percent': 100, 'count': 1}
 

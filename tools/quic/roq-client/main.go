@@ -53,6 +53,7 @@ type result struct {
 	PortFirst     int     `json:"port_first"`
 	PortLast      int     `json:"port_last"`
 	ReceivedAfter int     `json:"received_after_rebind"`
+	Echoed        int     `json:"echoed"`
 	HandshakeMs   float64 `json:"handshake_ms_avg"`
 	ElapsedMs     float64 `json:"elapsed_ms"`
 	Errors        int     `json:"errors"`
@@ -72,6 +73,10 @@ type options struct {
 	size     int
 	interval time.Duration
 	rebindAt int
+	rebindEv int
+	echo     bool
+	ssrc     uint
+	hold     time.Duration
 	noClose  bool
 	wait     time.Duration
 	timeout  time.Duration
@@ -117,6 +122,8 @@ type echoes struct {
 	rebound    bool
 	all        chan struct{}
 	want       int
+	echo       func([]byte) // -echo: send other sources' packets back
+	echoed     int
 }
 
 func (e *echoes) take(d []byte, flow uint64, ssrc uint32) {
@@ -134,6 +141,12 @@ func (e *echoes) take(d []byte, flow uint64, ssrc uint32) {
 		return
 	}
 	rtp := d[n:]
+	if e.echo != nil && rtp[0]>>6 == 2 && binary.BigEndian.Uint32(rtp[8:]) != ssrc {
+		// another client's packet, relayed to this flow: reflect it
+		e.echo(d)
+		e.echoed++
+		return
+	}
 	if rtp[0]>>6 != 2 || binary.BigEndian.Uint32(rtp[8:]) != ssrc {
 		e.bad++
 		return
@@ -152,7 +165,8 @@ func (e *echoes) take(d []byte, flow uint64, ssrc uint32) {
 	}
 }
 
-func runConn(o *options, pc *rebindConn, raddr *net.UDPAddr, tlsConf *tls.Config, res *result) {
+func runConn(o *options, idx int, pc *rebindConn, raddr *net.UDPAddr, tlsConf *tls.Config,
+	res *result) {
 	qconf := &quic.Config{
 		EnableDatagrams:      true,
 		ConnectionIDLength:   8,
@@ -177,7 +191,21 @@ func runConn(o *options, pc *rebindConn, raddr *net.UDPAddr, tlsConf *tls.Config
 	var sb [4]byte
 	_, _ = rand.Read(sb[:])
 	ssrc := binary.BigEndian.Uint32(sb[:])
+	if o.ssrc != 0 {
+		ssrc = uint32(o.ssrc)
+	}
 	e := &echoes{seen: make(map[uint16]bool), all: make(chan struct{}), want: o.n}
+	if o.echo {
+		e.echo = func(d []byte) {
+			if err := conn.SendMessage(d); err != nil {
+				e.bad++
+			}
+		}
+	}
+	rebindAt := o.rebindAt
+	if o.rebindEv > 1 && idx%o.rebindEv != 0 {
+		rebindAt = 0
+	}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -192,7 +220,7 @@ func runConn(o *options, pc *rebindConn, raddr *net.UDPAddr, tlsConf *tls.Config
 
 	sent := 0
 	for i := 0; i < o.n; i++ {
-		if o.rebindAt > 0 && i == o.rebindAt {
+		if rebindAt > 0 && i == rebindAt {
 			if err := pc.Rebind(); err != nil {
 				res.fail(fmt.Errorf("rebind: %w", err))
 			}
@@ -209,7 +237,9 @@ func runConn(o *options, pc *rebindConn, raddr *net.UDPAddr, tlsConf *tls.Config
 			time.Sleep(o.interval)
 		}
 	}
-	if sent == o.n && o.n > 0 {
+	if o.hold > 0 {
+		time.Sleep(o.hold)
+	} else if sent == o.n && o.n > 0 {
 		select {
 		case <-e.all:
 		case <-time.After(o.wait):
@@ -230,6 +260,7 @@ func runConn(o *options, pc *rebindConn, raddr *net.UDPAddr, tlsConf *tls.Config
 	res.WrongFlow += e.wrong
 	res.Malformed += e.bad
 	res.ReceivedAfter += e.after
+	res.Echoed += e.echoed
 	e.mu.Unlock()
 }
 
@@ -247,13 +278,18 @@ func main() {
 	flag.IntVar(&o.size, "size", 160, "RTP payload octets (after the 12-octet header)")
 	flag.DurationVar(&o.interval, "interval", time.Millisecond, "pause between two packets")
 	flag.IntVar(&o.rebindAt, "rebind-at", 0, "move to a new UDP source port before packet N (0: never)")
+	flag.IntVar(&o.rebindEv, "rebind-every", 1, "with -rebind-at: only in every K-th connection (0, K, 2K...)")
+	flag.UintVar(&o.ssrc, "ssrc", 0, "RTP SSRC of every connection (0: a random one each)")
+	flag.BoolVar(&o.echo, "echo", false, "send back, on the flow, every RTP packet of another SSRC received")
+	flag.DurationVar(&o.hold, "hold", 0, "keep each connection open this long after sending (instead of -wait)")
 	flag.BoolVar(&o.noClose, "no-close", false, "end without CONNECTION_CLOSE (leave it to the idle timeout)")
 	flag.DurationVar(&o.wait, "wait", 3*time.Second, "how long to wait for the last echoes")
 	flag.DurationVar(&o.timeout, "timeout", 5*time.Second, "handshake timeout")
 	flag.DurationVar(&o.idle, "idle", 30*time.Second, "QUIC max_idle_timeout")
 	flag.Parse()
 	o.flow = uint64(flow)
-	if o.n < 0 || o.conns < 1 || o.size < 0 || o.size > 1100 || o.rebindAt < 0 || flag.NArg() != 0 {
+	if o.n < 0 || o.conns < 1 || o.size < 0 || o.size > 1100 || o.rebindAt < 0 || o.rebindEv < 0 ||
+		flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "roq-client: bad arguments (see -h)")
 		os.Exit(2)
 	}
@@ -296,7 +332,7 @@ func main() {
 		if i == 0 {
 			res.PortFirst = pc.Port()
 		}
-		runConn(&o, pc, raddr, tlsConf, &res)
+		runConn(&o, i, pc, raddr, tlsConf, &res)
 		res.PortLast = pc.Port()
 		res.Rebinds += pc.rebinds
 		pc.Close()

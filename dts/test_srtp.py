@@ -30,7 +30,9 @@ sockets check the relay's IP and UDP lengths and checksums on the way):
            the transcoder lcore, SRTP out (AEAD_AES_128_GCM) protected
            there: each datagram authenticates under q's key, its G.711
            payload is the A-law of the mu-law sent (audioop), and the
-           same key protects the decrypted packet to the same bytes
+           same key protects the decrypted packet to the same bytes; p's
+           RTCP (not transcoded) leaves as SRTCP under q's key with its own
+           sender SSRC and index (1, 2, ...), protected by the worker
 
 Run as root. Exit 77 when netns/veth cannot be made or a tool is missing.
 """
@@ -250,14 +252,19 @@ def traffic(prefix, out_path):
             send('r', sr(0x52525252, i))
             expect['s'].append(('srtcp', sr(SSRC_OUT['s'], i), 'K14'))
 
-    # p -> q: transcoded, SRTP on both sides
+    # p -> q: transcoded, SRTP on both sides; its RTCP (not transcoded) as SRTCP
     tx_p = sess('K12')
     p_plain = []
+    p_rtcp = []
     for i in range(TC_PACKETS):
         body = bytes(((i * 13 + k * 7) ^ (k >> 2)) & 0xff for k in range(160))
         plain = struct.pack('!BBHII', 0x80, 0, 60000 + i, 160 * i, 0x71717171) + body
         send('p', tx_p.protect_rtp(plain))
         p_plain.append(plain)
+        if i % 25 == 7:
+            rep = sr(0x71717171, i)
+            send('p', tx_p.protect_rtcp(rep))
+            p_rtcp.append(rep)
 
     got = {n: [] for n in LEGS}
 
@@ -291,7 +298,9 @@ def traffic(prefix, out_path):
     for sk in socks.values():
         sk.close()
 
-    errors = check_transcoded(srtp, p_plain, got['q'])
+    q_rtcp = [d for d in got['q'] if len(d) > 1 and 200 <= d[1] <= 204]
+    errors = check_transcoded(srtp, p_plain, [d for d in got['q'] if d not in q_rtcp])
+    errors += check_transcoded_rtcp(srtp, p_rtcp, q_rtcp)
     for n in LEGS:
         if n in ('p', 'q'):
             continue
@@ -336,7 +345,8 @@ def traffic(prefix, out_path):
     for name, (_s, material, _t) in KEYS.items():
         if base64.b64encode(material).decode()[:16] in blob:
             errors.append('key %s appears in a telemetry reply' % name)
-    report = {'sent': sent[0], 'errors': errors, 'tc_received': len(got['q']),
+    report = {'sent': sent[0], 'errors': errors, 'tc_received': len(got['q']) - len(q_rtcp),
+              'tc_rtcp': len(q_rtcp),
               'flips': flips, 'replays': replays,
               'received': {n: len(v) for n, v in got.items()},
               'legs': {n: {c: legs.get(n, {}).get(c) for c in SHOWN} for n in LEGS}}
@@ -375,6 +385,27 @@ def check_transcoded(srtp, sent_plain, received):
             errors.append('leg q #%d: the same key protects it to other bytes' % k)
         if len(errors) > 10:
             break
+    return errors
+
+
+def check_transcoded_rtcp(srtp, sent, received):
+    """q's SRTCP: what p sent, unchanged under its own sender SSRC, each
+    compound under K13 with E set and its own index from 1 up, byte for
+    byte what srtp.py makes of it at that index."""
+    errors = []
+    if len(received) != len(sent):
+        errors.append('leg q: received %d SRTCP datagrams, expected %d'
+                      % (len(received), len(sent)))
+    rx = srtp.Session(KEYS['K13'][0], KEYS['K13'][1])
+    for k, (e, r) in enumerate(zip(sent, received)):
+        try:
+            p, idx, eflag = rx.unprotect_rtcp(r)
+        except srtp.SrtpError as x:
+            errors.append('leg q RTCP #%d: SRTCP refused: %s' % (k, x))
+            continue
+        again = srtp.Session(KEYS['K13'][0], KEYS['K13'][1]).protect_rtcp(e, index=idx)
+        if p != e or not eflag or idx != k + 1 or again != r:
+            errors.append('leg q RTCP #%d: SRTCP differs (index %d, E %s)' % (k, idx, eflag))
     return errors
 
 
@@ -432,8 +463,8 @@ def run(work):
     with open(report_path, encoding='utf-8') as f:
         rep = json.load(f)
     dc.log('sent %d datagrams (%d bit flips, %d replays); received %s; transcoded SRTP '
-           'checked: %d' % (rep['sent'], rep['flips'], rep['replays'], rep['received'],
-                            rep['tc_received']))
+           'checked: %d, its SRTCP: %d' % (rep['sent'], rep['flips'], rep['replays'],
+                                           rep['received'], rep['tc_received'], rep['tc_rtcp']))
     for n, v in rep['legs'].items():
         dc.log('leg %s: %s' % (n, v))
     if rep['errors']:

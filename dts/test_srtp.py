@@ -30,7 +30,11 @@ sockets check the relay's IP and UDP lengths and checksums on the way):
            the transcoder lcore, SRTP out (AEAD_AES_128_GCM) protected
            there: each datagram authenticates under q's key, its G.711
            payload is the A-law of the mu-law sent (audioop), and the
-           same key protects the decrypted packet to the same bytes
+           same key protects the decrypted packet to the same bytes; p's
+           RTCP (not transcoded) leaves as SRTCP under q's key with its own
+           sender SSRC and index (1, 2, ...), protected by the worker
+  v -> w   transcoded as p -> q (GCM-256 in, AES-CM out), w has ssrc_out:
+           RTP under ssrc_out, RTCP still under v's input SSRC, unchanged
 
 Run as root. Exit 77 when netns/veth cannot be made or a tool is missing.
 """
@@ -81,6 +85,8 @@ KEYS = {
     'K12': key('K12', 'AES_CM_128_HMAC_SHA1_80'),
     'K13': key('K13', 'AEAD_AES_128_GCM'),
     'K14': key('K14', 'AES_CM_128_HMAC_SHA1_80'),
+    'K15': key('K15', 'AEAD_AES_256_GCM'),
+    'K16': key('K16', 'AES_CM_128_HMAC_SHA1_80'),
 }
 
 # name: (local port, remote port, forward, crypto_in, crypto_out)
@@ -102,9 +108,13 @@ LEGS = {
     'q': (30028, 40028, None, None, 'K13'),
     'r': (30030, 40030, 's', None, None),
     's': (30032, 40032, None, None, 'K14'),
+    'v': (30034, 40034, 'w', 'K15', None),
+    'w': (30036, 40036, None, None, 'K16'),
 }
-SSRC_OUT = {'s': 0x5A5A5A5A}    # leg: ssrc_out
-TRANSCODED = {'p': 'g711'}      # leg: profile
+SSRC_OUT = {'s': 0x5A5A5A5A, 'w': 0x57575757}    # leg: ssrc_out
+TRANSCODED = {'p': 'g711', 'v': 'g711'}          # leg: profile
+TC_OUT = {'q': ('p', 'K12', 0x71717171, 'K13'),     # transcoded: from, its key, SSRC, key out
+          'w': ('v', 'K15', 0x76767676, 'K16')}
 TC_PACKETS = 100
 
 
@@ -250,14 +260,20 @@ def traffic(prefix, out_path):
             send('r', sr(0x52525252, i))
             expect['s'].append(('srtcp', sr(SSRC_OUT['s'], i), 'K14'))
 
-    # p -> q: transcoded, SRTP on both sides
-    tx_p = sess('K12')
-    p_plain = []
-    for i in range(TC_PACKETS):
-        body = bytes(((i * 13 + k * 7) ^ (k >> 2)) & 0xff for k in range(160))
-        plain = struct.pack('!BBHII', 0x80, 0, 60000 + i, 160 * i, 0x71717171) + body
-        send('p', tx_p.protect_rtp(plain))
-        p_plain.append(plain)
+    # p -> q, v -> w: transcoded, SRTP on both sides; RTCP (not transcoded) as SRTCP
+    tc_plain = {n: [] for n in TC_OUT}
+    tc_rtcp = {n: [] for n in TC_OUT}
+    for out, (src, kin, ssrc, _kout) in TC_OUT.items():
+        tx = sess(kin)
+        for i in range(TC_PACKETS):
+            body = bytes(((i * 13 + k * 7) ^ (k >> 2)) & 0xff for k in range(160))
+            plain = struct.pack('!BBHII', 0x80, 0, 60000 + i, 160 * i, ssrc) + body
+            send(src, tx.protect_rtp(plain))
+            tc_plain[out].append(plain)
+            if i % 25 == 7:
+                rep = sr(ssrc, i)
+                send(src, tx.protect_rtcp(rep))
+                tc_rtcp[out].append(rep)
 
     got = {n: [] for n in LEGS}
 
@@ -291,9 +307,16 @@ def traffic(prefix, out_path):
     for sk in socks.values():
         sk.close()
 
-    errors = check_transcoded(srtp, p_plain, got['q'])
+    errors = []
+    tc_checked = {}
+    for out, (_src, _kin, _ssrc, kout) in TC_OUT.items():
+        rtcp = [d for d in got[out] if len(d) > 1 and 200 <= d[1] <= 204]
+        rtp_ = [d for d in got[out] if d not in rtcp]
+        errors += check_transcoded(srtp, out, kout, tc_plain[out], rtp_)
+        errors += check_transcoded_rtcp(srtp, out, kout, tc_rtcp[out], rtcp)
+        tc_checked[out] = (len(rtp_), len(rtcp))
     for n in LEGS:
-        if n in ('p', 'q'):
+        if n in TC_OUT or n in TRANSCODED:
             continue
         exp, rcv = expect[n], got[n]
         if len(exp) != len(rcv):
@@ -336,7 +359,7 @@ def traffic(prefix, out_path):
     for name, (_s, material, _t) in KEYS.items():
         if base64.b64encode(material).decode()[:16] in blob:
             errors.append('key %s appears in a telemetry reply' % name)
-    report = {'sent': sent[0], 'errors': errors, 'tc_received': len(got['q']),
+    report = {'sent': sent[0], 'errors': errors, 'tc_checked': tc_checked,
               'flips': flips, 'replays': replays,
               'received': {n: len(v) for n, v in got.items()},
               'legs': {n: {c: legs.get(n, {}).get(c) for c in SHOWN} for n in LEGS}}
@@ -344,8 +367,9 @@ def traffic(prefix, out_path):
         json.dump(report, f, indent=1)
 
 
-def check_transcoded(srtp, sent_plain, received):
-    """q's datagrams: SRTP under K13, PCMA of what p sent in PCMU, in order."""
+def check_transcoded(srtp, out, kout, sent_plain, received):
+    """out's RTP datagrams: SRTP under kout, PCMA of what was sent in PCMU,
+    in order, under out's ssrc_out when it has one."""
     import warnings
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning)
@@ -353,28 +377,51 @@ def check_transcoded(srtp, sent_plain, received):
     errors = []
     # the transcoder may still hold the last frames of its reorder window
     if not TC_PACKETS - 4 <= len(received) <= TC_PACKETS:
-        errors.append('leg q: received %d datagrams, expected %d (up to 4 fewer)'
-                      % (len(received), TC_PACKETS))
-    rx, again = srtp.Session(KEYS['K13'][0], KEYS['K13'][1]), None
-    ssrc = None
+        errors.append('leg %s: received %d datagrams, expected %d (up to 4 fewer)'
+                      % (out, len(received), TC_PACKETS))
+    rx, again = srtp.Session(KEYS[kout][0], KEYS[kout][1]), None
+    ssrc = SSRC_OUT.get(out)
     for k, (sent, r) in enumerate(zip(sent_plain, received)):
         try:
             p = rx.unprotect_rtp(r)
         except srtp.SrtpError as x:
-            errors.append('leg q #%d: SRTP refused: %s' % (k, x))
+            errors.append('leg %s #%d: SRTP refused: %s' % (out, k, x))
             continue
         if again is None:
-            again = srtp.Session(KEYS['K13'][0], KEYS['K13'][1])
-            ssrc = struct.unpack_from('!I', p, 8)[0]
+            again = srtp.Session(KEYS[kout][0], KEYS[kout][1])
+            ssrc = ssrc or struct.unpack_from('!I', p, 8)[0]
         want = audioop.lin2alaw(audioop.ulaw2lin(sent[12:], 2), 2)
         if p[1] & 0x7f != 8 or p[12:] != want or struct.unpack_from('!I', p, 8)[0] != ssrc:
-            errors.append('leg q #%d: not PCMA of what was sent (pt %d, ssrc %08x, %s)'
-                          % (k, p[1] & 0x7f, struct.unpack_from('!I', p, 8)[0],
+            errors.append('leg %s #%d: not PCMA of what was sent (pt %d, ssrc %08x, %s)'
+                          % (out, k, p[1] & 0x7f, struct.unpack_from('!I', p, 8)[0],
                              p[12:20].hex()))
         elif again.protect_rtp(p) != r:
-            errors.append('leg q #%d: the same key protects it to other bytes' % k)
+            errors.append('leg %s #%d: the same key protects it to other bytes' % (out, k))
         if len(errors) > 10:
             break
+    return errors
+
+
+def check_transcoded_rtcp(srtp, out, kout, sent, received):
+    """out's SRTCP: the RTCP sent, unchanged (its sender SSRC is the input
+    SSRC even when out has ssrc_out, as for a plain destination), under
+    kout with E set and its own index from 1 up, byte for byte what
+    srtp.py makes of it at that index."""
+    errors = []
+    if len(received) != len(sent):
+        errors.append('leg %s: received %d SRTCP datagrams, expected %d'
+                      % (out, len(received), len(sent)))
+    rx = srtp.Session(KEYS[kout][0], KEYS[kout][1])
+    for k, (e, r) in enumerate(zip(sent, received)):
+        try:
+            p, idx, eflag = rx.unprotect_rtcp(r)
+        except srtp.SrtpError as x:
+            errors.append('leg %s RTCP #%d: SRTCP refused: %s' % (out, k, x))
+            continue
+        again = srtp.Session(KEYS[kout][0], KEYS[kout][1]).protect_rtcp(e, index=idx)
+        if p != e or not eflag or idx != k + 1 or again != r:
+            errors.append('leg %s RTCP #%d: SRTCP differs (index %d, E %s)'
+                          % (out, k, idx, eflag))
     return errors
 
 
@@ -431,9 +478,9 @@ def run(work):
         raise dc.TestFailed('mrelay exited with status %s' % mr_status)
     with open(report_path, encoding='utf-8') as f:
         rep = json.load(f)
-    dc.log('sent %d datagrams (%d bit flips, %d replays); received %s; transcoded SRTP '
-           'checked: %d' % (rep['sent'], rep['flips'], rep['replays'], rep['received'],
-                            rep['tc_received']))
+    dc.log('sent %d datagrams (%d bit flips, %d replays); received %s; transcoded SRTP and '
+           'SRTCP checked: %s' % (rep['sent'], rep['flips'], rep['replays'], rep['received'],
+                                  rep['tc_checked']))
     for n, v in rep['legs'].items():
         dc.log('leg %s: %s' % (n, v))
     if rep['errors']:

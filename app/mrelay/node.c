@@ -315,6 +315,17 @@ mr_node_setup(struct mr_app *app)
 			continue;
 		}
 		p.mac = mr_sessions_port(app->sessions, port)->mac;
+		/* net_ring has an all-zero MAC: no ARP/ND there, but a static next hop works */
+		if (!rte_is_valid_assigned_ether_addr(&p.mac)) {
+			if (np->dynamic) {
+				fprintf(stderr, "mrelay: [port.%u] nexthop: the port has no unicast MAC address for ARP/ND\n",
+					port);
+				return -EINVAL;
+			}
+			printf("mrelay: port %u: no unicast MAC address: no ARP, ND or echo replies\n",
+			       port);
+			continue;
+		}
 		memcpy(p.ipv4, &pc->ipv4.ip[12], 4);
 		memcpy(p.ipv6, pc->ipv6.ip, 16);
 		p.has_nexthop = np->dynamic;

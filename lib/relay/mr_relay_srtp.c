@@ -73,9 +73,22 @@ struct srtp_out {
 struct srtp_stream {
 	uint32_t in_gen;          /* the inbound context its SSRC authenticated in */
 	uint8_t n_out;
+	uint8_t tc;               /* transcoded: the worker protects its RTCP only */
 	uint64_t drops[MR_SRTP__MAX];
 	struct srtp_out out[SRTP_OUT_MAX];
 };
+
+/*
+ * The SSRC a worker's outbound context of a stream is bound to. A
+ * transcoded stream's RTP leaves from the transcoder (its own contexts,
+ * bound to ssrc_out or the channel's SSRC); the worker sends only its
+ * RTCP, unchanged as to plain destinations: under the input SSRC.
+ */
+static inline uint32_t
+out_ssrc(const struct srtp_stream *ss, uint32_t ssrc_out, uint32_t ssrc)
+{
+	return ssrc_out != 0 && !ss->tc ? ssrc_out : ssrc;
+}
 
 bool
 mr_relay_srtp_available(void)
@@ -432,6 +445,7 @@ out_sync(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg, void *a
 				a->failed++;
 				continue;
 			}
+			ss->tc = st->tc_channel != MR_STREAM_NO_CHANNEL;
 			__atomic_store_n(&st->srtp, ss, __ATOMIC_RELEASE);
 		}
 		/* prune first: room for the new ones */
@@ -448,14 +462,13 @@ out_sync(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg, void *a
 
 			if (d->srtp_gen != 0 &&
 			    out_add(r, ss, d->leg_idx, d->srtp_gen,
-				    d->ssrc_out != 0 ? d->ssrc_out : st->ssrc) != 0)
+				    out_ssrc(ss, d->ssrc_out, st->ssrc)) != 0)
 				a->failed++;
 		}
 		for (i = 0; a->plan && i < l->n_plan; i++) {
 			const struct srtp_plan *p = &l->plan[i];
 
-			if (out_add(r, ss, p->leg, p->gen,
-				    p->ssrc_out != 0 ? p->ssrc_out : st->ssrc) != 0)
+			if (out_add(r, ss, p->leg, p->gen, out_ssrc(ss, p->ssrc_out, st->ssrc)) != 0)
 				a->failed++;
 		}
 #endif
@@ -604,14 +617,14 @@ mr_relay_srtp_stream_make(struct mr_worker *w, uint32_t leg_idx, const struct mr
 		return -ENOMEM;
 	if (leg->srtp & MR_LEG_SRTP_IN)
 		ss->in_gen = r->srtp[leg_idx].in_ctx_gen;
+	ss->tc = leg->tc_profile != 0;
 #ifdef MR_HAVE_SRTP
 	for (i = 0; (leg->srtp & MR_LEG_SRTP_OUT) && i < leg->n_dests; i++) {
 		const struct mr_dest *d = &leg->dests[i];
 
 		/* one that cannot be made: its packets are counted as srtp_error */
 		if (d->srtp_gen != 0)
-			out_add(r, ss, d->leg_idx, d->srtp_gen,
-				d->ssrc_out != 0 ? d->ssrc_out : ssrc);
+			out_add(r, ss, d->leg_idx, d->srtp_gen, out_ssrc(ss, d->ssrc_out, ssrc));
 	}
 #else
 	RTE_SET_USED(i);
@@ -900,7 +913,7 @@ mr_relay_srtp_send(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_inf
 			       (uint16_t)(seq + o->seq_add), f->ts + d->ts_offset);
 		res = mr_srtp_protect_rtp_mbuf(o->ctx, out, 0);
 	} else {
-		if (d->ssrc_out != 0)
+		if (d->ssrc_out != 0 && !ss->tc)
 			rtcp_ssrc_rewrite(p, out->data_len, f->ssrc, d->ssrc_out);
 		res = mr_srtp_protect_rtcp_mbuf(o->ctx, out, 0);
 	}

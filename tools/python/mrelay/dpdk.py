@@ -8,6 +8,7 @@ only (SIGINT, then SIGKILL), and its runtime directory
 has exited.
 """
 
+import glob
 import os
 import re
 import shlex
@@ -35,6 +36,23 @@ def file_prefix_of(cmd: Sequence[str]) -> Optional[str]:
             return cmd[i + 1]
         if a.startswith('--file-prefix='):
             return a.split('=', 1)[1]
+    return None
+
+
+def thread_cpu_s(pid: int, comm: str) -> Optional[float]:
+    """CPU seconds so far of the thread named comm of process pid
+    (/proc/PID/task/TID/schedstat: time on a CPU, which time-sharing with
+    other processes does not inflate as wall time does); None when absent.
+    DPDK 22.11 names lcore N's thread rte-worker-N."""
+    for task in glob.glob('/proc/%d/task/*' % pid):
+        try:
+            with open(task + '/comm', encoding='utf-8') as f:
+                if f.read().strip() != comm:
+                    continue
+            with open(task + '/schedstat', encoding='utf-8') as f:
+                return int(f.read().split()[0]) / 1e9
+        except OSError:
+            continue
     return None
 
 

@@ -227,11 +227,23 @@ def traffic(prefix, out_path):
             e_rtcp.append(rep)
 
     # g -> h: pass-through
+    # (a third padded: the padding count the relay would see is a tag byte,
+    # and SRTCP, whose compound is encrypted: both pass through unchanged)
     tx_g = sess('K9')
+    bad_pad = 0
     for i in range(60):
-        wire = tx_g.protect_rtp(rtp(0x61616161, 500 + i, 160 * i, i))
+        plain = rtp(0x61616161, 500 + i, 160 * i, i)
+        if i % 3 == 1:
+            plain = bytes([plain[0] | 0x20]) + plain[1:] + bytes([0, 0, 0, 4])
+        wire = tx_g.protect_rtp(plain)
+        if i % 3 == 1 and wire[-1] > len(wire) - 12:
+            bad_pad += 1
         send('g', wire)
         expect['h'].append(wire)
+        if i % 20 == 7:
+            wire = tx_g.protect_rtcp(sr(0x61616161, i))
+            send('g', wire)
+            expect['h'].append(wire)
 
     # i -> j (plain) + k (SRTP)
     tx_i, tx_k = sess('K5'), sess('K6')
@@ -308,6 +320,8 @@ def traffic(prefix, out_path):
         sk.close()
 
     errors = []
+    if bad_pad == 0:
+        errors.append('pass-through: no padded packet whose tag byte reads as bad padding')
     tc_checked = {}
     for out, (_src, _kin, _ssrc, kout) in TC_OUT.items():
         rtcp = [d for d in got[out] if len(d) > 1 and 200 <= d[1] <= 204]

@@ -83,10 +83,13 @@ classify(const struct mr_relay *r, const struct mr_stream_shard *sh, const struc
 			return reason;
 		ssrc = rte_be_to_cpu_32(*(const unaligned_uint32_t *)(payload +
 								      (c->is_rtcp ? 4 : 8)));
-		if (c->is_rtcp)
+		if (c->is_rtcp) {
+			/* nothing past the first header is taken from it (parse_verdict()) */
+			memset(&c->rtcp, 0, sizeof(c->rtcp));
 			c->rtcp.ssrc = ssrc;
-		else
+		} else {
 			c->rtp.ssrc = ssrc;
+		}
 	}
 	c->hash = mr_stream_key_from_frame(&c->key, frame, &c->pi, ssrc);
 	/* the key's home bucket: the one line a lookup usually reads */
@@ -257,6 +260,25 @@ candidate_prefetch(const struct mr_stream_table *table, const struct pkt_ctx *c)
 }
 
 
+/*
+ * What a parse failure means on @p leg. A leg with crypto_in judges the
+ * packet once it is unprotected (srtp_in()). A leg without reads only the
+ * RTP header, or the first RTCP header, of what it forwards: the padding
+ * count and the rest of an RTCP compound may be SRTP or SRTCP passing
+ * through, encrypted, so they are not judged -- unless a transcoder is
+ * to read the RTP payload.
+ */
+static inline mr_drop_reason_t
+parse_verdict(const struct pkt_ctx *c, const struct mr_leg *leg)
+{
+	if (likely(c->parse_drop == MR_DROP_NONE) || (leg->srtp & MR_LEG_SRTP_IN))
+		return MR_DROP_NONE;
+	if (c->is_rtcp ? c->parse_drop == MR_DROP_RTCP_MALFORMED :
+			 c->parse_drop == MR_DROP_RTP_PADDING && leg->tc_profile == 0)
+		return MR_DROP_NONE;
+	return c->parse_drop;
+}
+
 /* A packet of a stream the worker owns: source check, statistics, forwarding. Consumes m. */
 static inline void
 stream_deliver(struct mr_worker *w, struct rte_mbuf *m, struct pkt_ctx *c,
@@ -284,8 +306,8 @@ stream_deliver(struct mr_worker *w, struct rte_mbuf *m, struct pkt_ctx *c,
 			drop(w, m, reason);
 			return;
 		}
-	} else if (unlikely(c->parse_drop != MR_DROP_NONE)) {
-		drop(w, m, c->parse_drop);
+	} else if (unlikely((reason = parse_verdict(c, leg)) != MR_DROP_NONE)) {
+		drop(w, m, reason);
 		return;
 	}
 	ext = stream_account(w, st, leg, c, now, hist);
@@ -329,8 +351,13 @@ learn(struct mr_worker *w, struct rte_mbuf *m, struct pkt_ctx *c, uint64_t now,
 
 	idx = mr_streams_leg_find(s, &c->key.local);
 	leg = idx >= 0 ? leg_on(s, (uint32_t)idx, &c->key.local) : NULL;
-	if (leg == NULL || (!(leg->srtp & MR_LEG_SRTP_IN) && c->parse_drop != MR_DROP_NONE)) {
+	if (leg == NULL) {
 		drop(w, m, c->parse_drop != MR_DROP_NONE ? c->parse_drop : MR_DROP_NO_LEG);
+		return;
+	}
+	reason = parse_verdict(c, leg);
+	if (unlikely(reason != MR_DROP_NONE)) {
+		drop(w, m, reason);
 		return;
 	}
 	/* (a leg without a remote is a latch leg: any first source) */

@@ -67,19 +67,25 @@ mr_rtp_parse(const uint8_t *p, uint32_t len, struct mr_rtp_info *ri)
 		/* the count includes itself, so 0 is invalid */
 		pad_len = p[len - 1];
 		if (unlikely(pad_len == 0 || pad_len > len - hdr_len))
-			return MR_DROP_RTP_PADDING;
+			pad_len = UINT32_MAX;
 	}
 
 	ri->ssrc = rd32(p + 8);
 	ri->ts = rd32(p + 4);
 	ri->seq = rd16(p + 2);
 	ri->hdr_len = (uint16_t)hdr_len;
-	ri->payload_len = (uint16_t)(len - hdr_len - pad_len);
-	ri->pad_len = (uint8_t)pad_len;
 	ri->pt = p[1] & 0x7f;
 	ri->marker = p[1] >> 7;
 	ri->cc = b0 & 0x0f;
 	ri->has_ext = (b0 >> 4) & 1;
+	if (unlikely(pad_len == UINT32_MAX)) {
+		/* the header stands; the payload is read as unpadded */
+		ri->payload_len = (uint16_t)(len - hdr_len);
+		ri->pad_len = 0;
+		return MR_DROP_RTP_PADDING;
+	}
+	ri->payload_len = (uint16_t)(len - hdr_len - pad_len);
+	ri->pad_len = (uint8_t)pad_len;
 	return MR_DROP_NONE;
 }
 

@@ -61,6 +61,9 @@ mr_rtp_is_rtcp(const uint8_t *p, uint32_t len)
  *   MR_DROP_NONE, or MR_DROP_RTP_TRUNCATED (also for len > 65535, which
  *   UDP cannot carry), MR_DROP_RTP_VERSION,
  *   MR_DROP_RTP_CSRC, MR_DROP_RTP_EXTENSION, MR_DROP_RTP_PADDING.
+ *   On MR_DROP_RTP_PADDING the header is valid and @p ri is filled as if
+ *   the packet had no padding: a relay that does not read the payload
+ *   (SRTP passing through, whose padding count is encrypted) may use it.
  */
 mr_drop_reason_t mr_rtp_parse(const uint8_t *p, uint32_t len,
 			      struct mr_rtp_info *ri);

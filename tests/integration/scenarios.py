@@ -116,9 +116,9 @@ def source() -> Scenario:
     }
 
 
-V4_KINDS = ["rtp_version", "rtp_csrc", "rtp_extension", "rtp_padding", "rtp_truncated",
+V4_KINDS = ["rtp_version", "rtp_csrc", "rtp_extension", "rtp_truncated",
             "udp_truncated", "ipv4_cksum", "ip_fragment", "not_udp", "arp"]
-V6_KINDS = ["rtp_version", "rtp_csrc", "rtp_extension", "rtp_padding", "rtp_truncated",
+V6_KINDS = ["rtp_version", "rtp_csrc", "rtp_extension", "rtp_truncated",
             "udp_truncated"]
 
 

@@ -168,7 +168,7 @@ def mutations() -> List[Tuple[str, Mutation, str]]:
         return fr[:9] + [fr[9]] + fr[9:], s
 
     def drop_count(fr, s):
-        s["drops"]["rtp_padding"] += 1
+        s["drops"]["rtp_csrc"] += 1
         return fr, s
 
     def missing_reason(fr, s):
@@ -196,7 +196,7 @@ def mutations() -> List[Tuple[str, Mutation, str]]:
             ("IPv4 checksum", ip_cksum, "IPv4 header checksum"),
             ("dst MAC", dst_mac, "dst MAC"),
             ("extra copy", duplicate, "extra RTP packet"),
-            ("drop counter", drop_count, "drops.rtp_padding"),
+            ("drop counter", drop_count, "drops.rtp_csrc"),
             ("missing drop reason", missing_reason, "'shutdown' missing"),
             ("stream lost", stream_lost, "lost ="),
             ("mbufs at exit", mbufs, "mbufs_in_use_at_exit"),

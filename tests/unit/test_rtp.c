@@ -174,7 +174,17 @@ test_rtp_invalid(void)
 	b[19] = 9;
 	MR_TEST_EQ(mr_rtp_parse(b, 20, &ri), MR_DROP_RTP_PADDING);
 	b[19] = 255;
+	b[8] = 0x5e;
+	b[3] = 7;
 	MR_TEST_EQ(mr_rtp_parse(b, 20, &ri), MR_DROP_RTP_PADDING);
+	/* the header still stands (SRTP pass-through forwards on it) */
+	MR_TEST_EQ(ri.ssrc, 0x5e000000u);
+	MR_TEST_EQ(ri.seq, 7);
+	MR_TEST_EQ(ri.hdr_len, 12);
+	MR_TEST_EQ(ri.payload_len, 8);
+	MR_TEST_EQ(ri.pad_len, 0);
+	b[8] = 0;
+	b[3] = 0;
 	b[19] = 8; /* the whole payload is padding */
 	MR_TEST_EQ(mr_rtp_parse(b, 20, &ri), MR_DROP_NONE);
 	MR_TEST_EQ(ri.payload_len, 0);

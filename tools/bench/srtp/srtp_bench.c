@@ -477,11 +477,20 @@ main(int argc, char **argv)
 
 		if (!have[b])
 			continue;
-		if (b == 1 && mr_srtp_crypto_use_openssl() < 0) {
-			printf("\nOpenSSL backend: not built in or failed its self tests\n");
-			have[1] = 0;
-			bad++;
-			break;
+		if (b == 1) {
+			int rc = mr_srtp_crypto_use_openssl();
+
+			if (rc == -ENOTSUP && have[0]) {
+				printf("\nOpenSSL backend: not built in (-Dsrtp_crypto=libsrtp)\n");
+				have[1] = 0;
+				break;
+			} else if (rc < 0) {
+				printf("\nOpenSSL backend: %s\n", rc == -ENOTSUP ?
+				       "not built in" : "failed its self tests");
+				have[1] = 0;
+				bad++;
+				break;
+			}
 		}
 		ct = srtp_crypto_kernel_get_cipher_type(SRTP_AES_ICM_128);
 		printf("\nbackend %s (AES-ICM: %s)\n", mr_srtp_crypto_name(),

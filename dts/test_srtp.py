@@ -43,6 +43,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import select
 import signal
 import socket
@@ -316,6 +317,7 @@ def traffic(prefix, out_path):
         legs = columns_to_rows(t.command('/mrelay/legs,count=64'), 'name')
         st_a = t.command('/mrelay/stream,%s:30000,%d' % (RELAY_IP, 0xA1A1A1A1))
         leg_m = t.command('/mrelay/leg,m')
+        srtp_tel = t.command('/mrelay/srtp')
     for sk in socks.values():
         sk.close()
 
@@ -369,6 +371,7 @@ def traffic(prefix, out_path):
     fp10 = srtp.fingerprint(KEYS['K10'][0], KEYS['K10'][1])
     if leg_m.get('crypto_in') != 'AEAD_AES_128_GCM fp:' + fp10:
         errors.append('leg m crypto_in shows %r' % leg_m.get('crypto_in'))
+    errors += check_backend(srtp_tel)
     blob = json.dumps([legs, leg_m, st_a, rep_m, rep_n])
     for name, (_s, material, _t) in KEYS.items():
         if base64.b64encode(material).decode()[:16] in blob:
@@ -379,6 +382,21 @@ def traffic(prefix, out_path):
               'legs': {n: {c: legs.get(n, {}).get(c) for c in SHOWN} for n in LEGS}}
     with open(out_path, 'w', encoding='utf-8') as f:
         json.dump(report, f, indent=1)
+
+
+def check_backend(tel):
+    """/mrelay/srtp: running, and its backend is the one in libsrtp's kernel."""
+    errors = []
+    backend = tel.get('backend')
+    want = os.environ.get('MR_SRTP_CRYPTO')
+    if tel.get('state') != 'running' or backend not in ('openssl', 'libsrtp'):
+        errors.append('/mrelay/srtp: %r' % tel)
+    elif want and backend != want:
+        errors.append('/mrelay/srtp: backend %s, MR_SRTP_CRYPTO=%s' % (backend, want))
+    for t in ('aes_icm_128', 'aes_gcm_128', 'aes_gcm_256', 'hmac_sha1'):
+        if ('OpenSSL' in str(tel.get(t))) != (backend == 'openssl'):
+            errors.append('/mrelay/srtp: backend %s but %s is %r' % (backend, t, tel.get(t)))
+    return errors
 
 
 def check_transcoded(srtp, out, kout, sent_plain, received):
@@ -499,6 +517,11 @@ def run(work):
         dc.log('leg %s: %s' % (n, v))
     if rep['errors']:
         raise dc.TestFailed('; '.join(rep['errors'][:12]))
+    with open(work.file('mrelay.log'), encoding='utf-8', errors='replace') as f:
+        said = re.search(r'mrelay\.srtp: .*crypto backend (\w+)', f.read())
+    if said is None:
+        raise dc.TestFailed('mrelay.log does not name the SRTP crypto backend')
+    dc.log('SRTP crypto backend (log): %s' % said.group(1))
     summary = dc.load_summary(summary_path)
     drops = summary.get('drops', {})
     dc.log('mrelay drops: %s' % {k: v for k, v in drops.items() if v})

@@ -15,14 +15,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <srtp2/auth.h>
+#include <srtp2/cipher.h>
 #include <srtp2/srtp.h>
 
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
 #include <rte_log.h>
 #include <rte_mbuf.h>
+#include <rte_telemetry.h>
 
 #include "mr_srtp.h"
+#ifdef MR_SRTP_HAVE_OPENSSL
+#include "mr_srtp_ossl.h"
+#endif
+
+/* libsrtp's crypto kernel look-ups: exported, in no installed header */
+const srtp_cipher_type_t *srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
+const srtp_auth_type_t *srtp_crypto_kernel_get_auth_type(srtp_auth_type_id_t id);
 
 RTE_LOG_REGISTER(mr_srtp_logtype, mrelay.srtp, INFO);
 #define SRTP_LOG(level, ...) \
@@ -89,13 +99,16 @@ event_handler(srtp_event_data_t *data)
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int init_status = -EIO;
+/* set once init_status is final, for the telemetry thread */
+static bool init_done;
+static enum mr_srtp_crypto crypto_active = MR_SRTP_CRYPTO_LIBSRTP;
 
 /*
  * Debian's libsrtp2 opens an NSS context for each cipher and HMAC it
  * makes and closes it with them; when the last one closes NSS shuts down,
  * and the next context pays NSS's whole start again (about 2 ms here,
- * against 40 us). This session lives as long as the process so that NSS
- * stays up; it never sees a packet.
+ * against 40 us). With libsrtp's own backend this session lives as long
+ * as the process so that NSS stays up; it never sees a packet.
  */
 static srtp_t nss_keepalive;
 
@@ -113,24 +126,85 @@ keepalive_create(void)
 	return srtp_create(&nss_keepalive, &policy) == srtp_err_status_ok ? 0 : -1;
 }
 
+/*
+ * The backend asked for: MR_SRTP_CRYPTO in the environment ("openssl" or
+ * "libsrtp"), else the build's default (meson option srtp_crypto).
+ */
+static int
+crypto_wanted(enum mr_srtp_crypto *want)
+{
+	const char *env = getenv("MR_SRTP_CRYPTO");
+
+#ifdef MR_SRTP_HAVE_OPENSSL
+	*want = MR_SRTP_CRYPTO_OPENSSL;
+#else
+	*want = MR_SRTP_CRYPTO_LIBSRTP;
+#endif
+	if (env == NULL || env[0] == '\0')
+		return 0;
+	if (strcmp(env, "libsrtp") == 0) {
+		*want = MR_SRTP_CRYPTO_LIBSRTP;
+		return 0;
+	}
+	if (strcmp(env, "openssl") == 0) {
+#ifdef MR_SRTP_HAVE_OPENSSL
+		*want = MR_SRTP_CRYPTO_OPENSSL;
+		return 0;
+#else
+		SRTP_LOG(ERR, "MR_SRTP_CRYPTO=openssl: built without it (meson -Dsrtp_crypto)\n");
+		return -1;
+#endif
+	}
+	SRTP_LOG(ERR, "MR_SRTP_CRYPTO=%s: not openssl or libsrtp\n", env);
+	return -1;
+}
+
+static int
+crypto_install_openssl(void)
+{
+#ifdef MR_SRTP_HAVE_OPENSSL
+	const char *failed;
+
+	if (mr_srtp_ossl_install(&failed) < 0) {
+		SRTP_LOG(ERR, "OpenSSL backend: %s failed its self tests or to start\n",
+			 failed != NULL ? failed : "?");
+		return -EIO;
+	}
+	crypto_active = MR_SRTP_CRYPTO_OPENSSL;
+	return 0;
+#else
+	return -ENOTSUP;
+#endif
+}
+
 static void
 init_libsrtp(void)
 {
+	enum mr_srtp_crypto want;
 	srtp_err_status_t st;
 
+	if (crypto_wanted(&want) < 0)
+		goto out;
 	srtp_install_log_handler(log_handler, NULL);
 	st = srtp_init();
 	if (st != srtp_err_status_ok) {
 		SRTP_LOG(ERR, "srtp_init failed: libsrtp status %d\n", (int)st);
-		return;
+		goto out;
 	}
 	srtp_install_event_handler(event_handler);
-	if (keepalive_create() < 0) {
+	if (want == MR_SRTP_CRYPTO_OPENSSL) {
+		if (crypto_install_openssl() < 0)
+			goto out;
+	} else if (keepalive_create() < 0) {
 		SRTP_LOG(ERR, "libsrtp refused a context with a zero key\n");
-		return;
+		goto out;
 	}
-	SRTP_LOG(DEBUG, "%s\n", srtp_get_version_string());
+	SRTP_LOG(INFO, "%s, crypto backend %s: %s\n", srtp_get_version_string(),
+		 mr_srtp_crypto_name(), srtp_crypto_kernel_get_cipher_type(SRTP_AES_ICM_128) ?
+		 srtp_crypto_kernel_get_cipher_type(SRTP_AES_ICM_128)->description : "?");
 	init_status = 0;
+out:
+	__atomic_store_n(&init_done, true, __ATOMIC_RELEASE);
 }
 
 int
@@ -138,6 +212,74 @@ mr_srtp_init(void)
 {
 	pthread_once(&init_once, init_libsrtp);
 	return init_status;
+}
+
+enum mr_srtp_crypto
+mr_srtp_crypto(void)
+{
+	return crypto_active;
+}
+
+const char *
+mr_srtp_crypto_name(void)
+{
+	return crypto_active == MR_SRTP_CRYPTO_OPENSSL ? "openssl" : "libsrtp";
+}
+
+int
+mr_srtp_crypto_use_openssl(void)
+{
+	if (init_status != 0)
+		return -EIO;
+	if (crypto_active == MR_SRTP_CRYPTO_OPENSSL)
+		return 0;
+	return crypto_install_openssl();
+}
+
+static int
+srtp_tel(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const struct { const char *name; srtp_cipher_type_id_t id; } ciphers[] = {
+		{ "aes_icm_128", SRTP_AES_ICM_128 }, { "aes_icm_256", SRTP_AES_ICM_256 },
+		{ "aes_gcm_128", SRTP_AES_GCM_128 }, { "aes_gcm_256", SRTP_AES_GCM_256 },
+	};
+	const srtp_auth_type_t *at;
+	unsigned int i;
+
+	RTE_SET_USED(cmd);
+	if (params != NULL && params[0] != '\0')
+		return -EINVAL;
+	rte_tel_data_start_dict(d);
+	if (!__atomic_load_n(&init_done, __ATOMIC_ACQUIRE) || init_status != 0) {
+		/* libsrtp starts with the first keyed leg */
+		rte_tel_data_add_dict_string(d, "state", __atomic_load_n(&init_done,
+			__ATOMIC_ACQUIRE) ? "failed" : "not started");
+		return 0;
+	}
+	rte_tel_data_add_dict_string(d, "state", "running");
+	rte_tel_data_add_dict_string(d, "backend", mr_srtp_crypto_name());
+	rte_tel_data_add_dict_string(d, "libsrtp", srtp_get_version_string());
+#ifdef MR_SRTP_HAVE_OPENSSL
+	if (crypto_active == MR_SRTP_CRYPTO_OPENSSL)
+		rte_tel_data_add_dict_string(d, "openssl", mr_srtp_ossl_version());
+#endif
+	/* what libsrtp's kernel holds now, not what was asked for */
+	for (i = 0; i < RTE_DIM(ciphers); i++) {
+		const srtp_cipher_type_t *ct = srtp_crypto_kernel_get_cipher_type(ciphers[i].id);
+
+		rte_tel_data_add_dict_string(d, ciphers[i].name,
+					     ct != NULL ? ct->description : "none");
+	}
+	at = srtp_crypto_kernel_get_auth_type(SRTP_HMAC_SHA1);
+	rte_tel_data_add_dict_string(d, "hmac_sha1", at != NULL ? at->description : "none");
+	return 0;
+}
+
+RTE_INIT(mr_srtp_telemetry_init)
+{
+	rte_telemetry_register_cmd("/mrelay/srtp", srtp_tel,
+		"SRTP: state, crypto backend (openssl or libsrtp) and the cipher types in use. "
+		"No parameters");
 }
 
 static int

@@ -116,15 +116,44 @@ enum mr_srtp_result {
 const char *mr_srtp_result_name(enum mr_srtp_result r);
 
 /**
- * Initialise libsrtp (its crypto kernel and self tests) and keep one
- * libsrtp session open for the life of the process, so that NSS stays
- * initialised between contexts (see docs/srtp.md). Call once per process
- * before any context is made; later calls return at once. Thread-safe.
+ * Initialise libsrtp (its crypto kernel and self tests) and choose its
+ * crypto backend: OpenSSL's libcrypto under libsrtp's cipher and HMAC
+ * types (the default when built with it, meson -Dsrtp_crypto), or
+ * libsrtp's own (NSS on Debian), then keep one libsrtp session open for
+ * the life of the process, so that NSS stays initialised between
+ * contexts. The environment variable MR_SRTP_CRYPTO=libsrtp|openssl
+ * overrides the build's default (docs/srtp.md). Call once per process,
+ * on the main lcore, before any context is made; later calls return at
+ * once. Thread-safe. Logs the backend at INFO.
  *
  * @return
- *   0, or -EIO when libsrtp refused to start (its self tests failed).
+ *   0, or -EIO when libsrtp refused to start (its self tests or the
+ *   OpenSSL types' failed) or MR_SRTP_CRYPTO names no backend built in.
  */
 int mr_srtp_init(void);
+
+/** Crypto backend under libsrtp. */
+enum mr_srtp_crypto {
+	MR_SRTP_CRYPTO_LIBSRTP,    /**< libsrtp's own (NSS on Debian) */
+	MR_SRTP_CRYPTO_OPENSSL,    /**< mrelay's types on OpenSSL libcrypto */
+};
+
+/** The backend in use (meaningful after mr_srtp_init()). */
+enum mr_srtp_crypto mr_srtp_crypto(void);
+
+/** The backend in use as a name: "openssl" or "libsrtp". */
+const char *mr_srtp_crypto_name(void);
+
+/**
+ * Switch from libsrtp's backend to OpenSSL after mr_srtp_init(), for the
+ * benchmark that times both in one run. Contexts made before keep the
+ * backend they were made with. Not thread-safe; not for mrelay itself.
+ *
+ * @return
+ *   0, -EIO (not initialised, or a self test failed), -ENOTSUP (built
+ *   without OpenSSL).
+ */
+int mr_srtp_crypto_use_openssl(void);
 
 /**
  * Parse a suite name as SDP writes it, e.g. "AES_CM_128_HMAC_SHA1_80".

@@ -16,6 +16,7 @@
  *   roc <id> <ssrc>                        -> ok <roc> | enoent
  *   remove <id> <ssrc>                     -> ok | enoent
  *   free <id>                              -> ok
+ *   backend                                -> ok openssl | ok libsrtp
  *
  * <id> is 0..63; <ssrc> decimal or 0x hex; [room] defaults to the
  * packet's length plus the suite's overhead. Needs no EAL.
@@ -187,6 +188,8 @@ main(void)
 			packet(op, arg);
 		} else if (strcmp(op, "roc") == 0 || strcmp(op, "remove") == 0) {
 			ssrc_op(op, arg);
+		} else if (strcmp(op, "backend") == 0) {
+			printf("ok %s\n", mr_srtp_crypto_name());
 		} else if (strcmp(op, "free") == 0 && slot(arg[0]) != NULL) {
 			mr_srtp_ctx_free(*slot(arg[0]));
 			*slot(arg[0]) = NULL;

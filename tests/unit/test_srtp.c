@@ -24,6 +24,9 @@
 #include <rte_mempool.h>
 
 #include "mr_srtp.h"
+#ifdef MR_SRTP_HAVE_OPENSSL
+#include "mr_srtp_ossl.h"
+#endif
 #include "mr_test.h"
 
 /*
@@ -34,6 +37,14 @@
 extern const srtp_cipher_type_t srtp_aes_icm_128;
 extern const srtp_cipher_type_t srtp_aes_gcm_128;
 extern const srtp_cipher_type_t srtp_aes_gcm_256;
+
+/* the vectors run on libsrtp's own types and on the OpenSSL ones */
+static const srtp_cipher_type_t *const icm128_types[] = {
+	&srtp_aes_icm_128,
+#ifdef MR_SRTP_HAVE_OPENSSL
+	&mr_srtp_ossl_aes_icm_128,
+#endif
+};
 
 #define PKT_ROOM 1600
 #define CANARY 0x5a
@@ -356,23 +367,36 @@ test_srtp_rfc3711_b2(void)
 	};
 	uint8_t key[30], iv[16], buf[48], want[48];
 	srtp_cipher_t *c;
-	unsigned int i;
+	unsigned int i, t;
 
 	MR_TEST_EQ(setup(), 0);
 	unhex("2B7E151628AED2A6ABF7158809CF4F3C" "F0F1F2F3F4F5F6F7F8F9FAFBFCFD", key, 30);
-	MR_TEST_EQ(srtp_cipher_type_alloc(&srtp_aes_icm_128, &c, 30, 0), srtp_err_status_ok);
-	MR_TEST_EQ(srtp_cipher_init(c, key), srtp_err_status_ok);
-	for (i = 0; i < RTE_DIM(blocks); i++) {
-		uint32_t len = sizeof(buf);
+	for (t = 0; t < RTE_DIM(icm128_types); t++) {
+		MR_TEST_EQ(srtp_cipher_type_alloc(icm128_types[t], &c, 30, 0), srtp_err_status_ok);
+		MR_TEST_EQ(srtp_cipher_init(c, key), srtp_err_status_ok);
+		for (i = 0; i < RTE_DIM(blocks); i++) {
+			uint32_t len = sizeof(buf), half = 20;
 
-		unhex(blocks[i].iv, iv, 16);
-		unhex(blocks[i].keystream, want, 48);
-		memset(buf, 0, sizeof(buf));
-		MR_TEST_EQ(srtp_cipher_set_iv(c, iv, srtp_direction_encrypt), srtp_err_status_ok);
-		MR_TEST_EQ(srtp_cipher_encrypt(c, buf, &len), srtp_err_status_ok);
-		MR_TEST_ASSERT(memcmp(buf, want, 48) == 0, "B.2 keystream %u differs", i);
+			unhex(blocks[i].iv, iv, 16);
+			unhex(blocks[i].keystream, want, 48);
+			memset(buf, 0, sizeof(buf));
+			MR_TEST_EQ(srtp_cipher_set_iv(c, iv, srtp_direction_encrypt),
+				   srtp_err_status_ok);
+			MR_TEST_EQ(srtp_cipher_encrypt(c, buf, &len), srtp_err_status_ok);
+			MR_TEST_ASSERT(memcmp(buf, want, 48) == 0, "%s: B.2 keystream %u differs",
+				       icm128_types[t]->description, i);
+			/* in two calls the keystream continues where it stopped */
+			memset(buf, 0, sizeof(buf));
+			len = sizeof(buf) - half;
+			MR_TEST_EQ(srtp_cipher_set_iv(c, iv, srtp_direction_encrypt),
+				   srtp_err_status_ok);
+			MR_TEST_EQ(srtp_cipher_encrypt(c, buf, &half), srtp_err_status_ok);
+			MR_TEST_EQ(srtp_cipher_encrypt(c, buf + half, &len), srtp_err_status_ok);
+			MR_TEST_ASSERT(memcmp(buf, want, 48) == 0, "%s: B.2 split %u differs",
+				       icm128_types[t]->description, i);
+		}
+		srtp_cipher_dealloc(c);
 	}
-	srtp_cipher_dealloc(c);
 	return 0;
 }
 MR_REGISTER_TEST(srtp, rfc3711_b2, test_srtp_rfc3711_b2);
@@ -468,6 +492,20 @@ test_srtp_rfc7714(void)
 		  "d50ae4d1f5ce5d304ba297e47d470c282c3ece5dbffe0a50a2eaa5c1110555be8415f658c61de047"
 		  "6f1b6fad1d1eb30c4446839f57ff6f6cb26ac3be",
 		  "91db4afbfeee5a978fab4393ed2615fe" },
+#ifdef MR_SRTP_HAVE_OPENSSL
+		{ &mr_srtp_ossl_aes_gcm_128, 16,
+		  "f24de3a3fb34de6cacba861c9d7e4bcabe633bd50d294e6f42a5f47a51c7d19b36de3adf8833"
+		  "899d7f27beb16a9152cf765ee4390cce",
+		  "63e94885dcdab67ca727d7662f6b7e997ff5c0f76c06f32dc676a5f1730d6fda4ce09b4686303ded"
+		  "0bb9275bc84aa45896cf4d2fc5abf87245d9eade",
+		  "841dd9683dd78ec92ae58790125f62b3" },
+		{ &mr_srtp_ossl_aes_gcm_256, 32,
+		  "32b1de78a822fe12ef9f78fa332e33aab18012389a58e2f3b50b2a0276ffae0f1ba63799b87b"
+		  "7aa3db36dfffd6b0f9bb7878d7a76c13",
+		  "d50ae4d1f5ce5d304ba297e47d470c282c3ece5dbffe0a50a2eaa5c1110555be8415f658c61de047"
+		  "6f1b6fad1d1eb30c4446839f57ff6f6cb26ac3be",
+		  "91db4afbfeee5a978fab4393ed2615fe" },
+#endif
 	};
 	uint8_t key[44], salt[12], rtp[64], rtcp[64], iv[12], buf[128], want[128], aad[96];
 	uint32_t rtp_len, rtcp_len, n, i, k;
@@ -497,6 +535,12 @@ test_srtp_rfc7714(void)
 		MR_TEST_EQ(srtp_cipher_decrypt(c, buf, &n), srtp_err_status_ok);
 		MR_TEST_EQ(n, rtp_len - 12);
 		MR_TEST_ASSERT(memcmp(buf, rtp + 12, n) == 0, "vector %u: decrypt differs", k);
+		/* a flipped tag bit fails as authentication */
+		n = (uint32_t)gcm_seal(c, iv, rtp, 12, rtp + 12, rtp_len - 12, buf);
+		buf[n - 1] ^= 0x01;
+		MR_TEST_EQ(srtp_cipher_set_iv(c, iv, srtp_direction_decrypt), srtp_err_status_ok);
+		MR_TEST_EQ(srtp_cipher_set_aad(c, rtp, 12), srtp_err_status_ok);
+		MR_TEST_EQ(srtp_cipher_decrypt(c, buf, &n), srtp_err_status_auth_fail);
 
 		/* SRTCP: SSRC 4d617273 ("Mars"), index 5d4, E set */
 		memcpy(iv, salt, 12);
@@ -519,6 +563,115 @@ test_srtp_rfc7714(void)
 	return 0;
 }
 MR_REGISTER_TEST(srtp, rfc7714, test_srtp_rfc7714);
+
+#ifdef MR_SRTP_HAVE_OPENSSL
+/* libsrtp's crypto kernel self tests; exported, in no installed header */
+srtp_err_status_t srtp_crypto_kernel_status(void);
+const srtp_cipher_type_t *srtp_crypto_kernel_get_cipher_type(srtp_cipher_type_id_t id);
+const srtp_auth_type_t *srtp_crypto_kernel_get_auth_type(srtp_auth_type_id_t id);
+
+/*
+ * The OpenSSL backend: in libsrtp's kernel unless MR_SRTP_CRYPTO=libsrtp,
+ * libsrtp's self tests on each type and on the whole kernel, HMAC-SHA1
+ * on RFC 2202's vectors, truncated, fed in pieces, and parameters refused.
+ */
+static int
+test_srtp_openssl(void)
+{
+	static const srtp_cipher_type_t *const ct[] = {
+		&mr_srtp_ossl_aes_icm_128, &mr_srtp_ossl_aes_icm_192, &mr_srtp_ossl_aes_icm_256,
+		&mr_srtp_ossl_aes_gcm_128, &mr_srtp_ossl_aes_gcm_256,
+	};
+	static const struct {
+		const char *key, *data, *mac;
+	} rfc2202[] = {
+		{ "0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "4869205468657265",
+		  "b617318655057264e28bc0b6fb378c8ef146be00" },
+		{ "4a656665", "7768617420646f2079612077616e7420666f72206e6f7468696e673f",
+		  "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79" },
+		{ "0102030405060708090a0b0c0d0e0f10111213141516171819",
+		  "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd"
+		  "cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd",     /* 50 bytes */
+		  "4c9007f4026250c6bc8414f9bf50c86c2d7235da" },
+	};
+	const char *env = getenv("MR_SRTP_CRYPTO");
+	uint8_t key[64], data[64], want[20], tag[20];
+	srtp_cipher_t *c;
+	srtp_auth_t *a;
+	unsigned int i;
+
+	MR_TEST_EQ(setup(), 0);
+	if (env != NULL && strcmp(env, "libsrtp") == 0) {
+		MR_TEST_EQ(mr_srtp_crypto(), MR_SRTP_CRYPTO_LIBSRTP);
+		MR_TEST_ASSERT(srtp_crypto_kernel_get_cipher_type(SRTP_AES_ICM_128) ==
+			       &srtp_aes_icm_128, "libsrtp's AES-ICM not in the kernel");
+	} else {
+		MR_TEST_EQ(mr_srtp_crypto(), MR_SRTP_CRYPTO_OPENSSL);
+		MR_TEST_ASSERT(strcmp(mr_srtp_crypto_name(), "openssl") == 0, "name");
+		for (i = 0; i < RTE_DIM(ct); i++)
+			MR_TEST_ASSERT(srtp_crypto_kernel_get_cipher_type(ct[i]->id) == ct[i],
+				       "%s not in the kernel", ct[i]->description);
+		MR_TEST_ASSERT(srtp_crypto_kernel_get_auth_type(SRTP_HMAC_SHA1) ==
+			       &mr_srtp_ossl_hmac_sha1, "HMAC-SHA1 not in the kernel");
+	}
+	MR_TEST_EQ(mr_srtp_crypto_use_openssl(), 0);    /* idempotent once in */
+	MR_TEST_EQ(srtp_crypto_kernel_status(), srtp_err_status_ok);
+	for (i = 0; i < RTE_DIM(ct); i++)
+		MR_TEST_EQ(srtp_cipher_type_self_test(ct[i]), srtp_err_status_ok);
+	MR_TEST_EQ(srtp_auth_type_self_test(&mr_srtp_ossl_hmac_sha1), srtp_err_status_ok);
+
+	for (i = 0; i < RTE_DIM(rfc2202); i++) {
+		int klen = (int)unhex(rfc2202[i].key, key, sizeof(key));
+		int dlen = (int)unhex(rfc2202[i].data, data, sizeof(data));
+
+		unhex(rfc2202[i].mac, want, sizeof(want));
+		MR_TEST_EQ(mr_srtp_ossl_hmac_sha1.alloc(&a, klen, 20), srtp_err_status_ok);
+		MR_TEST_EQ(srtp_auth_init(a, key), srtp_err_status_ok);
+		MR_TEST_EQ(srtp_auth_compute(a, data, dlen, tag), srtp_err_status_ok);
+		MR_TEST_ASSERT(memcmp(tag, want, 20) == 0, "RFC 2202 case %u differs", i + 1);
+		/* restarted, in two pieces as libsrtp feeds packet then ROC */
+		memset(tag, 0, sizeof(tag));
+		MR_TEST_EQ(srtp_auth_start(a), srtp_err_status_ok);
+		MR_TEST_EQ(srtp_auth_update(a, data, dlen - 4), srtp_err_status_ok);
+		MR_TEST_EQ(srtp_auth_compute(a, data + dlen - 4, 4, tag), srtp_err_status_ok);
+		MR_TEST_ASSERT(memcmp(tag, want, 20) == 0, "RFC 2202 case %u split", i + 1);
+		MR_TEST_EQ(srtp_auth_dealloc(a), srtp_err_status_ok);
+	}
+	/* an 80-bit tag writes 10 bytes and no more */
+	MR_TEST_EQ(mr_srtp_ossl_hmac_sha1.alloc(&a, 4, 10), srtp_err_status_ok);
+	MR_TEST_EQ(srtp_auth_init(a, (const uint8_t *)"Jefe"), srtp_err_status_ok);
+	memset(tag, CANARY, sizeof(tag));
+	MR_TEST_EQ(srtp_auth_compute(a, (const uint8_t *)"what do ya want for nothing?", 28, tag),
+		   srtp_err_status_ok);
+	unhex(rfc2202[1].mac, want, sizeof(want));
+	MR_TEST_ASSERT(memcmp(tag, want, 10) == 0 && tag[10] == CANARY && tag[19] == CANARY,
+		       "truncated tag wrong or too long");
+	MR_TEST_EQ(srtp_auth_dealloc(a), srtp_err_status_ok);
+
+	MR_TEST_EQ(mr_srtp_ossl_hmac_sha1.alloc(&a, 65, 10), srtp_err_status_bad_param);
+	MR_TEST_EQ(mr_srtp_ossl_hmac_sha1.alloc(&a, 20, 21), srtp_err_status_bad_param);
+	MR_TEST_EQ(srtp_cipher_type_alloc(&mr_srtp_ossl_aes_icm_128, &c, 16, 0),
+		   srtp_err_status_bad_param);
+	MR_TEST_EQ(srtp_cipher_type_alloc(&mr_srtp_ossl_aes_gcm_128, &c, 28, 12),
+		   srtp_err_status_bad_param);
+	/* a GCM cipher set to decrypt refuses to encrypt */
+	MR_TEST_EQ(srtp_cipher_type_alloc(&mr_srtp_ossl_aes_gcm_128, &c, 28, 16),
+		   srtp_err_status_ok);
+	MR_TEST_EQ(c->algorithm, SRTP_AES_GCM_128);
+	MR_TEST_EQ(srtp_cipher_init(c, key), srtp_err_status_ok);
+	MR_TEST_EQ(srtp_cipher_set_iv(c, key, srtp_direction_decrypt), srtp_err_status_ok);
+	{
+		uint32_t n = 8, m = 4;
+
+		MR_TEST_EQ(srtp_cipher_encrypt(c, data, &n), srtp_err_status_bad_param);
+		/* shorter than its tag */
+		MR_TEST_EQ(srtp_cipher_decrypt(c, data, &m), srtp_err_status_bad_param);
+	}
+	MR_TEST_EQ(srtp_cipher_dealloc(c), srtp_err_status_ok);
+	return 0;
+}
+MR_REGISTER_TEST(srtp, openssl, test_srtp_openssl);
+#endif
 
 /* Protect into exactly the room needed, canaries after it; unprotect back. */
 static int

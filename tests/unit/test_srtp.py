@@ -210,6 +210,14 @@ class CrossCheck(unittest.TestCase):
     def tearDownClass(cls):
         cls.x.close()
 
+    def test_backend(self):
+        """The crypto backend under libsrtp is the one MR_SRTP_CRYPTO asks for."""
+        got = self.x.ok('backend')
+        self.assertIn(got, ('openssl', 'libsrtp'))
+        want = os.environ.get('MR_SRTP_CRYPTO')
+        if want:
+            self.assertEqual(got, want)
+
     def material(self, rnd, suite):
         return rnd.randbytes(srtp.SUITES[suite].material_len)
 

@@ -105,7 +105,17 @@ mr_relay_srtp_init(struct mr_relay *r)
 {
 	r->srtp = rte_zmalloc("mr_relay_srtp", sizeof(*r->srtp) * r->streams->legs_max,
 			      RTE_CACHE_LINE_SIZE);
-	return r->srtp == NULL ? -ENOMEM : 0;
+	if (r->srtp == NULL)
+		return -ENOMEM;
+#ifdef MR_HAVE_SRTP
+	/*
+	 * libsrtp and its crypto backend now, on the main lcore, so the log
+	 * names the backend at start; a failure refuses keys later (EIO).
+	 */
+	if (mr_srtp_init() != 0)
+		RELAY_LOG(WARNING, "libsrtp2 did not initialise: legs with keys will be refused\n");
+#endif
+	return 0;
 }
 
 static void

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <rte_byteorder.h>
@@ -29,6 +30,13 @@ static const char *const counter_names[MR_NGCALL_C_MAX] = {
 #define MR_NGCALL_C_NAME(e, s) [MR_NGCALL_C_##e] = s,
 	MR_NGCALL_COUNTERS(MR_NGCALL_C_NAME)
 #undef MR_NGCALL_C_NAME
+};
+
+/* An SDES key mrelay made for what it sends to one party (RFC 4568). */
+struct sdes_out {
+	uint8_t suite;               /* enum mr_srtp_suite; NONE: not made */
+	uint32_t tag;                /* the a=crypto tag it answers or offers */
+	char inline_key[72];         /* "inline:BASE64" */
 };
 
 struct party {
@@ -53,6 +61,10 @@ struct call {
 	uint64_t next_check_ms;
 	uint64_t delete_at_ms;       /* 0: no delete-delay pending */
 	uint64_t pkts_seen;          /* the legs' packets at the last check */
+	/* per party and media: the profile it speaks (enum mr_ng_transport) */
+	uint8_t proto[2][MR_NGCALL_MEDIA_MAX];
+	/* per party and media: the key mrelay protects what it sends there with */
+	struct sdes_out sdes[2][MR_NGCALL_MEDIA_MAX];
 	uint32_t hash;
 	int32_t next;                /* hash chain */
 };
@@ -82,6 +94,14 @@ struct media_plan {
 	uint32_t clock_rate;         /* 0: leave the legs' */
 	uint64_t pt_keep[2];
 	bool filter;
+	uint8_t proto;               /* the sender's profile (enum mr_ng_transport) */
+	uint8_t out_proto;           /* the other party's (offer: transport-protocol) */
+	/* the sender's a=crypto (RTP/SAVP): its tag, suite and key parameters */
+	uint32_t crypto_tag;
+	uint8_t crypto_suite;
+	struct mr_sdp_span crypto_key;
+	/* the keys mrelay sends with, after the request: [0] the sender, [1] the other */
+	struct sdes_out sdes[2];
 };
 
 const char *
@@ -322,10 +342,6 @@ check_ids(const struct mr_ng_request *req, struct mr_ng_error *err)
 		return mr_ng_fail(err, "from-tag must be 1..%d bytes", MR_NGCALL_TAG_MAX);
 	if (req->to_tag.p != NULL && (req->to_tag.len == 0 || req->to_tag.len > MR_NGCALL_TAG_MAX))
 		return mr_ng_fail(err, "to-tag must be 1..%d bytes", MR_NGCALL_TAG_MAX);
-	if (req->transport == MR_NG_TRANSPORT_RTP_SAVP ||
-	    req->transport == MR_NG_TRANSPORT_RTP_SAVPF)
-		return mr_ng_fail(err, "transport-protocol '%s' is not supported (no SRTP legs yet)",
-				  mr_ng_transport_name(req->transport));
 	return 0;
 }
 
@@ -434,6 +450,254 @@ ip_is_zero(const uint8_t *ip, uint8_t family)
 	return memcmp(ip, zero, family == 4 ? 4 : 16) == 0;
 }
 
+/* ---------- SDES (RFC 4568): the a=crypto of a section ---------- */
+
+static bool
+proto_srtp(unsigned int t)
+{
+	return t == MR_NG_TRANSPORT_RTP_SAVP || t == MR_NG_TRANSPORT_RTP_SAVPF;
+}
+
+/* The RTP profile of section m (enum mr_ng_transport), or KEEP when not one of the four. */
+static uint8_t
+proto_of(const struct mr_sdp *sdp, unsigned int m)
+{
+	unsigned int t;
+
+	for (t = MR_NG_TRANSPORT_RTP_AVP; t <= MR_NG_TRANSPORT_RTP_SAVPF; t++)
+		if (span_is(sdp, sdp->media[m].proto, mr_ng_transport_name(t)))
+			return (uint8_t)t;
+	return MR_NG_TRANSPORT_KEEP;
+}
+
+/* The next blank-separated word of [*p, end), advancing *p past it. */
+static struct mr_ng_str
+next_word(const char **p, const char *end)
+{
+	struct mr_ng_str w;
+
+	while (*p < end && (**p == ' ' || **p == '\t'))
+		(*p)++;
+	w.p = *p;
+	while (*p < end && **p != ' ' && **p != '\t')
+		(*p)++;
+	w.len = (size_t)(*p - w.p);
+	return w;
+}
+
+#ifdef MR_HAVE_SRTP
+static enum mr_srtp_suite
+suite_of(const struct mr_ng_str *w)
+{
+	char name[40];
+
+	if (w->len == 0 || w->len >= sizeof(name))
+		return MR_SRTP_SUITE_NONE;
+	memcpy(name, w->p, w->len);
+	name[w->len] = '\0';
+	return mr_srtp_suite_parse(name);
+}
+#endif
+
+/* "SUITE inline:..." of the sender's key, for mr_leg_spec_set(). */
+static int
+crypto_text(const struct mr_sdp *sdp, const struct media_plan *mp, char *out, size_t outlen)
+{
+#ifdef MR_HAVE_SRTP
+	int n = snprintf(out, outlen, "%s %.*s", mr_srtp_suite_name(mp->crypto_suite),
+			 (int)mp->crypto_key.len, mr_sdp_ptr(sdp, mp->crypto_key));
+
+	return n > 0 && (size_t)n < outlen ? 0 : -E2BIG;
+#else
+	RTE_SET_USED(sdp);
+	RTE_SET_USED(mp);
+	RTE_SET_USED(outlen);
+	out[0] = '\0';
+	return -ENOTSUP;
+#endif
+}
+
+/*
+ * The a=crypto lines of RTP/SAVP section m: the first one whose suite
+ * mrelay supports is the sender's key. Its key parameters must be one
+ * inline key without lifetime or MKI, and no session parameters follow
+ * (UNENCRYPTED_SRTP, KDR, ... change how SRTP runs; mrelay runs it one way).
+ * Error reasons never quote a key.
+ */
+static int
+plan_crypto(const struct mr_sdp *sdp, unsigned int m, struct media_plan *mp,
+	    struct mr_ng_error *err)
+{
+#ifdef MR_HAVE_SRTP
+	const struct mr_sdp_media *md = &sdp->media[m];
+	struct mr_ng_str first_suite = {NULL, 0};
+	char name[48], text[160], e[128];
+	unsigned int i;
+
+	for (i = md->first_line; i < (unsigned int)md->first_line + md->n_lines; i++) {
+		const struct mr_sdp_line *l = &sdp->lines[i];
+		const char *p = mr_sdp_ptr(sdp, l->arg), *end = p + l->arg.len;
+		struct mr_ng_str tag, suite, key, rest;
+		struct mr_leg_spec scratch;
+		enum mr_srtp_suite s;
+		unsigned long t;
+		size_t j;
+		int rc;
+
+		if (l->type != 'a' || l->attr != MR_SDP_ATTR_CRYPTO)
+			continue;
+		tag = next_word(&p, end);
+		suite = next_word(&p, end);
+		key = next_word(&p, end);
+		rest = next_word(&p, end);
+		if (tag.len == 0 || tag.len > 9 || suite.len == 0 || key.len == 0)
+			return mr_ng_fail(err, "media %u: a=crypto is not 'tag suite key-params'",
+					  m + 1);
+		for (j = 0, t = 0; j < tag.len; j++) {
+			if (tag.p[j] < '0' || tag.p[j] > '9')
+				return mr_ng_fail(err, "media %u: a=crypto tag is not a number",
+						  m + 1);
+			t = t * 10 + (unsigned long)(tag.p[j] - '0');
+		}
+		s = suite_of(&suite);
+		if (s == MR_SRTP_SUITE_NONE) {
+			if (first_suite.p == NULL)
+				first_suite = suite;
+			continue;
+		}
+		if (rest.len != 0) {
+			shown(&rest, name, sizeof(name));
+			return mr_ng_fail(err, "media %u: a=crypto session parameter '%s' is not "
+					  "supported", m + 1, name);
+		}
+		if (key.len < 7 || memcmp(key.p, "inline:", 7) != 0)
+			return mr_ng_fail(err, "media %u: a=crypto key method is not 'inline'",
+					  m + 1);
+		if (memchr(key.p, ';', key.len) != NULL)
+			return mr_ng_fail(err, "media %u: a=crypto with several keys is not "
+					  "supported", m + 1);
+		p = memchr(key.p, '|', key.len);
+		if (p != NULL) {
+			/* "|2^20" is a lifetime, "|1:4" an MKI */
+			bool mki = memchr(p, ':', (size_t)(key.p + key.len - p)) != NULL;
+
+			return mr_ng_fail(err, "media %u: a=crypto key %s is not supported", m + 1,
+					  mki ? "MKI" : "lifetime");
+		}
+		mp->crypto_tag = (uint32_t)t;
+		mp->crypto_suite = (uint8_t)s;
+		mp->crypto_key.off = (uint32_t)(key.p - sdp->body);
+		mp->crypto_key.len = (uint32_t)key.len;
+		/* the key itself (base64, length for the suite), before anything changes */
+		rc = crypto_text(sdp, mp, text, sizeof(text));
+		mr_leg_spec_init(&scratch);
+		if (rc == 0)
+			rc = mr_leg_spec_set(&scratch, "crypto_in", text, e, sizeof(e));
+		mr_leg_spec_wipe(&scratch);
+		explicit_bzero(text, sizeof(text));
+		if (rc != 0)
+			return mr_ng_fail(err, "media %u: a=crypto %s: %s", m + 1,
+					  mr_srtp_suite_name(s), rc == -E2BIG ? "key too long" : e);
+		return 0;
+	}
+	if (first_suite.p == NULL)
+		return mr_ng_fail(err, "media %u: %s without a=crypto (only SDES keys; DTLS-SRTP "
+				  "is not supported)", m + 1, mr_ng_transport_name(mp->proto));
+	shown(&first_suite, name, sizeof(name));
+	return mr_ng_fail(err, "media %u: crypto suite '%s' is not supported (and no other "
+			  "offered is)", m + 1, name);
+#else
+	RTE_SET_USED(sdp);
+	RTE_SET_USED(mp);
+	return mr_ng_fail(err, "media %u: SRTP: this mrelay is built without it (a static "
+			  "build, docs/deployment.md)", m + 1);
+#endif
+}
+
+/* RFC 4648 base64 with padding. @p out holds 4 * ((n + 2) / 3) + 1 bytes. */
+static void
+b64_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		out[o++] = abc[v >> 18];
+		out[o++] = abc[(v >> 12) & 63];
+		out[o++] = abc[(v >> 6) & 63];
+		out[o++] = abc[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+
+		out[o++] = abc[v >> 18];
+		out[o++] = abc[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? abc[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+}
+
+/*
+ * The key mrelay sends with to a party: the one it has (@p have) when its
+ * suite is still the one wanted (a re-offer keeps keys, as rtpengine does),
+ * else a new one from getrandom() (the control path may make a syscall).
+ */
+static int
+sdes_make(const struct sdes_out *have, uint8_t suite, uint32_t tag, struct sdes_out *out,
+	  struct mr_ng_error *err)
+{
+#ifdef MR_HAVE_SRTP
+	uint8_t material[MR_SRTP_MATERIAL_MAX];
+	size_t n = mr_srtp_suite_key_len(suite) + mr_srtp_suite_salt_len(suite), got = 0;
+
+	if (have->suite == suite) {
+		*out = *have;
+		out->tag = tag;
+		return 0;
+	}
+	while (got < n) {
+		ssize_t r = getrandom(material + got, n - got, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			explicit_bzero(material, sizeof(material));
+			return mr_ng_fail(err, "no random bytes for an SRTP key: %s",
+					  strerror(errno));
+		}
+		got += (size_t)r;
+	}
+	out->suite = suite;
+	out->tag = tag;
+	memcpy(out->inline_key, "inline:", 7);
+	b64_encode(material, n, out->inline_key + 7);
+	explicit_bzero(material, sizeof(material));
+	return 0;
+#else
+	RTE_SET_USED(have);
+	RTE_SET_USED(suite);
+	RTE_SET_USED(tag);
+	RTE_SET_USED(out);
+	return mr_ng_fail(err, "SRTP: this mrelay is built without it");
+#endif
+}
+
+/* "SUITE inline:..." of a key mrelay made. */
+static void
+sdes_text(const struct sdes_out *k, char *out, size_t outlen)
+{
+#ifdef MR_HAVE_SRTP
+	snprintf(out, outlen, "%s %s", mr_srtp_suite_name(k->suite), k->inline_key);
+#else
+	RTE_SET_USED(k);
+	snprintf(out, outlen, "none");
+#endif
+}
+
 /*
  * Where the sender of this SDP gets media m (rtpengine's rules):
  * trust-address, asymmetric and strict-source take the SDP's address;
@@ -507,20 +771,21 @@ plan_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, struct media_plan
 		memset(mp, 0, sizeof(*mp));
 		if (md->port == 0)
 			continue;
-		if (!md->rtp || !(span_is(sdp, md->proto, "RTP/AVP") ||
-				  span_is(sdp, md->proto, "RTP/AVPF"))) {
-			if (md->rtp && (span_is(sdp, md->proto, "RTP/SAVP") ||
-					span_is(sdp, md->proto, "RTP/SAVPF")))
-				return mr_ng_fail(err, "media %u: RTP/SAVP (SRTP) is not supported "
-						  "yet", m + 1);
+		mp->proto = proto_of(sdp, m);
+		if (!md->rtp || mp->proto == MR_NG_TRANSPORT_KEEP)
 			return mr_ng_fail(err, "media %u: protocol '%.*s' is not supported "
-					  "(RTP/AVP, RTP/AVPF)", m + 1,
+					  "(RTP/AVP, RTP/AVPF, RTP/SAVP, RTP/SAVPF)", m + 1,
 					  (int)(md->proto.len > 40 ? 40 : md->proto.len),
 					  mr_sdp_ptr(sdp, md->proto));
+		/* a=crypto in a plain section (best-effort SRTP) is not used, and dropped */
+		if (proto_srtp(mp->proto)) {
+			rc = plan_crypto(sdp, m, mp, err);
+			if (rc < 0)
+				return rc;
 		}
-		if (md->n_crypto != 0)
-			return mr_ng_fail(err, "media %u: a=crypto (SDES-SRTP) is not supported yet",
-					  m + 1);
+		/* the profile the other party gets: an offer may change it (and keeps AVPF) */
+		mp->out_proto = req->transport != MR_NG_TRANSPORT_KEEP ? (uint8_t)req->transport :
+				mp->proto;
 		if (md->port_count > 1)
 			return mr_ng_fail(err, "media %u: port/count in m= is not supported", m + 1);
 		mp->active = true;
@@ -575,6 +840,20 @@ spec_forward(struct mr_leg_spec *sp, const char *to)
 	sp->given |= MR_LEG_F_FORWARD;
 	sp->n_fwd = 1;
 	snprintf(sp->fwd[0], sizeof(sp->fwd[0]), "%s", to);
+}
+
+/* Keys as mr_leg_spec_set() takes them ("SUITE inline:..." or "none"); NULL: unchanged. */
+static int
+spec_keys(struct mr_leg_spec *sp, unsigned int m, const char *crypto_in, const char *crypto_out,
+	  struct mr_ng_error *err)
+{
+	char e[128];
+
+	if (crypto_in != NULL && mr_leg_spec_set(sp, "crypto_in", crypto_in, e, sizeof(e)) != 0)
+		return mr_ng_fail(err, "media %u: crypto_in: %s", m + 1, e);
+	if (crypto_out != NULL && mr_leg_spec_set(sp, "crypto_out", crypto_out, e, sizeof(e)) != 0)
+		return mr_ng_fail(err, "media %u: crypto_out: %s", m + 1, e);
+	return 0;
 }
 
 /* Add leg (party, m): local allocated in @p family, forwarding to @p fwd (or none). */
@@ -648,10 +927,12 @@ leg_delete(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int
  */
 static int
 sender_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m,
-	      const struct media_plan *mp, const char *fwd, bool offer, struct mr_ng_error *err)
+	      const struct media_plan *mp, const char *fwd, bool offer, const char *crypto_in,
+	      const char *crypto_out, struct mr_ng_error *err)
 {
 	const struct mr_leg_def *d = leg_def(c, k, party, m);
 	struct mr_leg_spec sp;
+	int rc;
 
 	if (d == NULL)
 		return mr_ng_fail(err, "media %u: the call's legs are gone (deleted by an "
@@ -673,7 +954,27 @@ sender_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned 
 	}
 	if (fwd != NULL)
 		spec_forward(&sp, fwd);
-	return leg_update(c, k, party, m, &sp, err);
+	rc = spec_keys(&sp, m, crypto_in, crypto_out, err);
+	if (rc == 0)
+		rc = leg_update(c, k, party, m, &sp, err);
+	mr_leg_spec_wipe(&sp);
+	return rc;
+}
+
+/* The other party's leg of media m: only its keys change. */
+static int
+keys_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m,
+	    const char *crypto_in, const char *crypto_out, struct mr_ng_error *err)
+{
+	struct mr_leg_spec sp;
+	int rc;
+
+	mr_leg_spec_init(&sp);
+	rc = spec_keys(&sp, m, crypto_in, crypto_out, err);
+	if (rc == 0 && sp.given != 0)
+		rc = leg_update(c, k, party, m, &sp, err);
+	mr_leg_spec_wipe(&sp);
+	return rc;
 }
 
 /* ---------- the SDP that goes out ---------- */
@@ -685,10 +986,12 @@ sender_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned 
  */
 static int
 write_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, const struct call *k,
-	  unsigned int to, const struct media_plan *plan, struct mr_bencode_enc *reply,
-	  struct mr_ng_error *err)
+	  unsigned int to, const struct media_plan *plan, const uint8_t *proto,
+	  const struct sdes_out *sd, struct mr_bencode_enc *reply, struct mr_ng_error *err)
 {
 	struct mr_sdp_media_rewrite mrw[MR_NGCALL_MEDIA_MAX];
+	char crypto[MR_NGCALL_MEDIA_MAX][128];
+	const char *crypto_line[MR_NGCALL_MEDIA_MAX];
 	struct mr_sdp_rewrite rw;
 	struct mr_sdp_error se;
 	char addr[INET6_ADDRSTRLEN] = "";
@@ -720,7 +1023,19 @@ write_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, const struct cal
 			mrw[m].rtcp_mux = 1;
 		else if (req->rtcp_mux & MR_NG_RTCP_MUX_REJECT)
 			mrw[m].rtcp_mux = -1;
-		mrw[m].proto = mr_ng_transport_name(req->transport);
+		mrw[m].proto = mr_ng_transport_name(proto[m]);
+		/* the party's own keys never go back to it: mrelay's, or none */
+		mrw[m].crypto_remove = true;
+		if (proto_srtp(proto[m])) {
+			char text[100];
+
+			sdes_text(&sd[m], text, sizeof(text));
+			snprintf(crypto[m], sizeof(crypto[m]), "%u %s", sd[m].tag, text);
+			explicit_bzero(text, sizeof(text));
+			crypto_line[m] = crypto[m];
+			mrw[m].crypto_add = &crypto_line[m];
+			mrw[m].n_crypto_add = 1;
+		}
 		mrw[m].pt_keep = plan[m].filter ? plan[m].pt_keep : NULL;
 	}
 	if (req->media_address.family != 0) {
@@ -737,6 +1052,7 @@ write_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, const struct cal
 	rw.n_media = c->sdp->n_media;
 	rw.media = mrw;
 	n = mr_sdp_write(c->sdp, &rw, c->sdp_out, SDP_OUT_MAX, &se);
+	explicit_bzero(crypto, sizeof(crypto));
 	if (n < 0)
 		return mr_ng_fail(err, "SDP rewrite: %s", se.msg);
 	mr_bencode_enc_kv_str(reply, "sdp", c->sdp_out, (size_t)n);
@@ -766,13 +1082,75 @@ rollback(struct mr_ngcall *c, struct call *k, uint32_t added, bool new_call)
 	}
 }
 
+/*
+ * The keys mrelay sends with after an offer from party x: to x when x
+ * speaks SRTP (its suite and tag, answered later), to y when y is to speak
+ * it (x's suite and tag, or AES_CM_128_HMAC_SHA1_80 with tag 1 when x
+ * speaks plain RTP).
+ */
+static int
+plan_offer_keys(const struct mr_sdp *sdp, const struct call *k, unsigned int x, unsigned int y,
+		struct media_plan *plan, struct mr_ng_error *err)
+{
+	unsigned int m;
+	int rc;
+
+	for (m = 0; m < sdp->n_media; m++) {
+		struct media_plan *mp = &plan[m];
+		bool in = proto_srtp(mp->proto);
+
+		if (!mp->active)
+			continue;
+		if (in) {
+			rc = sdes_make(&k->sdes[x][m], mp->crypto_suite, mp->crypto_tag,
+				       &mp->sdes[0], err);
+			if (rc < 0)
+				return rc;
+		}
+		if (proto_srtp(mp->out_proto)) {
+			rc = sdes_make(&k->sdes[y][m], in ? mp->crypto_suite :
+				       MR_SRTP_AES_CM_128_HMAC_SHA1_80, in ? mp->crypto_tag : 1,
+				       &mp->sdes[1], err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* The sender's key as crypto_in wants it, or "none" for plain RTP. */
+static int
+sender_key_text(const struct mr_sdp *sdp, const struct media_plan *mp, unsigned int m,
+		char *out, size_t outlen, struct mr_ng_error *err)
+{
+	if (!proto_srtp(mp->proto)) {
+		snprintf(out, outlen, "none");
+		return 0;
+	}
+	if (crypto_text(sdp, mp, out, outlen) != 0)
+		return mr_ng_fail(err, "media %u: a=crypto key too long", m + 1);
+	return 0;
+}
+
+static void
+out_key_text(const struct sdes_out *k, char *out, size_t outlen)
+{
+	if (k->suite == MR_SRTP_SUITE_NONE)
+		snprintf(out, outlen, "none");
+	else
+		sdes_text(k, out, outlen);
+}
+
 static int
 handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *reply,
 	     struct mr_ng_error *err)
 {
 	struct mr_ngcall *c = ctx;
 	struct media_plan plan[MR_NGCALL_MEDIA_MAX];
+	struct sdes_out out_sdes[MR_NGCALL_MEDIA_MAX];
+	uint8_t out_proto[MR_NGCALL_MEDIA_MAX] = {0};
 	char peer[MR_STREAM_NAME_LEN], self[MR_STREAM_NAME_LEN];
+	char key_in[160] = "", key_out[160] = "";
 	unsigned int x, y, m;
 	uint32_t added = 0;
 	bool new_call = false;
@@ -814,6 +1192,10 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 		x = 0;
 	}
 	y = 1 - x;
+	memset(out_sdes, 0, sizeof(out_sdes));
+	rc = plan_offer_keys(c->sdp, k, x, y, plan, err);
+	if (rc < 0)
+		goto undo;
 	/* first the legs that do not exist yet: a failure here is undone */
 	for (m = 0; m < c->sdp->n_media; m++) {
 		const struct media_plan *mp = &plan[m];
@@ -837,13 +1219,32 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 		if (!plan[m].active)
 			continue;
 		leg_name(k, y, m, peer);
-		rc = sender_update(c, k, x, m, &plan[m], peer, true, err);
+		rc = sender_key_text(c->sdp, &plan[m], m, key_in, sizeof(key_in), err);
+		out_key_text(&plan[m].sdes[0], key_out, sizeof(key_out));
+		if (rc == 0)
+			rc = sender_update(c, k, x, m, &plan[m], peer, true, key_in, key_out, err);
 		if (rc < 0)
 			goto undo;
+		/* the other party's key comes with its answer; plain RTP has none */
+		out_key_text(&plan[m].sdes[1], key_out, sizeof(key_out));
+		rc = keys_update(c, k, y, m, proto_srtp(plan[m].out_proto) ? NULL : "none",
+				 key_out, err);
+		if (rc < 0)
+			goto undo;
+		out_proto[m] = plan[m].out_proto;
+		out_sdes[m] = plan[m].sdes[1];
 	}
-	rc = write_sdp(c, req, k, y, plan, reply, err);
+	rc = write_sdp(c, req, k, y, plan, out_proto, out_sdes, reply, err);
 	if (rc < 0)
 		goto undo;
+	for (m = 0; m < c->sdp->n_media; m++) {
+		if (!plan[m].active)
+			continue;
+		k->proto[x][m] = plan[m].proto;
+		k->proto[y][m] = plan[m].out_proto;
+		k->sdes[x][m] = plan[m].sdes[0];
+		k->sdes[y][m] = plan[m].sdes[1];
+	}
 	/* media turned off (port 0) lose their legs */
 	for (m = 0; m < c->sdp->n_media; m++) {
 		if (plan[m].active) {
@@ -862,12 +1263,47 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 	k->delete_at_ms = 0;
 	if (new_call)
 		c->stats.c[MR_NGCALL_C_CALLS_CREATED]++;
-	return 0;
+	rc = 0;
+	goto out;
 undo:
 	rollback(c, k, added, new_call);
 fail:
 	failed(c);
+out:
+	explicit_bzero(plan, sizeof(plan));
+	explicit_bzero(out_sdes, sizeof(out_sdes));
+	explicit_bzero(key_in, sizeof(key_in));
+	explicit_bzero(key_out, sizeof(key_out));
 	return rc;
+}
+
+/*
+ * An answer keeps the profiles of the offer (RFC 3264 section 6): the
+ * answerer y speaks SRTP when mrelay offered it SRTP, with the suite and
+ * tag of the one a=crypto offered; the offerer x gets the profile it offered.
+ */
+static int
+answer_check_keys(const struct mr_ng_request *req, const struct call *k, unsigned int x,
+		  unsigned int y, unsigned int m, const struct media_plan *mp,
+		  struct mr_ng_error *err)
+{
+	const struct sdes_out *offered = &k->sdes[y][m];
+
+	if (!mp->active)
+		return 0;
+	if (req->transport != MR_NG_TRANSPORT_KEEP && req->transport != k->proto[x][m])
+		return mr_ng_fail(err, "media %u: transport-protocol %s in an answer; the offer "
+				  "was %s", m + 1, mr_ng_transport_name(req->transport),
+				  mr_ng_transport_name(k->proto[x][m]));
+	if (proto_srtp(mp->proto) != proto_srtp(k->proto[y][m]))
+		return mr_ng_fail(err, "media %u: the answer is %s, the offer to it was %s", m + 1,
+				  mr_ng_transport_name(mp->proto),
+				  mr_ng_transport_name(k->proto[y][m]));
+	if (proto_srtp(mp->proto) &&
+	    (mp->crypto_suite != offered->suite || mp->crypto_tag != offered->tag))
+		return mr_ng_fail(err, "media %u: the answer's a=crypto is not the one offered "
+				  "(tag %u)", m + 1, offered->tag);
+	return 0;
 }
 
 static int
@@ -876,6 +1312,7 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 {
 	struct mr_ngcall *c = ctx;
 	struct media_plan plan[MR_NGCALL_MEDIA_MAX];
+	char key_in[160] = "";
 	unsigned int x, y, m;
 	struct call *k;
 	int px, py, rc;
@@ -920,13 +1357,20 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 		}
 	}
 	for (m = 0; m < c->sdp->n_media; m++) {
-		if (!plan[m].active)
-			continue;
-		rc = sender_update(c, k, y, m, &plan[m], NULL, false, err);
+		rc = answer_check_keys(req, k, x, y, m, &plan[m], err);
 		if (rc < 0)
 			goto fail;
 	}
-	rc = write_sdp(c, req, k, x, plan, reply, err);
+	for (m = 0; m < c->sdp->n_media; m++) {
+		if (!plan[m].active)
+			continue;
+		rc = sender_key_text(c->sdp, &plan[m], m, key_in, sizeof(key_in), err);
+		if (rc == 0)
+			rc = sender_update(c, k, y, m, &plan[m], NULL, false, key_in, NULL, err);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = write_sdp(c, req, k, x, plan, k->proto[x], k->sdes[x], reply, err);
 	if (rc < 0)
 		goto fail;
 	for (m = 0; m < c->sdp->n_media; m++) {
@@ -940,9 +1384,13 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 		party_set(k, y, &req->to_tag);
 	k->last_signal_ms = c->now_ms;
 	k->signal_unix = (int64_t)time(NULL);
-	return 0;
+	rc = 0;
+	goto out;
 fail:
 	failed(c);
+out:
+	explicit_bzero(plan, sizeof(plan));
+	explicit_bzero(key_in, sizeof(key_in));
 	return rc;
 }
 
@@ -1028,6 +1476,18 @@ enc_leg(struct mr_ngcall *c, struct mr_bencode_enc *e, const struct mr_leg_def *
 	if (!d->latch || d->latched)
 		enc_endpoint(e, "endpoint", &d->remote);
 	mr_bencode_enc_kv_int(e, "latched", d->latch ? d->latched : -1);
+#ifdef MR_HAVE_SRTP
+	/* keys by suite and fingerprint only (docs/srtp.md) */
+	if (d->srtp_in_suite != MR_SRTP_SUITE_NONE) {
+		mr_bencode_enc_kv_cstr(e, "crypto in suite", mr_srtp_suite_name(d->srtp_in_suite));
+		mr_bencode_enc_kv_cstr(e, "crypto in fingerprint", d->srtp_in_fp);
+	}
+	if (d->srtp_out_suite != MR_SRTP_SUITE_NONE) {
+		mr_bencode_enc_kv_cstr(e, "crypto out suite",
+				       mr_srtp_suite_name(d->srtp_out_suite));
+		mr_bencode_enc_kv_cstr(e, "crypto out fingerprint", d->srtp_out_fp);
+	}
+#endif
 	mr_bencode_enc_cstr(e, "stats");
 	mr_bencode_enc_dict(e);
 	mr_bencode_enc_kv_int(e, "packets", (int64_t)ls.pkts);

@@ -324,7 +324,7 @@ def case_protocol(args, work, net):
         ({'sdp': sdp(6000, 'x').replace('RTP/AVP', 'RTP/SAVP')},
          'RTP/SAVP without a=crypto'),
         ({'flags': ['media-handover']}, "unsupported flag 'media-handover'"),
-        ({'codec': {'transcode': ['opus']}}, "unsupported codec operation 'transcode'"),
+        ({'codec': {'transcode': ['opus']}}, 'codec-transcode-opus: no [profile] pair'),
         ({'sdp': sdp(6000, 'x').replace('c=IN IP4 %s' % NS_IP, 'c=IN IP4 239.1.1.1')},
          'not unicast'),
     ]

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -37,6 +38,14 @@ struct sdes_out {
 	uint8_t suite;               /* enum mr_srtp_suite; NONE: not made */
 	uint32_t tag;                /* the a=crypto tag it answers or offers */
 	char inline_key[72];         /* "inline:BASE64" */
+};
+
+/* codec-transcode of one media section (offer), and whether the answer took it. */
+struct media_tc {
+	uint16_t fwd, back;          /* profiles (1-based): offerer -> X, X -> offerer; 0: none */
+	uint8_t pt;                  /* X's payload type, added to the offer */
+	uint8_t in_pt;               /* the offerer's payload type transcoded from and to */
+	bool on;                     /* the answer took X: the legs transcode */
 };
 
 struct party {
@@ -65,6 +74,8 @@ struct call {
 	uint8_t proto[2][MR_NGCALL_MEDIA_MAX];
 	/* per party and media: the key mrelay protects what it sends there with */
 	struct sdes_out sdes[2][MR_NGCALL_MEDIA_MAX];
+	struct media_tc tc[MR_NGCALL_MEDIA_MAX];  /* of the last offer */
+	uint8_t tc_party;            /* who offered it: its leg takes fwd */
 	uint32_t hash;
 	int32_t next;                /* hash chain */
 };
@@ -102,6 +113,8 @@ struct media_plan {
 	struct mr_sdp_span crypto_key;
 	/* the keys mrelay sends with, after the request: [0] the sender, [1] the other */
 	struct sdes_out sdes[2];
+	struct media_tc tc;          /* codec-transcode: the profiles, the payload types */
+	struct mr_sdp_fmt_add add;   /* the codec it adds to the offer */
 };
 
 const char *
@@ -369,15 +382,141 @@ name_is(const struct mr_ng_str *s, const char *text)
 	return true;
 }
 
-/* codec-strip / codec-except: which payload types of media m stay. */
+/* The transcoder's codec of a name ("opus", "PCMU/8000", ...), or MR_TC_CODEC__MAX. */
+static enum mr_tc_codec
+tc_codec_of(const char *p, size_t len)
+{
+	static const char *const names[MR_TC_CODEC__MAX] = {
+		[MR_TC_CODEC_OPUS] = "opus/48000", [MR_TC_CODEC_PCMU] = "pcmu/8000",
+		[MR_TC_CODEC_PCMA] = "pcma/8000",
+	};
+	const char *slash = memchr(p, '/', len);
+	size_t n = slash != NULL ? (size_t)(slash - p) : len;
+	unsigned int i;
+
+	for (i = 0; i < MR_TC_CODEC__MAX; i++) {
+		size_t nl = strcspn(names[i], "/"), j;
+
+		if (n != nl)
+			continue;
+		for (j = 0; j < n; j++)
+			if ((p[j] | 0x20) != names[i][j])
+				break;
+		if (j < n)
+			continue;
+		/* "opus/48000[/2]", "PCMU/8000": the clock, when given, must be the codec's */
+		if (slash != NULL && (len - n < 1 + strlen(names[i] + nl + 1) ||
+				      memcmp(slash + 1, names[i] + nl + 1,
+					     strlen(names[i] + nl + 1)) != 0))
+			return MR_TC_CODEC__MAX;
+		return (enum mr_tc_codec)i;
+	}
+	return MR_TC_CODEC__MAX;
+}
+
+static const char *
+tc_rtpmap(enum mr_tc_codec codec)
+{
+	return codec == MR_TC_CODEC_OPUS ? "opus/48000/2" :
+	       codec == MR_TC_CODEC_PCMU ? "PCMU/8000" : "PCMA/8000";
+}
+
+static bool
+pt_in(const uint64_t *set, int pt)
+{
+	return pt >= 0 && (set[pt / 64] >> (pt % 64)) & 1;
+}
+
+/*
+ * codec-transcode-X: a [profile] pair must take one of the offerer's
+ * codecs (@p from: not stripped; masked ones count) to X and back, with
+ * the same payload types both ways; X goes out with the profile's output
+ * payload type. The answer turns transcoding on when it takes X and none of
+ * the offerer's codecs.
+ */
 static int
-plan_codecs(const struct mr_ng_request *req, const struct mr_sdp *sdp, unsigned int m,
-	    struct media_plan *mp, struct mr_ng_error *err)
+plan_transcode(const struct mr_ngcall *c, const struct mr_sdp *sdp, unsigned int m,
+	       const struct mr_ng_str *x, const uint64_t *from, struct media_plan *mp,
+	       struct mr_ng_error *err)
+{
+	const struct mr_relay *r = c->p.relay;
+	enum mr_tc_codec want = tc_codec_of(x->p, x->len);
+	const struct mr_sdp_media *md = &sdp->media[m];
+	char name[48];
+	unsigned int f, i, j;
+
+	shown(x, name, sizeof(name));
+	if (want == MR_TC_CODEC__MAX)
+		return mr_ng_fail(err, "media %u: codec-transcode-%s: mrelay transcodes opus/48000, "
+				  "PCMU/8000 and PCMA/8000 only", m + 1, name);
+	if (mp->tc.fwd != 0)
+		return mr_ng_fail(err, "media %u: one codec-transcode per media section", m + 1);
+	for (f = 0; f < md->n_fmt; f++) {
+		struct mr_sdp_codec sc;
+
+		/* the offer has it already: nothing to transcode */
+		if (mr_sdp_codec(sdp, m, md->fmt_pt[f], &sc) == 0 &&
+		    tc_codec_of(sc.name, strlen(sc.name)) == want && pt_in(mp->pt_keep, md->fmt_pt[f]))
+			return 0;
+	}
+	for (f = 0; r != NULL && f < md->n_fmt; f++) {
+		int pt = md->fmt_pt[f];
+		struct mr_sdp_codec sc;
+		enum mr_tc_codec have;
+
+		if (!pt_in(from, pt) || mr_sdp_codec(sdp, m, pt, &sc) != 0)
+			continue;
+		have = tc_codec_of(sc.name, strlen(sc.name));
+		for (i = 0; have != MR_TC_CODEC__MAX && i < r->n_profiles; i++) {
+			const struct mr_tc_profile *a = &r->profiles[i];
+
+			if (a->in_codec != have || a->in_pt != pt || a->out_codec != want)
+				continue;
+			for (j = 0; j < r->n_profiles; j++) {
+				const struct mr_tc_profile *b = &r->profiles[j];
+
+				if (b->in_codec != want || b->in_pt != a->out_pt ||
+				    b->out_codec != have || b->out_pt != pt)
+					continue;
+				if (a->out_pt != pt && pt_in(mp->pt_keep, a->out_pt))
+					return mr_ng_fail(err, "media %u: codec-transcode-%s: payload "
+							  "type %u of profile %s is taken in the "
+							  "offer", m + 1, name, a->out_pt,
+							  mr_sessions_profile_name(c->p.sessions,
+										   (uint16_t)(i + 1)));
+				if (r->n_tc == 0)
+					return mr_ng_fail(err, "media %u: codec-transcode-%s: this "
+							  "relay has no transcoder lcores ([relay] "
+							  "transcoders)", m + 1, name);
+				mp->tc.fwd = (uint16_t)(i + 1);
+				mp->tc.back = (uint16_t)(j + 1);
+				mp->tc.pt = a->out_pt;
+				mp->tc.in_pt = (uint8_t)pt;
+				mp->add.pt = a->out_pt;
+				mp->add.rtpmap = tc_rtpmap(want);
+				return 0;
+			}
+		}
+	}
+	return mr_ng_fail(err, "media %u: codec-transcode-%s: no [profile] pair transcodes one "
+			  "of the offer's codecs to it and back (same payload types both ways)",
+			  m + 1, name);
+}
+
+/*
+ * codec-strip / -except / -mask: which payload types of media m go out
+ * (mask is strip for the SDP; the offerer may still send a masked codec,
+ * which transcoding takes); codec-transcode: one more (plan_transcode()).
+ */
+static int
+plan_codecs(const struct mr_ngcall *c, const struct mr_ng_request *req, const struct mr_sdp *sdp,
+	    unsigned int m, bool offer, struct media_plan *mp, struct mr_ng_error *err)
 {
 	const struct mr_sdp_media *md = &sdp->media[m];
-	uint64_t strip[2] = {0, 0}, except[2] = {0, 0};
-	bool all = false;
+	uint64_t strip[2] = {0, 0}, except[2] = {0, 0}, mask[2] = {0, 0}, from[2] = {0, 0};
+	bool all = false, mask_all = false;
 	unsigned int i;
+	int rc;
 
 	mp->filter = false;
 	if (req->n_codec == 0)
@@ -396,22 +535,48 @@ plan_codecs(const struct mr_ng_request *req, const struct mr_sdp *sdp, unsigned 
 		case MR_NG_CODEC_EXCEPT:
 			mr_sdp_match_codec(sdp, m, n->p, n->len, except);
 			break;
+		case MR_NG_CODEC_MASK:
+			if (name_is(n, "all"))
+				mask_all = true;
+			else
+				mr_sdp_match_codec(sdp, m, n->p, n->len, mask);
+			break;
+		case MR_NG_CODEC_TRANSCODE:
+			break;
 		default:
 			shown(n, name, sizeof(name));
 			return mr_ng_fail(err, "codec operation on '%s' is not supported "
-					  "(only strip and except)", name);
+					  "(strip, except, mask, transcode)", name);
+		}
+		if (!offer && (req->codec[i].op == MR_NG_CODEC_MASK ||
+			       req->codec[i].op == MR_NG_CODEC_TRANSCODE)) {
+			shown(n, name, sizeof(name));
+			return mr_ng_fail(err, "codec-%s-%s in an answer (offers only)",
+					  req->codec[i].op == MR_NG_CODEC_MASK ? "mask" : "transcode",
+					  name);
 		}
 	}
 	mp->pt_keep[0] = mp->pt_keep[1] = 0;
 	for (i = 0; i < md->n_fmt; i++) {
 		int pt = md->fmt_pt[i];
+		bool kept;
 
 		if (pt < 0)
 			continue;
-		if (all ? (except[pt / 64] >> (pt % 64)) & 1 : !((strip[pt / 64] >> (pt % 64)) & 1))
+		kept = all ? pt_in(except, pt) : !pt_in(strip, pt);
+		if (kept)
+			from[pt / 64] |= UINT64_C(1) << (pt % 64);
+		if (kept && !mask_all && !pt_in(mask, pt))
 			mp->pt_keep[pt / 64] |= UINT64_C(1) << (pt % 64);
 	}
-	if (mp->pt_keep[0] == 0 && mp->pt_keep[1] == 0)
+	for (i = 0; i < req->n_codec; i++) {
+		if (req->codec[i].op != MR_NG_CODEC_TRANSCODE)
+			continue;
+		rc = plan_transcode(c, sdp, m, &req->codec[i].name, from, mp, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (mp->pt_keep[0] == 0 && mp->pt_keep[1] == 0 && mp->tc.fwd == 0)
 		return mr_ng_fail(err, "media %u: the codec flags strip every codec", m + 1);
 	mp->filter = true;
 	return 0;
@@ -745,8 +910,8 @@ plan_remote(const struct mr_ng_request *req, const struct mr_sdp *sdp, unsigned 
 
 /* Parse the request's SDP and plan every media section. */
 static int
-plan_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, struct media_plan *plan,
-	 struct mr_ng_error *err)
+plan_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, bool offer,
+	 struct media_plan *plan, struct mr_ng_error *err)
 {
 	struct mr_sdp *sdp = c->sdp;
 	struct mr_sdp_error se;
@@ -791,7 +956,7 @@ plan_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, struct media_plan
 		mp->active = true;
 		rc = plan_remote(req, sdp, m, mp, err);
 		if (rc == 0)
-			rc = plan_codecs(req, sdp, m, mp, err);
+			rc = plan_codecs(c, req, sdp, m, offer, mp, err);
 		if (rc < 0)
 			return rc;
 		mp->clock_rate = first_clock(sdp, m);
@@ -842,13 +1007,18 @@ spec_forward(struct mr_leg_spec *sp, const char *to)
 	snprintf(sp->fwd[0], sizeof(sp->fwd[0]), "%s", to);
 }
 
-/* Keys as mr_leg_spec_set() takes them ("SUITE inline:..." or "none"); NULL: unchanged. */
+/*
+ * Keys as mr_leg_spec_set() takes them ("SUITE inline:..." or "none") and
+ * a transcoding profile (name or "none"); NULL: unchanged.
+ */
 static int
-spec_keys(struct mr_leg_spec *sp, unsigned int m, const char *crypto_in, const char *crypto_out,
-	  struct mr_ng_error *err)
+spec_extra(struct mr_leg_spec *sp, unsigned int m, const char *crypto_in, const char *crypto_out,
+	   const char *transcode, struct mr_ng_error *err)
 {
 	char e[128];
 
+	if (transcode != NULL && mr_leg_spec_set(sp, "transcode", transcode, e, sizeof(e)) != 0)
+		return mr_ng_fail(err, "media %u: transcode: %s", m + 1, e);
 	if (crypto_in != NULL && mr_leg_spec_set(sp, "crypto_in", crypto_in, e, sizeof(e)) != 0)
 		return mr_ng_fail(err, "media %u: crypto_in: %s", m + 1, e);
 	if (crypto_out != NULL && mr_leg_spec_set(sp, "crypto_out", crypto_out, e, sizeof(e)) != 0)
@@ -928,7 +1098,7 @@ leg_delete(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int
 static int
 sender_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m,
 	      const struct media_plan *mp, const char *fwd, bool offer, const char *crypto_in,
-	      const char *crypto_out, struct mr_ng_error *err)
+	      const char *crypto_out, const char *transcode, struct mr_ng_error *err)
 {
 	const struct mr_leg_def *d = leg_def(c, k, party, m);
 	struct mr_leg_spec sp;
@@ -954,23 +1124,24 @@ sender_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned 
 	}
 	if (fwd != NULL)
 		spec_forward(&sp, fwd);
-	rc = spec_keys(&sp, m, crypto_in, crypto_out, err);
+	rc = spec_extra(&sp, m, crypto_in, crypto_out, transcode, err);
 	if (rc == 0)
 		rc = leg_update(c, k, party, m, &sp, err);
 	mr_leg_spec_wipe(&sp);
 	return rc;
 }
 
-/* The other party's leg of media m: only its keys change. */
+/* The other party's leg of media m: only its keys and transcoding change. */
 static int
-keys_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m,
-	    const char *crypto_in, const char *crypto_out, struct mr_ng_error *err)
+other_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m,
+	     const char *crypto_in, const char *crypto_out, const char *transcode,
+	     struct mr_ng_error *err)
 {
 	struct mr_leg_spec sp;
 	int rc;
 
 	mr_leg_spec_init(&sp);
-	rc = spec_keys(&sp, m, crypto_in, crypto_out, err);
+	rc = spec_extra(&sp, m, crypto_in, crypto_out, transcode, err);
 	if (rc == 0 && sp.given != 0)
 		rc = leg_update(c, k, party, m, &sp, err);
 	mr_leg_spec_wipe(&sp);
@@ -1037,6 +1208,10 @@ write_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, const struct cal
 			mrw[m].n_crypto_add = 1;
 		}
 		mrw[m].pt_keep = plan[m].filter ? plan[m].pt_keep : NULL;
+		if (plan[m].add.rtpmap != NULL) {
+			mrw[m].fmt_add = &plan[m].add;
+			mrw[m].n_fmt_add = 1;
+		}
 	}
 	if (req->media_address.family != 0) {
 		family = req->media_address.family;
@@ -1151,6 +1326,7 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 	uint8_t out_proto[MR_NGCALL_MEDIA_MAX] = {0};
 	char peer[MR_STREAM_NAME_LEN], self[MR_STREAM_NAME_LEN];
 	char key_in[160] = "", key_out[160] = "";
+	const char *tc_off;
 	unsigned int x, y, m;
 	uint32_t added = 0;
 	bool new_call = false;
@@ -1159,7 +1335,7 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 
 	rc = check_ids(req, err);
 	if (rc == 0)
-		rc = plan_sdp(c, req, plan, err);
+		rc = plan_sdp(c, req, true, plan, err);
 	if (rc < 0)
 		goto fail;
 	k = call_find(c, &req->call_id);
@@ -1221,14 +1397,17 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 		leg_name(k, y, m, peer);
 		rc = sender_key_text(c->sdp, &plan[m], m, key_in, sizeof(key_in), err);
 		out_key_text(&plan[m].sdes[0], key_out, sizeof(key_out));
+		/* a new offer: transcoding again only when its answer takes it */
+		tc_off = k->tc[m].on ? "none" : NULL;
 		if (rc == 0)
-			rc = sender_update(c, k, x, m, &plan[m], peer, true, key_in, key_out, err);
+			rc = sender_update(c, k, x, m, &plan[m], peer, true, key_in, key_out, tc_off,
+					   err);
 		if (rc < 0)
 			goto undo;
 		/* the other party's key comes with its answer; plain RTP has none */
 		out_key_text(&plan[m].sdes[1], key_out, sizeof(key_out));
-		rc = keys_update(c, k, y, m, proto_srtp(plan[m].out_proto) ? NULL : "none",
-				 key_out, err);
+		rc = other_update(c, k, y, m, proto_srtp(plan[m].out_proto) ? NULL : "none",
+				  key_out, tc_off, err);
 		if (rc < 0)
 			goto undo;
 		out_proto[m] = plan[m].out_proto;
@@ -1244,7 +1423,9 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 		k->proto[y][m] = plan[m].out_proto;
 		k->sdes[x][m] = plan[m].sdes[0];
 		k->sdes[y][m] = plan[m].sdes[1];
+		k->tc[m] = plan[m].tc;
 	}
+	k->tc_party = (uint8_t)x;
 	/* media turned off (port 0) lose their legs */
 	for (m = 0; m < c->sdp->n_media; m++) {
 		if (plan[m].active) {
@@ -1275,6 +1456,64 @@ out:
 	explicit_bzero(key_in, sizeof(key_in));
 	explicit_bzero(key_out, sizeof(key_out));
 	return rc;
+}
+
+/* What an answer does with the offer's codec-transcode of one media section. */
+struct answer_tc {
+	bool on;
+	char fwd_name[MR_STREAM_NAME_LEN], back_name[MR_STREAM_NAME_LEN];
+};
+
+/*
+ * The answer took the codec mrelay added (X) and none of the offerer's:
+ * the offerer's leg transcodes to X, the answerer's back, and the SDP to
+ * the offerer names the offerer's codec instead of X. An answer with one
+ * of the offerer's codecs is passed on without X.
+ */
+static int
+answer_transcode(const struct mr_ngcall *c, const struct call *k, unsigned int x, unsigned int m,
+		 struct media_plan *mp, struct answer_tc *tc, struct mr_ng_error *err)
+{
+	const struct media_tc *t = &k->tc[m];
+	const struct mr_sdp_media *md = &c->sdp->media[m];
+	bool has_x = false, has_offerers = false;
+	unsigned int f;
+
+	memset(&tc[m], 0, sizeof(tc[m]));
+	if (t->fwd == 0)
+		return 0;
+	if (k->tc_party != x)
+		return mr_ng_fail(err, "media %u: codec-transcode was offered by the other party",
+				  m + 1);
+	for (f = 0; f < md->n_fmt; f++) {
+		struct mr_sdp_codec sc;
+
+		if (md->fmt_pt[f] < 0)
+			continue;
+		/* DTMF and comfort noise go along with any codec */
+		if (md->fmt_pt[f] == t->pt)
+			has_x = true;
+		else if (mr_sdp_codec(c->sdp, m, md->fmt_pt[f], &sc) != 0 ||
+			 (strcasecmp(sc.name, "telephone-event") != 0 &&
+			  strcasecmp(sc.name, "CN") != 0))
+			has_offerers = true;
+	}
+	if (!mp->filter) {
+		mp->filter = true;
+		memset(mp->pt_keep, 0xff, sizeof(mp->pt_keep));
+	}
+	/* X never goes back to the offerer, who did not offer it */
+	mp->pt_keep[t->pt / 64] &= ~(UINT64_C(1) << (t->pt % 64));
+	if (!has_x || has_offerers)
+		return 0;
+	tc[m].on = true;
+	snprintf(tc[m].fwd_name, sizeof(tc[m].fwd_name), "%s",
+		 mr_sessions_profile_name(c->p.sessions, t->fwd));
+	snprintf(tc[m].back_name, sizeof(tc[m].back_name), "%s",
+		 mr_sessions_profile_name(c->p.sessions, t->back));
+	mp->add.pt = t->in_pt;
+	mp->add.rtpmap = tc_rtpmap(c->p.relay->profiles[t->fwd - 1].in_codec);
+	return 0;
 }
 
 /*
@@ -1312,6 +1551,7 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 {
 	struct mr_ngcall *c = ctx;
 	struct media_plan plan[MR_NGCALL_MEDIA_MAX];
+	struct answer_tc tc[MR_NGCALL_MEDIA_MAX];
 	char key_in[160] = "";
 	unsigned int x, y, m;
 	struct call *k;
@@ -1319,7 +1559,7 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 
 	rc = check_ids(req, err);
 	if (rc == 0)
-		rc = plan_sdp(c, req, plan, err);
+		rc = plan_sdp(c, req, false, plan, err);
 	if (rc < 0)
 		goto fail;
 	k = call_find(c, &req->call_id);
@@ -1366,7 +1606,12 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 			continue;
 		rc = sender_key_text(c->sdp, &plan[m], m, key_in, sizeof(key_in), err);
 		if (rc == 0)
-			rc = sender_update(c, k, y, m, &plan[m], NULL, false, key_in, NULL, err);
+			rc = answer_transcode(c, k, x, m, &plan[m], tc, err);
+		if (rc == 0)
+			rc = sender_update(c, k, y, m, &plan[m], NULL, false, key_in, NULL,
+					   tc[m].on ? tc[m].back_name : NULL, err);
+		if (rc == 0 && tc[m].on)
+			rc = other_update(c, k, x, m, NULL, NULL, tc[m].fwd_name, err);
 		if (rc < 0)
 			goto fail;
 	}
@@ -1380,6 +1625,9 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 			k->with_legs &= (uint8_t)~(1u << m);
 		}
 	}
+	for (m = 0; m < c->sdp->n_media; m++)
+		if (plan[m].active)
+			k->tc[m].on = tc[m].on;
 	if (!k->party[y].known)
 		party_set(k, y, &req->to_tag);
 	k->last_signal_ms = c->now_ms;

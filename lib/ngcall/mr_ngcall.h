@@ -50,6 +50,8 @@ extern "C" {
 struct mr_ngcall_params {
 	struct mr_sessions *sessions;   /**< every change goes through the model */
 	struct mr_streams *streams;     /**< the model's tables (leg definitions are read) */
+	/** the relay, for its transcoding profiles (codec-transcode); NULL: none */
+	const struct mr_relay *relay;
 	uint16_t port;                  /**< DPDK port of every ng leg */
 	uint32_t calls_max;             /**< calls at once (1..) */
 	uint32_t idle_ms;               /**< a call without media this long is deleted; 0: never */

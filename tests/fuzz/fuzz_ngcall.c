@@ -51,6 +51,35 @@ static char out[MR_NG_MSG_MAX];
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/*
+ * Profiles for codec-transcode (PCMU 0 <-> opus 96, PCMA 8 <-> opus 97);
+ * the model only checks that transcoder lcores exist: no packet flows.
+ */
+static void
+set_profiles(struct mr_relay *relay)
+{
+	static const char names[4][MR_STREAM_NAME_LEN] = {"u2o", "o2u", "a2o", "o2a"};
+	static const char *const kv[4][6] = {
+		{"in", "pcmu", "out", "opus", "out_pt", "96"},
+		{"in", "opus", "out", "pcmu", "in_pt", "96"},
+		{"in", "pcma", "out", "opus", "out_pt", "97"},
+		{"in", "opus", "out", "pcma", "in_pt", "97"},
+	};
+	struct mr_tc_profile p[4];
+	unsigned int i, j;
+
+	for (i = 0; i < 4; i++) {
+		uint32_t given = 0;
+
+		for (j = 0; j < 6; j += 2)
+			CHECK(mr_profile_spec_set(&p[i], &given, kv[i][j], kv[i][j + 1], NULL,
+						  0) == 0);
+		mr_profile_spec_new(&p[i], given);
+	}
+	CHECK(mr_sessions_profiles_set(sessions, names, p, 4, NULL) == 0);
+	relay->n_tc = 1;
+}
+
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -82,8 +111,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		.streams = streams, .relay = relay, .rtp_port_min = 30000, .rtp_port_max = 30999,
 	});
 	CHECK(sessions != NULL && mr_sessions_port_set(sessions, 0, &pf) == 0);
+	set_profiles(relay);
 	calls = mr_ngcall_create(&(struct mr_ngcall_params){
-		.sessions = sessions, .streams = streams, .port = 0, .calls_max = CALLS_MAX,
+		.sessions = sessions, .streams = streams, .relay = relay, .port = 0,
+		.calls_max = CALLS_MAX,
 		.idle_ms = 3000, .check_ms = 1000,
 	}, err, sizeof(err));
 	CHECK(calls != NULL);

@@ -34,6 +34,7 @@ corpus/ngcall/: inputs for fuzz_ngcall: ng request dictionaries (no
 cookie) separated by NUL bytes: offer/answer/query/delete of a plain call,
 SDES-SRTP calls (both sides, terminated, originated), a re-offer from the
 callee with a second media section and one turned off, codec filters,
+codec-mask + codec-transcode with an answer that takes the added codec,
 delete-delay, two calls and a list, refused requests.
 
 corpus/srtp/: inputs for fuzz_srtp: one mode byte (bits 0-1 the suite,
@@ -356,6 +357,10 @@ def ngcall_seeds():
         ("reoffer", seq(offer, answer, reoffer, dict(answer, sdp=two_media), query)),
         ("codec", seq(dict(offer, flags=["codec-strip-PCMA", "codec-except-PCMU"],
                            codec={"strip": ["all"], "except": ["telephone-event"]}))),
+        ("transcode", seq(dict(offer, flags=["codec-mask-PCMU", "codec-transcode-opus"],
+                               direction=["internal", "external"]),
+                          dict(answer, sdp=SDP_B.replace("RTP/AVP 0", "RTP/AVP 96").replace(
+                              "0 PCMU/8000", "96 opus/48000/2")), query)),
         ("delay", seq(offer, dict(delete, **{"delete-delay": 1}), query, offer)),
         ("two_calls", seq(offer, dict(offer, **{"call-id": "c2"}), {"command": "list"},
                           {"command": "statistics"})),

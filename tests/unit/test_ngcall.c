@@ -88,7 +88,8 @@ nfix_setup(struct nfix *f, uint32_t idle_ms)
 	if (f->s == NULL || mr_sessions_port_set(f->s, 0, &pf) != 0)
 		return -1;
 	f->calls = mr_ngcall_create(&(struct mr_ngcall_params){
-		.sessions = f->s, .streams = f->streams, .port = 0, .calls_max = 8,
+		.sessions = f->s, .streams = f->streams, .relay = f->relay, .port = 0,
+		.calls_max = 8,
 		.idle_ms = idle_ms, .check_ms = 1000,
 	}, err, sizeof(err));
 	if (f->calls == NULL)
@@ -527,6 +528,120 @@ test_ngcall_sdes(void)
 	return 0;
 }
 MR_REGISTER_EAL_TEST(ngcall, sdes, test_ngcall_sdes);
+
+/* Two profiles, as [profile.u2o] and [profile.o2u] would make them. */
+static int
+set_profiles(struct nfix *f)
+{
+	static const char names[2][MR_STREAM_NAME_LEN] = {"u2o", "o2u"};
+	static const char *const spec[2][4] = {
+		{"in", "pcmu", "out", "opus"}, {"in", "opus", "out", "pcmu"},
+	};
+	struct mr_tc_profile p[2];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		uint32_t given = 0;
+		char e[96];
+
+		if (mr_profile_spec_set(&p[i], &given, spec[i][0], spec[i][1], e, sizeof(e)) != 0 ||
+		    mr_profile_spec_set(&p[i], &given, spec[i][2], spec[i][3], e, sizeof(e)) != 0 ||
+		    mr_profile_spec_set(&p[i], &given, i == 0 ? "out_pt" : "in_pt", "96", e,
+					sizeof(e)) != 0)
+			return -1;
+		mr_profile_spec_new(&p[i], given);
+	}
+	return mr_sessions_profiles_set(f->s, names, p, 2, NULL);
+}
+
+/*
+ * codec-transcode-X adds X when a [profile] pair takes one of the offer's
+ * codecs to X and back; an answer that takes only X turns transcoding on
+ * (the offerer's leg to X, the answerer's back); codec-mask hides codecs.
+ */
+static int
+test_ngcall_transcode(void)
+{
+	static struct nfix f;
+	static const char opus_answer[] =
+		"v=0\r\no=bob 9 1 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\n"
+		"t=0 0\r\nm=audio 7000 RTP/AVP 96 101\r\na=rtpmap:96 opus/48000/2\r\n"
+		"a=rtpmap:101 telephone-event/48000\r\n";
+	const char *flags = "[codec-mask-PCMU|codec-mask-PCMA|codec-transcode-opus]";
+	const struct mr_bencode_node *r;
+	const char *q;
+
+	MR_TEST_ASSERT(nfix_setup(&f, 0) == 0, "setup");
+	r = request(&f, "t_1", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							"sdp", SDP_A, "flags", flags, NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "codec-transcode-opus: no [profile] pair")
+		       != NULL, "%s", get(r, "error-reason"));
+	MR_TEST_EQ(f.streams->n_legs, 0);
+	MR_TEST_ASSERT(set_profiles(&f) == 0, "profiles");
+	r = request(&f, "t_1b", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							 "sdp", SDP_A, "flags", flags, NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "no transcoder lcores") != NULL, "%s",
+		       get(r, "error-reason"));
+	/* the model only checks that transcoders exist; no packet flows here */
+	f.relay->n_tc = 1;
+	r = request(&f, "t_2", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							"sdp", SDP_A, "flags",
+							"[codec-transcode-G729]", NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "codec-transcode-G729: mrelay transcodes")
+		       != NULL, "%s", get(r, "error-reason"));
+	r = request(&f, "t_3", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							"sdp", SDP_A, "flags", flags, NULL});
+	q = get(r, "sdp");
+	MR_TEST_ASSERT(strstr(q, "RTP/AVP 101 96\r\n") != NULL &&
+		       strstr(q, "a=rtpmap:96 opus/48000/2\r\n") != NULL &&
+		       strstr(q, "PCMU") == NULL, "offer: %s %s", get(r, "error-reason"), q);
+	MR_TEST_EQ(leg(&f, "ng1.a0")->tc_profile, 0);
+	r = request(&f, "t_4", "answer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							 "to-tag", "B", "sdp", opus_answer,
+							 "flags", "[codec-mask-opus]", NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "codec-mask-opus in an answer") != NULL,
+		       "%s", get(r, "error-reason"));
+	r = request(&f, "t_5", "answer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							 "to-tag", "B", "sdp", opus_answer, NULL});
+	q = get(r, "sdp");
+	/* the offerer hears of its own codec only */
+	MR_TEST_ASSERT(strstr(q, "RTP/AVP 101 0\r\n") != NULL &&
+		       strstr(q, "a=rtpmap:0 PCMU/8000\r\n") != NULL && strstr(q, "opus") == NULL,
+		       "answer: %s %s", get(r, "error-reason"), q);
+	MR_TEST_EQ(leg(&f, "ng1.a0")->tc_profile, mr_sessions_profile_find(f.s, "u2o"));
+	MR_TEST_EQ(leg(&f, "ng1.b0")->tc_profile, mr_sessions_profile_find(f.s, "o2u"));
+	/* a re-offer without it: no transcoding until an answer takes it again */
+	r = request(&f, "t_6", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							"sdp", SDP_A, NULL});
+	MR_TEST_ASSERT(strcmp(get(r, "result"), "ok") == 0, "%s", get(r, "error-reason"));
+	MR_TEST_EQ(leg(&f, "ng1.a0")->tc_profile, 0);
+	MR_TEST_EQ(leg(&f, "ng1.b0")->tc_profile, 0);
+
+	/* the answerer takes PCMU: no transcoding, and opus does not go back */
+	r = request(&f, "t_7", "offer", (const char *[]){"call-id", "t2", "from-tag", "A",
+							"sdp", SDP_A, "flags",
+							"[codec-transcode-opus]", NULL});
+	MR_TEST_ASSERT(strstr(get(r, "sdp"), "RTP/AVP 0 8 101 96\r\n") != NULL, "%s",
+		       get(r, "sdp"));
+	r = request(&f, "t_8", "answer", (const char *[]){"call-id", "t2", "from-tag", "A",
+							 "to-tag", "B", "sdp", SDP_B, NULL});
+	MR_TEST_ASSERT(strstr(get(r, "sdp"), "RTP/AVP 0\r\n") != NULL, "%s", get(r, "sdp"));
+	MR_TEST_EQ(leg(&f, "ng2.a0")->tc_profile, 0);
+	MR_TEST_EQ(leg(&f, "ng2.b0")->tc_profile, 0);
+
+	/* direction: two logical interfaces; one address per family here, so any two */
+	r = request(&f, "t_9", "offer", (const char *[]){"call-id", "t3", "from-tag", "A",
+							"sdp", SDP_A, "direction",
+							"[internal|external]", NULL});
+	MR_TEST_ASSERT(strcmp(get(r, "result"), "ok") == 0, "%s", get(r, "error-reason"));
+	r = request(&f, "t_10", "offer", (const char *[]){"call-id", "t4", "from-tag", "A",
+							 "sdp", SDP_A, "direction", "[a|b|c]", NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "direction takes 2 interfaces") != NULL,
+		       "%s", get(r, "error-reason"));
+	nfix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(ngcall, transcode, test_ngcall_transcode);
 
 /* A NAT between the caller and its proxy: the caller's source is learned. */
 static int

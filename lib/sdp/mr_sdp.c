@@ -659,6 +659,8 @@ static bool
 drop_media_attr(const struct mr_sdp_rewrite *rw, const struct mr_sdp_media_rewrite *mr,
 		const struct mr_sdp_line *l)
 {
+	unsigned int i;
+
 	switch (l->attr) {
 	case MR_SDP_ATTR_ICE:
 		return rw->ice_remove;
@@ -673,6 +675,10 @@ drop_media_attr(const struct mr_sdp_rewrite *rw, const struct mr_sdp_media_rewri
 	case MR_SDP_ATTR_RTPMAP:
 	case MR_SDP_ATTR_FMTP:
 	case MR_SDP_ATTR_RTCP_FB:
+		/* an added format brings its own a=rtpmap: a stray one would contradict it */
+		for (i = 0; i < mr->n_fmt_add; i++)
+			if (l->pt == mr->fmt_add[i].pt)
+				return true;
 		return !pt_kept(mr->pt_keep, l->pt);
 	default:
 		return false;

@@ -24,6 +24,9 @@ Cases (the first argument):
             protected and checked by mrelay.srtp byte for byte on the wire;
             SRTP terminated (transport-protocol RTP/AVP) and originated
             (RTP/SAVP on a plain offer); keys never in replies or the log.
+  transcode codec-mask-PCMU + codec-transcode-opus with two [profile]s and
+            a transcoder lcore: PCMU from A reaches B as Opus, B's Opus
+            (mrelay's own, sent back) reaches A as PCMU.
   set       two mrelays as one rtpengine set in Kamailio: calls spread over
             both; one killed (by its pid), the next calls all go to the other.
 
@@ -115,24 +118,26 @@ class Net:
                 sh('ip', 'link', 'del', dev, check=False)
 
 
-def config_text(i, ng_listen):
+def config_text(i, ng_listen, relay_extra=(), sections=()):
     return '\n'.join([
         '; written by dts/test_ng.py',
         '[relay]', 'stats_interval_ms = 0', 'rtp_port_min = 40000', 'rtp_port_max = 40999',
+        *relay_extra, *sections,
         '[port.0]', 'ipv4 = ' + RELAY_IPS[i], 'nexthop_mac = ' + NS_MAC,
         '[ng]', 'listen = ' + ng_listen, 'acl = 127.0.0.0/8, %s/32' % CTL_NS_IP,
         'idle_ms = %d' % IDLE_MS, 'calls_max = 64', '']) + '\n'
 
 
-def start_relay(args, work, net, i, tag):
+def start_relay(args, work, net, i, tag, lcores=('-l', '0-1'), relay_extra=(), sections=(),
+                vdev_extra=''):
     conf = work.file('mrelay%d.conf' % i)
     with open(conf, 'w', encoding='utf-8') as f:
-        f.write(config_text(i, '0.0.0.0:%d' % NG_PORTS[i]))
+        f.write(config_text(i, '0.0.0.0:%d' % NG_PORTS[i], relay_extra, sections))
     prefix = 'mrng2_%s%d_%d' % (tag, i, os.getpid())
     mr = dc.Proc('mrelay%d' % i, [
         args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
-        '-l', '0-1', '--log-level', '*:notice',
-        '--vdev', 'net_af_packet%d,iface=%s' % (i, net.data_root),
+        *lcores, '--log-level', '*:notice',
+        '--vdev', 'net_af_packet%d,iface=%s%s' % (i, net.data_root, vdev_extra),
         '--', '-c', conf, '-s', work.file('summary%d.json' % i), '-q'],
         work.file('mrelay%d.log' % i))
     if not mr.wait_output(r'worker\(s\)', 60):
@@ -190,8 +195,9 @@ def rtp_helper(spec_json):
                     r['from'].append(list(src))
     for i in range(n):
         for port, (sk, s) in socks.items():
-            if 'packets' in s:   # given (e.g. SRTP made by the caller)
-                sk.sendto(bytes.fromhex(s['packets'][i]), (s['relay'], s['remote']))
+            if 'packets' in s:   # given (e.g. SRTP made by the caller); '': none
+                if s['packets'][i]:
+                    sk.sendto(bytes.fromhex(s['packets'][i]), (s['relay'], s['remote']))
             else:
                 hdr = struct.pack('!BBHII', 0x80, 0, (100 + i) & 0xffff, i * 160,
                                   0x1000 + port)
@@ -675,7 +681,61 @@ def case_set(args, work, net):
     stop_relay(relays[0], work, 0)
 
 
-CASES = {'protocol': case_protocol, 'srtp': case_srtp, 'sipp': case_sipp, 'set': case_set}
+# ------------------------------------------------------------ codec-transcode
+
+TC_PROFILES = ['[profile.u2o]', 'in = pcmu', 'out = opus', 'out_pt = 96',
+               '[profile.o2u]', 'in = opus', 'in_pt = 96', 'out = pcmu']
+
+
+def case_transcode(args, work, net):
+    """codec-mask-PCMU + codec-transcode-opus: A (PCMU only) and B (opus
+    only) talk through a transcoder lcore, both ways."""
+    # three lcores on the two CPUs: the worker and the transcoder share one
+    mr = start_relay(args, work, net, 0, 'tc', lcores=('--lcores', '0@0,1@1,2@1'),
+                     relay_extra=('workers = 1', 'transcoders = 2'), sections=TC_PROFILES,
+                     vdev_extra=',qpairs=3')   # TX queues: worker, transcoder, main lcore
+    cl = NgClient(('127.0.0.1', NG_PORTS[0]))
+    r = cl.request({'command': 'offer', 'call-id': 't1@test', 'from-tag': 'tA',
+                    'flags': ['trust-address', 'codec-mask-PCMU', 'codec-transcode-opus'],
+                    'sdp': sdp_av(6200, 'alice', 'RTP/AVP')})
+    expect(r.get('result') == 'ok' and 'RTP/AVP 96\r\n' in r['sdp'] and
+           'a=rtpmap:96 opus/48000/2' in r['sdp'] and 'PCMU' not in r['sdp'], 'offer: %r' % r)
+    pb = m_port(r['sdp'])
+    answer = sdp_av(7200, 'bob', 'RTP/AVP').replace('RTP/AVP 0', 'RTP/AVP 96').replace(
+        'a=rtpmap:0 PCMU/8000', 'a=rtpmap:96 opus/48000/2')
+    r = cl.request({'command': 'answer', 'call-id': 't1@test', 'from-tag': 'tA',
+                    'to-tag': 'tB', 'flags': ['trust-address'], 'sdp': answer})
+    expect(r.get('result') == 'ok' and 'RTP/AVP 0\r\n' in r['sdp'] and
+           'opus' not in r['sdp'], 'answer: %r' % r)
+    pa = m_port(r['sdp'])
+    count = 100
+    # A's G.711 reaches B as Opus (PT 96) ...
+    res = run_rtp(net, [
+        {'local': 6200, 'relay': RELAY_IPS[0], 'remote': pa,
+         'packets': [p.hex() for p in plain_rtp(0xa1, count)]},
+        {'local': 7200, 'relay': RELAY_IPS[0], 'remote': pb, 'keep': True,
+         'packets': [''] * count}], count, period=0.02)
+    at_b = [bytes.fromhex(h) for h in res['7200'].get('data', [])]
+    expect(len(at_b) >= count - 10 and all(p[1] & 0x7f == 96 for p in at_b),
+           'B got %d packets, PTs %r' % (len(at_b), sorted({p[1] & 0x7f for p in at_b})))
+    # ... and B's Opus (what mrelay made, sent back) reaches A as G.711 (PT 0, 160 bytes)
+    res = run_rtp(net, [
+        {'local': 6200, 'relay': RELAY_IPS[0], 'remote': pa, 'keep': True,
+         'packets': [''] * len(at_b)},
+        {'local': 7200, 'relay': RELAY_IPS[0], 'remote': pb,
+         'packets': [p.hex() for p in at_b]}], len(at_b), period=0.02)
+    at_a = [bytes.fromhex(h) for h in res['6200'].get('data', [])]
+    expect(len(at_a) >= len(at_b) - 10 and
+           all(p[1] & 0x7f == 0 and len(p) == 12 + 160 for p in at_a),
+           'A got %d packets: %r' % (len(at_a), sorted({(p[1] & 0x7f, len(p)) for p in at_a})))
+    dc.log('codec-transcode-opus: A sent %d PCMU, B got %d Opus (PT 96); B sent them back, '
+           'A got %d PCMU (PT 0, 160 bytes)' % (count, len(at_b), len(at_a)))
+    cl.request({'command': 'delete', 'call-id': 't1@test', 'from-tag': 'tA'})
+    stop_relay(mr, work, 0)
+
+
+CASES = {'protocol': case_protocol, 'srtp': case_srtp, 'transcode': case_transcode,
+         'sipp': case_sipp, 'set': case_set}
 
 
 def run(work):

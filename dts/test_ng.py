@@ -20,6 +20,13 @@ Cases (the first argument):
             (uac_pcap plays G.711 to a -rtp_echo UAS) through mrelay; RTP
             counted at both SIPp ends with tcpdump; /mrelay/ng shows the
             calls during the calls and none after the BYEs.
+  srtp      SDES-SRTP calls: offers/answers with a=crypto; SRTP both ways
+            protected and checked by mrelay.srtp byte for byte on the wire;
+            SRTP terminated (transport-protocol RTP/AVP) and originated
+            (RTP/SAVP on a plain offer); keys never in replies or the log.
+  transcode codec-mask-PCMU + codec-transcode-opus with two [profile]s and
+            a transcoder lcore: PCMU from A reaches B as Opus, B's Opus
+            (mrelay's own, sent back) reaches A as PCMU.
   set       two mrelays as one rtpengine set in Kamailio: calls spread over
             both; one killed (by its pid), the next calls all go to the other.
 
@@ -41,6 +48,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dts_common as dc  # noqa: E402
 from mrelay.ng import NgClient, NgTimeout  # noqa: E402
+from mrelay import srtp  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 KAMAILIO_CFG = os.path.join(HERE, '..', 'tools', 'kamailio', 'kamailio.cfg')
@@ -110,24 +118,26 @@ class Net:
                 sh('ip', 'link', 'del', dev, check=False)
 
 
-def config_text(i, ng_listen):
+def config_text(i, ng_listen, relay_extra=(), sections=()):
     return '\n'.join([
         '; written by dts/test_ng.py',
         '[relay]', 'stats_interval_ms = 0', 'rtp_port_min = 40000', 'rtp_port_max = 40999',
+        *relay_extra, *sections,
         '[port.0]', 'ipv4 = ' + RELAY_IPS[i], 'nexthop_mac = ' + NS_MAC,
         '[ng]', 'listen = ' + ng_listen, 'acl = 127.0.0.0/8, %s/32' % CTL_NS_IP,
         'idle_ms = %d' % IDLE_MS, 'calls_max = 64', '']) + '\n'
 
 
-def start_relay(args, work, net, i, tag):
+def start_relay(args, work, net, i, tag, lcores=('-l', '0-1'), relay_extra=(), sections=(),
+                vdev_extra=''):
     conf = work.file('mrelay%d.conf' % i)
     with open(conf, 'w', encoding='utf-8') as f:
-        f.write(config_text(i, '0.0.0.0:%d' % NG_PORTS[i]))
+        f.write(config_text(i, '0.0.0.0:%d' % NG_PORTS[i], relay_extra, sections))
     prefix = 'mrng2_%s%d_%d' % (tag, i, os.getpid())
     mr = dc.Proc('mrelay%d' % i, [
         args.mrelay, *dc.eal_mem(), '--no-pci', '--file-prefix', prefix,
-        '-l', '0-1', '--log-level', '*:notice',
-        '--vdev', 'net_af_packet%d,iface=%s' % (i, net.data_root),
+        *lcores, '--log-level', '*:notice',
+        '--vdev', 'net_af_packet%d,iface=%s%s' % (i, net.data_root, vdev_extra),
         '--', '-c', conf, '-s', work.file('summary%d.json' % i), '-q'],
         work.file('mrelay%d.log' % i))
     if not mr.wait_output(r'worker\(s\)', 60):
@@ -177,14 +187,21 @@ def rtp_helper(spec_json):
                 except BlockingIOError:
                     break
                 r = res[str(port)]
+                if socks[port][1].get('keep'):
+                    r.setdefault('data', []).append(data.hex())
                 r['rx'] += 1
                 r['bytes'] += len(data)
                 if list(src) not in r['from']:
                     r['from'].append(list(src))
     for i in range(n):
         for port, (sk, s) in socks.items():
-            hdr = struct.pack('!BBHII', 0x80, 0, (100 + i) & 0xffff, i * 160, 0x1000 + port)
-            sk.sendto(hdr + bytes(PAYLOAD), (s['relay'], s['remote']))
+            if 'packets' in s:   # given (e.g. SRTP made by the caller); '': none
+                if s['packets'][i]:
+                    sk.sendto(bytes.fromhex(s['packets'][i]), (s['relay'], s['remote']))
+            else:
+                hdr = struct.pack('!BBHII', 0x80, 0, (100 + i) & 0xffff, i * 160,
+                                  0x1000 + port)
+                sk.sendto(hdr + bytes(PAYLOAD), (s['relay'], s['remote']))
             res[str(port)]['sent'] += 1
         drain()
         time.sleep(period)
@@ -310,9 +327,10 @@ def case_protocol(args, work, net):
     expect(cl.raw(b'no-cookie-at-all') is None, 'a datagram without a cookie got a reply')
     refused = [
         ({'sdp': 'v=0\r\nm=audio 1 RTP/AVP 0\r\n'}, 'no o= line'),
-        ({'sdp': sdp(6000, 'x').replace('RTP/AVP', 'RTP/SAVP')}, 'SRTP'),
+        ({'sdp': sdp(6000, 'x').replace('RTP/AVP', 'RTP/SAVP')},
+         'RTP/SAVP without a=crypto'),
         ({'flags': ['media-handover']}, "unsupported flag 'media-handover'"),
-        ({'codec': {'transcode': ['opus']}}, "unsupported codec operation 'transcode'"),
+        ({'codec': {'transcode': ['opus']}}, 'codec-transcode-opus: no [profile] pair'),
         ({'sdp': sdp(6000, 'x').replace('c=IN IP4 %s' % NS_IP, 'c=IN IP4 239.1.1.1')},
          'not unicast'),
     ]
@@ -365,6 +383,143 @@ def case_protocol(args, work, net):
            % (gone, IDLE_MS))
     del out
     stop_relay(mr, work, 0)
+
+
+# ------------------------------------------------------------ SDES-SRTP
+
+SUITE80 = 'AES_CM_128_HMAC_SHA1_80'
+
+
+def sdp_av(port, who, proto, cryptos=()):
+    """An audio offer/answer with PCMU in profile @proto and a=crypto lines
+    (tag, suite, key parameters)."""
+    lines = ['v=0', 'o=%s 1 1 IN IP4 %s' % (who, NS_IP), 's=-', 'c=IN IP4 %s' % NS_IP,
+             't=0 0', 'm=audio %d %s 0' % (port, proto), 'a=rtpmap:0 PCMU/8000']
+    lines += ['a=crypto:%d %s %s' % c for c in cryptos]
+    return '\r\n'.join(lines) + '\r\n'
+
+
+def sdp_crypto(text):
+    """(tag, suite, material) of the one a=crypto line of @text, or None."""
+    found = [ln[len('a=crypto:'):].split() for ln in text.split('\r\n')
+             if ln.startswith('a=crypto:')]
+    if not found:
+        return None
+    expect(len(found) == 1, 'more than one a=crypto: %r' % text)
+    tag, suite, params = found[0]
+    return int(tag), suite, srtp.parse_inline(params)
+
+
+def plain_rtp(ssrc, n):
+    return [struct.pack('!BBHII', 0x80, 0, 1000 + i, i * 160, ssrc) + bytes(range(160))
+            for i in range(n)]
+
+
+def srtp_call(cl, net, cid, a_port, b_port, offer, answer, extra, count=40):
+    """One call: A offers @offer (a list: proto, cryptos), B answers; RTP
+    both ways; returns what each side received and the keys mrelay gave."""
+    a_proto, a_cryptos = offer
+    b_proto, b_cryptos = answer
+    r = cl.request(dict(extra, **{'command': 'offer', 'call-id': cid, 'from-tag': 'tA',
+                                  'sdp': sdp_av(a_port, 'alice', a_proto, a_cryptos)}))
+    expect(r.get('result') == 'ok', 'offer %s: %r' % (cid, r))
+    to_b = r['sdp']
+    pb = m_port(to_b)
+    r = cl.request({'command': 'answer', 'call-id': cid, 'from-tag': 'tA', 'to-tag': 'tB',
+                    'flags': ['trust-address'],
+                    'sdp': sdp_av(b_port, 'bob', b_proto, b_cryptos)})
+    expect(r.get('result') == 'ok', 'answer %s: %r' % (cid, r))
+    to_a = r['sdp']
+    pa = m_port(to_a)
+    key_b, key_a = sdp_crypto(to_b), sdp_crypto(to_a)
+    # what each party sends: SRTP with its own key when its profile is SAVP
+    a_plain, b_plain = plain_rtp(0xa1, count), plain_rtp(0xb2, count)
+    a_send = ([srtp.Session(a_cryptos[-1][1], srtp.parse_inline(a_cryptos[-1][2]))
+               .protect_rtp(p) for p in a_plain] if 'SAVP' in a_proto else a_plain)
+    b_send = ([srtp.Session(b_cryptos[0][1], srtp.parse_inline(b_cryptos[0][2]))
+               .protect_rtp(p) for p in b_plain] if 'SAVP' in b_proto else b_plain)
+    res = run_rtp(net, [
+        {'local': a_port, 'relay': RELAY_IPS[0], 'remote': pa, 'keep': True,
+         'packets': [p.hex() for p in a_send]},
+        {'local': b_port, 'relay': RELAY_IPS[0], 'remote': pb, 'keep': True,
+         'packets': [p.hex() for p in b_send]}], count)
+    got_a = [bytes.fromhex(h) for h in res[str(a_port)].get('data', [])]
+    got_b = [bytes.fromhex(h) for h in res[str(b_port)].get('data', [])]
+    # what each should get: mrelay's protection with the key it gave, or plain
+    want_b = ([srtp.Session(key_b[1], key_b[2]).protect_rtp(p) for p in a_plain]
+              if key_b else a_plain)
+    want_a = ([srtp.Session(key_a[1], key_a[2]).protect_rtp(p) for p in b_plain]
+              if key_a else b_plain)
+    expect(got_b == want_b, '%s: B got %d packets, %d as expected byte for byte'
+           % (cid, len(got_b), sum(1 for x, y in zip(got_b, want_b) if x == y)))
+    expect(got_a == want_a, '%s: A got %d packets, %d as expected byte for byte'
+           % (cid, len(got_a), sum(1 for x, y in zip(got_a, want_a) if x == y)))
+    q = cl.request({'command': 'query', 'call-id': cid})
+    expect(q.get('result') == 'ok' and 'inline:' not in json.dumps(q), 'query: %r' % q)
+    return key_a, key_b, q, to_a, to_b
+
+
+def case_srtp(args, work, net):
+    mr = start_relay(args, work, net, 0, 'srtp')
+    cl = NgClient(('127.0.0.1', NG_PORTS[0]))
+    ka, kb = os.urandom(30), os.urandom(30)
+    a_cr = [(1, 'F8_128_HMAC_SHA1_80', srtp.make_inline(kb)),   # not supported: skipped
+            (2, SUITE80, srtp.make_inline(ka))]
+    b_cr = [(2, SUITE80, srtp.make_inline(kb))]
+    extra = {'flags': ['trust-address'], 'replace': ['origin']}
+    keys_given = [ka, kb]
+
+    # SRTP on both sides, mrelay's own key on each
+    key_a, key_b, q, to_a, to_b = srtp_call(cl, net, 's1@test', 6100, 7100,
+                                            ('RTP/SAVP', a_cr), ('RTP/SAVP', b_cr), extra)
+    expect(key_a[:2] == (2, SUITE80) and key_b[:2] == (2, SUITE80), 'tags/suites kept')
+    expect(len({ka, kb, key_a[2], key_b[2]}) == 4, 'mrelay made two new keys')
+    expect('RTP/SAVP 0' in to_a and 'RTP/SAVP 0' in to_b and 'F8_' not in to_b,
+           'profiles: %r %r' % (to_a, to_b))
+    streams = {t: q['tags'][t]['medias'][0]['streams'][0] for t in ('tA', 'tB')}
+    expect(streams['tA']['crypto in fingerprint'] == srtp.fingerprint(SUITE80, ka) and
+           streams['tA']['crypto out fingerprint'] == srtp.fingerprint(SUITE80, key_a[2]) and
+           streams['tB']['crypto in fingerprint'] == srtp.fingerprint(SUITE80, kb) and
+           streams['tB']['crypto out fingerprint'] == srtp.fingerprint(SUITE80, key_b[2]),
+           'query fingerprints: %r' % streams)
+    keys_given += [key_a[2], key_b[2]]
+    dc.log('SDES both sides: 40 SRTP packets each way, byte for byte as mrelay.srtp '
+           'protects them with the keys in the SDP; query fingerprints match')
+    cl.request({'command': 'delete', 'call-id': 's1@test', 'from-tag': 'tA'})
+
+    # terminate: A speaks SRTP, B plain; originate: A plain, B SRTP with
+    # mrelay's AES_CM_128_HMAC_SHA1_80, tag 1
+    b_cr1 = [(1, SUITE80, srtp.make_inline(kb))]
+    for cid, port, offer, answer, want, what in (
+            ('s2@test', 6102, ('RTP/SAVP', a_cr), ('RTP/AVP', ()), ((2, SUITE80), None),
+             'terminate: SRTP from A arrives plain at B, B\'s RTP reaches A as SRTP'),
+            ('s3@test', 6104, ('RTP/AVP', ()), ('RTP/SAVP', b_cr1), (None, (1, SUITE80)),
+             'originate: A\'s plain RTP arrives as SRTP at B and back')):
+        keys = srtp_call(cl, net, cid, port, port + 1000, offer, answer,
+                         dict(extra, **{'transport-protocol': answer[0]}))[:2]
+        expect(tuple(k[:2] if k else None for k in keys) == want,
+               '%s: mrelay\'s keys %r' % (cid, [k[:2] if k else None for k in keys]))
+        keys_given += [k[2] for k in keys if k]
+        dc.log(what)
+        cl.request({'command': 'delete', 'call-id': cid, 'from-tag': 'tA'})
+
+    # refused by name, nothing changed
+    before = (ng_stats(mr)['calls'], n_legs(mr))
+    for params, reason in ((srtp.make_inline(ka, '2^20'), 'lifetime'),
+                           (srtp.make_inline(ka) + '|1:4', 'MKI'),
+                           (srtp.make_inline(ka) + ' UNENCRYPTED_SRTP', 'UNENCRYPTED_SRTP')):
+        r = cl.request({'command': 'offer', 'call-id': 'bad@test', 'from-tag': 'tA',
+                        'sdp': sdp_av(6106, 'alice', 'RTP/SAVP', [(1, SUITE80, params)])})
+        expect(r.get('result') == 'error' and reason in r.get('error-reason', '') and
+               'inline' not in r.get('error-reason', ''), '%s: %r' % (reason, r))
+    expect((ng_stats(mr)['calls'], n_legs(mr)) == before, 'refused offers changed state')
+    stop_relay(mr, work, 0)
+    with open(work.file('mrelay0.log'), 'rb') as f:
+        log = f.read()
+    for k in keys_given:
+        b64 = srtp.make_inline(k)[len('inline:'):].rstrip('=').encode()
+        expect(b64 not in log, 'a key in the log')
+    dc.log('lifetime, MKI, UNENCRYPTED_SRTP refused by name; no key in the log')
 
 
 def stop_relay(mr, work, i):
@@ -453,7 +608,7 @@ def uac_finished(uac, timeout):
 def case_sipp(args, work, net):
     need_sip_tools()
     n = args.calls
-    mr = start_relay(args, work, net, 0, 's')
+    mr = start_relay(args, work, net, 0, 'srtp')
     sip = Sip(work, net, 'udp:%s:%d' % (CTL_ROOT_IP, NG_PORTS[0]))
     try:
         uac = sip.calls(n, 'sipp-uac')
@@ -526,7 +681,61 @@ def case_set(args, work, net):
     stop_relay(relays[0], work, 0)
 
 
-CASES = {'protocol': case_protocol, 'sipp': case_sipp, 'set': case_set}
+# ------------------------------------------------------------ codec-transcode
+
+TC_PROFILES = ['[profile.u2o]', 'in = pcmu', 'out = opus', 'out_pt = 96',
+               '[profile.o2u]', 'in = opus', 'in_pt = 96', 'out = pcmu']
+
+
+def case_transcode(args, work, net):
+    """codec-mask-PCMU + codec-transcode-opus: A (PCMU only) and B (opus
+    only) talk through a transcoder lcore, both ways."""
+    # three lcores on the two CPUs: the worker and the transcoder share one
+    mr = start_relay(args, work, net, 0, 'tc', lcores=('--lcores', '0@0,1@1,2@1'),
+                     relay_extra=('workers = 1', 'transcoders = 2'), sections=TC_PROFILES,
+                     vdev_extra=',qpairs=3')   # TX queues: worker, transcoder, main lcore
+    cl = NgClient(('127.0.0.1', NG_PORTS[0]))
+    r = cl.request({'command': 'offer', 'call-id': 't1@test', 'from-tag': 'tA',
+                    'flags': ['trust-address', 'codec-mask-PCMU', 'codec-transcode-opus'],
+                    'sdp': sdp_av(6200, 'alice', 'RTP/AVP')})
+    expect(r.get('result') == 'ok' and 'RTP/AVP 96\r\n' in r['sdp'] and
+           'a=rtpmap:96 opus/48000/2' in r['sdp'] and 'PCMU' not in r['sdp'], 'offer: %r' % r)
+    pb = m_port(r['sdp'])
+    answer = sdp_av(7200, 'bob', 'RTP/AVP').replace('RTP/AVP 0', 'RTP/AVP 96').replace(
+        'a=rtpmap:0 PCMU/8000', 'a=rtpmap:96 opus/48000/2')
+    r = cl.request({'command': 'answer', 'call-id': 't1@test', 'from-tag': 'tA',
+                    'to-tag': 'tB', 'flags': ['trust-address'], 'sdp': answer})
+    expect(r.get('result') == 'ok' and 'RTP/AVP 0\r\n' in r['sdp'] and
+           'opus' not in r['sdp'], 'answer: %r' % r)
+    pa = m_port(r['sdp'])
+    count = 100
+    # A's G.711 reaches B as Opus (PT 96) ...
+    res = run_rtp(net, [
+        {'local': 6200, 'relay': RELAY_IPS[0], 'remote': pa,
+         'packets': [p.hex() for p in plain_rtp(0xa1, count)]},
+        {'local': 7200, 'relay': RELAY_IPS[0], 'remote': pb, 'keep': True,
+         'packets': [''] * count}], count, period=0.02)
+    at_b = [bytes.fromhex(h) for h in res['7200'].get('data', [])]
+    expect(len(at_b) >= count - 10 and all(p[1] & 0x7f == 96 for p in at_b),
+           'B got %d packets, PTs %r' % (len(at_b), sorted({p[1] & 0x7f for p in at_b})))
+    # ... and B's Opus (what mrelay made, sent back) reaches A as G.711 (PT 0, 160 bytes)
+    res = run_rtp(net, [
+        {'local': 6200, 'relay': RELAY_IPS[0], 'remote': pa, 'keep': True,
+         'packets': [''] * len(at_b)},
+        {'local': 7200, 'relay': RELAY_IPS[0], 'remote': pb,
+         'packets': [p.hex() for p in at_b]}], len(at_b), period=0.02)
+    at_a = [bytes.fromhex(h) for h in res['6200'].get('data', [])]
+    expect(len(at_a) >= len(at_b) - 10 and
+           all(p[1] & 0x7f == 0 and len(p) == 12 + 160 for p in at_a),
+           'A got %d packets: %r' % (len(at_a), sorted({(p[1] & 0x7f, len(p)) for p in at_a})))
+    dc.log('codec-transcode-opus: A sent %d PCMU, B got %d Opus (PT 96); B sent them back, '
+           'A got %d PCMU (PT 0, 160 bytes)' % (count, len(at_b), len(at_a)))
+    cl.request({'command': 'delete', 'call-id': 't1@test', 'from-tag': 'tA'})
+    stop_relay(mr, work, 0)
+
+
+CASES = {'protocol': case_protocol, 'srtp': case_srtp, 'transcode': case_transcode,
+         'sipp': case_sipp, 'set': case_set}
 
 
 def run(work):

@@ -99,7 +99,8 @@ mr_app_ng_setup(struct mr_app *app, char *err, size_t errlen)
 	if (!cf->enabled)
 		return 0;
 	app->ngcall = mr_ngcall_create(&(struct mr_ngcall_params){
-		.sessions = app->sessions, .streams = app->streams, .port = cf->port,
+		.sessions = app->sessions, .streams = app->streams, .relay = app->relay,
+		.port = cf->port,
 		.calls_max = cf->calls_max, .idle_ms = cf->idle_ms,
 	}, err, errlen);
 	if (app->ngcall == NULL)

@@ -33,6 +33,7 @@ static const char *const transport_names[] = {
 
 static const char *const codec_op_names[] = {
 	[MR_NG_CODEC_STRIP] = "strip", [MR_NG_CODEC_EXCEPT] = "except",
+	[MR_NG_CODEC_TRANSCODE] = "transcode", [MR_NG_CODEC_MASK] = "mask",
 };
 
 static const struct {
@@ -230,6 +231,27 @@ add_codec(struct mr_ng_request *req, enum mr_ng_codec_op op, const char *p, size
 	return 0;
 }
 
+/* One logical interface name of "direction" (printable, no blanks). */
+static int
+add_direction(struct mr_ng_request *req, const char *p, size_t len, struct mr_ng_error *err)
+{
+	size_t i;
+
+	if (req->n_direction == MR_NG_DIRECTION_MAX)
+		return mr_ng_fail(err, "direction takes %d interfaces (the offerer's, the other "
+				  "party's)", MR_NG_DIRECTION_MAX);
+	if (len == 0 || len > 64)
+		return mr_ng_fail(err, "a direction interface name must be 1..64 bytes");
+	for (i = 0; i < len; i++)
+		if (p[i] <= 0x20 || p[i] >= 0x7f)
+			return mr_ng_fail(err, "direction interface '%s' is not a name",
+					  show(p, len).s);
+	req->direction[req->n_direction].p = p;
+	req->direction[req->n_direction].len = len;
+	req->n_direction++;
+	return 0;
+}
+
 static int
 codec_op(const char *p, size_t len, enum mr_ng_codec_op *op)
 {
@@ -294,6 +316,9 @@ parse_flag(struct mr_ng_request *req, const struct mr_ng_str *f, struct mr_ng_er
 		req->rtcp_mux |= bit;
 		return 0;
 	}
+	/* rtpengine's short forms of direction=internal / direction=external */
+	if (str_is(f, "internal") || str_is(f, "external"))
+		return add_direction(req, f->p, f->len, err);
 	if (name_prefix(f->p, f->len, "codec-")) {
 		const char *op_p = f->p + 6;
 		const char *dash = memchr(op_p, '-', f->len - 6);
@@ -372,6 +397,20 @@ key_codec(struct mr_ng_request *req, const struct mr_bencode_node *v, struct mr_
 			if (add_codec(req, op, e->u.s.p, e->u.s.len, err) < 0)
 				return -EINVAL;
 	}
+	return 0;
+}
+
+static int
+key_direction(struct mr_ng_request *req, const struct mr_bencode_node *v,
+	      struct mr_ng_error *err)
+{
+	const struct mr_bencode_node *e;
+
+	if (check_str_list(v, "direction", err) < 0)
+		return -EINVAL;
+	for (e = mr_bencode_first(v); e != NULL; e = mr_bencode_next(v, e))
+		if (add_direction(req, e->u.s.p, e->u.s.len, err) < 0)
+			return -EINVAL;
 	return 0;
 }
 
@@ -518,6 +557,7 @@ static const struct key_def {
 	{ "rtcp-mux", K_LIST, 0, key_rtcp_mux },
 	{ "codec", K_LIST, 0, key_codec },
 	{ "received-from", K_LIST, 0, key_received_from },
+	{ "direction", K_LIST, 0, key_direction },
 	{ "ice", K_SIMPLE, 0, NULL },
 	{ "transport-protocol", K_SIMPLE, 0, NULL },
 	{ "media-address", K_SIMPLE, 0, NULL },

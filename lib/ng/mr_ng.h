@@ -115,14 +115,20 @@ enum mr_ng_ice {
 };
 
 /**
- * Codec operations ("codec" dictionary, or "codec-<op>-<codec>" flags):
- * the ones that only filter the SDP. offer, transcode and mask need a
- * transcoder per call and are refused.
+ * Codec operations ("codec" dictionary, or "codec-<op>-<codec>" flags).
+ * strip and except filter the SDP; transcode adds a codec the offerer
+ * lacks and mask hides one of its codecs from the answerer while still
+ * taking it from the offerer: both need transcoding (lib/ngcall requires a
+ * [profile] that does it). offer is refused.
  */
 enum mr_ng_codec_op {
 	MR_NG_CODEC_STRIP = 0,
 	MR_NG_CODEC_EXCEPT,
+	MR_NG_CODEC_TRANSCODE,
+	MR_NG_CODEC_MASK,
 };
+
+#define MR_NG_DIRECTION_MAX 2  /**< "direction": the offerer's interface, the other's */
 
 /** A byte string inside the request datagram (not NUL-terminated). */
 struct mr_ng_str {
@@ -155,6 +161,9 @@ struct mr_ng_request {
 	struct mr_ng_addr received_from;
 	struct mr_ng_addr media_address;
 	uint8_t address_family;    /**< "address-family": 0, 4 or 6 */
+	/** "direction" (or the flags "internal", "external"): logical interfaces */
+	unsigned int n_direction;
+	struct mr_ng_str direction[MR_NG_DIRECTION_MAX];
 	bool has_delete_delay;
 	int64_t delete_delay;      /**< seconds */
 	int64_t limit;             /**< "list": most call-ids, 0 when absent */

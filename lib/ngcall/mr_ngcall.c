@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 
 #include <rte_byteorder.h>
@@ -29,6 +31,21 @@ static const char *const counter_names[MR_NGCALL_C_MAX] = {
 #define MR_NGCALL_C_NAME(e, s) [MR_NGCALL_C_##e] = s,
 	MR_NGCALL_COUNTERS(MR_NGCALL_C_NAME)
 #undef MR_NGCALL_C_NAME
+};
+
+/* An SDES key mrelay made for what it sends to one party (RFC 4568). */
+struct sdes_out {
+	uint8_t suite;               /* enum mr_srtp_suite; NONE: not made */
+	uint32_t tag;                /* the a=crypto tag it answers or offers */
+	char inline_key[72];         /* "inline:BASE64" */
+};
+
+/* codec-transcode of one media section (offer), and whether the answer took it. */
+struct media_tc {
+	uint16_t fwd, back;          /* profiles (1-based): offerer -> X, X -> offerer; 0: none */
+	uint8_t pt;                  /* X's payload type, added to the offer */
+	uint8_t in_pt;               /* the offerer's payload type transcoded from and to */
+	bool on;                     /* the answer took X: the legs transcode */
 };
 
 struct party {
@@ -53,6 +70,12 @@ struct call {
 	uint64_t next_check_ms;
 	uint64_t delete_at_ms;       /* 0: no delete-delay pending */
 	uint64_t pkts_seen;          /* the legs' packets at the last check */
+	/* per party and media: the profile it speaks (enum mr_ng_transport) */
+	uint8_t proto[2][MR_NGCALL_MEDIA_MAX];
+	/* per party and media: the key mrelay protects what it sends there with */
+	struct sdes_out sdes[2][MR_NGCALL_MEDIA_MAX];
+	struct media_tc tc[MR_NGCALL_MEDIA_MAX];  /* of the last offer */
+	uint8_t tc_party;            /* who offered it: its leg takes fwd */
 	uint32_t hash;
 	int32_t next;                /* hash chain */
 };
@@ -82,6 +105,16 @@ struct media_plan {
 	uint32_t clock_rate;         /* 0: leave the legs' */
 	uint64_t pt_keep[2];
 	bool filter;
+	uint8_t proto;               /* the sender's profile (enum mr_ng_transport) */
+	uint8_t out_proto;           /* the other party's (offer: transport-protocol) */
+	/* the sender's a=crypto (RTP/SAVP): its tag, suite and key parameters */
+	uint32_t crypto_tag;
+	uint8_t crypto_suite;
+	struct mr_sdp_span crypto_key;
+	/* the keys mrelay sends with, after the request: [0] the sender, [1] the other */
+	struct sdes_out sdes[2];
+	struct media_tc tc;          /* codec-transcode: the profiles, the payload types */
+	struct mr_sdp_fmt_add add;   /* the codec it adds to the offer */
 };
 
 const char *
@@ -322,10 +355,6 @@ check_ids(const struct mr_ng_request *req, struct mr_ng_error *err)
 		return mr_ng_fail(err, "from-tag must be 1..%d bytes", MR_NGCALL_TAG_MAX);
 	if (req->to_tag.p != NULL && (req->to_tag.len == 0 || req->to_tag.len > MR_NGCALL_TAG_MAX))
 		return mr_ng_fail(err, "to-tag must be 1..%d bytes", MR_NGCALL_TAG_MAX);
-	if (req->transport == MR_NG_TRANSPORT_RTP_SAVP ||
-	    req->transport == MR_NG_TRANSPORT_RTP_SAVPF)
-		return mr_ng_fail(err, "transport-protocol '%s' is not supported (no SRTP legs yet)",
-				  mr_ng_transport_name(req->transport));
 	return 0;
 }
 
@@ -353,15 +382,141 @@ name_is(const struct mr_ng_str *s, const char *text)
 	return true;
 }
 
-/* codec-strip / codec-except: which payload types of media m stay. */
+/* The transcoder's codec of a name ("opus", "PCMU/8000", ...), or MR_TC_CODEC__MAX. */
+static enum mr_tc_codec
+tc_codec_of(const char *p, size_t len)
+{
+	static const char *const names[MR_TC_CODEC__MAX] = {
+		[MR_TC_CODEC_OPUS] = "opus/48000", [MR_TC_CODEC_PCMU] = "pcmu/8000",
+		[MR_TC_CODEC_PCMA] = "pcma/8000",
+	};
+	const char *slash = memchr(p, '/', len);
+	size_t n = slash != NULL ? (size_t)(slash - p) : len;
+	unsigned int i;
+
+	for (i = 0; i < MR_TC_CODEC__MAX; i++) {
+		size_t nl = strcspn(names[i], "/"), j;
+
+		if (n != nl)
+			continue;
+		for (j = 0; j < n; j++)
+			if ((p[j] | 0x20) != names[i][j])
+				break;
+		if (j < n)
+			continue;
+		/* "opus/48000[/2]", "PCMU/8000": the clock, when given, must be the codec's */
+		if (slash != NULL && (len - n < 1 + strlen(names[i] + nl + 1) ||
+				      memcmp(slash + 1, names[i] + nl + 1,
+					     strlen(names[i] + nl + 1)) != 0))
+			return MR_TC_CODEC__MAX;
+		return (enum mr_tc_codec)i;
+	}
+	return MR_TC_CODEC__MAX;
+}
+
+static const char *
+tc_rtpmap(enum mr_tc_codec codec)
+{
+	return codec == MR_TC_CODEC_OPUS ? "opus/48000/2" :
+	       codec == MR_TC_CODEC_PCMU ? "PCMU/8000" : "PCMA/8000";
+}
+
+static bool
+pt_in(const uint64_t *set, int pt)
+{
+	return pt >= 0 && (set[pt / 64] >> (pt % 64)) & 1;
+}
+
+/*
+ * codec-transcode-X: a [profile] pair must take one of the offerer's
+ * codecs (@p from: not stripped; masked ones count) to X and back, with
+ * the same payload types both ways; X goes out with the profile's output
+ * payload type. The answer turns transcoding on when it takes X and none of
+ * the offerer's codecs.
+ */
 static int
-plan_codecs(const struct mr_ng_request *req, const struct mr_sdp *sdp, unsigned int m,
-	    struct media_plan *mp, struct mr_ng_error *err)
+plan_transcode(const struct mr_ngcall *c, const struct mr_sdp *sdp, unsigned int m,
+	       const struct mr_ng_str *x, const uint64_t *from, struct media_plan *mp,
+	       struct mr_ng_error *err)
+{
+	const struct mr_relay *r = c->p.relay;
+	enum mr_tc_codec want = tc_codec_of(x->p, x->len);
+	const struct mr_sdp_media *md = &sdp->media[m];
+	char name[48];
+	unsigned int f, i, j;
+
+	shown(x, name, sizeof(name));
+	if (want == MR_TC_CODEC__MAX)
+		return mr_ng_fail(err, "media %u: codec-transcode-%s: mrelay transcodes opus/48000, "
+				  "PCMU/8000 and PCMA/8000 only", m + 1, name);
+	if (mp->tc.fwd != 0)
+		return mr_ng_fail(err, "media %u: one codec-transcode per media section", m + 1);
+	for (f = 0; f < md->n_fmt; f++) {
+		struct mr_sdp_codec sc;
+
+		/* the offer has it already: nothing to transcode */
+		if (mr_sdp_codec(sdp, m, md->fmt_pt[f], &sc) == 0 &&
+		    tc_codec_of(sc.name, strlen(sc.name)) == want && pt_in(mp->pt_keep, md->fmt_pt[f]))
+			return 0;
+	}
+	for (f = 0; r != NULL && f < md->n_fmt; f++) {
+		int pt = md->fmt_pt[f];
+		struct mr_sdp_codec sc;
+		enum mr_tc_codec have;
+
+		if (!pt_in(from, pt) || mr_sdp_codec(sdp, m, pt, &sc) != 0)
+			continue;
+		have = tc_codec_of(sc.name, strlen(sc.name));
+		for (i = 0; have != MR_TC_CODEC__MAX && i < r->n_profiles; i++) {
+			const struct mr_tc_profile *a = &r->profiles[i];
+
+			if (a->in_codec != have || a->in_pt != pt || a->out_codec != want)
+				continue;
+			for (j = 0; j < r->n_profiles; j++) {
+				const struct mr_tc_profile *b = &r->profiles[j];
+
+				if (b->in_codec != want || b->in_pt != a->out_pt ||
+				    b->out_codec != have || b->out_pt != pt)
+					continue;
+				if (a->out_pt != pt && pt_in(mp->pt_keep, a->out_pt))
+					return mr_ng_fail(err, "media %u: codec-transcode-%s: payload "
+							  "type %u of profile %s is taken in the "
+							  "offer", m + 1, name, a->out_pt,
+							  mr_sessions_profile_name(c->p.sessions,
+										   (uint16_t)(i + 1)));
+				if (r->n_tc == 0)
+					return mr_ng_fail(err, "media %u: codec-transcode-%s: this "
+							  "relay has no transcoder lcores ([relay] "
+							  "transcoders)", m + 1, name);
+				mp->tc.fwd = (uint16_t)(i + 1);
+				mp->tc.back = (uint16_t)(j + 1);
+				mp->tc.pt = a->out_pt;
+				mp->tc.in_pt = (uint8_t)pt;
+				mp->add.pt = a->out_pt;
+				mp->add.rtpmap = tc_rtpmap(want);
+				return 0;
+			}
+		}
+	}
+	return mr_ng_fail(err, "media %u: codec-transcode-%s: no [profile] pair transcodes one "
+			  "of the offer's codecs to it and back (same payload types both ways)",
+			  m + 1, name);
+}
+
+/*
+ * codec-strip / -except / -mask: which payload types of media m go out
+ * (mask is strip for the SDP; the offerer may still send a masked codec,
+ * which transcoding takes); codec-transcode: one more (plan_transcode()).
+ */
+static int
+plan_codecs(const struct mr_ngcall *c, const struct mr_ng_request *req, const struct mr_sdp *sdp,
+	    unsigned int m, bool offer, struct media_plan *mp, struct mr_ng_error *err)
 {
 	const struct mr_sdp_media *md = &sdp->media[m];
-	uint64_t strip[2] = {0, 0}, except[2] = {0, 0};
-	bool all = false;
+	uint64_t strip[2] = {0, 0}, except[2] = {0, 0}, mask[2] = {0, 0}, from[2] = {0, 0};
+	bool all = false, mask_all = false;
 	unsigned int i;
+	int rc;
 
 	mp->filter = false;
 	if (req->n_codec == 0)
@@ -380,22 +535,48 @@ plan_codecs(const struct mr_ng_request *req, const struct mr_sdp *sdp, unsigned 
 		case MR_NG_CODEC_EXCEPT:
 			mr_sdp_match_codec(sdp, m, n->p, n->len, except);
 			break;
+		case MR_NG_CODEC_MASK:
+			if (name_is(n, "all"))
+				mask_all = true;
+			else
+				mr_sdp_match_codec(sdp, m, n->p, n->len, mask);
+			break;
+		case MR_NG_CODEC_TRANSCODE:
+			break;
 		default:
 			shown(n, name, sizeof(name));
 			return mr_ng_fail(err, "codec operation on '%s' is not supported "
-					  "(only strip and except)", name);
+					  "(strip, except, mask, transcode)", name);
+		}
+		if (!offer && (req->codec[i].op == MR_NG_CODEC_MASK ||
+			       req->codec[i].op == MR_NG_CODEC_TRANSCODE)) {
+			shown(n, name, sizeof(name));
+			return mr_ng_fail(err, "codec-%s-%s in an answer (offers only)",
+					  req->codec[i].op == MR_NG_CODEC_MASK ? "mask" : "transcode",
+					  name);
 		}
 	}
 	mp->pt_keep[0] = mp->pt_keep[1] = 0;
 	for (i = 0; i < md->n_fmt; i++) {
 		int pt = md->fmt_pt[i];
+		bool kept;
 
 		if (pt < 0)
 			continue;
-		if (all ? (except[pt / 64] >> (pt % 64)) & 1 : !((strip[pt / 64] >> (pt % 64)) & 1))
+		kept = all ? pt_in(except, pt) : !pt_in(strip, pt);
+		if (kept)
+			from[pt / 64] |= UINT64_C(1) << (pt % 64);
+		if (kept && !mask_all && !pt_in(mask, pt))
 			mp->pt_keep[pt / 64] |= UINT64_C(1) << (pt % 64);
 	}
-	if (mp->pt_keep[0] == 0 && mp->pt_keep[1] == 0)
+	for (i = 0; i < req->n_codec; i++) {
+		if (req->codec[i].op != MR_NG_CODEC_TRANSCODE)
+			continue;
+		rc = plan_transcode(c, sdp, m, &req->codec[i].name, from, mp, err);
+		if (rc < 0)
+			return rc;
+	}
+	if (mp->pt_keep[0] == 0 && mp->pt_keep[1] == 0 && mp->tc.fwd == 0)
 		return mr_ng_fail(err, "media %u: the codec flags strip every codec", m + 1);
 	mp->filter = true;
 	return 0;
@@ -432,6 +613,254 @@ ip_is_zero(const uint8_t *ip, uint8_t family)
 	static const uint8_t zero[16];
 
 	return memcmp(ip, zero, family == 4 ? 4 : 16) == 0;
+}
+
+/* ---------- SDES (RFC 4568): the a=crypto of a section ---------- */
+
+static bool
+proto_srtp(unsigned int t)
+{
+	return t == MR_NG_TRANSPORT_RTP_SAVP || t == MR_NG_TRANSPORT_RTP_SAVPF;
+}
+
+/* The RTP profile of section m (enum mr_ng_transport), or KEEP when not one of the four. */
+static uint8_t
+proto_of(const struct mr_sdp *sdp, unsigned int m)
+{
+	unsigned int t;
+
+	for (t = MR_NG_TRANSPORT_RTP_AVP; t <= MR_NG_TRANSPORT_RTP_SAVPF; t++)
+		if (span_is(sdp, sdp->media[m].proto, mr_ng_transport_name(t)))
+			return (uint8_t)t;
+	return MR_NG_TRANSPORT_KEEP;
+}
+
+/* The next blank-separated word of [*p, end), advancing *p past it. */
+static struct mr_ng_str
+next_word(const char **p, const char *end)
+{
+	struct mr_ng_str w;
+
+	while (*p < end && (**p == ' ' || **p == '\t'))
+		(*p)++;
+	w.p = *p;
+	while (*p < end && **p != ' ' && **p != '\t')
+		(*p)++;
+	w.len = (size_t)(*p - w.p);
+	return w;
+}
+
+#ifdef MR_HAVE_SRTP
+static enum mr_srtp_suite
+suite_of(const struct mr_ng_str *w)
+{
+	char name[40];
+
+	if (w->len == 0 || w->len >= sizeof(name))
+		return MR_SRTP_SUITE_NONE;
+	memcpy(name, w->p, w->len);
+	name[w->len] = '\0';
+	return mr_srtp_suite_parse(name);
+}
+#endif
+
+/* "SUITE inline:..." of the sender's key, for mr_leg_spec_set(). */
+static int
+crypto_text(const struct mr_sdp *sdp, const struct media_plan *mp, char *out, size_t outlen)
+{
+#ifdef MR_HAVE_SRTP
+	int n = snprintf(out, outlen, "%s %.*s", mr_srtp_suite_name(mp->crypto_suite),
+			 (int)mp->crypto_key.len, mr_sdp_ptr(sdp, mp->crypto_key));
+
+	return n > 0 && (size_t)n < outlen ? 0 : -E2BIG;
+#else
+	RTE_SET_USED(sdp);
+	RTE_SET_USED(mp);
+	RTE_SET_USED(outlen);
+	out[0] = '\0';
+	return -ENOTSUP;
+#endif
+}
+
+/*
+ * The a=crypto lines of RTP/SAVP section m: the first one whose suite
+ * mrelay supports is the sender's key. Its key parameters must be one
+ * inline key without lifetime or MKI, and no session parameters follow
+ * (UNENCRYPTED_SRTP, KDR, ... change how SRTP runs; mrelay runs it one way).
+ * Error reasons never quote a key.
+ */
+static int
+plan_crypto(const struct mr_sdp *sdp, unsigned int m, struct media_plan *mp,
+	    struct mr_ng_error *err)
+{
+#ifdef MR_HAVE_SRTP
+	const struct mr_sdp_media *md = &sdp->media[m];
+	struct mr_ng_str first_suite = {NULL, 0};
+	char name[48], text[160], e[128];
+	unsigned int i;
+
+	for (i = md->first_line; i < (unsigned int)md->first_line + md->n_lines; i++) {
+		const struct mr_sdp_line *l = &sdp->lines[i];
+		const char *p = mr_sdp_ptr(sdp, l->arg), *end = p + l->arg.len;
+		struct mr_ng_str tag, suite, key, rest;
+		struct mr_leg_spec scratch;
+		enum mr_srtp_suite s;
+		unsigned long t;
+		size_t j;
+		int rc;
+
+		if (l->type != 'a' || l->attr != MR_SDP_ATTR_CRYPTO)
+			continue;
+		tag = next_word(&p, end);
+		suite = next_word(&p, end);
+		key = next_word(&p, end);
+		rest = next_word(&p, end);
+		if (tag.len == 0 || tag.len > 9 || suite.len == 0 || key.len == 0)
+			return mr_ng_fail(err, "media %u: a=crypto is not 'tag suite key-params'",
+					  m + 1);
+		for (j = 0, t = 0; j < tag.len; j++) {
+			if (tag.p[j] < '0' || tag.p[j] > '9')
+				return mr_ng_fail(err, "media %u: a=crypto tag is not a number",
+						  m + 1);
+			t = t * 10 + (unsigned long)(tag.p[j] - '0');
+		}
+		s = suite_of(&suite);
+		if (s == MR_SRTP_SUITE_NONE) {
+			if (first_suite.p == NULL)
+				first_suite = suite;
+			continue;
+		}
+		if (rest.len != 0) {
+			shown(&rest, name, sizeof(name));
+			return mr_ng_fail(err, "media %u: a=crypto session parameter '%s' is not "
+					  "supported", m + 1, name);
+		}
+		if (key.len < 7 || memcmp(key.p, "inline:", 7) != 0)
+			return mr_ng_fail(err, "media %u: a=crypto key method is not 'inline'",
+					  m + 1);
+		if (memchr(key.p, ';', key.len) != NULL)
+			return mr_ng_fail(err, "media %u: a=crypto with several keys is not "
+					  "supported", m + 1);
+		p = memchr(key.p, '|', key.len);
+		if (p != NULL) {
+			/* "|2^20" is a lifetime, "|1:4" an MKI */
+			bool mki = memchr(p, ':', (size_t)(key.p + key.len - p)) != NULL;
+
+			return mr_ng_fail(err, "media %u: a=crypto key %s is not supported", m + 1,
+					  mki ? "MKI" : "lifetime");
+		}
+		mp->crypto_tag = (uint32_t)t;
+		mp->crypto_suite = (uint8_t)s;
+		mp->crypto_key.off = (uint32_t)(key.p - sdp->body);
+		mp->crypto_key.len = (uint32_t)key.len;
+		/* the key itself (base64, length for the suite), before anything changes */
+		rc = crypto_text(sdp, mp, text, sizeof(text));
+		mr_leg_spec_init(&scratch);
+		if (rc == 0)
+			rc = mr_leg_spec_set(&scratch, "crypto_in", text, e, sizeof(e));
+		mr_leg_spec_wipe(&scratch);
+		explicit_bzero(text, sizeof(text));
+		if (rc != 0)
+			return mr_ng_fail(err, "media %u: a=crypto %s: %s", m + 1,
+					  mr_srtp_suite_name(s), rc == -E2BIG ? "key too long" : e);
+		return 0;
+	}
+	if (first_suite.p == NULL)
+		return mr_ng_fail(err, "media %u: %s without a=crypto (only SDES keys; DTLS-SRTP "
+				  "is not supported)", m + 1, mr_ng_transport_name(mp->proto));
+	shown(&first_suite, name, sizeof(name));
+	return mr_ng_fail(err, "media %u: crypto suite '%s' is not supported (and no other "
+			  "offered is)", m + 1, name);
+#else
+	RTE_SET_USED(sdp);
+	RTE_SET_USED(mp);
+	return mr_ng_fail(err, "media %u: SRTP: this mrelay is built without it (a static "
+			  "build, docs/deployment.md)", m + 1);
+#endif
+}
+
+/* RFC 4648 base64 with padding. @p out holds 4 * ((n + 2) / 3) + 1 bytes. */
+static void
+b64_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char abc[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i, o = 0;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+
+		out[o++] = abc[v >> 18];
+		out[o++] = abc[(v >> 12) & 63];
+		out[o++] = abc[(v >> 6) & 63];
+		out[o++] = abc[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)in[i] << 16 | (i + 1 < n ? (uint32_t)in[i + 1] << 8 : 0);
+
+		out[o++] = abc[v >> 18];
+		out[o++] = abc[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? abc[(v >> 6) & 63] : '=';
+		out[o++] = '=';
+	}
+	out[o] = '\0';
+}
+
+/*
+ * The key mrelay sends with to a party: the one it has (@p have) when its
+ * suite is still the one wanted (a re-offer keeps keys, as rtpengine does),
+ * else a new one from getrandom() (the control path may make a syscall).
+ */
+static int
+sdes_make(const struct sdes_out *have, uint8_t suite, uint32_t tag, struct sdes_out *out,
+	  struct mr_ng_error *err)
+{
+#ifdef MR_HAVE_SRTP
+	uint8_t material[MR_SRTP_MATERIAL_MAX];
+	size_t n = mr_srtp_suite_key_len(suite) + mr_srtp_suite_salt_len(suite), got = 0;
+
+	if (have->suite == suite) {
+		*out = *have;
+		out->tag = tag;
+		return 0;
+	}
+	while (got < n) {
+		ssize_t r = getrandom(material + got, n - got, 0);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			explicit_bzero(material, sizeof(material));
+			return mr_ng_fail(err, "no random bytes for an SRTP key: %s",
+					  strerror(errno));
+		}
+		got += (size_t)r;
+	}
+	out->suite = suite;
+	out->tag = tag;
+	memcpy(out->inline_key, "inline:", 7);
+	b64_encode(material, n, out->inline_key + 7);
+	explicit_bzero(material, sizeof(material));
+	return 0;
+#else
+	RTE_SET_USED(have);
+	RTE_SET_USED(suite);
+	RTE_SET_USED(tag);
+	RTE_SET_USED(out);
+	return mr_ng_fail(err, "SRTP: this mrelay is built without it");
+#endif
+}
+
+/* "SUITE inline:..." of a key mrelay made. */
+static void
+sdes_text(const struct sdes_out *k, char *out, size_t outlen)
+{
+#ifdef MR_HAVE_SRTP
+	snprintf(out, outlen, "%s %s", mr_srtp_suite_name(k->suite), k->inline_key);
+#else
+	RTE_SET_USED(k);
+	snprintf(out, outlen, "none");
+#endif
 }
 
 /*
@@ -481,8 +910,8 @@ plan_remote(const struct mr_ng_request *req, const struct mr_sdp *sdp, unsigned 
 
 /* Parse the request's SDP and plan every media section. */
 static int
-plan_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, struct media_plan *plan,
-	 struct mr_ng_error *err)
+plan_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, bool offer,
+	 struct media_plan *plan, struct mr_ng_error *err)
 {
 	struct mr_sdp *sdp = c->sdp;
 	struct mr_sdp_error se;
@@ -507,26 +936,27 @@ plan_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, struct media_plan
 		memset(mp, 0, sizeof(*mp));
 		if (md->port == 0)
 			continue;
-		if (!md->rtp || !(span_is(sdp, md->proto, "RTP/AVP") ||
-				  span_is(sdp, md->proto, "RTP/AVPF"))) {
-			if (md->rtp && (span_is(sdp, md->proto, "RTP/SAVP") ||
-					span_is(sdp, md->proto, "RTP/SAVPF")))
-				return mr_ng_fail(err, "media %u: RTP/SAVP (SRTP) is not supported "
-						  "yet", m + 1);
+		mp->proto = proto_of(sdp, m);
+		if (!md->rtp || mp->proto == MR_NG_TRANSPORT_KEEP)
 			return mr_ng_fail(err, "media %u: protocol '%.*s' is not supported "
-					  "(RTP/AVP, RTP/AVPF)", m + 1,
+					  "(RTP/AVP, RTP/AVPF, RTP/SAVP, RTP/SAVPF)", m + 1,
 					  (int)(md->proto.len > 40 ? 40 : md->proto.len),
 					  mr_sdp_ptr(sdp, md->proto));
+		/* a=crypto in a plain section (best-effort SRTP) is not used, and dropped */
+		if (proto_srtp(mp->proto)) {
+			rc = plan_crypto(sdp, m, mp, err);
+			if (rc < 0)
+				return rc;
 		}
-		if (md->n_crypto != 0)
-			return mr_ng_fail(err, "media %u: a=crypto (SDES-SRTP) is not supported yet",
-					  m + 1);
+		/* the profile the other party gets: an offer may change it (and keeps AVPF) */
+		mp->out_proto = req->transport != MR_NG_TRANSPORT_KEEP ? (uint8_t)req->transport :
+				mp->proto;
 		if (md->port_count > 1)
 			return mr_ng_fail(err, "media %u: port/count in m= is not supported", m + 1);
 		mp->active = true;
 		rc = plan_remote(req, sdp, m, mp, err);
 		if (rc == 0)
-			rc = plan_codecs(req, sdp, m, mp, err);
+			rc = plan_codecs(c, req, sdp, m, offer, mp, err);
 		if (rc < 0)
 			return rc;
 		mp->clock_rate = first_clock(sdp, m);
@@ -575,6 +1005,25 @@ spec_forward(struct mr_leg_spec *sp, const char *to)
 	sp->given |= MR_LEG_F_FORWARD;
 	sp->n_fwd = 1;
 	snprintf(sp->fwd[0], sizeof(sp->fwd[0]), "%s", to);
+}
+
+/*
+ * Keys as mr_leg_spec_set() takes them ("SUITE inline:..." or "none") and
+ * a transcoding profile (name or "none"); NULL: unchanged.
+ */
+static int
+spec_extra(struct mr_leg_spec *sp, unsigned int m, const char *crypto_in, const char *crypto_out,
+	   const char *transcode, struct mr_ng_error *err)
+{
+	char e[128];
+
+	if (transcode != NULL && mr_leg_spec_set(sp, "transcode", transcode, e, sizeof(e)) != 0)
+		return mr_ng_fail(err, "media %u: transcode: %s", m + 1, e);
+	if (crypto_in != NULL && mr_leg_spec_set(sp, "crypto_in", crypto_in, e, sizeof(e)) != 0)
+		return mr_ng_fail(err, "media %u: crypto_in: %s", m + 1, e);
+	if (crypto_out != NULL && mr_leg_spec_set(sp, "crypto_out", crypto_out, e, sizeof(e)) != 0)
+		return mr_ng_fail(err, "media %u: crypto_out: %s", m + 1, e);
+	return 0;
 }
 
 /* Add leg (party, m): local allocated in @p family, forwarding to @p fwd (or none). */
@@ -648,10 +1097,12 @@ leg_delete(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int
  */
 static int
 sender_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m,
-	      const struct media_plan *mp, const char *fwd, bool offer, struct mr_ng_error *err)
+	      const struct media_plan *mp, const char *fwd, bool offer, const char *crypto_in,
+	      const char *crypto_out, const char *transcode, struct mr_ng_error *err)
 {
 	const struct mr_leg_def *d = leg_def(c, k, party, m);
 	struct mr_leg_spec sp;
+	int rc;
 
 	if (d == NULL)
 		return mr_ng_fail(err, "media %u: the call's legs are gone (deleted by an "
@@ -673,7 +1124,28 @@ sender_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned 
 	}
 	if (fwd != NULL)
 		spec_forward(&sp, fwd);
-	return leg_update(c, k, party, m, &sp, err);
+	rc = spec_extra(&sp, m, crypto_in, crypto_out, transcode, err);
+	if (rc == 0)
+		rc = leg_update(c, k, party, m, &sp, err);
+	mr_leg_spec_wipe(&sp);
+	return rc;
+}
+
+/* The other party's leg of media m: only its keys and transcoding change. */
+static int
+other_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned int m,
+	     const char *crypto_in, const char *crypto_out, const char *transcode,
+	     struct mr_ng_error *err)
+{
+	struct mr_leg_spec sp;
+	int rc;
+
+	mr_leg_spec_init(&sp);
+	rc = spec_extra(&sp, m, crypto_in, crypto_out, transcode, err);
+	if (rc == 0 && sp.given != 0)
+		rc = leg_update(c, k, party, m, &sp, err);
+	mr_leg_spec_wipe(&sp);
+	return rc;
 }
 
 /* ---------- the SDP that goes out ---------- */
@@ -685,10 +1157,12 @@ sender_update(struct mr_ngcall *c, struct call *k, unsigned int party, unsigned 
  */
 static int
 write_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, const struct call *k,
-	  unsigned int to, const struct media_plan *plan, struct mr_bencode_enc *reply,
-	  struct mr_ng_error *err)
+	  unsigned int to, const struct media_plan *plan, const uint8_t *proto,
+	  const struct sdes_out *sd, struct mr_bencode_enc *reply, struct mr_ng_error *err)
 {
 	struct mr_sdp_media_rewrite mrw[MR_NGCALL_MEDIA_MAX];
+	char crypto[MR_NGCALL_MEDIA_MAX][128];
+	const char *crypto_line[MR_NGCALL_MEDIA_MAX];
 	struct mr_sdp_rewrite rw;
 	struct mr_sdp_error se;
 	char addr[INET6_ADDRSTRLEN] = "";
@@ -720,8 +1194,24 @@ write_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, const struct cal
 			mrw[m].rtcp_mux = 1;
 		else if (req->rtcp_mux & MR_NG_RTCP_MUX_REJECT)
 			mrw[m].rtcp_mux = -1;
-		mrw[m].proto = mr_ng_transport_name(req->transport);
+		mrw[m].proto = mr_ng_transport_name(proto[m]);
+		/* the party's own keys never go back to it: mrelay's, or none */
+		mrw[m].crypto_remove = true;
+		if (proto_srtp(proto[m])) {
+			char text[100];
+
+			sdes_text(&sd[m], text, sizeof(text));
+			snprintf(crypto[m], sizeof(crypto[m]), "%u %s", sd[m].tag, text);
+			explicit_bzero(text, sizeof(text));
+			crypto_line[m] = crypto[m];
+			mrw[m].crypto_add = &crypto_line[m];
+			mrw[m].n_crypto_add = 1;
+		}
 		mrw[m].pt_keep = plan[m].filter ? plan[m].pt_keep : NULL;
+		if (plan[m].add.rtpmap != NULL) {
+			mrw[m].fmt_add = &plan[m].add;
+			mrw[m].n_fmt_add = 1;
+		}
 	}
 	if (req->media_address.family != 0) {
 		family = req->media_address.family;
@@ -737,6 +1227,7 @@ write_sdp(struct mr_ngcall *c, const struct mr_ng_request *req, const struct cal
 	rw.n_media = c->sdp->n_media;
 	rw.media = mrw;
 	n = mr_sdp_write(c->sdp, &rw, c->sdp_out, SDP_OUT_MAX, &se);
+	explicit_bzero(crypto, sizeof(crypto));
 	if (n < 0)
 		return mr_ng_fail(err, "SDP rewrite: %s", se.msg);
 	mr_bencode_enc_kv_str(reply, "sdp", c->sdp_out, (size_t)n);
@@ -766,13 +1257,76 @@ rollback(struct mr_ngcall *c, struct call *k, uint32_t added, bool new_call)
 	}
 }
 
+/*
+ * The keys mrelay sends with after an offer from party x: to x when x
+ * speaks SRTP (its suite and tag, answered later), to y when y is to speak
+ * it (x's suite and tag, or AES_CM_128_HMAC_SHA1_80 with tag 1 when x
+ * speaks plain RTP).
+ */
+static int
+plan_offer_keys(const struct mr_sdp *sdp, const struct call *k, unsigned int x, unsigned int y,
+		struct media_plan *plan, struct mr_ng_error *err)
+{
+	unsigned int m;
+	int rc;
+
+	for (m = 0; m < sdp->n_media; m++) {
+		struct media_plan *mp = &plan[m];
+		bool in = proto_srtp(mp->proto);
+
+		if (!mp->active)
+			continue;
+		if (in) {
+			rc = sdes_make(&k->sdes[x][m], mp->crypto_suite, mp->crypto_tag,
+				       &mp->sdes[0], err);
+			if (rc < 0)
+				return rc;
+		}
+		if (proto_srtp(mp->out_proto)) {
+			rc = sdes_make(&k->sdes[y][m], in ? mp->crypto_suite :
+				       MR_SRTP_AES_CM_128_HMAC_SHA1_80, in ? mp->crypto_tag : 1,
+				       &mp->sdes[1], err);
+			if (rc < 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* The sender's key as crypto_in wants it, or "none" for plain RTP. */
+static int
+sender_key_text(const struct mr_sdp *sdp, const struct media_plan *mp, unsigned int m,
+		char *out, size_t outlen, struct mr_ng_error *err)
+{
+	if (!proto_srtp(mp->proto)) {
+		snprintf(out, outlen, "none");
+		return 0;
+	}
+	if (crypto_text(sdp, mp, out, outlen) != 0)
+		return mr_ng_fail(err, "media %u: a=crypto key too long", m + 1);
+	return 0;
+}
+
+static void
+out_key_text(const struct sdes_out *k, char *out, size_t outlen)
+{
+	if (k->suite == MR_SRTP_SUITE_NONE)
+		snprintf(out, outlen, "none");
+	else
+		sdes_text(k, out, outlen);
+}
+
 static int
 handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *reply,
 	     struct mr_ng_error *err)
 {
 	struct mr_ngcall *c = ctx;
 	struct media_plan plan[MR_NGCALL_MEDIA_MAX];
+	struct sdes_out out_sdes[MR_NGCALL_MEDIA_MAX];
+	uint8_t out_proto[MR_NGCALL_MEDIA_MAX] = {0};
 	char peer[MR_STREAM_NAME_LEN], self[MR_STREAM_NAME_LEN];
+	char key_in[160] = "", key_out[160] = "";
+	const char *tc_off;
 	unsigned int x, y, m;
 	uint32_t added = 0;
 	bool new_call = false;
@@ -781,7 +1335,7 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 
 	rc = check_ids(req, err);
 	if (rc == 0)
-		rc = plan_sdp(c, req, plan, err);
+		rc = plan_sdp(c, req, true, plan, err);
 	if (rc < 0)
 		goto fail;
 	k = call_find(c, &req->call_id);
@@ -814,6 +1368,10 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 		x = 0;
 	}
 	y = 1 - x;
+	memset(out_sdes, 0, sizeof(out_sdes));
+	rc = plan_offer_keys(c->sdp, k, x, y, plan, err);
+	if (rc < 0)
+		goto undo;
 	/* first the legs that do not exist yet: a failure here is undone */
 	for (m = 0; m < c->sdp->n_media; m++) {
 		const struct media_plan *mp = &plan[m];
@@ -837,13 +1395,37 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 		if (!plan[m].active)
 			continue;
 		leg_name(k, y, m, peer);
-		rc = sender_update(c, k, x, m, &plan[m], peer, true, err);
+		rc = sender_key_text(c->sdp, &plan[m], m, key_in, sizeof(key_in), err);
+		out_key_text(&plan[m].sdes[0], key_out, sizeof(key_out));
+		/* a new offer: transcoding again only when its answer takes it */
+		tc_off = k->tc[m].on ? "none" : NULL;
+		if (rc == 0)
+			rc = sender_update(c, k, x, m, &plan[m], peer, true, key_in, key_out, tc_off,
+					   err);
 		if (rc < 0)
 			goto undo;
+		/* the other party's key comes with its answer; plain RTP has none */
+		out_key_text(&plan[m].sdes[1], key_out, sizeof(key_out));
+		rc = other_update(c, k, y, m, proto_srtp(plan[m].out_proto) ? NULL : "none",
+				  key_out, tc_off, err);
+		if (rc < 0)
+			goto undo;
+		out_proto[m] = plan[m].out_proto;
+		out_sdes[m] = plan[m].sdes[1];
 	}
-	rc = write_sdp(c, req, k, y, plan, reply, err);
+	rc = write_sdp(c, req, k, y, plan, out_proto, out_sdes, reply, err);
 	if (rc < 0)
 		goto undo;
+	for (m = 0; m < c->sdp->n_media; m++) {
+		if (!plan[m].active)
+			continue;
+		k->proto[x][m] = plan[m].proto;
+		k->proto[y][m] = plan[m].out_proto;
+		k->sdes[x][m] = plan[m].sdes[0];
+		k->sdes[y][m] = plan[m].sdes[1];
+		k->tc[m] = plan[m].tc;
+	}
+	k->tc_party = (uint8_t)x;
 	/* media turned off (port 0) lose their legs */
 	for (m = 0; m < c->sdp->n_media; m++) {
 		if (plan[m].active) {
@@ -862,12 +1444,105 @@ handle_offer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc *
 	k->delete_at_ms = 0;
 	if (new_call)
 		c->stats.c[MR_NGCALL_C_CALLS_CREATED]++;
-	return 0;
+	rc = 0;
+	goto out;
 undo:
 	rollback(c, k, added, new_call);
 fail:
 	failed(c);
+out:
+	explicit_bzero(plan, sizeof(plan));
+	explicit_bzero(out_sdes, sizeof(out_sdes));
+	explicit_bzero(key_in, sizeof(key_in));
+	explicit_bzero(key_out, sizeof(key_out));
 	return rc;
+}
+
+/* What an answer does with the offer's codec-transcode of one media section. */
+struct answer_tc {
+	bool on;
+	char fwd_name[MR_STREAM_NAME_LEN], back_name[MR_STREAM_NAME_LEN];
+};
+
+/*
+ * The answer took the codec mrelay added (X) and none of the offerer's:
+ * the offerer's leg transcodes to X, the answerer's back, and the SDP to
+ * the offerer names the offerer's codec instead of X. An answer with one
+ * of the offerer's codecs is passed on without X.
+ */
+static int
+answer_transcode(const struct mr_ngcall *c, const struct call *k, unsigned int x, unsigned int m,
+		 struct media_plan *mp, struct answer_tc *tc, struct mr_ng_error *err)
+{
+	const struct media_tc *t = &k->tc[m];
+	const struct mr_sdp_media *md = &c->sdp->media[m];
+	bool has_x = false, has_offerers = false;
+	unsigned int f;
+
+	memset(&tc[m], 0, sizeof(tc[m]));
+	if (t->fwd == 0)
+		return 0;
+	if (k->tc_party != x)
+		return mr_ng_fail(err, "media %u: codec-transcode was offered by the other party",
+				  m + 1);
+	for (f = 0; f < md->n_fmt; f++) {
+		struct mr_sdp_codec sc;
+
+		if (md->fmt_pt[f] < 0)
+			continue;
+		/* DTMF and comfort noise go along with any codec */
+		if (md->fmt_pt[f] == t->pt)
+			has_x = true;
+		else if (mr_sdp_codec(c->sdp, m, md->fmt_pt[f], &sc) != 0 ||
+			 (strcasecmp(sc.name, "telephone-event") != 0 &&
+			  strcasecmp(sc.name, "CN") != 0))
+			has_offerers = true;
+	}
+	if (!mp->filter) {
+		mp->filter = true;
+		memset(mp->pt_keep, 0xff, sizeof(mp->pt_keep));
+	}
+	/* X never goes back to the offerer, who did not offer it */
+	mp->pt_keep[t->pt / 64] &= ~(UINT64_C(1) << (t->pt % 64));
+	if (!has_x || has_offerers)
+		return 0;
+	tc[m].on = true;
+	snprintf(tc[m].fwd_name, sizeof(tc[m].fwd_name), "%s",
+		 mr_sessions_profile_name(c->p.sessions, t->fwd));
+	snprintf(tc[m].back_name, sizeof(tc[m].back_name), "%s",
+		 mr_sessions_profile_name(c->p.sessions, t->back));
+	mp->add.pt = t->in_pt;
+	mp->add.rtpmap = tc_rtpmap(c->p.relay->profiles[t->fwd - 1].in_codec);
+	return 0;
+}
+
+/*
+ * An answer keeps the profiles of the offer (RFC 3264 section 6): the
+ * answerer y speaks SRTP when mrelay offered it SRTP, with the suite and
+ * tag of the one a=crypto offered; the offerer x gets the profile it offered.
+ */
+static int
+answer_check_keys(const struct mr_ng_request *req, const struct call *k, unsigned int x,
+		  unsigned int y, unsigned int m, const struct media_plan *mp,
+		  struct mr_ng_error *err)
+{
+	const struct sdes_out *offered = &k->sdes[y][m];
+
+	if (!mp->active)
+		return 0;
+	if (req->transport != MR_NG_TRANSPORT_KEEP && req->transport != k->proto[x][m])
+		return mr_ng_fail(err, "media %u: transport-protocol %s in an answer; the offer "
+				  "was %s", m + 1, mr_ng_transport_name(req->transport),
+				  mr_ng_transport_name(k->proto[x][m]));
+	if (proto_srtp(mp->proto) != proto_srtp(k->proto[y][m]))
+		return mr_ng_fail(err, "media %u: the answer is %s, the offer to it was %s", m + 1,
+				  mr_ng_transport_name(mp->proto),
+				  mr_ng_transport_name(k->proto[y][m]));
+	if (proto_srtp(mp->proto) &&
+	    (mp->crypto_suite != offered->suite || mp->crypto_tag != offered->tag))
+		return mr_ng_fail(err, "media %u: the answer's a=crypto is not the one offered "
+				  "(tag %u)", m + 1, offered->tag);
+	return 0;
 }
 
 static int
@@ -876,13 +1551,15 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 {
 	struct mr_ngcall *c = ctx;
 	struct media_plan plan[MR_NGCALL_MEDIA_MAX];
+	struct answer_tc tc[MR_NGCALL_MEDIA_MAX];
+	char key_in[160] = "";
 	unsigned int x, y, m;
 	struct call *k;
 	int px, py, rc;
 
 	rc = check_ids(req, err);
 	if (rc == 0)
-		rc = plan_sdp(c, req, plan, err);
+		rc = plan_sdp(c, req, false, plan, err);
 	if (rc < 0)
 		goto fail;
 	k = call_find(c, &req->call_id);
@@ -920,13 +1597,25 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 		}
 	}
 	for (m = 0; m < c->sdp->n_media; m++) {
-		if (!plan[m].active)
-			continue;
-		rc = sender_update(c, k, y, m, &plan[m], NULL, false, err);
+		rc = answer_check_keys(req, k, x, y, m, &plan[m], err);
 		if (rc < 0)
 			goto fail;
 	}
-	rc = write_sdp(c, req, k, x, plan, reply, err);
+	for (m = 0; m < c->sdp->n_media; m++) {
+		if (!plan[m].active)
+			continue;
+		rc = sender_key_text(c->sdp, &plan[m], m, key_in, sizeof(key_in), err);
+		if (rc == 0)
+			rc = answer_transcode(c, k, x, m, &plan[m], tc, err);
+		if (rc == 0)
+			rc = sender_update(c, k, y, m, &plan[m], NULL, false, key_in, NULL,
+					   tc[m].on ? tc[m].back_name : NULL, err);
+		if (rc == 0 && tc[m].on)
+			rc = other_update(c, k, x, m, NULL, NULL, tc[m].fwd_name, err);
+		if (rc < 0)
+			goto fail;
+	}
+	rc = write_sdp(c, req, k, x, plan, k->proto[x], k->sdes[x], reply, err);
 	if (rc < 0)
 		goto fail;
 	for (m = 0; m < c->sdp->n_media; m++) {
@@ -936,13 +1625,20 @@ handle_answer(void *ctx, const struct mr_ng_request *req, struct mr_bencode_enc 
 			k->with_legs &= (uint8_t)~(1u << m);
 		}
 	}
+	for (m = 0; m < c->sdp->n_media; m++)
+		if (plan[m].active)
+			k->tc[m].on = tc[m].on;
 	if (!k->party[y].known)
 		party_set(k, y, &req->to_tag);
 	k->last_signal_ms = c->now_ms;
 	k->signal_unix = (int64_t)time(NULL);
-	return 0;
+	rc = 0;
+	goto out;
 fail:
 	failed(c);
+out:
+	explicit_bzero(plan, sizeof(plan));
+	explicit_bzero(key_in, sizeof(key_in));
 	return rc;
 }
 
@@ -1028,6 +1724,18 @@ enc_leg(struct mr_ngcall *c, struct mr_bencode_enc *e, const struct mr_leg_def *
 	if (!d->latch || d->latched)
 		enc_endpoint(e, "endpoint", &d->remote);
 	mr_bencode_enc_kv_int(e, "latched", d->latch ? d->latched : -1);
+#ifdef MR_HAVE_SRTP
+	/* keys by suite and fingerprint only (docs/srtp.md) */
+	if (d->srtp_in_suite != MR_SRTP_SUITE_NONE) {
+		mr_bencode_enc_kv_cstr(e, "crypto in suite", mr_srtp_suite_name(d->srtp_in_suite));
+		mr_bencode_enc_kv_cstr(e, "crypto in fingerprint", d->srtp_in_fp);
+	}
+	if (d->srtp_out_suite != MR_SRTP_SUITE_NONE) {
+		mr_bencode_enc_kv_cstr(e, "crypto out suite",
+				       mr_srtp_suite_name(d->srtp_out_suite));
+		mr_bencode_enc_kv_cstr(e, "crypto out fingerprint", d->srtp_out_fp);
+	}
+#endif
 	mr_bencode_enc_cstr(e, "stats");
 	mr_bencode_enc_dict(e);
 	mr_bencode_enc_kv_int(e, "packets", (int64_t)ls.pkts);

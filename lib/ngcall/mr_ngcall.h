@@ -23,6 +23,13 @@
  * (mr_sessions_leg_add/_update, mr_sessions_session_delete) with origin
  * MR_LEG_ORIGIN_SIGNAL; local ports are allocated there (local = auto).
  *
+ * SDES-SRTP (RTP/SAVP with a=crypto): a party's key is crypto_in of its
+ * legs; mrelay's own keys (getrandom) for what it sends to a party are
+ * crypto_out of that party's legs and go to it in the SDP; keys are never
+ * logged or reported (fingerprints only). codec-transcode sets transcode=
+ * on both legs of a media section when its answer takes the added codec
+ * (profiles read from params.relay). docs/signalling.md has the rules.
+ *
  * A request that fails changes nothing: everything is checked before the
  * first leg is added, and legs a failed request added are deleted again.
  *
@@ -50,6 +57,8 @@ extern "C" {
 struct mr_ngcall_params {
 	struct mr_sessions *sessions;   /**< every change goes through the model */
 	struct mr_streams *streams;     /**< the model's tables (leg definitions are read) */
+	/** the relay, for its transcoding profiles (codec-transcode); NULL: none */
+	const struct mr_relay *relay;
 	uint16_t port;                  /**< DPDK port of every ng leg */
 	uint32_t calls_max;             /**< calls at once (1..) */
 	uint32_t idle_ms;               /**< a call without media this long is deleted; 0: never */

@@ -659,6 +659,8 @@ static bool
 drop_media_attr(const struct mr_sdp_rewrite *rw, const struct mr_sdp_media_rewrite *mr,
 		const struct mr_sdp_line *l)
 {
+	unsigned int i;
+
 	switch (l->attr) {
 	case MR_SDP_ATTR_ICE:
 		return rw->ice_remove;
@@ -673,6 +675,10 @@ drop_media_attr(const struct mr_sdp_rewrite *rw, const struct mr_sdp_media_rewri
 	case MR_SDP_ATTR_RTPMAP:
 	case MR_SDP_ATTR_FMTP:
 	case MR_SDP_ATTR_RTCP_FB:
+		/* an added format brings its own a=rtpmap: a stray one would contradict it */
+		for (i = 0; i < mr->n_fmt_add; i++)
+			if (l->pt == mr->fmt_add[i].pt)
+				return true;
 		return !pt_kept(mr->pt_keep, l->pt);
 	default:
 		return false;
@@ -703,6 +709,11 @@ write_m_line(struct out *o, const struct mr_sdp *sdp, const struct mr_sdp_media 
 			continue;
 		put(o, " ", 1);
 		put_span(o, sdp, md->fmt[f]);
+		kept++;
+	}
+	for (f = 0; f < mr->n_fmt_add; f++) {
+		put(o, " ", 1);
+		put_uint(o, mr->fmt_add[f].pt);
 		kept++;
 	}
 	put(o, "\r\n", 2);
@@ -746,6 +757,24 @@ check_rewrite(const struct mr_sdp *sdp, const struct mr_sdp_rewrite *rw,
 			if (mr->crypto_add[i] == NULL || strpbrk(mr->crypto_add[i], "\r\n") != NULL)
 				return set_err(err, 0, -EINVAL, "bad crypto line for media %u",
 					       m + 1);
+		if (mr->n_fmt_add > 0 && (mr->fmt_add == NULL || !sdp->media[m].rtp ||
+					  mr->n_fmt_add > MR_SDP_MAX_FMT))
+			return set_err(err, 0, -EINVAL, "bad formats to add for media %u", m + 1);
+		for (i = 0; i < mr->n_fmt_add; i++) {
+			const struct mr_sdp_fmt_add *fa = &mr->fmt_add[i];
+			unsigned int f;
+
+			if (fa->pt >= MR_SDP_MAX_PT || fa->rtpmap == NULL || fa->rtpmap[0] == '\0' ||
+			    strpbrk(fa->rtpmap, " \t\r\n") != NULL)
+				return set_err(err, 0, -EINVAL, "bad format to add for media %u",
+					       m + 1);
+			/* a payload type names one codec in a section */
+			for (f = 0; f < sdp->media[m].n_fmt; f++)
+				if (sdp->media[m].fmt_pt[f] == fa->pt &&
+				    pt_kept(mr->pt_keep, fa->pt))
+					return set_err(err, 0, -EINVAL, "media %u: payload type "
+						       "%u is there already", m + 1, fa->pt);
+		}
 	}
 	return 0;
 }
@@ -833,6 +862,13 @@ mr_sdp_write(const struct mr_sdp *sdp, const struct mr_sdp_rewrite *rw, char *ou
 				put(&o, " ", 1);
 				put_addr(&o, rw);
 			}
+			put(&o, "\r\n", 2);
+		}
+		for (i = 0; i < mr->n_fmt_add; i++) {
+			puts_(&o, "a=rtpmap:");
+			put_uint(&o, mr->fmt_add[i].pt);
+			put(&o, " ", 1);
+			puts_(&o, mr->fmt_add[i].rtpmap);
 			put(&o, "\r\n", 2);
 		}
 		if (mr->rtcp_mux > 0 && !md->rtcp_mux)

@@ -178,6 +178,12 @@ int mr_sdp_codec(const struct mr_sdp *sdp, unsigned int m, int pt, struct mr_sdp
 int mr_sdp_match_codec(const struct mr_sdp *sdp, unsigned int m, const char *spec,
 		       size_t spec_len, uint64_t pts[2]);
 
+/** A payload type to add to an RTP section, with its a=rtpmap. */
+struct mr_sdp_fmt_add {
+	uint8_t pt;                /**< 0..127, not one the section keeps */
+	const char *rtpmap;        /**< "opus/48000/2": the a=rtpmap value after the pt */
+};
+
 /** Rewrite instructions for one media section. */
 struct mr_sdp_media_rewrite {
 	int32_t port;              /**< new m= port; -1 keeps it */
@@ -190,6 +196,9 @@ struct mr_sdp_media_rewrite {
 	unsigned int n_crypto_add;
 	uint8_t direction;         /**< enum mr_sdp_dir; NONE keeps the section's */
 	const uint64_t *pt_keep;   /**< 128-bit set of payload types to keep; NULL keeps all */
+	/** payload types appended to the m= line, each with an a=rtpmap (RTP sections) */
+	const struct mr_sdp_fmt_add *fmt_add;
+	unsigned int n_fmt_add;
 };
 
 /** Rewrite instructions for a body. */
@@ -215,7 +224,8 @@ void mr_sdp_media_rewrite_init(struct mr_sdp_media_rewrite *mr);
  * relied on the session c= gets a c= line of its own after its m= line.
  * New a= lines (a=rtcp, a=rtcp-mux, a=crypto, direction) go at the end
  * of their section. When @p pt_keep filters a section's payload types,
- * their rtpmap/fmtp/rtcp-fb lines go too.
+ * their rtpmap/fmtp/rtcp-fb lines go too. Added formats (fmt_add) follow
+ * the kept ones on the m= line, their a=rtpmap lines end the section.
  *
  * @return the length written (no NUL is added), or -ENOSPC (buffer too
  *   small), -ENOENT (a filter left a media section without any format),

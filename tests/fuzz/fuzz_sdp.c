@@ -64,6 +64,8 @@ static void
 fuzz_sdp(const uint8_t *data, size_t size)
 {
 	static const char *const keys[] = { "1 AES_CM_128_HMAC_SHA1_80 inline:QUJD" };
+	static const struct mr_sdp_fmt_add opus = { 127, "opus/48000/2" };
+	bool added[MR_SDP_MAX_MEDIA] = { false };
 	struct mr_sdp_media_rewrite mr[MR_SDP_MAX_MEDIA];
 	struct mr_sdp_rewrite rw = { 0 };
 	struct mr_sdp_error err;
@@ -116,6 +118,18 @@ fuzz_sdp(const uint8_t *data, size_t size)
 		mr_sdp_match_codec(&sdp, m, mr_sdp_ptr(&sdp, sdp.media[m].fmt[0]),
 				   sdp.media[m].fmt[0].len, keep[m]);
 		mr[m].pt_keep = (sel & 0x10) ? keep[m] : NULL;
+		/* codec-transcode's added format, where 127 does not stay */
+		if (sdp.media[m].rtp && (sel & 0x20)) {
+			unsigned int f;
+
+			added[m] = true;
+			for (f = 0; f < sdp.media[m].n_fmt; f++)
+				if (sdp.media[m].fmt_pt[f] == 127 &&
+				    (mr[m].pt_keep == NULL || (keep[m][1] >> 63) & 1))
+					added[m] = false;
+			mr[m].fmt_add = &opus;
+			mr[m].n_fmt_add = added[m] ? 1 : 0;
+		}
 	}
 	/* the filter always keeps the first format, so it never empties a section */
 	n = mr_sdp_write(&sdp, &rw, out, sizeof(out), &err);
@@ -123,8 +137,16 @@ fuzz_sdp(const uint8_t *data, size_t size)
 	n = mr_sdp_parse(&again, out, (size_t)n, &err);
 	/* the rewrite may push a section past the line limit; anything else must parse */
 	CHECK(n == 0 || n == -E2BIG);
-	if (n == 0)
+	if (n == 0) {
 		CHECK(again.n_media == sdp.n_media);
+		for (m = 0; m < sdp.n_media; m++) {
+			struct mr_sdp_codec c;
+
+			if (added[m])
+				CHECK(mr_sdp_codec(&again, m, 127, &c) == 0 &&
+				      strcmp(c.name, "opus") == 0 && c.clock_rate == 48000);
+		}
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -30,6 +30,13 @@ list, a codec dictionary, and a few malformed ones.
 corpus/sdp/: SDP bodies for fuzz_sdp: a SIPp-style offer, a WebRTC offer
 with ICE, SRTP and rtcp-mux, a T.38 image section, bare LF line ends.
 
+corpus/ngcall/: inputs for fuzz_ngcall: ng request dictionaries (no
+cookie) separated by NUL bytes: offer/answer/query/delete of a plain call,
+SDES-SRTP calls (both sides, terminated, originated), a re-offer from the
+callee with a second media section and one turned off, codec filters,
+codec-mask + codec-transcode with an answer that takes the added codec,
+delete-delay, two calls and a list, refused requests.
+
 corpus/srtp/: inputs for fuzz_srtp: one mode byte (bits 0-1 the suite,
 bit 2 RTCP, bit 3 round trip, as fuzz_srtp.c decodes it), then an SRTP or
 SRTCP packet protected with the harness's fixed key of that suite by
@@ -317,6 +324,52 @@ def sdp_seeds():
     ])
 
 
+SDES_KEY = "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+SDP_B = ("v=0\r\no=bob 9 1 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\n"
+         "t=0 0\r\nm=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n")
+
+
+def savp(sdp, tag=1):
+    return sdp.replace("RTP/AVP", "RTP/SAVP") + \
+        "a=crypto:%d AES_CM_128_HMAC_SHA1_80 %s\r\n" % (tag, SDES_KEY)
+
+
+def ngcall_seeds():
+    call = {"call-id": "c1", "from-tag": "tA"}
+    offer = dict(call, command="offer", sdp=SDP_OFFER, flags=["trust-address"],
+                 replace=["origin"])
+    answer = dict(call, command="answer", sdp=SDP_B, **{"to-tag": "tB"})
+    query = dict(call, command="query")
+    delete = dict(call, command="delete")
+    two_media = SDP_B + "m=video 0 RTP/AVP 96\r\na=rtpmap:96 VP8/90000\r\n"
+    reoffer = {"command": "offer", "call-id": "c1", "from-tag": "tB", "to-tag": "tA",
+               "sdp": SDP_B.replace("7000", "7002") + "m=video 7004 RTP/AVP 96\r\n"}
+
+    def seq(*reqs):
+        return b"\0".join(encode(r) for r in reqs)
+    return dict([
+        ("plain", seq(offer, offer, answer, query, delete, delete)),
+        ("sdes", seq(dict(offer, sdp=savp(SDP_OFFER)), dict(answer, sdp=savp(SDP_B)), query)),
+        ("terminate", seq(dict(offer, sdp=savp(SDP_OFFER), **{"transport-protocol": "RTP/AVP"}),
+                          answer)),
+        ("originate", seq(dict(offer, **{"transport-protocol": "RTP/SAVP"}),
+                          dict(answer, sdp=savp(SDP_B)))),
+        ("reoffer", seq(offer, answer, reoffer, dict(answer, sdp=two_media), query)),
+        ("codec", seq(dict(offer, flags=["codec-strip-PCMA", "codec-except-PCMU"],
+                           codec={"strip": ["all"], "except": ["telephone-event"]}))),
+        ("transcode", seq(dict(offer, flags=["codec-mask-PCMU", "codec-transcode-opus"],
+                               direction=["internal", "external"]),
+                          dict(answer, sdp=SDP_B.replace("RTP/AVP 0", "RTP/AVP 96").replace(
+                              "0 PCMU/8000", "96 opus/48000/2")), query)),
+        ("delay", seq(offer, dict(delete, **{"delete-delay": 1}), query, offer)),
+        ("two_calls", seq(offer, dict(offer, **{"call-id": "c2"}), {"command": "list"},
+                          {"command": "statistics"})),
+        ("refused", seq(dict(offer, sdp=savp(SDP_OFFER).replace(SDES_KEY, SDES_KEY + "|2^20")),
+                        dict(answer, **{"call-id": "nobody"}),
+                        dict(offer, sdp=SDP_WEBRTC))),
+    ])
+
+
 def quic_varint(v):
     """QUIC variable-length integer (RFC 9000 section 16), shortest form."""
     if v < 1 << 6:
@@ -408,11 +461,11 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(
         description="Write the seed corpus of the fuzz harnesses (pkt/, rtp/, neigh/, "
-                    "bencode/, sdp/, quic/ and srtp/ below the output directory; srtp/ "
+                    "bencode/, sdp/, ngcall/, quic/ and srtp/ below the output directory; srtp/ "
                     "needs python3-cryptography).")
     ap.add_argument("-o", "--out", default=os.path.join(here, "corpus"),
                     help="corpus directory to write into; pkt/, rtp/, neigh/, bencode/, sdp/, "
-                         "quic/ and srtp/ are created there (default: %(default)s)")
+                         "ngcall/, quic/ and srtp/ are created there (default: %(default)s)")
     ap.add_argument("-v", "--verbose", action="store_true",
                     help="print each file written with its size")
     args = ap.parse_args()
@@ -421,6 +474,7 @@ def main():
     write(os.path.join(args.out, "neigh"), neigh_seeds(), args.verbose)
     write(os.path.join(args.out, "bencode"), bencode_seeds(), args.verbose)
     write(os.path.join(args.out, "sdp"), sdp_seeds(), args.verbose)
+    write(os.path.join(args.out, "ngcall"), ngcall_seeds(), args.verbose)
     write(os.path.join(args.out, "quic"), quic_seeds(), args.verbose)
     seeds = srtp_seeds()
     if seeds is None:

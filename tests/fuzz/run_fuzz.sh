@@ -21,7 +21,7 @@ esac
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 build=$root/build-fuzz
-harnesses="fuzz_pkt fuzz_rtp fuzz_neigh fuzz_bencode fuzz_sdp fuzz_quic fuzz_srtp"
+harnesses="fuzz_pkt fuzz_rtp fuzz_neigh fuzz_bencode fuzz_sdp fuzz_quic fuzz_srtp fuzz_ngcall"
 
 if ! command -v clang >/dev/null 2>&1; then
 	echo "run_fuzz: clang not found; install it: apt-get install clang libclang-rt-14-dev" >&2

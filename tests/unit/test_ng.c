@@ -200,14 +200,15 @@ test_ng_request_refused(void)
 	REFUSED("d7:command4:ping11:record-call3:yese", "unsupported record-call 'yes'");
 	REFUSED("d7:command4:ping4:SDESl3:off6:pad-meee", "unsupported sdes 'pad-me'");
 	/* what mrelay cannot do is refused by name, not ignored */
-	REFUSED("d7:command4:ping9:directionl3:pub4:privee", "unsupported key 'direction'");
 	REFUSED("d7:command4:ping5:label1:xe", "unsupported key 'label'");
 	REFUSED("d7:command4:ping5:flagsl14:media-handoveree", "unsupported flag 'media-handover'");
 	REFUSED("d7:command4:ping5:flagsl13:port-latchingee", "unsupported flag 'port-latching'");
 	REFUSED("d7:command4:ping5:flagsl12:single-codecee", "unsupported flag 'single-codec'");
-	REFUSED("d7:command4:ping5:flagsl20:codec-transcode-PCMAee",
-		"unsupported flag 'codec-transcode-PCMA'");
-	REFUSED("d7:command4:ping5:codecd4:maskl4:opuseee", "unsupported codec operation 'mask'");
+	REFUSED("d7:command4:ping5:flagsl16:codec-offer-PCMAee",
+		"unsupported flag 'codec-offer-PCMA'");
+	REFUSED("d7:command4:ping5:codecd5:offerl4:opuseee", "unsupported codec operation 'offer'");
+	REFUSED("d7:command4:ping9:directionl3:pub4:priv1:xee",
+		"direction takes 2 interfaces (the offerer's, the other party's)");
 	REFUSED("d7:command4:ping8:rtcp-muxl5:demuxee", "unsupported rtcp-mux 'demux'");
 	REFUSED("d7:command4:list5:limiti0ee", "limit must be > 0");
 	REFUSED("d7:command6:delete7:call-id1:x12:delete-delayi-1ee", "delete-delay must be >= 0");

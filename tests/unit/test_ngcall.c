@@ -28,6 +28,11 @@ static const char SDP_A[] =
 	"m=audio 6000 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\n"
 	"a=rtpmap:101 telephone-event/8000\r\na=rtcp:6001\r\na=ice-ufrag:abcd\r\n"
 	"a=candidate:1 1 UDP 1 192.0.2.10 6000 typ host\r\na=sendrecv\r\n";
+/* two keys of AES_CM_128 (16 + 14 bytes) */
+#define KEY_A "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz"
+#define KEY_B "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVphYmNk"
+#define SAVP_HEAD "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\n" \
+	"t=0 0\r\nm=audio 6000 RTP/SAVP 0\r\n"
 static const char SDP_B[] =
 	"v=0\r\no=bob 9 1 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\nt=0 0\r\n"
 	"m=audio 7000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n";
@@ -83,7 +88,8 @@ nfix_setup(struct nfix *f, uint32_t idle_ms)
 	if (f->s == NULL || mr_sessions_port_set(f->s, 0, &pf) != 0)
 		return -1;
 	f->calls = mr_ngcall_create(&(struct mr_ngcall_params){
-		.sessions = f->s, .streams = f->streams, .port = 0, .calls_max = 8,
+		.sessions = f->s, .streams = f->streams, .relay = f->relay, .port = 0,
+		.calls_max = 8,
 		.idle_ms = idle_ms, .check_ms = 1000,
 	}, err, sizeof(err));
 	if (f->calls == NULL)
@@ -311,9 +317,17 @@ test_ngcall_refused(void)
 		const char *reason;
 	} bad[] = {
 		{ "v=0\r\nm=audio 1 RTP/AVP 0\r\n", "no o= line" },
-		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
-		  "m=audio 6000 RTP/SAVP 0\r\na=crypto:1 AES_CM_128_HMAC_SHA1_80 "
-		  "inline:WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz\r\n", "SRTP" },
+		{ SAVP_HEAD "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "|2^20\r\n",
+		  "key lifetime is not supported" },
+		{ SAVP_HEAD "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A "|1:4\r\n",
+		  "key MKI is not supported" },
+		{ SAVP_HEAD "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:" KEY_A
+		  " UNENCRYPTED_SRTP\r\n", "session parameter 'UNENCRYPTED_SRTP'" },
+		{ SAVP_HEAD "a=crypto:1 F8_128_HMAC_SHA1_80 inline:" KEY_A "\r\n",
+		  "crypto suite 'F8_128_HMAC_SHA1_80' is not supported" },
+		{ SAVP_HEAD "a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:QUJD\r\n",
+		  "a=crypto AES_CM_128_HMAC_SHA1_80: " },
+		{ SAVP_HEAD, "RTP/SAVP without a=crypto" },
 		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
 		  "m=image 6000 udptl t38\r\n", "udptl" },
 		{ "v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 host.example\r\nt=0 0\r\n"
@@ -337,11 +351,8 @@ test_ngcall_refused(void)
 		MR_TEST_EQ(f.streams->n_legs, 0);
 		MR_TEST_EQ(mr_ngcall_get_stats(f.calls)->calls, 0);
 	}
-	r = request(&f, "b_t", "offer", (const char *[]){"call-id", "x", "from-tag", "t",
-							"sdp", SDP_A, "transport-protocol",
-							"RTP/SAVP", NULL});
-	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "RTP/SAVP") != NULL, "%s",
-		       get(r, "error-reason"));
+	for (i = 0; i < RTE_DIM(bad); i++)
+		MR_TEST_ASSERT(strstr(f.out, KEY_A) == NULL, "a key in an error reply");
 	r = request(&f, "b_c", "offer", (const char *[]){"call-id", "x", "from-tag", "t",
 							"sdp", SDP_A, "flags",
 							"[codec-strip-all]", NULL});
@@ -379,6 +390,258 @@ test_ngcall_refused(void)
 	return 0;
 }
 MR_REGISTER_EAL_TEST(ngcall, refused, test_ngcall_refused);
+
+/* The fingerprint of the key after "a=crypto:TAG SUITE inline:" in @p sdp, or "". */
+static const char *
+sdp_key_fp(const char *sdp, const char *prefix)
+{
+	static char fp[MR_SRTP_FINGERPRINT_LEN + 1];
+	const char *p = strstr(sdp, prefix);
+	char suite[40], params[80];
+	struct mr_srtp_key k;
+
+	fp[0] = '\0';
+	if (p == NULL || sscanf(p + strlen("a=crypto:"), "%*u %39s %79s", suite, params) != 2 ||
+	    mr_srtp_key_parse(suite, params, &k, NULL, 0) != 0)
+		return fp;
+	mr_srtp_key_fingerprint(&k, fp);
+	mr_srtp_key_wipe(&k);
+	return fp;
+}
+
+static const char *
+key_fp(const char *suite, const char *params)
+{
+	static char fp[MR_SRTP_FINGERPRINT_LEN + 1];
+	struct mr_srtp_key k;
+
+	fp[0] = '\0';
+	if (mr_srtp_key_parse(suite, params, &k, NULL, 0) == 0)
+		mr_srtp_key_fingerprint(&k, fp);
+	mr_srtp_key_wipe(&k);
+	return fp;
+}
+
+/*
+ * SDES: the offerer's first supported suite is its key (crypto_in of its
+ * leg); mrelay's own keys go out in the SDP (crypto_out of the leg that
+ * sends to that party); transport-protocol terminates or originates SRTP.
+ */
+static int
+test_ngcall_sdes(void)
+{
+	static struct nfix f;
+	static const char offer_sdp[] = SAVP_HEAD
+		"a=crypto:1 F8_128_HMAC_SHA1_80 inline:" KEY_B "\r\n"
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY_A "\r\n";
+	static const char answer_sdp[] =
+		"v=0\r\no=- 2 1 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\n"
+		"t=0 0\r\nm=audio 7000 RTP/SAVP 0\r\n"
+		"a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B "\r\n";
+	static const char wrong_tag[] =
+		"v=0\r\no=- 2 1 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\n"
+		"t=0 0\r\nm=audio 7000 RTP/SAVP 0\r\n"
+		"a=crypto:3 AES_CM_128_HMAC_SHA1_32 inline:" KEY_B "\r\n";
+	const struct mr_bencode_node *r;
+	const struct mr_leg_def *a, *b;
+	char sdp[4096];
+	const char *q;
+
+	MR_TEST_ASSERT(nfix_setup(&f, 0) == 0, "setup");
+	r = request(&f, "s_1", "offer", (const char *[]){"call-id", "s1", "from-tag", "A",
+							"sdp", offer_sdp, NULL});
+	MR_TEST_ASSERT(r != NULL && strcmp(get(r, "result"), "ok") == 0, "offer: %s",
+		       get(r, "error-reason"));
+	snprintf(sdp, sizeof(sdp), "%s", get(r, "sdp"));
+	a = leg(&f, "ng1.a0");
+	b = leg(&f, "ng1.b0");
+	MR_TEST_ASSERT(a != NULL && b != NULL, "legs");
+	/* one a=crypto, mrelay's, with the offerer's tag and suite */
+	MR_TEST_ASSERT(strstr(sdp, "RTP/SAVP 0\r\n") != NULL &&
+		       strstr(sdp, "a=crypto:2 AES_CM_128_HMAC_SHA1_32 inline:") != NULL &&
+		       strstr(sdp, "F8_") == NULL && strstr(sdp, KEY_A) == NULL &&
+		       strstr(sdp, "a=crypto:1") == NULL, "offer out: %s", sdp);
+	MR_TEST_EQ(a->srtp_in_suite, MR_SRTP_AES_CM_128_HMAC_SHA1_32);
+	MR_TEST_ASSERT(strcmp(a->srtp_in_fp, key_fp("AES_CM_128_HMAC_SHA1_32",
+						    "inline:" KEY_A)) == 0, "a in");
+	MR_TEST_EQ(b->srtp_out_suite, MR_SRTP_AES_CM_128_HMAC_SHA1_32);
+	MR_TEST_ASSERT(strcmp(b->srtp_out_fp, sdp_key_fp(sdp, "a=crypto:2")) == 0, "b out");
+	MR_TEST_EQ(b->srtp_in_suite, MR_SRTP_SUITE_NONE);
+	MR_TEST_EQ(a->srtp_out_suite, MR_SRTP_AES_CM_128_HMAC_SHA1_32);
+	MR_TEST_ASSERT(strcmp(a->srtp_out_fp, b->srtp_out_fp) != 0, "one key per direction");
+
+	/* an answer with another tag than offered changes nothing */
+	r = request(&f, "s_2", "answer", (const char *[]){"call-id", "s1", "from-tag", "A",
+							 "to-tag", "B", "sdp", wrong_tag, NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "not the one offered (tag 2)") != NULL,
+		       "%s", get(r, "error-reason"));
+	MR_TEST_EQ(b->srtp_in_suite, MR_SRTP_SUITE_NONE);
+	r = request(&f, "s_3", "answer", (const char *[]){"call-id", "s1", "from-tag", "A",
+							 "to-tag", "B", "sdp", answer_sdp, NULL});
+	MR_TEST_ASSERT(r != NULL && strcmp(get(r, "result"), "ok") == 0, "answer: %s",
+		       get(r, "error-reason"));
+	snprintf(sdp, sizeof(sdp), "%s", get(r, "sdp"));
+	MR_TEST_ASSERT(strstr(sdp, KEY_B) == NULL && strstr(sdp, "RTP/SAVP 0\r\n") != NULL,
+		       "answer out: %s", sdp);
+	MR_TEST_ASSERT(strcmp(a->srtp_out_fp, sdp_key_fp(sdp, "a=crypto:2 ")) == 0,
+		       "a out: %s", sdp);
+	MR_TEST_ASSERT(strcmp(b->srtp_in_fp, key_fp("AES_CM_128_HMAC_SHA1_32",
+						    "inline:" KEY_B)) == 0, "b in");
+	/* query: fingerprints, never keys */
+	r = request(&f, "s_4", "query", (const char *[]){"call-id", "s1", NULL});
+	MR_TEST_ASSERT(r != NULL && strstr(f.out, a->srtp_in_fp) != NULL &&
+		       strstr(f.out, "inline:") == NULL, "query: %s", f.out);
+
+	/* terminate: SRTP from A, plain RTP to B */
+	r = request(&f, "s_5", "offer", (const char *[]){"call-id", "s2", "from-tag", "A",
+							"sdp", offer_sdp, "transport-protocol",
+							"RTP/AVP", NULL});
+	MR_TEST_ASSERT(r != NULL && strcmp(get(r, "result"), "ok") == 0, "terminate: %s",
+		       get(r, "error-reason"));
+	MR_TEST_ASSERT(strstr(get(r, "sdp"), "RTP/AVP 0\r\n") != NULL &&
+		       strstr(get(r, "sdp"), "a=crypto") == NULL, "terminate: %s", get(r, "sdp"));
+	MR_TEST_EQ(leg(&f, "ng2.b0")->srtp_out_suite, MR_SRTP_SUITE_NONE);
+	MR_TEST_EQ(leg(&f, "ng2.a0")->srtp_in_suite, MR_SRTP_AES_CM_128_HMAC_SHA1_32);
+	r = request(&f, "s_6", "answer", (const char *[]){"call-id", "s2", "from-tag", "A",
+							 "to-tag", "B", "sdp", SDP_B, NULL});
+	q = get(r, "sdp");
+	MR_TEST_ASSERT(strstr(q, "RTP/SAVP 0\r\n") != NULL &&
+		       strcmp(leg(&f, "ng2.a0")->srtp_out_fp, sdp_key_fp(q, "a=crypto:2 ")) == 0,
+		       "terminate answer: %s %s", get(r, "error-reason"), q);
+	/* a plain answer to an SRTP offer is refused */
+	r = request(&f, "s_7", "answer", (const char *[]){"call-id", "s1", "from-tag", "A",
+							 "to-tag", "B", "sdp", SDP_B, NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "the answer is RTP/AVP, the offer to it "
+			      "was RTP/SAVP") != NULL, "%s", get(r, "error-reason"));
+
+	/* originate: plain RTP from A, SRTP to B with mrelay's AES_CM_128_HMAC_SHA1_80 */
+	r = request(&f, "s_8", "offer", (const char *[]){"call-id", "s3", "from-tag", "A",
+							"sdp", SDP_A, "transport-protocol",
+							"RTP/SAVP", NULL});
+	q = get(r, "sdp");
+	MR_TEST_ASSERT(strstr(q, "RTP/SAVP 0 8 101\r\n") != NULL &&
+		       strcmp(leg(&f, "ng3.b0")->srtp_out_fp,
+			      sdp_key_fp(q, "a=crypto:1 AES_CM_128_HMAC_SHA1_80 ")) == 0 &&
+		       leg(&f, "ng3.a0")->srtp_in_suite == MR_SRTP_SUITE_NONE,
+		       "originate: %s %s", get(r, "error-reason"), q);
+	nfix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(ngcall, sdes, test_ngcall_sdes);
+
+/* Two profiles, as [profile.u2o] and [profile.o2u] would make them. */
+static int
+set_profiles(struct nfix *f)
+{
+	static const char names[2][MR_STREAM_NAME_LEN] = {"u2o", "o2u"};
+	static const char *const spec[2][4] = {
+		{"in", "pcmu", "out", "opus"}, {"in", "opus", "out", "pcmu"},
+	};
+	struct mr_tc_profile p[2];
+	unsigned int i;
+
+	for (i = 0; i < 2; i++) {
+		uint32_t given = 0;
+		char e[96];
+
+		if (mr_profile_spec_set(&p[i], &given, spec[i][0], spec[i][1], e, sizeof(e)) != 0 ||
+		    mr_profile_spec_set(&p[i], &given, spec[i][2], spec[i][3], e, sizeof(e)) != 0 ||
+		    mr_profile_spec_set(&p[i], &given, i == 0 ? "out_pt" : "in_pt", "96", e,
+					sizeof(e)) != 0)
+			return -1;
+		mr_profile_spec_new(&p[i], given);
+	}
+	return mr_sessions_profiles_set(f->s, names, p, 2, NULL);
+}
+
+/*
+ * codec-transcode-X adds X when a [profile] pair takes one of the offer's
+ * codecs to X and back; an answer that takes only X turns transcoding on
+ * (the offerer's leg to X, the answerer's back); codec-mask hides codecs.
+ */
+static int
+test_ngcall_transcode(void)
+{
+	static struct nfix f;
+	static const char opus_answer[] =
+		"v=0\r\no=bob 9 1 IN IP4 198.51.100.20\r\ns=-\r\nc=IN IP4 198.51.100.20\r\n"
+		"t=0 0\r\nm=audio 7000 RTP/AVP 96 101\r\na=rtpmap:96 opus/48000/2\r\n"
+		"a=rtpmap:101 telephone-event/48000\r\n";
+	const char *flags = "[codec-mask-PCMU|codec-mask-PCMA|codec-transcode-opus]";
+	const struct mr_bencode_node *r;
+	const char *q;
+
+	MR_TEST_ASSERT(nfix_setup(&f, 0) == 0, "setup");
+	r = request(&f, "t_1", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							"sdp", SDP_A, "flags", flags, NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "codec-transcode-opus: no [profile] pair")
+		       != NULL, "%s", get(r, "error-reason"));
+	MR_TEST_EQ(f.streams->n_legs, 0);
+	MR_TEST_ASSERT(set_profiles(&f) == 0, "profiles");
+	r = request(&f, "t_1b", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							 "sdp", SDP_A, "flags", flags, NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "no transcoder lcores") != NULL, "%s",
+		       get(r, "error-reason"));
+	/* the model only checks that transcoders exist; no packet flows here */
+	f.relay->n_tc = 1;
+	r = request(&f, "t_2", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							"sdp", SDP_A, "flags",
+							"[codec-transcode-G729]", NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "codec-transcode-G729: mrelay transcodes")
+		       != NULL, "%s", get(r, "error-reason"));
+	r = request(&f, "t_3", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							"sdp", SDP_A, "flags", flags, NULL});
+	q = get(r, "sdp");
+	MR_TEST_ASSERT(strstr(q, "RTP/AVP 101 96\r\n") != NULL &&
+		       strstr(q, "a=rtpmap:96 opus/48000/2\r\n") != NULL &&
+		       strstr(q, "PCMU") == NULL, "offer: %s %s", get(r, "error-reason"), q);
+	MR_TEST_EQ(leg(&f, "ng1.a0")->tc_profile, 0);
+	r = request(&f, "t_4", "answer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							 "to-tag", "B", "sdp", opus_answer,
+							 "flags", "[codec-mask-opus]", NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "codec-mask-opus in an answer") != NULL,
+		       "%s", get(r, "error-reason"));
+	r = request(&f, "t_5", "answer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							 "to-tag", "B", "sdp", opus_answer, NULL});
+	q = get(r, "sdp");
+	/* the offerer hears of its own codec only */
+	MR_TEST_ASSERT(strstr(q, "RTP/AVP 101 0\r\n") != NULL &&
+		       strstr(q, "a=rtpmap:0 PCMU/8000\r\n") != NULL && strstr(q, "opus") == NULL,
+		       "answer: %s %s", get(r, "error-reason"), q);
+	MR_TEST_EQ(leg(&f, "ng1.a0")->tc_profile, mr_sessions_profile_find(f.s, "u2o"));
+	MR_TEST_EQ(leg(&f, "ng1.b0")->tc_profile, mr_sessions_profile_find(f.s, "o2u"));
+	/* a re-offer without it: no transcoding until an answer takes it again */
+	r = request(&f, "t_6", "offer", (const char *[]){"call-id", "t1", "from-tag", "A",
+							"sdp", SDP_A, NULL});
+	MR_TEST_ASSERT(strcmp(get(r, "result"), "ok") == 0, "%s", get(r, "error-reason"));
+	MR_TEST_EQ(leg(&f, "ng1.a0")->tc_profile, 0);
+	MR_TEST_EQ(leg(&f, "ng1.b0")->tc_profile, 0);
+
+	/* the answerer takes PCMU: no transcoding, and opus does not go back */
+	r = request(&f, "t_7", "offer", (const char *[]){"call-id", "t2", "from-tag", "A",
+							"sdp", SDP_A, "flags",
+							"[codec-transcode-opus]", NULL});
+	MR_TEST_ASSERT(strstr(get(r, "sdp"), "RTP/AVP 0 8 101 96\r\n") != NULL, "%s",
+		       get(r, "sdp"));
+	r = request(&f, "t_8", "answer", (const char *[]){"call-id", "t2", "from-tag", "A",
+							 "to-tag", "B", "sdp", SDP_B, NULL});
+	MR_TEST_ASSERT(strstr(get(r, "sdp"), "RTP/AVP 0\r\n") != NULL, "%s", get(r, "sdp"));
+	MR_TEST_EQ(leg(&f, "ng2.a0")->tc_profile, 0);
+	MR_TEST_EQ(leg(&f, "ng2.b0")->tc_profile, 0);
+
+	/* direction: two logical interfaces; one address per family here, so any two */
+	r = request(&f, "t_9", "offer", (const char *[]){"call-id", "t3", "from-tag", "A",
+							"sdp", SDP_A, "direction",
+							"[internal|external]", NULL});
+	MR_TEST_ASSERT(strcmp(get(r, "result"), "ok") == 0, "%s", get(r, "error-reason"));
+	r = request(&f, "t_10", "offer", (const char *[]){"call-id", "t4", "from-tag", "A",
+							 "sdp", SDP_A, "direction", "[a|b|c]", NULL});
+	MR_TEST_ASSERT(strstr(get(r, "error-reason"), "direction takes 2 interfaces") != NULL,
+		       "%s", get(r, "error-reason"));
+	nfix_free(&f);
+	return 0;
+}
+MR_REGISTER_EAL_TEST(ngcall, transcode, test_ngcall_transcode);
 
 /* A NAT between the caller and its proxy: the caller's source is learned. */
 static int

@@ -429,7 +429,50 @@ test_sdp_tolerated(void)
 	return 0;
 }
 
+/* fmt_add: the added payload type after the kept ones, its a=rtpmap; a stray one goes */
+static int
+test_sdp_fmt_add(void)
+{
+	static const char body[] =
+		"v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n"
+		"m=audio 5000 RTP/AVP 0 8\r\na=rtpmap:96 telephone-event/8000\r\n";
+	static const struct mr_sdp_fmt_add opus = { 96, "opus/48000/2" };
+	struct mr_sdp *sdp = new_sdp();
+	struct mr_sdp_media_rewrite mr;
+	struct mr_sdp_rewrite rw = { .n_media = 1, .media = &mr };
+	uint64_t keep[2] = { 1, 0 };   /* PCMU */
+	char out[1024];
+
+	if (sdp == NULL)
+		return -1;
+	MR_TEST_EQ(mr_sdp_parse(sdp, body, strlen(body), NULL), 0);
+	mr_sdp_media_rewrite_init(&mr);
+	mr.fmt_add = &opus;
+	mr.n_fmt_add = 1;
+	MR_TEST_ASSERT(rewrite(sdp, &rw, out, sizeof(out)) > 0, "rewrite");
+	MR_TEST_ASSERT(strstr(out, "m=audio 5000 RTP/AVP 0 8 96\r\n") != NULL &&
+		       strstr(out, "a=rtpmap:96 opus/48000/2\r\n") != NULL &&
+		       strstr(out, "telephone-event") == NULL, "%s", out);
+	mr.pt_keep = keep;
+	MR_TEST_ASSERT(rewrite(sdp, &rw, out, sizeof(out)) > 0, "rewrite");
+	MR_TEST_ASSERT(strstr(out, "m=audio 5000 RTP/AVP 0 96\r\n") != NULL &&
+		       strstr(out, "a=rtpmap:96 opus/48000/2\r\n") != NULL &&
+		       strstr(out, "telephone-event") == NULL, "%s", out);
+	/* a payload type the section keeps cannot be added again */
+	keep[0] = 1 | (UINT64_C(1) << 8);
+	{
+		static const struct mr_sdp_fmt_add pcma = { 8, "opus/48000/2" };
+		struct mr_sdp_error err;
+
+		mr.fmt_add = &pcma;
+		MR_TEST_EQ(mr_sdp_write(sdp, &rw, out, sizeof(out), &err), -EINVAL);
+	}
+	free(sdp);
+	return 0;
+}
+
 MR_REGISTER_TEST(sdp, parse, test_sdp_parse);
+MR_REGISTER_TEST(sdp, fmt_add, test_sdp_fmt_add);
 MR_REGISTER_TEST(sdp, codecs, test_sdp_codecs);
 MR_REGISTER_TEST(sdp, rewrite_offer, test_sdp_rewrite_offer);
 MR_REGISTER_TEST(sdp, rewrite_webrtc, test_sdp_rewrite_webrtc);

@@ -25,7 +25,11 @@ sockets check the relay's IP and UDP lengths and checksums on the way):
            packets sent after the update (new key) all come out under
            n's new key, none lost around the change
   r -> s   originate to a leg with ssrc_out: RTP and SRTCP (the sender
-           SSRC rewritten to ssrc_out, the context's) both under s's key
+           SSRC rewritten to ssrc_out, the context's) both under s's key;
+           then a new input SSRC with the same sequence numbers, then r
+           moved to another local port (its streams deleted): s's one
+           context goes on through both (sequence numbers 140.., 180..,
+           SRTCP indexes increasing), never a second one at index 0
   p -> q   transcoded: SRTP in (AES_CM_128_HMAC_SHA1_80), PCMU to PCMA on
            the transcoder lcore, SRTP out (AEAD_AES_128_GCM) protected
            there: each datagram authenticates under q's key, its G.711
@@ -113,6 +117,7 @@ LEGS = {
     'w': (30036, 40036, None, None, 'K16'),
 }
 SSRC_OUT = {'s': 0x5A5A5A5A, 'w': 0x57575757}    # leg: ssrc_out
+R_MOVED = 30038                                  # r's local port after it moves
 TRANSCODED = {'p': 'g711', 'v': 'g711'}          # leg: profile
 TC_OUT = {'q': ('p', 'K12', 0x71717171, 'K13'),     # transcoded: from, its key, SSRC, key out
           'w': ('v', 'K15', 0x76767676, 'K16')}
@@ -272,6 +277,16 @@ def traffic(prefix, out_path):
         if i % 10 == 3:
             send('r', sr(0x52525252, i))
             expect['s'].append(('srtcp', sr(SSRC_OUT['s'], i), 'K14'))
+    # a new source on r, with the same sequence numbers: s's context (key
+    # K14, SSRC ssrc_out) goes on from 140, it does not start again
+    for i in range(40):
+        plain = rtp(0x53535353, 100 + i, 160 * i, i)
+        send('r', plain)
+        expect['s'].append(tx_s.protect_rtp(plain[:2] + struct.pack('!H', 140 + i) + plain[4:8]
+                                            + struct.pack('!I', SSRC_OUT['s']) + plain[12:]))
+        if i % 10 == 3:
+            send('r', sr(0x53535353, i))
+            expect['s'].append(('srtcp', sr(SSRC_OUT['s'], i), 'K14'))
 
     # p -> q, v -> w: transcoded, SRTP on both sides; RTCP (not transcoded) as SRTCP
     tc_plain = {n: [] for n in TC_OUT}
@@ -310,6 +325,20 @@ def traffic(prefix, out_path):
         plain = rtp(0x31313131, 20 + i, 160 * i, i)
         send('m', tx_m2.protect_rtp(plain))
         expect['n'].append(tx_n2.protect_rtp(plain))
+    # r moves to another local port: its streams are deleted; the source
+    # goes on there and its new stream takes the deleted one's context
+    # to s (index and SRTCP index continue: 180.., not 140.. again)
+    with Telemetry(prefix) as t:
+        rep_r = t.command('/mrelay/leg_update,name=r,local=%s:%d' % (RELAY_IP, R_MOVED))
+    for i in range(40, 60):
+        plain = rtp(0x53535353, 100 + i, 160 * i, i)
+        socks['r'].sendto(plain, (RELAY_IP, R_MOVED))
+        expect['s'].append(tx_s.protect_rtp(plain[:2] + struct.pack('!H', 140 + i) + plain[4:8]
+                                            + struct.pack('!I', SSRC_OUT['s']) + plain[12:]))
+        if i % 10 == 3:
+            socks['r'].sendto(sr(0x53535353, i), (RELAY_IP, R_MOVED))
+            expect['s'].append(('srtcp', sr(SSRC_OUT['s'], i), 'K14'))
+        time.sleep(0.001)
     drain()
 
     # what telemetry says
@@ -322,6 +351,13 @@ def traffic(prefix, out_path):
         sk.close()
 
     errors = []
+    if rep_r.get('streams_deleted') != 2:
+        errors.append('leg_update r (local moved): %r, expected 2 streams deleted' % rep_r)
+    # one context for K14 and ssrc_out: SRTCP indexes never repeat
+    s_idx = [struct.unpack('!I', d[-14:-10])[0] & 0x7fffffff
+             for d in got['s'] if len(d) > 14 and 200 <= d[1] <= 204]
+    if len(s_idx) != 10 or s_idx != sorted(set(s_idx)):
+        errors.append('leg s: SRTCP indexes %s, expected 10 increasing' % s_idx)
     if bad_pad == 0:
         errors.append('pass-through: no padded packet whose tag byte reads as bad padding')
     tc_checked = {}

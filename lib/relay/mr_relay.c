@@ -67,6 +67,8 @@ mr_relay_create(const struct mr_relay_params *p)
 	}
 	r->streams->on_reclaim = mr_relay_stream_reclaimed;
 	r->streams->on_reclaim_ctx = r;
+	r->streams->on_unlink = mr_relay_srtp_stream_unlinked;
+	r->streams->on_unlink_ctx = r;
 	return r;
 }
 
@@ -259,6 +261,7 @@ mr_relay_free(struct mr_relay *r)
 		return;
 	/* streams reclaimed from now on have no transcoder to go back to */
 	r->streams->on_reclaim = NULL;
+	r->streams->on_unlink = NULL;
 	mr_relay_exc_free(r);
 	mr_relay_quic_free(r);  /* while the workers' contexts exist */
 	for (k = 0; k < r->n_workers; k++) {

@@ -128,6 +128,13 @@ mr_drop_reason_t mr_relay_srtp_unprotect(struct mr_worker *w, uint32_t leg, stru
 int mr_relay_srtp_stream_make(struct mr_worker *w, uint32_t leg_idx, const struct mr_leg *leg,
 			      uint32_t ssrc, void **out);
 
+/*
+ * A stream is being deleted (lib/stream's on_unlink, the leg's token
+ * holder): its outbound contexts go back to its leg, for a later stream
+ * with the same destination, key and SSRC.
+ */
+void mr_relay_srtp_stream_unlinked(void *ctx, struct mr_stream *st);
+
 /* Free a reclaimed stream's SRTP state (its owner, from mr_relay_stream_reclaimed()). */
 void mr_relay_srtp_stream_free(struct mr_relay *r, struct mr_stream *st);
 

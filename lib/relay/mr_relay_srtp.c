@@ -25,6 +25,10 @@
 
 /* Outbound contexts a stream may hold: its destinations, old and new during a change. */
 #define SRTP_OUT_MAX (2 * MR_STREAM_MAX_DESTS)
+/* Outbound contexts a leg keeps from its deleted streams. */
+#define SRTP_PARKED_MAX MR_STREAM_MAX_DESTS
+/* out_add() for a context no leg's streams share (the transcoder's). */
+#define OUT_NO_LEG UINT32_MAX
 
 _Static_assert(MR_DROP_SRTP_REPLAY - MR_DROP_SRTP_AUTH == MR_SRTP_REPLAY - MR_SRTP_AUTH &&
 	       MR_DROP_SRTP_ERROR - MR_DROP_SRTP_AUTH == MR_SRTP_ERROR - MR_SRTP_AUTH,
@@ -45,6 +49,19 @@ struct srtp_plan {
 	uint32_t ssrc_out;        /* 0: the stream's SSRC */
 };
 
+/* An outbound context of a stream, for one destination leg and key generation. */
+struct srtp_out {
+	struct mr_srtp_ctx *ctx;
+	uint32_t leg;
+	uint32_t gen;
+	uint32_t ssrc;            /* the SSRC it is bound to: what the destination sees */
+	uint32_t in_ssrc;         /* the input SSRC of the stream it protects for */
+	uint16_t seq_add;         /* 0 or 0x8000: the first sequence number sent is < 2^15 */
+	uint16_t last_seq;        /* the last RTP sequence number it protected */
+	uint8_t seq_set;
+	uint8_t rebase;           /* taken over from another input SSRC: on from last_seq */
+};
+
 /* One leg's SRTP state. */
 struct mr_relay_srtp_leg {
 	/* Main lcore writes; lcores load them (acquire) to make contexts. */
@@ -58,15 +75,15 @@ struct mr_relay_srtp_leg {
 	bool out_synced;          /* its streams may hold outbound contexts */
 	uint8_t n_plan;
 	struct srtp_plan plan[MR_STREAM_MAX_DESTS];
-};
-
-/* An outbound context of a stream, for one destination leg and key generation. */
-struct srtp_out {
-	struct mr_srtp_ctx *ctx;
-	uint32_t leg;
-	uint32_t gen;
-	uint16_t seq_add;         /* 0 or 0x8000: the first sequence number sent is < 2^15 */
-	uint8_t seq_set;
+	/*
+	 * The holder of the leg's ownership token: outbound contexts of its
+	 * deleted streams, oldest first. A later stream bound to the same
+	 * destination, key and SSRC goes on with one of these (its rollover
+	 * counter, SRTCP index and replay list) rather than starting a
+	 * second context at index 0 under that key and SSRC (out_take()).
+	 */
+	uint8_t n_parked;
+	struct srtp_out parked[SRTP_PARKED_MAX];
 };
 
 /* A stream's SRTP state (mr_stream::srtp): its owner writes it. */
@@ -154,6 +171,8 @@ mr_relay_srtp_fini(struct mr_relay *r)
 		struct mr_relay_srtp_leg *l = &r->srtp[i];
 
 		ctx_free(l->in_ctx);
+		for (k = 0; k < l->n_parked; k++)
+			ctx_free(l->parked[k].ctx);
 		for (k = 0; k < 2; k++) {
 			keyobj_free(l->in[k]);
 			keyobj_free(l->out[k]);
@@ -369,9 +388,56 @@ in_sync(struct mr_relay *r, uint32_t idx, uint32_t gen)
 }
 
 #ifdef MR_HAVE_SRTP
-/* Add an outbound context for (leg, gen) to a stream. Its owner, off the packet path. */
+/*
+ * The context already bound to (leg, gen, ssrc) for leg L's streams, if
+ * there is one: one its deleted streams left (parked), or another live
+ * stream's (a new input SSRC to a destination with ssrc_out: the newest
+ * stream sends, the older one's packets to it count as srtp_error). Two
+ * contexts under one key and SSRC would repeat SRTP indexes: for
+ * AES-GCM, nonces. The token holder of L.
+ */
+static bool
+out_take(struct mr_relay *r, uint32_t L, const struct mr_stream *self, uint32_t leg,
+	 uint32_t gen, uint32_t ssrc, struct srtp_out *e)
+{
+	struct mr_relay_srtp_leg *l = &r->srtp[L];
+	const struct mr_stream *st;
+	uint8_t i;
+
+	for (i = 0; i < l->n_parked; i++) {
+		struct srtp_out *p = &l->parked[i];
+
+		if (p->leg == leg && p->gen == gen && p->ssrc == ssrc) {
+			*e = *p;
+			memmove(p, p + 1, sizeof(*p) * (size_t)(l->n_parked - i - 1));
+			l->n_parked--;
+			return true;
+		}
+	}
+	for (st = r->streams->rt[L].streams; st != NULL; st = st->leg_next) {
+		struct srtp_stream *o = st->srtp;
+
+		for (i = 0; st != self && o != NULL && i < o->n_out; i++) {
+			struct srtp_out *p = &o->out[i];
+
+			if (p->ctx != NULL && p->leg == leg && p->gen == gen && p->ssrc == ssrc) {
+				*e = *p;
+				p->ctx = NULL;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+/*
+ * Add an outbound context for (leg, gen) to stream @p self (NULL: one
+ * being made) of leg L, bound to @p ssrc. The token holder of L, off the
+ * packet path.
+ */
 static int
-out_add(struct mr_relay *r, struct srtp_stream *ss, uint32_t leg, uint32_t gen, uint32_t ssrc)
+out_add(struct mr_relay *r, uint32_t L, const struct mr_stream *self, struct srtp_stream *ss,
+	uint32_t leg, uint32_t gen, uint32_t ssrc, uint32_t in_ssrc)
 {
 	const struct srtp_out *same_leg = NULL;
 	struct srtp_keyobj *o;
@@ -391,10 +457,22 @@ out_add(struct mr_relay *r, struct srtp_stream *ss, uint32_t leg, uint32_t gen, 
 		return -ENOENT;
 	e = &ss->out[ss->n_out];
 	memset(e, 0, sizeof(*e));
+	if (L != OUT_NO_LEG && out_take(r, L, self, leg, gen, ssrc, e)) {
+		if (e->in_ssrc != in_ssrc) {
+			/* another source: its first packet follows the last one sent */
+			e->in_ssrc = in_ssrc;
+			e->rebase = 1;
+			e->seq_set = 0;
+		}
+		ss->n_out++;
+		return 0;
+	}
 	if (mr_srtp_outbound_create(&o->key, ssrc, &e->ctx) != 0)
 		return -ENOMEM;
 	e->leg = leg;
 	e->gen = gen;
+	e->ssrc = ssrc;
+	e->in_ssrc = in_ssrc;
 	if (same_leg != NULL) {
 		/* a new key for the same destination: its sequence numbers go on */
 		e->seq_add = same_leg->seq_add;
@@ -426,6 +504,21 @@ wanted(const struct srtp_out *e, const struct mr_leg *snap, const struct mr_rela
 	return false;
 }
 
+/* Free the parked contexts of @p l that neither its snapshot nor its plan needs. */
+static void
+parked_prune(struct mr_relay_srtp_leg *l, const struct mr_leg *snap, bool plan)
+{
+	uint8_t i, k;
+
+	for (i = 0, k = 0; i < l->n_parked; i++) {
+		if (wanted(&l->parked[i], snap, l, plan))
+			l->parked[k++] = l->parked[i];
+		else
+			ctx_free(l->parked[i].ctx);
+	}
+	l->n_parked = k;
+}
+
 /*
  * Leg call: every stream of the leg gets the outbound contexts its
  * snapshot's destinations need (and, with a plan, those the next
@@ -441,6 +534,7 @@ out_sync(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg, void *a
 	struct mr_stream *st;
 
 	RTE_SET_USED(sh);
+	parked_prune(&r->srtp[leg], snap, a->plan);
 	for (st = s->rt[leg].streams; st != NULL; st = st->leg_next) {
 		struct srtp_stream *ss = st->srtp;
 		uint8_t i, k;
@@ -471,14 +565,15 @@ out_sync(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg, void *a
 			const struct mr_dest *d = &snap->dests[i];
 
 			if (d->srtp_gen != 0 &&
-			    out_add(r, ss, d->leg_idx, d->srtp_gen,
-				    out_ssrc(ss, d->ssrc_out, st->ssrc)) != 0)
+			    out_add(r, leg, st, ss, d->leg_idx, d->srtp_gen,
+				    out_ssrc(ss, d->ssrc_out, st->ssrc), st->ssrc) != 0)
 				a->failed++;
 		}
 		for (i = 0; a->plan && i < l->n_plan; i++) {
 			const struct srtp_plan *p = &l->plan[i];
 
-			if (out_add(r, ss, p->leg, p->gen, out_ssrc(ss, p->ssrc_out, st->ssrc)) != 0)
+			if (out_add(r, leg, st, ss, p->leg, p->gen,
+				    out_ssrc(ss, p->ssrc_out, st->ssrc), st->ssrc) != 0)
 				a->failed++;
 		}
 #endif
@@ -634,7 +729,8 @@ mr_relay_srtp_stream_make(struct mr_worker *w, uint32_t leg_idx, const struct mr
 
 		/* one that cannot be made: its packets are counted as srtp_error */
 		if (d->srtp_gen != 0)
-			out_add(r, ss, d->leg_idx, d->srtp_gen, out_ssrc(ss, d->ssrc_out, ssrc));
+			out_add(r, leg_idx, NULL, ss, d->leg_idx, d->srtp_gen,
+				out_ssrc(ss, d->ssrc_out, ssrc), ssrc);
 	}
 #else
 	RTE_SET_USED(i);
@@ -655,6 +751,35 @@ mr_relay_srtp_state_free(void *state)
 	for (i = 0; i < ss->n_out; i++)
 		ctx_free(ss->out[i].ctx);
 	rte_free(ss);
+}
+
+void
+mr_relay_srtp_stream_unlinked(void *ctx, struct mr_stream *st)
+{
+	struct mr_relay *r = ctx;
+	struct srtp_stream *ss = st->srtp;
+	struct mr_relay_srtp_leg *l;
+	uint8_t i;
+
+	if (ss == NULL || r->srtp == NULL || st->leg_idx >= r->streams->legs_max)
+		return;
+	l = &r->srtp[st->leg_idx];
+	for (i = 0; i < ss->n_out; i++) {
+		struct srtp_out *o = &ss->out[i];
+
+		if (o->ctx == NULL)
+			continue;
+		if (l->n_parked == SRTP_PARKED_MAX) {
+			/* the oldest goes: its key and SSRC start again if ever used */
+			ctx_free(l->parked[0].ctx);
+			memmove(&l->parked[0], &l->parked[1],
+				sizeof(l->parked[0]) * (SRTP_PARKED_MAX - 1));
+			l->n_parked--;
+		}
+		l->parked[l->n_parked++] = *o;
+		/* a packet of this burst still finding the stream: srtp_error, no context */
+		o->ctx = NULL;
+	}
 }
 
 void
@@ -771,8 +896,9 @@ mr_relay_srtp_tc_state(struct mr_worker *w, uint32_t channel_id, const struct mr
 		}
 		c->ss.n_out = k;
 #ifdef MR_HAVE_SRTP
-		if (out_add(r, &c->ss, d->leg_idx, d->srtp_gen,
-			    d->ssrc_out != 0 ? d->ssrc_out : ssrc) == 0)
+		/* the transcoder holds no leg token: its contexts are its own */
+		if (out_add(r, OUT_NO_LEG, NULL, &c->ss, d->leg_idx, d->srtp_gen,
+			    d->ssrc_out != 0 ? d->ssrc_out : ssrc, ssrc) == 0)
 			continue;
 #endif
 		/* kept without a context: counted srtp_error, not made again per packet */
@@ -915,12 +1041,20 @@ mr_relay_srtp_send(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_inf
 		uint16_t seq = (uint16_t)(f->seq + d->seq_offset);
 
 		if (unlikely(!o->seq_set)) {
-			/* a receiver joining assumes ROC 0: start below 2^15 (docs/srtp.md) */
-			o->seq_add = seq >= 0x8000 ? 0x8000 : 0;
+			/*
+			 * A receiver joining assumes ROC 0: start below 2^15
+			 * (docs/srtp.md); a context taken over from another
+			 * source goes on from its last sequence number.
+			 */
+			if (o->rebase)
+				o->seq_add = (uint16_t)(o->last_seq + 1 - seq);
+			else
+				o->seq_add = seq >= 0x8000 ? 0x8000 : 0;
 			o->seq_set = 1;
 		}
-		mr_rtp_rewrite(p, d->ssrc_out != 0 ? d->ssrc_out : f->ssrc,
-			       (uint16_t)(seq + o->seq_add), f->ts + d->ts_offset);
+		o->last_seq = (uint16_t)(seq + o->seq_add);
+		mr_rtp_rewrite(p, d->ssrc_out != 0 ? d->ssrc_out : f->ssrc, o->last_seq,
+			       f->ts + d->ts_offset);
 		res = mr_srtp_protect_rtp_mbuf(o->ctx, out, 0);
 	} else {
 		if (d->ssrc_out != 0 && !ss->tc)

@@ -954,6 +954,8 @@ mr_streams_find(const struct mr_streams *s, const struct mr_stream_key *key)
 static void
 shard_del(struct mr_streams *s, struct mr_stream_shard *sh, struct mr_stream *st)
 {
+	if (s->on_unlink != NULL)
+		s->on_unlink(s->on_unlink_ctx, st);
 	leg_streams_unlink(&s->rt[st->leg_idx], st);
 	mr_stream_table_del(&sh->table, st, mr_stream_key_hash(&st->key));
 	if (rte_rcu_qsbr_dq_enqueue(sh->dq, &st) != 0) {

@@ -385,6 +385,15 @@ struct mr_streams {
 	 */
 	void (*on_reclaim)(void *ctx, struct mr_stream *st);
 	void *on_reclaim_ctx;
+	/**
+	 * Called when a stream is deleted, on the lcore holding its leg's
+	 * token, before the stream leaves the leg (so before the token can
+	 * go): hands what the stream holds for its leg back to the leg (its
+	 * SRTP outbound contexts). The stream may still be read until
+	 * on_reclaim.
+	 */
+	void (*on_unlink)(void *ctx, struct mr_stream *st);
+	void *on_unlink_ctx;
 };
 
 /** What a new stream starts with (mr_streams_add()). */

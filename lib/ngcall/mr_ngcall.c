@@ -636,7 +636,7 @@ proto_of(const struct mr_sdp *sdp, unsigned int m)
 }
 
 /* The next blank-separated word of [*p, end), advancing *p past it. */
-static struct mr_ng_str
+static struct mr_ng_str __rte_unused
 next_word(const char **p, const char *end)
 {
 	struct mr_ng_str w;
@@ -780,7 +780,7 @@ plan_crypto(const struct mr_sdp *sdp, unsigned int m, struct media_plan *mp,
 }
 
 /* RFC 4648 base64 with padding. @p out holds 4 * ((n + 2) / 3) + 1 bytes. */
-static void
+static void __rte_unused
 b64_encode(const uint8_t *in, size_t n, char *out)
 {
 	static const char abc[] =

@@ -21,6 +21,7 @@
 #include <rte_ethdev.h>
 
 #include "mr_ctl_priv.h"
+#include "mr_relay_quic.h"
 
 /* ---------- telemetry thread: syntax and ranges ---------- */
 
@@ -440,6 +441,103 @@ mr_ctl_apply(struct mr_ctl *c, struct mr_ctl_msg *m)
 	}
 }
 
+/* The limits of QUIC endpoint q as a reply dict. */
+static void
+quic_limits_reply(struct rte_tel_data *d, const struct mr_relay *r, uint16_t q)
+{
+	struct mr_relay_quic_limits l;
+
+	if (mr_relay_quic_limits(r, q, &l) != 0)
+		return;
+	rte_tel_data_add_dict_u64(d, "max_conns", l.max_conns);
+	rte_tel_data_add_dict_u64(d, "max_conns_cap", l.max_conns_cap);
+	if (l.retry_above == UINT32_MAX)
+		rte_tel_data_add_dict_string(d, "retry_above", "never");
+	else
+		rte_tel_data_add_dict_u64(d, "retry_above", l.retry_above);
+	rte_tel_data_add_dict_u64(d, "handshakes_per_poll", l.handshakes_per_poll);
+}
+
+/*
+ * quic_set: an endpoint's admission limits at run time. They are single
+ * words the workers load at each new connection, so the telemetry
+ * thread (the one writer, under the control lock) stores them itself.
+ */
+static int
+cmd_quic_set(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	static const char *const keys[] = {
+		"name", "max_conns", "retry_above", "handshakes_per_poll", NULL
+	};
+	char err[MR_CTL_ERR_LEN];
+	struct mr_relay_quic_limits l;
+	struct mr_ctl_kv kv;
+	const char *name, *v;
+	struct mr_ctl *c;
+	uint32_t u;
+	int q;
+
+	RTE_SET_USED(cmd);
+	if (mr_ctl_kv_parse(params, &kv, err, sizeof(err)) != 0 ||
+	    mr_ctl_kv_check(&kv, keys, err, sizeof(err)) != 0)
+		return req_error(d, err);
+	name = mr_ctl_kv_get(&kv, "name");
+	if (name == NULL)
+		return mr_ctl_error(d, "name: missing (a [quic.NAME] endpoint)");
+	if (kv.n < 2)
+		return mr_ctl_error(d, "quic_set: give at least one of max_conns, retry_above, "
+				    "handshakes_per_poll");
+	mr_ctl_lock();
+	c = mr_ctl_cur;
+	if (c == NULL || __atomic_load_n(&c->closing, __ATOMIC_ACQUIRE) != 0) {
+		mr_ctl_error(d, "the relay is not running (starting or shutting down)");
+		goto out;
+	}
+	q = mr_relay_quic_find(c->relay, name);
+	if (q < 0 || mr_relay_quic_limits(c->relay, (uint16_t)q, &l) != 0) {
+		mr_ctl_error(d, "name: no QUIC endpoint %s", name);
+		goto out;
+	}
+	v = mr_ctl_kv_get(&kv, "max_conns");
+	if (v != NULL && mr_ctl_parse_u32(v, 0, l.max_conns_cap, &l.max_conns) != 0) {
+		mr_ctl_error(d, "max_conns: '%s' is not 0..%u (0: take no new connection)",
+			     v, l.max_conns_cap);
+		goto out;
+	}
+	v = mr_ctl_kv_get(&kv, "retry_above");
+	if (v != NULL) {
+		if (strcmp(v, "never") == 0) {
+			l.retry_above = UINT32_MAX;
+		} else if (mr_ctl_parse_u32(v, 0, 65536, &l.retry_above) != 0) {
+			mr_ctl_error(d, "retry_above: '%s' is not 0..65536 or never", v);
+			goto out;
+		}
+	}
+	v = mr_ctl_kv_get(&kv, "handshakes_per_poll");
+	if (v != NULL) {
+		if (mr_ctl_parse_u32(v, 1, MR_RELAY_QUIC_HS_PER_POLL_MAX, &u) != 0) {
+			mr_ctl_error(d, "handshakes_per_poll: '%s' is not 1..%u", v,
+				     MR_RELAY_QUIC_HS_PER_POLL_MAX);
+			goto out;
+		}
+		l.handshakes_per_poll = (uint16_t)u;
+	}
+	if (mr_relay_quic_limits_set(c->relay, (uint16_t)q, &l) != 0) {
+		mr_ctl_error(d, "internal: limits refused");
+		goto out;
+	}
+	rte_log(RTE_LOG_NOTICE, mr_ctl_logtype, "mr_ctl: quic %s: max_conns %u, retry_above %u, "
+		"handshakes_per_poll %u\n", name, l.max_conns, l.retry_above,
+		l.handshakes_per_poll);
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_string(d, "status", "ok");
+	mr_ctl_reply_string(d, "endpoint", name);
+	quic_limits_reply(d, c->relay, (uint16_t)q);
+out:
+	mr_ctl_unlock();
+	return 0;
+}
+
 int
 mr_ctl_cmd_register(void)
 {
@@ -465,5 +563,7 @@ mr_ctl_cmd_register(void)
 		if (rc != 0)
 			return rc;
 	}
-	return 0;
+	return rte_telemetry_register_cmd("/mrelay/quic_set", cmd_quic_set,
+					  "Change a QUIC endpoint's limits: name=,max_conns=N (0: drain),"
+					  "retry_above=N|never,handshakes_per_poll=N");
 }

@@ -31,8 +31,8 @@
 
 /* Columns of a list reply; the first add failure is remembered. */
 struct cols {
-	struct rte_tel_data *col[32];
-	const char *name[32];
+	struct rte_tel_data *col[48];
+	const char *name[48];
 	unsigned int n;
 	size_t bytes;      /* JSON size estimate of the rows so far */
 	int rc;
@@ -910,7 +910,7 @@ static int
 read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *ep, *lc, *roq_in, *roq_out, *deferred, *unlatch, *unlatch_lost;
-	struct rte_tel_data *held;
+	struct rte_tel_data *held, *lim_conns, *lim_retry, *lim_hs;
 	/* from the header's list: a build without QUIC has no lib/quic to ask */
 #define CLOSE_NAME_(sym, name) name,
 	static const char *const close_names[] = { MR_QUIC_CLOSE_REASONS(CLOSE_NAME_) };
@@ -945,7 +945,14 @@ read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	unlatch = col_new(&t, "roq_unlatch", RTE_TEL_U64_VAL);
 	unlatch_lost = col_new(&t, "roq_unlatch_lost", RTE_TEL_U64_VAL);
 	held = col_new(&t, "roq_held", RTE_TEL_U64_VAL);
+	/* the endpoint's limits in force (quic_set), on each of its rows */
+	lim_conns = col_new(&t, "max_conns", RTE_TEL_U64_VAL);
+	lim_retry = col_new(&t, "retry_above", RTE_TEL_INT_VAL);
+	lim_hs = col_new(&t, "handshakes_per_poll", RTE_TEL_U64_VAL);
 	for (q = 0; q < r->n_quic; q++) {
+		struct mr_relay_quic_limits lim = {0};
+
+		mr_relay_quic_limits(r, q, &lim);
 		for (w = 0; w < r->n_workers; w++) {
 			struct mr_relay_quic_stats st;
 
@@ -964,6 +971,11 @@ read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 			col_u64(&t, unlatch, st.unlatch_reqs);
 			col_u64(&t, unlatch_lost, st.unlatch_lost);
 			col_u64(&t, held, st.roq_held);
+			col_u64(&t, lim_conns, lim.max_conns);
+			/* -1: never */
+			col_int(&t, lim_retry, lim.retry_above == UINT32_MAX ? -1 :
+					       (int)lim.retry_above);
+			col_u64(&t, lim_hs, lim.handshakes_per_poll);
 			total_conns += st.server.conns;
 			total_hs += st.server.handshakes;
 			total_paths += st.server.path_changes;

@@ -62,6 +62,9 @@ struct mr_quic_endpoint {
 	gnutls_datum_t alpn[MR_QUIC_ALPN_MAX];
 	unsigned int n_alpn;
 	uint8_t cid_len;
+	/* admission limits, changed at run time (mr_quic_endpoint_limits_set()) */
+	uint32_t conns_limit;           /* <= conf.max_conns, what the tables hold */
+	uint32_t retry_above;
 };
 
 struct mr_quic_conn {
@@ -721,6 +724,8 @@ mr_quic_endpoint_create(const struct mr_quic_endpoint_conf *conf, struct mr_quic
 		ep->conf.max_datagram_frame_size = 1200;
 	if (ep->conf.max_conns == 0)
 		ep->conf.max_conns = 1024;
+	ep->conns_limit = ep->conf.max_conns;
+	ep->retry_above = ep->conf.retry_above;
 	if (memcmp(ep->conf.secret, zero, sizeof(zero)) == 0 &&
 	    gnutls_rnd(GNUTLS_RND_KEY, ep->conf.secret, MR_QUIC_SECRET_LEN) != 0) {
 		free(ep);
@@ -1139,10 +1144,30 @@ fail:
 	return count_drop(s, MR_QUIC_CONN_SETUP);
 }
 
+int
+mr_quic_endpoint_limits_set(struct mr_quic_endpoint *ep, uint32_t max_conns,
+			    uint32_t retry_above)
+{
+	if (max_conns > ep->conf.max_conns)
+		return -EINVAL;
+	__atomic_store_n(&ep->conns_limit, max_conns, __ATOMIC_RELAXED);
+	__atomic_store_n(&ep->retry_above, retry_above, __ATOMIC_RELAXED);
+	return 0;
+}
+
+void
+mr_quic_endpoint_limits(const struct mr_quic_endpoint *ep, uint32_t *max_conns,
+			uint32_t *retry_above, uint32_t *max_conns_cap)
+{
+	*max_conns = __atomic_load_n(&ep->conns_limit, __ATOMIC_RELAXED);
+	*retry_above = __atomic_load_n(&ep->retry_above, __ATOMIC_RELAXED);
+	*max_conns_cap = ep->conf.max_conns;
+}
+
 static bool
 retry_needed(const struct mr_quic_server *s)
 {
-	uint32_t above = s->ep->conf.retry_above;
+	uint32_t above = __atomic_load_n(&s->ep->retry_above, __ATOMIC_RELAXED);
 
 	return above == 0 || (above != UINT32_MAX && s->n_conns >= above);
 }
@@ -1185,7 +1210,7 @@ accept_initial(struct mr_quic_server *s, const struct mr_quic_path *path, const 
 
 	if (ngtcp2_accept(&hd, pkt, len) != 0)
 		return count_drop(s, MR_QUIC_INITIAL_REJECTED);
-	if (s->n_conns >= s->ep->conf.max_conns)
+	if (s->n_conns >= __atomic_load_n(&s->ep->conns_limit, __ATOMIC_RELAXED))
 		return count_drop(s, MR_QUIC_CONN_LIMIT);
 	if (hd.token.len > 0 && hd.token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
 		if (ngtcp2_crypto_verify_retry_token(&odcid, hd.token.base, hd.token.len,

@@ -113,6 +113,27 @@ int mr_quic_endpoint_create(const struct mr_quic_endpoint_conf *conf,
 /** Free an endpoint. Every server created on it must be freed first. */
 void mr_quic_endpoint_free(struct mr_quic_endpoint *ep);
 
+/**
+ * Change an endpoint's admission limits while its servers run (from any
+ * one thread at a time): each server reads them at its next Initial.
+ * Connections already held stay.
+ *
+ * @param max_conns
+ *   A new connection is taken while its owner holds fewer than this:
+ *   0 (none: draining) up to the max_conns the endpoint was created with
+ *   (what the servers' tables hold). Above: quic_conn_limit.
+ * @param retry_above
+ *   As mr_quic_endpoint_conf.retry_above (0: always, UINT32_MAX: never).
+ * @return
+ *   0, or -EINVAL for max_conns above the created size (nothing changed).
+ */
+int mr_quic_endpoint_limits_set(struct mr_quic_endpoint *ep, uint32_t max_conns,
+				uint32_t retry_above);
+
+/** The limits in force, and the max_conns the endpoint was created with. */
+void mr_quic_endpoint_limits(const struct mr_quic_endpoint *ep, uint32_t *max_conns,
+			     uint32_t *retry_above, uint32_t *max_conns_cap);
+
 /** The endpoint's CID configuration (for mr_quic_route()). */
 const struct mr_quic_cid_conf *mr_quic_endpoint_cid(const struct mr_quic_endpoint *ep);
 

@@ -654,7 +654,8 @@ mr_relay_quic_in(struct mr_worker *w, struct rte_mbuf *m, const struct mr_pkt_in
 	e = &w->quic->ep[q->idx];
 	if (how == MR_QUIC_ROUTE_HASH && h.kind == MR_QUIC_PKT_INITIAL) {
 		/* a new connection: a TLS handshake's work, within the budget */
-		if (e->hs_this_pass >= q->hs_budget || !rte_ring_empty(e->hs_ring)) {
+		if (e->hs_this_pass >= __atomic_load_n(&q->hs_budget, __ATOMIC_RELAXED) ||
+		    !rte_ring_empty(e->hs_ring)) {
 			if (rte_ring_sp_enqueue(e->hs_ring, m) != 0)
 				drop(w, m, MR_DROP_QUIC_HANDSHAKE_QUEUE_FULL);
 			else
@@ -843,7 +844,7 @@ mr_relay_quic_poll(struct mr_worker *w, uint64_t now)
 		struct mr_pkt_info pi;
 
 		/* new connections that waited: this pass's budget, minus what RX took */
-		while (e->hs_this_pass < e->q->hs_budget &&
+		while (e->hs_this_pass < __atomic_load_n(&e->q->hs_budget, __ATOMIC_RELAXED) &&
 		       rte_ring_sc_dequeue(e->hs_ring, (void **)&m) == 0) {
 			e->hs_this_pass++;
 			if (mr_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
@@ -908,6 +909,35 @@ mr_relay_quic_stats(const struct mr_relay *r, uint16_t idx, uint16_t worker,
 		if (__atomic_load_n(&e->pub_seq, __ATOMIC_RELAXED) == seq)
 			return 0;
 	}
+}
+
+int
+mr_relay_quic_limits(const struct mr_relay *r, uint16_t idx, struct mr_relay_quic_limits *l)
+{
+	const struct mr_relay_quic *q;
+
+	if (idx >= r->n_quic)
+		return -ENOENT;
+	q = r->quic[idx];
+	mr_quic_endpoint_limits(q->ep, &l->max_conns, &l->retry_above, &l->max_conns_cap);
+	l->handshakes_per_poll = __atomic_load_n(&q->hs_budget, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
+mr_relay_quic_limits_set(struct mr_relay *r, uint16_t idx, const struct mr_relay_quic_limits *l)
+{
+	struct mr_relay_quic *q;
+
+	if (idx >= r->n_quic)
+		return -ENOENT;
+	q = r->quic[idx];
+	if (l->handshakes_per_poll < 1 || l->handshakes_per_poll > MR_RELAY_QUIC_HS_PER_POLL_MAX)
+		return -EINVAL;
+	if (mr_quic_endpoint_limits_set(q->ep, l->max_conns, l->retry_above) != 0)
+		return -EINVAL;
+	__atomic_store_n(&q->hs_budget, l->handshakes_per_poll, __ATOMIC_RELAXED);
+	return 0;
 }
 
 /* ---------- set-up ---------- */

@@ -108,6 +108,32 @@ int mr_relay_quic_info(const struct mr_relay *r, uint16_t idx, uint16_t *port_id
 int mr_relay_quic_stats(const struct mr_relay *r, uint16_t idx, uint16_t worker,
 			struct mr_relay_quic_stats *st);
 
+/** Largest handshakes_per_poll ([quic.NAME] and quic_set). */
+#define MR_RELAY_QUIC_HS_PER_POLL_MAX 64
+
+/** An endpoint's admission limits, changed at run time (control: quic_set). */
+struct mr_relay_quic_limits {
+	uint32_t max_conns;            /**< per worker: a new connection is taken below it (0: draining) */
+	uint32_t max_conns_cap;        /**< the configured max_conns its tables hold (read only) */
+	uint32_t retry_above;          /**< Retry while a worker holds this many; 0 always; UINT32_MAX never */
+	uint16_t handshakes_per_poll;  /**< new connections a worker takes per loop pass, 1..64 */
+};
+
+/** The limits of QUIC endpoint @p idx in force. Any thread. @return 0 or -ENOENT. */
+int mr_relay_quic_limits(const struct mr_relay *r, uint16_t idx, struct mr_relay_quic_limits *l);
+
+/**
+ * Change the limits of QUIC endpoint @p idx while the workers run (one
+ * caller at a time: the control thread); each worker takes them at its
+ * next new connection or loop pass. Connections held stay.
+ *
+ * @return
+ *   0, -ENOENT, or -EINVAL (max_conns above max_conns_cap, or
+ *   handshakes_per_poll outside 1..64): nothing changed.
+ */
+int mr_relay_quic_limits_set(struct mr_relay *r, uint16_t idx,
+			     const struct mr_relay_quic_limits *l);
+
 /* ---- the worker's side (lib/relay internal, exposed for tests) ---- */
 
 /**

@@ -69,6 +69,24 @@ mr_relay_quic_stats(const struct mr_relay *r, uint16_t idx, uint16_t worker,
 	return -ENOENT;
 }
 
+int
+mr_relay_quic_limits(const struct mr_relay *r, uint16_t idx, struct mr_relay_quic_limits *l)
+{
+	RTE_SET_USED(r);
+	RTE_SET_USED(idx);
+	RTE_SET_USED(l);
+	return -ENOENT;
+}
+
+int
+mr_relay_quic_limits_set(struct mr_relay *r, uint16_t idx, const struct mr_relay_quic_limits *l)
+{
+	RTE_SET_USED(r);
+	RTE_SET_USED(idx);
+	RTE_SET_USED(l);
+	return -ENOENT;
+}
+
 bool
 mr_relay_quic_in(struct mr_worker *w, struct rte_mbuf *m, const struct mr_pkt_info *pi,
 		 bool steer, uint64_t now)

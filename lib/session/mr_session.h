@@ -257,7 +257,9 @@ const char *mr_profile_spec_accepted(const char *key);
 /**
  * The defaults of a new profile for what was not given: input Opus, the
  * codecs' payload types (111, PCMU 0, PCMA 8), 1 channel, 20 ms, reorder
- * 3, complexity 5, 32000 b/s, 48000 Hz.
+ * 3, complexity 5, 32000 b/s, 48000 Hz. @p p must start zeroed before
+ * mr_profile_spec_set(): the fields without a default (fec, dtx, loss_perc,
+ * plc_only, out_ssrc...) stay as they are.
  */
 void mr_profile_spec_new(struct mr_tc_profile *p, uint32_t given);
 

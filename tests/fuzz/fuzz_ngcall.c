@@ -33,7 +33,13 @@
 #include "mr_ng.h"
 #include "mr_ngcall.h"
 
-#define CHECK(cond) do { if (!(cond)) abort(); } while (0)
+/* says which, so a failure at start-up (no input, no artifact) is not silent */
+#define CHECK(cond) do { \
+	if (!(cond)) { \
+		fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+		abort(); \
+	} \
+} while (0)
 #define NODES 1024
 #define MAX_REQ 16
 #define CALLS_MAX 8
@@ -65,7 +71,7 @@ set_profiles(struct mr_relay *relay)
 		{"in", "pcma", "out", "opus", "out_pt", "97"},
 		{"in", "opus", "out", "pcma", "in_pt", "97"},
 	};
-	struct mr_tc_profile p[4];
+	struct mr_tc_profile p[4] = {0};
 	unsigned int i, j;
 
 	for (i = 0; i < 4; i++) {

@@ -537,7 +537,7 @@ set_profiles(struct nfix *f)
 	static const char *const spec[2][4] = {
 		{"in", "pcmu", "out", "opus"}, {"in", "opus", "out", "pcmu"},
 	};
-	struct mr_tc_profile p[2];
+	struct mr_tc_profile p[2] = {0};
 	unsigned int i;
 
 	for (i = 0; i < 2; i++) {

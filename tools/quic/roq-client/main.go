@@ -29,11 +29,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +83,7 @@ type options struct {
 	ssrc     uint
 	seq      uint
 	rtcp     int
+	packets  [][]byte // -packets: sent as they are instead of generated RTP
 	dump     string
 	hold     time.Duration
 	noClose  bool
@@ -125,6 +128,27 @@ func rtcpSR(ssrc uint32, n int, lastSeq uint16, size int) []byte {
 	binary.BigEndian.PutUint32(p[20:], uint32(n))
 	binary.BigEndian.PutUint32(p[24:], uint32(n*size))
 	return p
+}
+
+// readPackets reads -packets: one packet a line, in hex.
+func readPackets(path string) ([][]byte, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for i, line := range strings.Split(string(text), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		p, err := hex.DecodeString(line)
+		if err != nil || len(p) == 0 || len(p) > 1200 {
+			return nil, fmt.Errorf("line %d: not a packet in hex", i+1)
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // roqDatagram is a RoQ datagram: flow identifier (QUIC varint), RTP packet.
@@ -298,6 +322,9 @@ func runConn(o *options, idx int, pc *rebindConn, raddr *net.UDPAddr, tlsConf *t
 			e.mu.Unlock()
 		}
 		rtp := rtpPacket(uint16(o.seq+uint(i)), ssrc, o.size)
+		if o.packets != nil {
+			rtp = o.packets[i]
+		}
 		if err := conn.SendMessage(roqDatagram(o.flow, rtp)); err != nil {
 			res.fail(fmt.Errorf("send %d: %w", i, err))
 			break
@@ -362,6 +389,7 @@ func main() {
 	flag.UintVar(&o.ssrc, "ssrc", 0, "RTP SSRC of every connection (0: a random one each)")
 	flag.UintVar(&o.seq, "seq", 0, "RTP sequence number of each connection's first packet (mod 2^16)")
 	flag.IntVar(&o.rtcp, "rtcp-every", 0, "send an RTCP sender report after every K-th RTP packet (0: none)")
+	packets := flag.String("packets", "", "send these packets (hex, one a line; e.g. SRTP) instead of -n generated RTP")
 	flag.StringVar(&o.dump, "dump", "", "write each RTP or RTCP packet sent and datagram received to this file (hex lines)")
 	flag.BoolVar(&o.echo, "echo", false, "send back, on the flow, every RTP packet of another SSRC received")
 	flag.DurationVar(&o.hold, "hold", 0, "keep each connection open this long after sending (instead of -wait)")
@@ -375,6 +403,15 @@ func main() {
 		flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "roq-client: bad arguments (see -h)")
 		os.Exit(2)
+	}
+	if *packets != "" {
+		var err error
+		if o.packets, err = readPackets(*packets); err != nil {
+			fmt.Fprintf(os.Stderr, "roq-client: -packets %s: %v\n", *packets, err)
+			os.Exit(2)
+		}
+		o.n = len(o.packets)
+		o.rtcp = 0
 	}
 	// quic-go warns when it cannot size a socket buffer it does not own
 	os.Setenv("QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING", "true")

@@ -33,6 +33,7 @@ import socket
 import subprocess
 import sys
 import time
+from typing import Callable, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'quic'))
@@ -170,11 +171,18 @@ def limits_phase(prefix: str, nsx: list, client: str, cert: str) -> list:
     return errors
 
 
-def run(work: dc.Workdir) -> None:
+def client_args(description: str,
+                more: Optional[Callable[[argparse.ArgumentParser], None]] = None
+                ) -> argparse.Namespace:
+    """The command line of the RoQ dts tests: --mrelay, --client (or
+    --client-missing: skip, saying why) and more(parser)'s; skip without
+    root or net_af_packet, fail when mrelay or roq-client is not there."""
     def extra(ap: argparse.ArgumentParser) -> None:
         ap.add_argument('--client', help='roq-client (tools/quic/roq-client, built by meson)')
         ap.add_argument('--client-missing', help='why roq-client was not built: skip, saying so')
-    args = dc.parse_args(__doc__.splitlines()[0], extra)
+        if more is not None:
+            more(ap)
+    args = dc.parse_args(description, extra)
     if args.client_missing:
         raise dc.TestSkipped(args.client_missing)
     dc.need_root()
@@ -183,6 +191,11 @@ def run(work: dc.Workdir) -> None:
         raise dc.TestFailed('mrelay not found: ' + args.mrelay)
     if not args.client or not os.access(args.client, os.X_OK):
         raise dc.TestFailed('roq-client not found: %s' % args.client)
+    return args
+
+
+def run(work: dc.Workdir) -> None:
+    args = client_args(__doc__.splitlines()[0])
 
     pid = os.getpid()
     ns = 'mrtest_%d' % pid

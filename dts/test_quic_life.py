@@ -497,20 +497,10 @@ def phase_bad(rn: Run, errors: List[str]) -> None:
 
 def run(work: dc.Workdir) -> None:
     def extra(ap: argparse.ArgumentParser) -> None:
-        ap.add_argument('--client', help='roq-client (tools/quic/roq-client, built by meson)')
-        ap.add_argument('--client-missing', help='why roq-client was not built: skip, saying so')
         ap.add_argument('--phases', default='relatch,roq_roq,churn,bad',
                         help='phases to run, in order (comma separated): relatch, roq_roq, '
                              'churn, bad')
-    args = dc.parse_args(__doc__.splitlines()[0], extra)
-    if args.client_missing:
-        raise dc.TestSkipped(args.client_missing)
-    dc.need_root()
-    dc.need_pmd('af_packet')
-    if not os.access(args.mrelay, os.X_OK):
-        raise dc.TestFailed('mrelay not found: ' + args.mrelay)
-    if not args.client or not os.access(args.client, os.X_OK):
-        raise dc.TestFailed('roq-client not found: %s' % args.client)
+    args = tq.client_args(__doc__.splitlines()[0], extra)
     phases = {'relatch': phase_relatch, 'roq_roq': phase_roq_roq, 'churn': phase_churn,
               'bad': phase_bad}
     pid = os.getpid()

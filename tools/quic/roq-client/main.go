@@ -10,7 +10,8 @@
 // that flow, optionally moves to a new UDP source port after -rebind-at
 // packets (same QUIC connection: a NAT rebinding as the server sees it),
 // closes (or, with -no-close, goes silent) and prints one JSON object of
-// counts on stdout.
+// counts on stdout. With -dump it also writes every RTP packet it sent and
+// every datagram it received to a file, for a test to compare byte for byte.
 //
 // Exit status: 0 when every connection completed its handshake and no
 // send failed (loss is reported, not judged), 1 otherwise, 2 on bad usage.
@@ -21,17 +22,20 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -49,6 +53,7 @@ type result struct {
 	Duplicates    int     `json:"duplicates"`
 	WrongFlow     int     `json:"wrong_flow"`
 	Malformed     int     `json:"malformed"`
+	Other         int     `json:"other_ssrc"`
 	Rebinds       int     `json:"rebinds"`
 	PortFirst     int     `json:"port_first"`
 	PortLast      int     `json:"port_last"`
@@ -76,6 +81,10 @@ type options struct {
 	rebindEv int
 	echo     bool
 	ssrc     uint
+	seq      uint
+	rtcp     int
+	packets  [][]byte // -packets: sent as they are instead of generated RTP
+	dump     string
 	hold     time.Duration
 	noClose  bool
 	wait     time.Duration
@@ -90,7 +99,9 @@ func (r *result) fail(err error) {
 	}
 }
 
-// rtpPacket is a minimal RTP packet: V=2, PT 0, the given sequence number.
+// rtpPacket is a minimal RTP packet: V=2, PT 0, the given sequence number,
+// timestamp 160 per packet (20 ms of PCMU), payload octets k & 0xff (k its
+// offset in the packet).
 func rtpPacket(seq uint16, ssrc uint32, size int) []byte {
 	p := make([]byte, 12+size)
 	p[0] = 0x80
@@ -104,6 +115,42 @@ func rtpPacket(seq uint16, ssrc uint32, size int) []byte {
 	return p
 }
 
+// rtcpSR is an RTCP sender report without report blocks: its NTP and RTP
+// timestamps and counts follow the n packets sent so far.
+func rtcpSR(ssrc uint32, n int, lastSeq uint16, size int) []byte {
+	p := make([]byte, 28)
+	p[0] = 0x80
+	p[1] = 200
+	binary.BigEndian.PutUint16(p[2:], 6)
+	binary.BigEndian.PutUint32(p[4:], ssrc)
+	binary.BigEndian.PutUint64(p[8:], 0xe000000000000000|uint64(n)<<16)
+	binary.BigEndian.PutUint32(p[16:], uint32(lastSeq)*160)
+	binary.BigEndian.PutUint32(p[20:], uint32(n))
+	binary.BigEndian.PutUint32(p[24:], uint32(n*size))
+	return p
+}
+
+// readPackets reads -packets: one packet a line, in hex.
+func readPackets(path string) ([][]byte, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var out [][]byte
+	for i, line := range strings.Split(string(text), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		p, err := hex.DecodeString(line)
+		if err != nil || len(p) == 0 || len(p) > 1200 {
+			return nil, fmt.Errorf("line %d: not a packet in hex", i+1)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
 // roqDatagram is a RoQ datagram: flow identifier (QUIC varint), RTP packet.
 func roqDatagram(flow uint64, rtp []byte) []byte {
 	var b bytes.Buffer
@@ -112,12 +159,53 @@ func roqDatagram(flow uint64, rtp []byte) []byte {
 	return b.Bytes()
 }
 
+// dumper writes "tx <flow> <hex>" for each RTP or RTCP packet sent and
+// "rx <hex>" for each datagram received (flow identifier included), one
+// line each, in the order they were sent or received; nil: no -dump.
+type dumper struct {
+	mu sync.Mutex
+	w  *bufio.Writer
+	f  *os.File
+}
+
+func newDumper(path string) (*dumper, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return &dumper{w: bufio.NewWriter(f), f: f}, nil
+}
+
+func (d *dumper) line(format string, a ...interface{}) {
+	if d == nil {
+		return
+	}
+	d.mu.Lock()
+	fmt.Fprintf(d.w, format, a...)
+	d.mu.Unlock()
+}
+
+func (d *dumper) close() error {
+	if d == nil {
+		return nil
+	}
+	if err := d.w.Flush(); err != nil {
+		d.f.Close()
+		return err
+	}
+	return d.f.Close()
+}
+
 // echoes counts what one connection gets back.
 type echoes struct {
 	mu         sync.Mutex
 	seen       map[uint16]bool
 	dup, wrong int
 	bad        int
+	other      int // well-formed RTP of another SSRC, not reflected
 	after      int // received after the rebinding
 	rebound    bool
 	all        chan struct{}
@@ -147,8 +235,12 @@ func (e *echoes) take(d []byte, flow uint64, ssrc uint32) {
 		e.echoed++
 		return
 	}
-	if rtp[0]>>6 != 2 || binary.BigEndian.Uint32(rtp[8:]) != ssrc {
+	if rtp[0]>>6 != 2 {
 		e.bad++
+		return
+	}
+	if binary.BigEndian.Uint32(rtp[8:]) != ssrc {
+		e.other++
 		return
 	}
 	seq := binary.BigEndian.Uint16(rtp[2:])
@@ -166,7 +258,7 @@ func (e *echoes) take(d []byte, flow uint64, ssrc uint32) {
 }
 
 func runConn(o *options, idx int, pc *rebindConn, raddr *net.UDPAddr, tlsConf *tls.Config,
-	res *result) {
+	dump *dumper, res *result) {
 	qconf := &quic.Config{
 		EnableDatagrams:      true,
 		ConnectionIDLength:   8,
@@ -214,6 +306,7 @@ func runConn(o *options, idx int, pc *rebindConn, raddr *net.UDPAddr, tlsConf *t
 			if err != nil {
 				return
 			}
+			dump.line("rx %x\n", d)
 			e.take(d, o.flow, ssrc)
 		}
 	}()
@@ -228,9 +321,22 @@ func runConn(o *options, idx int, pc *rebindConn, raddr *net.UDPAddr, tlsConf *t
 			e.rebound = true
 			e.mu.Unlock()
 		}
-		if err := conn.SendMessage(roqDatagram(o.flow, rtpPacket(uint16(i), ssrc, o.size))); err != nil {
+		rtp := rtpPacket(uint16(o.seq+uint(i)), ssrc, o.size)
+		if o.packets != nil {
+			rtp = o.packets[i]
+		}
+		if err := conn.SendMessage(roqDatagram(o.flow, rtp)); err != nil {
 			res.fail(fmt.Errorf("send %d: %w", i, err))
 			break
+		}
+		dump.line("tx %d %x\n", o.flow, rtp)
+		if o.rtcp > 0 && (i+1)%o.rtcp == 0 {
+			sr := rtcpSR(ssrc, i+1, uint16(o.seq+uint(i)), o.size)
+			if err := conn.SendMessage(roqDatagram(o.flow, sr)); err != nil {
+				res.fail(fmt.Errorf("send RTCP after %d: %w", i, err))
+				break
+			}
+			dump.line("tx %d %x\n", o.flow, sr)
 		}
 		sent++
 		if o.interval > 0 {
@@ -259,6 +365,7 @@ func runConn(o *options, idx int, pc *rebindConn, raddr *net.UDPAddr, tlsConf *t
 	res.Duplicates += e.dup
 	res.WrongFlow += e.wrong
 	res.Malformed += e.bad
+	res.Other += e.other
 	res.ReceivedAfter += e.after
 	res.Echoed += e.echoed
 	e.mu.Unlock()
@@ -280,6 +387,10 @@ func main() {
 	flag.IntVar(&o.rebindAt, "rebind-at", 0, "move to a new UDP source port before packet N (0: never)")
 	flag.IntVar(&o.rebindEv, "rebind-every", 1, "with -rebind-at: only in every K-th connection (0, K, 2K...)")
 	flag.UintVar(&o.ssrc, "ssrc", 0, "RTP SSRC of every connection (0: a random one each)")
+	flag.UintVar(&o.seq, "seq", 0, "RTP sequence number of each connection's first packet (mod 2^16)")
+	flag.IntVar(&o.rtcp, "rtcp-every", 0, "send an RTCP sender report after every K-th RTP packet (0: none)")
+	packets := flag.String("packets", "", "send these packets (hex, one a line; e.g. SRTP) instead of -n generated RTP")
+	flag.StringVar(&o.dump, "dump", "", "write each RTP or RTCP packet sent and datagram received to this file (hex lines)")
 	flag.BoolVar(&o.echo, "echo", false, "send back, on the flow, every RTP packet of another SSRC received")
 	flag.DurationVar(&o.hold, "hold", 0, "keep each connection open this long after sending (instead of -wait)")
 	flag.BoolVar(&o.noClose, "no-close", false, "end without CONNECTION_CLOSE (leave it to the idle timeout)")
@@ -288,10 +399,19 @@ func main() {
 	flag.DurationVar(&o.idle, "idle", 30*time.Second, "QUIC max_idle_timeout")
 	flag.Parse()
 	o.flow = uint64(flow)
-	if o.n < 0 || o.conns < 1 || o.size < 0 || o.size > 1100 || o.rebindAt < 0 || o.rebindEv < 0 ||
+	if o.n < 0 || o.conns < 1 || o.size < 0 || o.size > 1100 || o.rebindAt < 0 || o.rebindEv < 0 || o.rtcp < 0 ||
 		flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "roq-client: bad arguments (see -h)")
 		os.Exit(2)
+	}
+	if *packets != "" {
+		var err error
+		if o.packets, err = readPackets(*packets); err != nil {
+			fmt.Fprintf(os.Stderr, "roq-client: -packets %s: %v\n", *packets, err)
+			os.Exit(2)
+		}
+		o.n = len(o.packets)
+		o.rtcp = 0
 	}
 	// quic-go warns when it cannot size a socket buffer it does not own
 	os.Setenv("QUIC_GO_DISABLE_RECEIVE_BUFFER_WARNING", "true")
@@ -313,6 +433,11 @@ func main() {
 		tlsConf.RootCAs = pool
 	}
 
+	dump, err := newDumper(o.dump)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "roq-client: -dump: %v\n", err)
+		os.Exit(2)
+	}
 	res := result{Conns: o.conns}
 	start := time.Now()
 	local := &net.UDPAddr{IP: net.IPv4zero}
@@ -332,13 +457,16 @@ func main() {
 		if i == 0 {
 			res.PortFirst = pc.Port()
 		}
-		runConn(&o, i, pc, raddr, tlsConf, &res)
+		runConn(&o, i, pc, raddr, tlsConf, dump, &res)
 		res.PortLast = pc.Port()
 		res.Rebinds += pc.rebinds
 		pc.Close()
 	}
 	if res.Opened > 0 {
 		res.HandshakeMs /= float64(res.Opened)
+	}
+	if err := dump.close(); err != nil {
+		res.fail(fmt.Errorf("-dump: %w", err))
 	}
 	res.Lost = res.Sent - res.Received
 	res.ElapsedMs = float64(time.Since(start).Microseconds()) / 1000

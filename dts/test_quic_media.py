@@ -43,9 +43,11 @@ every datagram it receives, so both directions are compared byte for byte:
            packets, in order, none of the bad ones (counted on q10). Once
            q10 has latched, u10's peer sends plain RTP from sequence 40000
            and RTCP: the client gets SRTP and SRTCP under q10's crypto_out,
-           byte for byte. (--u10-early: u10's peer sends one packet before
-           q10 latches. Its stream, made then, never gets an SRTP context
-           for q10: a known bug, docs/quic.md; it fails with srtp_error.)
+           byte for byte. u10's peer sends one packet before q10 latches
+           (no_dest, the usual order in a call): its stream, made then, gets
+           its SRTP context for q10 at its first packet after the latch
+           (until that was fixed, everything after was srtp_error; --u10-late
+           starts u10 only once q10 has latched).
 
 Run as root. Exit 77 (skip) when go is not installed (no roq-client),
 python3-cryptography or ethtool are missing, netns/veth cannot be made or
@@ -444,10 +446,10 @@ def subsequence_missing(want: List[bytes], got: List[bytes]) -> Optional[int]:
 
 def run(work: dc.Workdir) -> None:
     def extra(ap: argparse.ArgumentParser) -> None:
-        ap.add_argument('--u10-early', action='store_true',
-                        help="u10's peer sends one packet before q10 latches (no_dest): its "
-                             'stream, made then, gets no SRTP context for q10 when it latches '
-                             '(a known bug: everything after is srtp_error)')
+        ap.add_argument('--u10-late', action='store_true',
+                        help="u10's peer starts only once q10 has latched (by default it sends "
+                             'one packet before: no_dest, and its stream exists before the '
+                             'latch)')
     args = tq.client_args(__doc__.splitlines()[0], extra)
     try:
         from mrelay import srtp
@@ -466,7 +468,7 @@ def run(work: dc.Workdir) -> None:
     plan = Plan(srtp)
     plan_path = work.file('plan.json')
     with open(plan_path, 'w', encoding='utf-8') as f:
-        json.dump(plan.json(args.u10_early), f)
+        json.dump(plan.json((not args.u10_late)), f)
     q10_path = work.file('q10.hex')
     with open(q10_path, 'w', encoding='ascii') as f:
         f.write(''.join(p.hex() + '\n' for p in plan.q10))
@@ -626,7 +628,7 @@ def run(work: dc.Workdir) -> None:
     try:
         dc.check_summary(summary, allowed_drops=('shutdown', 'srtp_auth', 'srtp_replay',
                                                  'roq_congested')
-                         + (('no_dest',) if args.u10_early else ()))
+                         + (('no_dest',) if (not args.u10_late) else ()))
     except dc.TestFailed as e:
         errors.append(str(e))
 

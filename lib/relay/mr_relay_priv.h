@@ -108,6 +108,7 @@ struct fwd_info {
 	uint32_t ssrc;    /**< RTP's; RTCP's sender (for SRTCP) */
 	uint32_t ts;
 	void *srtp;       /**< the stream's SRTP state (NULL: none, or transcoder output) */
+	struct mr_stream *st; /**< the worker's stream (NULL: transcoder output) */
 };
 
 /* ---- SRTP (mr_relay_srtp.c); the packet functions run only for legs with SRTP ---- */

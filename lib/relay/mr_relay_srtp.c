@@ -1000,6 +1000,42 @@ rtcp_ssrc_rewrite(uint8_t *p, uint32_t len, uint32_t from, uint32_t to)
 	}
 }
 
+#ifdef MR_HAVE_SRTP
+/*
+ * A destination the stream got no context for when it was made or last
+ * synced: a latch leg that latched since (the legs forwarding to it are
+ * republished then, with no sync). Made here, once, on the stream's
+ * owner, which holds the stream's leg token; one that cannot be made
+ * stays as an entry without a context (srtp_error), not a retry per
+ * packet.
+ */
+static struct srtp_out *
+out_late(struct mr_worker *w, struct mr_stream *st, const struct mr_dest *d,
+	 struct srtp_stream **ssp)
+{
+	struct srtp_stream *ss = st->srtp;
+	struct srtp_out *e;
+
+	if (ss == NULL) {
+		ss = rte_zmalloc_socket("mr_srtp_stream", sizeof(*ss), 0, rte_socket_id());
+		if (ss == NULL)
+			return NULL;
+		ss->tc = st->tc_channel != MR_STREAM_NO_CHANNEL;
+		__atomic_store_n(&st->srtp, ss, __ATOMIC_RELEASE);
+	}
+	*ssp = ss;
+	if (out_add(w->relay, st->leg_idx, st, ss, d->leg_idx, d->srtp_gen,
+		    out_ssrc(ss, d->ssrc_out, st->ssrc), st->ssrc) != 0 &&
+	    ss->n_out < SRTP_OUT_MAX) {
+		e = &ss->out[ss->n_out++];
+		memset(e, 0, sizeof(*e));
+		e->leg = d->leg_idx;
+		e->gen = d->srtp_gen;
+	}
+	return out_find(ss, d->leg_idx, d->srtp_gen);
+}
+#endif
+
 void
 mr_relay_srtp_send(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_info *f,
 		   const struct mr_dest *d, bool own)
@@ -1007,6 +1043,11 @@ mr_relay_srtp_send(struct mr_worker *w, struct rte_mbuf *m, const struct fwd_inf
 	struct mr_relay *r = w->relay;
 	struct srtp_stream *ss = f->srtp;
 	struct srtp_out *o = ss != NULL ? out_find(ss, d->leg_idx, d->srtp_gen) : NULL;
+
+#ifdef MR_HAVE_SRTP
+	if (unlikely(o == NULL) && f->st != NULL)
+		o = out_late(w, f->st, d, &ss);
+#endif
 	enum mr_srtp_result res = MR_SRTP_ERROR;
 	struct rte_mbuf *out;
 	uint32_t sum = 0;

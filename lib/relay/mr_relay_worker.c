@@ -177,7 +177,7 @@ stream_account(struct mr_worker *w, struct mr_stream *st, const struct mr_leg *l
 /* A received packet, parsed by classify(), to its leg's destinations. */
 static inline void
 forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
-	const struct mr_stream *st, const struct mr_leg *leg)
+	struct mr_stream *st, const struct mr_leg *leg)
 {
 	struct fwd_info f = {
 		/* after an unprotect the received checksum says nothing of the bytes */
@@ -186,6 +186,7 @@ forward(struct mr_worker *w, struct rte_mbuf *m, const struct pkt_ctx *c,
 		.len = c->pi.payload_len,
 		.is_rtcp = c->is_rtcp,
 		.srtp = st->srtp,
+		.st = st,
 	};
 
 	if (!c->is_rtcp) {

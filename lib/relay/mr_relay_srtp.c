@@ -481,6 +481,24 @@ out_add(struct mr_relay *r, uint32_t L, const struct mr_stream *self, struct srt
 	ss->n_out++;
 	return 0;
 }
+
+/*
+ * out_add(), and when the context cannot be made an entry without one:
+ * its packets count as srtp_error and it is not tried again per packet.
+ */
+static void
+out_add_kept(struct mr_relay *r, uint32_t L, const struct mr_stream *self, struct srtp_stream *ss,
+	     uint32_t leg, uint32_t gen, uint32_t ssrc, uint32_t in_ssrc)
+{
+	struct srtp_out *e;
+
+	if (out_add(r, L, self, ss, leg, gen, ssrc, in_ssrc) == 0 || ss->n_out == SRTP_OUT_MAX)
+		return;
+	e = &ss->out[ss->n_out++];
+	memset(e, 0, sizeof(*e));
+	e->leg = leg;
+	e->gen = gen;
+}
 #endif
 
 struct out_sync_arg {
@@ -502,6 +520,22 @@ wanted(const struct srtp_out *e, const struct mr_leg *snap, const struct mr_rela
 		if (l->plan[i].leg == e->leg && l->plan[i].gen == e->gen)
 			return true;
 	return false;
+}
+
+/* The SRTP state of stream @p st, made (and published) if it has none. Its owner. */
+static struct srtp_stream *
+stream_state(struct mr_stream *st)
+{
+	struct srtp_stream *ss = st->srtp;
+
+	if (ss != NULL)
+		return ss;
+	ss = rte_zmalloc_socket("mr_srtp_stream", sizeof(*ss), 0, rte_socket_id());
+	if (ss == NULL)
+		return NULL;
+	ss->tc = st->tc_channel != MR_STREAM_NO_CHANNEL;
+	__atomic_store_n(&st->srtp, ss, __ATOMIC_RELEASE);
+	return ss;
 }
 
 /* Free the parked contexts of @p l that neither its snapshot nor its plan needs. */
@@ -543,14 +577,11 @@ out_sync(struct mr_streams *s, struct mr_stream_shard *sh, uint32_t leg, void *a
 			if ((snap == NULL || !(snap->srtp & MR_LEG_SRTP_OUT)) &&
 			    !(a->plan && l->n_plan != 0))
 				continue;
-			ss = rte_zmalloc_socket("mr_srtp_stream", sizeof(*ss), 0,
-						rte_socket_id());
+			ss = stream_state(st);
 			if (ss == NULL) {
 				a->failed++;
 				continue;
 			}
-			ss->tc = st->tc_channel != MR_STREAM_NO_CHANNEL;
-			__atomic_store_n(&st->srtp, ss, __ATOMIC_RELEASE);
 		}
 		/* prune first: room for the new ones */
 		for (i = 0, k = 0; i < ss->n_out; i++) {
@@ -882,7 +913,6 @@ mr_relay_srtp_tc_state(struct mr_worker *w, uint32_t channel_id, const struct mr
 	}
 	for (i = 0; i < leg->n_dests; i++) {
 		const struct mr_dest *d = &leg->dests[i];
-		struct srtp_out *e;
 		uint8_t j, k;
 
 		if (d->srtp_gen == 0 || out_find(&c->ss, d->leg_idx, d->srtp_gen) != NULL)
@@ -897,17 +927,11 @@ mr_relay_srtp_tc_state(struct mr_worker *w, uint32_t channel_id, const struct mr
 		c->ss.n_out = k;
 #ifdef MR_HAVE_SRTP
 		/* the transcoder holds no leg token: its contexts are its own */
-		if (out_add(r, OUT_NO_LEG, NULL, &c->ss, d->leg_idx, d->srtp_gen,
-			    d->ssrc_out != 0 ? d->ssrc_out : ssrc, ssrc) == 0)
-			continue;
+		out_add_kept(r, OUT_NO_LEG, NULL, &c->ss, d->leg_idx, d->srtp_gen,
+			     d->ssrc_out != 0 ? d->ssrc_out : ssrc, ssrc);
+#else
+		RTE_SET_USED(r);
 #endif
-		/* kept without a context: counted srtp_error, not made again per packet */
-		if (c->ss.n_out == SRTP_OUT_MAX)
-			continue;
-		e = &c->ss.out[c->ss.n_out++];
-		memset(e, 0, sizeof(*e));
-		e->leg = d->leg_idx;
-		e->gen = d->srtp_gen;
 	}
 	return &c->ss;
 }
@@ -1013,25 +1037,13 @@ static struct srtp_out *
 out_late(struct mr_worker *w, struct mr_stream *st, const struct mr_dest *d,
 	 struct srtp_stream **ssp)
 {
-	struct srtp_stream *ss = st->srtp;
-	struct srtp_out *e;
+	struct srtp_stream *ss = stream_state(st);
 
-	if (ss == NULL) {
-		ss = rte_zmalloc_socket("mr_srtp_stream", sizeof(*ss), 0, rte_socket_id());
-		if (ss == NULL)
-			return NULL;
-		ss->tc = st->tc_channel != MR_STREAM_NO_CHANNEL;
-		__atomic_store_n(&st->srtp, ss, __ATOMIC_RELEASE);
-	}
+	if (ss == NULL)
+		return NULL;
 	*ssp = ss;
-	if (out_add(w->relay, st->leg_idx, st, ss, d->leg_idx, d->srtp_gen,
-		    out_ssrc(ss, d->ssrc_out, st->ssrc), st->ssrc) != 0 &&
-	    ss->n_out < SRTP_OUT_MAX) {
-		e = &ss->out[ss->n_out++];
-		memset(e, 0, sizeof(*e));
-		e->leg = d->leg_idx;
-		e->gen = d->srtp_gen;
-	}
+	out_add_kept(w->relay, st->leg_idx, st, ss, d->leg_idx, d->srtp_gen,
+		     out_ssrc(ss, d->ssrc_out, st->ssrc), st->ssrc);
 	return out_find(ss, d->leg_idx, d->srtp_gen);
 }
 #endif

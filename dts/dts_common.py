@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -155,8 +156,14 @@ def check_summary(summary: Dict[str, Any], allowed_drops: Collection[str] = ()) 
 
 def main(run: Callable[[Workdir], None]) -> None:
     """Run run(work) and map its outcome to the exit status."""
+    def on_term(signum: int, _frame: object) -> None:
+        raise TestFailed('terminated by signal %d' % signum)
+
     work = Workdir('mrelay_dts_')
     status = EXIT_FAIL
+    # meson's timeout sends SIGTERM: an exception, so that each test's
+    # finally still removes its namespace and stops mrelay
+    signal.signal(signal.SIGTERM, on_term)
     try:
         run(work)
         status = EXIT_PASS

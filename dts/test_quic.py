@@ -209,10 +209,6 @@ def run(work: dc.Workdir) -> None:
     summary_path = work.file('mrelay_summary.json')
     echo_out = work.file('echo.json')
 
-    def on_term(signum: int, _frame: object) -> None:
-        raise dc.TestFailed('terminated by signal %d' % signum)
-    signal.signal(signal.SIGTERM, on_term)
-
     mr = echo_p = None
     nsx = ['ip', 'netns', 'exec', ns]
     try:

@@ -514,10 +514,6 @@ def run(work: dc.Workdir) -> None:
     summary_path = work.file('mrelay_summary.json')
     echo_out = work.file('echo.json')
 
-    def on_term(signum: int, _frame: object) -> None:
-        raise dc.TestFailed('terminated by signal %d' % signum)
-    signal.signal(signal.SIGTERM, on_term)
-
     echo_p = None
     errors: List[str] = []
     try:

@@ -475,10 +475,6 @@ def run(work: dc.Workdir) -> None:
     udp_out = work.file('udp.json')
     dumps = {flow: work.file('flow%d.dump' % flow) for flow in (7, 8, 9, 10)}
 
-    def on_term(signum: int, _frame: object) -> None:
-        raise dc.TestFailed('terminated by signal %d' % signum)
-    signal.signal(signal.SIGTERM, on_term)
-
     mr = udp_p = None
     nsx = ['ip', 'netns', 'exec', ns]
     res = {}

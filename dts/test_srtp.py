@@ -49,7 +49,6 @@ import json
 import os
 import re
 import select
-import signal
 import socket
 import struct
 import subprocess
@@ -512,10 +511,6 @@ def run(work):
         f.write(config_text())
     summary_path = work.file('mrelay_summary.json')
     report_path = work.file('traffic.json')
-
-    def on_term(signum, _frame):
-        raise dc.TestFailed('terminated by signal %d' % signum)
-    signal.signal(signal.SIGTERM, on_term)
 
     mr = None
     try:

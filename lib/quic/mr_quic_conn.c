@@ -68,8 +68,11 @@ struct mr_quic_endpoint {
 };
 
 struct mr_quic_conn {
-	struct mr_quic_server *s;
+	struct mr_quic_server *s;       /* NULL while handed between servers */
 	ngtcp2_conn *ng;
+	ngtcp2_mem mem;                 /* its own: its bytes follow it between servers */
+	uint64_t bytes;                 /* heap bytes it holds (ngtcp2's and ours) */
+	uint16_t owner;                 /* the owner its CIDs name */
 	gnutls_session_t tls;
 	ngtcp2_crypto_conn_ref conn_ref;
 	TAILQ_ENTRY(mr_quic_conn) all;  /* every connection of the server */
@@ -115,8 +118,7 @@ struct mr_quic_server {
 	struct mr_quic_endpoint *ep;
 	struct mr_quic_server_ops ops;
 	void *arg;
-	uint16_t owner;
-	ngtcp2_mem mem;
+	uint16_t owner;                 /* or MR_QUIC_OWNER_ROUTE */
 	ngtcp2_callbacks cb;
 	uint64_t table_key[2];
 	TAILQ_HEAD(, mr_quic_conn) conns;
@@ -160,15 +162,16 @@ count_drop(struct mr_quic_server *s, enum mr_quic_drop d)
 
 /*
  * Heap accounting: every allocation of ngtcp2 and of our connections goes
- * through these, so a server knows the bytes its connections hold and a
- * test can prove they all come back.
+ * through these, so a connection knows the bytes it holds, its server the
+ * sum, and a test can prove they all come back. The count is the
+ * connection's (ngtcp2 keeps a pointer to its ngtcp2_mem), so that a
+ * connection handed to another server takes its bytes along.
  */
 #define MEM_HDR 16
 
 static void *
-mem_malloc(size_t size, void *user)
+raw_alloc(size_t size)
 {
-	struct mr_quic_server *s = user;
 	uint8_t *p;
 
 	if (size > SIZE_MAX - MEM_HDR)
@@ -177,23 +180,47 @@ mem_malloc(size_t size, void *user)
 	if (p == NULL)
 		return NULL;
 	memcpy(p, &size, sizeof(size));
-	s->st.bytes_held += size;
 	return p + MEM_HDR;
+}
+
+/* Free what raw_alloc() gave; returns its size. */
+static size_t
+raw_free(void *ptr)
+{
+	uint8_t *p = ptr;
+	size_t size;
+
+	if (p == NULL)
+		return 0;
+	p -= MEM_HDR;
+	memcpy(&size, p, sizeof(size));
+	free(p);
+	return size;
+}
+
+static void
+mem_account(struct mr_quic_conn *c, size_t add, size_t sub)
+{
+	c->bytes = c->bytes + add - sub;
+	if (c->s != NULL)
+		c->s->st.bytes_held = c->s->st.bytes_held + add - sub;
+}
+
+static void *
+mem_malloc(size_t size, void *user)
+{
+	void *p = raw_alloc(size);
+
+	if (p != NULL)
+		mem_account(user, size, 0);
+	return p;
 }
 
 static void
 mem_free(void *ptr, void *user)
 {
-	struct mr_quic_server *s = user;
-	uint8_t *p = ptr;
-	size_t size;
-
-	if (p == NULL)
-		return;
-	p -= MEM_HDR;
-	memcpy(&size, p, sizeof(size));
-	s->st.bytes_held -= size;
-	free(p);
+	if (ptr != NULL)
+		mem_account(user, 0, raw_free(ptr));
 }
 
 static void *
@@ -212,7 +239,6 @@ mem_calloc(size_t nmemb, size_t size, void *user)
 static void *
 mem_realloc(void *ptr, size_t size, void *user)
 {
-	struct mr_quic_server *s = user;
 	uint8_t *p, *q;
 	size_t old;
 
@@ -226,7 +252,7 @@ mem_realloc(void *ptr, size_t size, void *user)
 	if (q == NULL)
 		return NULL;
 	memcpy(q, &size, sizeof(size));
-	s->st.bytes_held = s->st.bytes_held - old + size;
+	mem_account(user, size, old);
 	return q + MEM_HDR;
 }
 
@@ -352,9 +378,9 @@ conn_cid_remove(struct mr_quic_conn *c, const uint8_t *b, size_t len)
 	}
 }
 
-/* A fresh CID of ours for this owner, not in the table yet. */
+/* A fresh CID of ours for @p owner, not in the table yet. */
 static int
-new_cid(struct mr_quic_server *s, ngtcp2_cid *cid)
+new_cid(struct mr_quic_server *s, uint16_t owner, ngtcp2_cid *cid)
 {
 	const struct mr_quic_cid_conf *cc = &s->ep->conf.cid;
 	uint8_t nonce[NGTCP2_MAX_CIDLEN], b[NGTCP2_MAX_CIDLEN];
@@ -363,7 +389,7 @@ new_cid(struct mr_quic_server *s, ngtcp2_cid *cid)
 
 	for (tries = 0; tries < 8; tries++) {
 		random_bytes(nonce, cc->nonce_len);
-		len = mr_quic_cid_encode(cc, s->owner, nonce, b);
+		len = mr_quic_cid_encode(cc, owner, nonce, b);
 		if (len == 0)
 			return -EINVAL;
 		if (table_find(s, b, len) == NULL) {
@@ -535,7 +561,7 @@ cb_new_cid(ngtcp2_conn *ng, ngtcp2_cid *cid, uint8_t *token, size_t cidlen, void
 	struct mr_quic_endpoint *ep = c->s->ep;
 
 	(void)ng;
-	if (cidlen != ep->cid_len || new_cid(c->s, cid) != 0 ||
+	if (cidlen != ep->cid_len || new_cid(c->s, c->owner, cid) != 0 ||
 	    conn_cid_add(c, cid->data, cid->datalen) != 0) {
 		count_drop(c->s, MR_QUIC_CID_TABLE_FULL);
 		return NGTCP2_ERR_CALLBACK_FAILURE;
@@ -800,7 +826,7 @@ mr_quic_server_create(struct mr_quic_endpoint *ep, uint16_t owner,
 	struct mr_quic_server *s;
 	uint32_t slots = 64;
 
-	if (owner >= ep->conf.cid.n_owners)
+	if (owner >= ep->conf.cid.n_owners && owner != MR_QUIC_OWNER_ROUTE)
 		return -EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -825,12 +851,6 @@ mr_quic_server_create(struct mr_quic_endpoint *ep, uint16_t owner,
 		mr_quic_server_free(s);
 		return -ENOMEM;
 	}
-
-	s->mem.user_data = s;
-	s->mem.malloc = mem_malloc;
-	s->mem.free = mem_free;
-	s->mem.calloc = mem_calloc;
-	s->mem.realloc = mem_realloc;
 
 	s->cb.recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
 	s->cb.recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb;
@@ -886,8 +906,8 @@ conn_release(struct mr_quic_conn *c, enum mr_quic_close_reason why)
 		gnutls_deinit(c->tls);
 		s->st.tls_sessions--;
 	}
-	mem_free(c->close_pkt, s);
-	mem_free(c, s);
+	mem_free(c->close_pkt, c);
+	s->st.bytes_held -= raw_free(c);
 	s->n_conns--;
 	s->st.released[why]++;
 }
@@ -941,7 +961,7 @@ conn_start_close(struct mr_quic_conn *c, const ngtcp2_connection_close_error *cc
 	conn_closing(c, why);
 	c->deadline = now + 3 * ngtcp2_conn_get_pto(c->ng);
 	if (c->close_pkt == NULL)
-		c->close_pkt = mem_malloc(MR_QUIC_MAX_PKT, c->s);
+		c->close_pkt = mem_malloc(MR_QUIC_MAX_PKT, c);
 	if (c->close_pkt != NULL) {
 		ngtcp2_path_storage_zero(&ps);
 		n = ngtcp2_conn_write_connection_close(c->ng, &ps.path, NULL, c->close_pkt,
@@ -1056,8 +1076,9 @@ conn_recv(struct mr_quic_conn *c, const struct mr_quic_path *path, const uint8_t
 }
 
 static enum mr_quic_drop
-conn_new(struct mr_quic_server *s, const struct mr_quic_path *path, const ngtcp2_pkt_hd *hd,
-	 const ngtcp2_cid *odcid, const uint8_t *pkt, size_t len, uint64_t now)
+conn_new(struct mr_quic_server *s, uint16_t owner, const struct mr_quic_path *path,
+	 const ngtcp2_pkt_hd *hd, const ngtcp2_cid *odcid, const uint8_t *pkt, size_t len,
+	 uint64_t now)
 {
 	struct mr_quic_endpoint *ep = s->ep;
 	ngtcp2_transport_params params;
@@ -1067,10 +1088,19 @@ conn_new(struct mr_quic_server *s, const struct mr_quic_path *path, const ngtcp2
 	ngtcp2_path np;
 	int rc;
 
-	c = mem_calloc(1, sizeof(*c), s);
+	c = raw_alloc(sizeof(*c));
 	if (c == NULL)
 		return count_drop(s, MR_QUIC_CONN_SETUP);
+	memset(c, 0, sizeof(*c));
 	c->s = s;
+	c->owner = owner;
+	c->bytes = sizeof(*c);
+	s->st.bytes_held += sizeof(*c);
+	c->mem.user_data = c;
+	c->mem.malloc = mem_malloc;
+	c->mem.free = mem_free;
+	c->mem.calloc = mem_calloc;
+	c->mem.realloc = mem_realloc;
 	c->serial = ++s->serial;
 	c->heap_idx = s->heap_len;
 	c->expiry = UINT64_MAX;
@@ -1080,7 +1110,7 @@ conn_new(struct mr_quic_server *s, const struct mr_quic_path *path, const ngtcp2
 	s->n_conns++;
 	s->st.accepted++;
 
-	if (new_cid(s, &scid) != 0 || conn_cid_add(c, scid.data, scid.datalen) != 0 ||
+	if (new_cid(s, owner, &scid) != 0 || conn_cid_add(c, scid.data, scid.datalen) != 0 ||
 	    conn_cid_add(c, hd->dcid.data, hd->dcid.datalen) != 0) {
 		conn_release(c, MR_QUIC_CLOSE_DROPPED);
 		return count_drop(s, MR_QUIC_CID_TABLE_FULL);
@@ -1116,7 +1146,7 @@ conn_new(struct mr_quic_server *s, const struct mr_quic_path *path, const ngtcp2
 
 	ng_path(&np, path);
 	rc = ngtcp2_conn_server_new(&c->ng, &hd->scid, &scid, &np, hd->version, &s->cb,
-				    &settings, &params, &s->mem, c);
+				    &settings, &params, &c->mem, c);
 	if (rc != 0) {
 		c->ng = NULL;
 		goto fail;
@@ -1173,15 +1203,15 @@ retry_needed(const struct mr_quic_server *s)
 }
 
 static enum mr_quic_drop
-send_retry(struct mr_quic_server *s, const struct mr_quic_path *path, const ngtcp2_pkt_hd *hd,
-	   uint64_t now)
+send_retry(struct mr_quic_server *s, uint16_t owner, const struct mr_quic_path *path,
+	   const ngtcp2_pkt_hd *hd, uint64_t now)
 {
 	uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN];
 	struct stateless_slot *e;
 	ngtcp2_ssize tlen, n;
 	ngtcp2_cid rscid;
 
-	if (new_cid(s, &rscid) != 0)
+	if (new_cid(s, owner, &rscid) != 0)
 		return count_drop(s, MR_QUIC_CID_TABLE_FULL);
 	tlen = ngtcp2_crypto_generate_retry_token(token, s->ep->conf.secret, MR_QUIC_SECRET_LEN,
 						  hd->version,
@@ -1202,8 +1232,8 @@ send_retry(struct mr_quic_server *s, const struct mr_quic_path *path, const ngtc
 }
 
 static enum mr_quic_drop
-accept_initial(struct mr_quic_server *s, const struct mr_quic_path *path, const uint8_t *pkt,
-	       size_t len, uint64_t now)
+accept_initial(struct mr_quic_server *s, uint16_t owner, const struct mr_quic_path *path,
+	       const uint8_t *pkt, size_t len, uint64_t now)
 {
 	ngtcp2_pkt_hd hd;
 	ngtcp2_cid odcid;
@@ -1220,11 +1250,11 @@ accept_initial(struct mr_quic_server *s, const struct mr_quic_path *path, const 
 						     path->remote_len, &hd.dcid,
 						     RETRY_TOKEN_TIMEOUT, now) != 0)
 			return count_drop(s, MR_QUIC_RETRY_TOKEN);
-		return conn_new(s, path, &hd, &odcid, pkt, len, now);
+		return conn_new(s, owner, path, &hd, &odcid, pkt, len, now);
 	}
 	if (retry_needed(s))
-		return send_retry(s, path, &hd, now);
-	return conn_new(s, path, &hd, NULL, pkt, len, now);
+		return send_retry(s, owner, path, &hd, now);
+	return conn_new(s, owner, path, &hd, NULL, pkt, len, now);
 }
 
 static void
@@ -1302,7 +1332,16 @@ mr_quic_server_recv(struct mr_quic_server *s, const struct mr_quic_path *path,
 	case MR_QUIC_PKT_INITIAL:
 		if (len < MR_QUIC_MIN_INITIAL_DGRAM)
 			return count_drop(s, MR_QUIC_INITIAL_TOO_SMALL);
-		return accept_initial(s, path, pkt, len, now);
+		owner = s->owner;
+		if (owner == MR_QUIC_OWNER_ROUTE) {
+			/* the owner that routing gives the connection's next packets */
+			enum mr_quic_route_how how;
+
+			d = mr_quic_route(cc, &h, len, &owner, &how);
+			if (d != MR_QUIC_OK)
+				return count_drop(s, d);
+		}
+		return accept_initial(s, owner, path, pkt, len, now);
 	case MR_QUIC_PKT_UNKNOWN_VERSION:
 		if (len < MR_QUIC_MIN_INITIAL_DGRAM)
 			return count_drop(s, MR_QUIC_UNKNOWN_VERSION_SMALL);
@@ -1317,7 +1356,8 @@ mr_quic_server_recv(struct mr_quic_server *s, const struct mr_quic_path *path,
 				return conn_recv(e->conn, path, pkt, len, now);
 		}
 		/* one of our CIDs whose connection is gone: tell the peer */
-		if (mr_quic_cid_decode(cc, h.dcid, h.dcid_len, &owner) == MR_QUIC_OK &&
+		if (s->owner != MR_QUIC_OWNER_ROUTE &&
+		    mr_quic_cid_decode(cc, h.dcid, h.dcid_len, &owner) == MR_QUIC_OK &&
 		    owner == s->owner)
 			send_stateless_reset(s, path, &h, len);
 		return count_drop(s, MR_QUIC_UNKNOWN_CID);
@@ -1509,4 +1549,100 @@ void
 mr_quic_conn_set_user(struct mr_quic_conn *c, void *user)
 {
 	c->user = user;
+}
+
+uint16_t
+mr_quic_conn_owner(const struct mr_quic_conn *c)
+{
+	return c->owner;
+}
+
+bool
+mr_quic_server_has_cid(const struct mr_quic_server *s, const uint8_t *cid, size_t len)
+{
+	return len <= NGTCP2_MAX_CIDLEN && table_find(s, cid, len) != NULL;
+}
+
+int
+mr_quic_server_detach(struct mr_quic_server *s, struct mr_quic_conn *c)
+{
+	unsigned int i;
+
+	if (c->s != s || !c->open || c->state != CONN_ACTIVE || c->close_requested)
+		return -EINVAL;
+	for (i = 0; i < c->n_cids; i++) {
+		struct cid_slot *e = table_find(s, c->cids[i].b, c->cids[i].len);
+
+		if (e != NULL && e->conn == c)
+			table_remove(s, e);
+	}
+	heap_remove(s, c);
+	if (c->in_tx) {
+		TAILQ_REMOVE(&s->txq, c, tx);
+		c->in_tx = 0;
+	}
+	TAILQ_REMOVE(&s->conns, c, all);
+	s->n_conns--;
+	s->st.bytes_held -= c->bytes;
+	s->st.tls_sessions--;
+	s->st.handed_out++;
+	c->user = NULL;
+	c->s = NULL;
+	return 0;
+}
+
+int
+mr_quic_server_attach(struct mr_quic_server *s, struct mr_quic_conn *c)
+{
+	struct mr_quic_cid_conf const *cc = &s->ep->conf.cid;
+	uint8_t n = c->n_cids;
+	unsigned int i;
+
+	if (c->s != NULL || (s->owner != MR_QUIC_OWNER_ROUTE && c->owner != s->owner) ||
+	    c->owner >= cc->n_owners)
+		return -EINVAL;
+	c->s = s;
+	c->serial = ++s->serial;
+	c->heap_idx = UINT32_MAX;
+	c->expiry = UINT64_MAX;
+	TAILQ_INSERT_TAIL(&s->conns, c, all);
+	s->n_conns++;
+	s->st.bytes_held += c->bytes;
+	s->st.tls_sessions++;
+	s->st.handed_in++;
+	if (s->heap_len >= s->ep->conf.max_conns) {
+		c->n_cids = 0; /* none of its keys is in this table */
+		conn_release(c, MR_QUIC_CLOSE_DROPPED);
+		return -ENOSPC;
+	}
+	c->heap_idx = s->heap_len;
+	s->heap[s->heap_len++] = c;
+	/* its keys into this table, each one once (conn_cid_add() appends) */
+	c->n_cids = 0;
+	for (i = 0; i < n; i++) {
+		struct cid k = c->cids[i];
+
+		if (conn_cid_add(c, k.b, k.len) != 0 && (k.len & KEY_TOKEN) == 0) {
+			conn_release(c, MR_QUIC_CLOSE_DROPPED);
+			return -ENOSPC;
+		}
+	}
+	timer_update(c);
+	tx_mark(c);
+	if (s->ops.on_open != NULL)
+		s->ops.on_open(c, s->arg);
+	return 0;
+}
+
+void
+mr_quic_conn_discard(struct mr_quic_conn *c)
+{
+	if (c == NULL || c->s != NULL)
+		return;
+	if (c->ng != NULL)
+		ngtcp2_conn_del(c->ng);
+	if (c->tls != NULL)
+		gnutls_deinit(c->tls);
+	mem_free(c->close_pkt, c);
+	raw_free(c);
 }

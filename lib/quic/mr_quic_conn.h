@@ -208,8 +208,22 @@ struct mr_quic_server_stats {
 	uint64_t retries_sent;       /**< Retry packets */
 	uint64_t vn_sent;            /**< Version Negotiation packets */
 	uint64_t resets_sent;        /**< stateless resets */
+	uint64_t handed_out;         /**< open connections detached for another server */
+	uint64_t handed_in;          /**< connections attached from another server */
 	uint64_t drops[MR_QUIC_DROP__MAX]; /**< datagrams not taken, by reason */
 };
+
+/**
+ * mr_quic_server_create()'s owner for a server that makes connections for
+ * others: a handshake server. Each new connection gets the owner that
+ * mr_quic_route() gives its first packet (the owner octet of a DCID of
+ * ours after Retry, else the keyed hash of the client's DCID), its CIDs
+ * name that owner, and once open it is handed over to that owner's server
+ * (mr_quic_server_detach(), mr_quic_server_attach()). A handshake server
+ * never sends stateless resets: a CID it does not know may be a connection
+ * that its owner holds now.
+ */
+#define MR_QUIC_OWNER_ROUTE UINT16_MAX
 
 /**
  * Create the server of one owner. Its tables (CIDs, timers, the queue of
@@ -218,7 +232,8 @@ struct mr_quic_server_stats {
  * @param ep
  *   The endpoint.
  * @param owner
- *   This owner's index (< ep's cid.n_owners): the CIDs it issues carry it.
+ *   This owner's index (< ep's cid.n_owners): the CIDs it issues carry it;
+ *   or MR_QUIC_OWNER_ROUTE for a handshake server.
  * @param ops
  *   Callbacks; copied. NULL: none.
  * @param arg
@@ -234,6 +249,43 @@ int mr_quic_server_create(struct mr_quic_endpoint *ep, uint16_t owner,
 
 /** Release every connection (reason shutdown, nothing sent) and free @p s. */
 void mr_quic_server_free(struct mr_quic_server *s);
+
+/**
+ * Whether @p cid (a DCID) names one of the server's connections now.
+ */
+bool mr_quic_server_has_cid(const struct mr_quic_server *s, const uint8_t *cid, size_t len);
+
+/**
+ * Take an open connection out of its server, to hand it to the server of
+ * its owner (mr_quic_server_attach()), on another thread if need be: its
+ * keys leave the CID table, its timer the heap, its bytes the server's
+ * count; nothing is sent or freed, and no callback runs. Call it between
+ * recv/expire and send only after send returned 0 (what it had to send is
+ * sent). Its user pointer is cleared.
+ * @return
+ *   0, or -EINVAL when @p c is not @p s's, not open, or closing.
+ */
+int mr_quic_server_detach(struct mr_quic_server *s, struct mr_quic_conn *c);
+
+/**
+ * Give a detached connection to server @p s (of the owner its CIDs name):
+ * its keys, timer and bytes join @p s, it is queued for send, and @p s's
+ * on_open runs for it. From here only @p s's thread touches it.
+ * @return
+ *   0; -EINVAL (@p c is attached, or its owner is not @p s's: nothing
+ *   done); -ENOSPC (no room in @p s's tables: the connection was released,
+ *   reason dropped, without a CONNECTION_CLOSE).
+ */
+int mr_quic_server_attach(struct mr_quic_server *s, struct mr_quic_conn *c);
+
+/**
+ * Free a detached connection that will never be attached (shutdown while it
+ * was between servers). Nothing is sent. No-op for an attached one.
+ */
+void mr_quic_conn_discard(struct mr_quic_conn *c);
+
+/** The owner the connection's CIDs name. */
+uint16_t mr_quic_conn_owner(const struct mr_quic_conn *c);
 
 /**
  * Take one received UDP payload: finds its connection by DCID and feeds it

@@ -980,3 +980,96 @@ out:
 	return rc;
 }
 MR_REGISTER_TEST(quic, conn_stateless_input, test_quic_conn_stateless_input);
+
+/*
+ * A handshake server (MR_QUIC_OWNER_ROUTE) makes the connection, and once
+ * it is open hands it to the server of the owner its CIDs name: the
+ * client goes on, through a NAT rebinding, to its close, and each server's
+ * tables and bytes follow the connection.
+ */
+static int
+handoff(uint32_t retry_above)
+{
+	struct mr_quic_server *hs = NULL, *other = NULL;
+	struct mr_quic_server_stats st;
+	const ngtcp2_cid *dcid;
+	struct mr_quic_conn *c;
+	uint16_t owner, decoded;
+	struct t t;
+	int rc = -1;
+
+	if (setup(&t, retry_above, MR_QUIC_ALPN_ROQ) != 0)
+		goto out;
+	mr_quic_server_free(t.srv);
+	t.srv = NULL;
+	if (mr_quic_server_create(t.ep, MR_QUIC_OWNER_ROUTE, &ops, &t, &hs) != 0)
+		goto out;
+	t.srv = hs;
+	if (handshake(&t) != 0)
+		goto out;
+	c = t.sc;
+	owner = mr_quic_conn_owner(c);
+	/* the CID the client sends to names the owner, not the handshake server */
+	dcid = ngtcp2_conn_get_dcid(t.cl);
+	MR_TEST_EQ(mr_quic_cid_decode(&t.conf.cid, dcid->data, dcid->datalen, &decoded),
+		   MR_QUIC_OK);
+	MR_TEST_EQ(decoded, owner);
+	MR_TEST_ASSERT(mr_quic_server_has_cid(hs, dcid->data, dcid->datalen), "hs knows it");
+
+	MR_TEST_EQ(mr_quic_server_detach(hs, c), 0);
+	MR_TEST_EQ(mr_quic_server_detach(hs, c), -EINVAL);
+	mr_quic_server_stats(hs, &st);
+	MR_TEST_EQ(st.conns, 0);
+	MR_TEST_EQ(st.bytes_held, 0);
+	MR_TEST_EQ(st.tls_sessions, 0);
+	MR_TEST_EQ(st.handed_out, 1);
+	MR_TEST_ASSERT(!mr_quic_server_has_cid(hs, dcid->data, dcid->datalen), "hs forgot it");
+
+	/* another owner's server refuses it; the owner's takes it */
+	if (mr_quic_server_create(t.ep, (uint16_t)(1 - owner), &ops, &t, &other) != 0 ||
+	    mr_quic_server_create(t.ep, owner, &ops, &t, &t.srv) != 0)
+		goto out;
+	MR_TEST_EQ(mr_quic_server_attach(other, c), -EINVAL);
+	t.sc = NULL;
+	MR_TEST_EQ(mr_quic_server_attach(t.srv, c), 0);
+	MR_TEST_ASSERT(t.sc == c && t.opened == 2, "on_open on the owner's server");
+	MR_TEST_ASSERT(mr_quic_server_has_cid(t.srv, dcid->data, dcid->datalen), "owner knows it");
+	if (echo_some(&t, 7, 50) != 0)
+		goto out;
+	t.cli_seen.sin_port = htons(50001);
+	if (echo_some(&t, 7, 20) != 0)
+		goto out;
+	mr_quic_server_stats(t.srv, &st);
+	MR_TEST_EQ(st.conns, 1);
+	MR_TEST_EQ(st.handed_in, 1);
+	MR_TEST_EQ(st.dgrams_rx, 70);
+	MR_TEST_ASSERT(st.path_changes >= 1, "rebinding seen by the owner");
+	MR_TEST_ASSERT(st.bytes_held > 0 && st.tls_sessions == 1, "bytes came along");
+	/* silence: the owner's server releases it at the idle timeout */
+	client_free(&t);
+	pump(&t, 2100);
+	MR_TEST_EQ(t.closes[MR_QUIC_CLOSE_IDLE], 1);
+	rc = check_released(&t);
+	mr_quic_server_stats(hs, &st);
+	MR_TEST_EQ(st.conns + st.bytes_held + st.tls_sessions, 0);
+out:
+	mr_quic_server_free(other);
+	if (hs != t.srv)
+		mr_quic_server_free(hs);
+	teardown(&t);
+	return rc;
+}
+
+static int
+test_quic_conn_handoff(void)
+{
+	return handoff(UINT32_MAX);
+}
+MR_REGISTER_TEST(quic, conn_handoff, test_quic_conn_handoff);
+
+static int
+test_quic_conn_handoff_retry(void)
+{
+	return handoff(0);
+}
+MR_REGISTER_TEST(quic, conn_handoff_after_retry, test_quic_conn_handoff_retry);

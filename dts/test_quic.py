@@ -33,7 +33,7 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Callable, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'quic'))
@@ -49,12 +49,13 @@ PACKETS = 1000
 REBIND_AT = 500
 
 
-def config_text(cert: str, key: str) -> str:
+def config_text(cert: str, key: str, handshakes: str = 'main') -> str:
     return '\n'.join([
         '; written by dts/test_quic.py',
         '[port.0]', 'ipv4 = ' + afp.RELAY_IP, 'nexthop_mac = ' + afp.NS_MAC, '',
         '[quic.roq]', 'port = 0', 'local = %s:%d' % (afp.RELAY_IP, QUIC_PORT),
-        'cert = ' + cert, 'key = ' + key, 'idle_timeout_ms = 5000', '',
+        'cert = ' + cert, 'key = ' + key, 'idle_timeout_ms = 5000',
+        'handshakes = ' + handshakes, '',
         '[leg.q]', 'session = s1', 'quic = roq', 'flow = %d' % FLOW, 'forward = u', '',
         '[leg.u]', 'session = s1', 'port = 0', 'local = %s:%d' % (afp.RELAY_IP, U_LOCAL),
         'remote = %s:%d' % (afp.NS_IP, U_REMOTE), 'forward = q', ''])
@@ -194,8 +195,35 @@ def client_args(description: str,
     return args
 
 
+def handshake_rows(after: Dict[str, Any], handshakes: str) -> List[str]:
+    """Where the handshake ran: the handshake lcore's row (main) made it and
+    handed it to the worker, or the worker made it itself (workers)."""
+    roles = after.get('role', [])
+    hs = [i for i, r in enumerate(roles) if r == 'handshake']
+    wk = [i for i, r in enumerate(roles) if r == 'worker']
+
+    def col(k: str, rows: List[int]) -> int:
+        return sum(after.get(k, [0] * len(roles))[i] for i in rows)
+    if handshakes == 'workers':
+        if hs or col('handshakes', wk) != 1:
+            return ['handshakes = workers: rows %s, worker handshakes %d'
+                    % (roles, col('handshakes', wk))]
+        return []
+    want = {('handshakes', 'hs'): 1, ('handed_out', 'hs'): 1, ('handed_off', 'hs'): 1,
+            ('handshakes', 'wk'): 0, ('handed_in', 'wk'): 1, ('accepted', 'wk'): 0,
+            ('conns', 'hs'): 0, ('bytes_held', 'hs'): 0, ('tls_sessions', 'hs'): 0}
+    got = {k: col(k[0], hs if k[1] == 'hs' else wk) for k in want}
+    if len(hs) != 1 or got != want:
+        return ['handshakes = main: rows %s, got %s' % (roles, got)]
+    dc.log('handshake on lcore %s, handed to the worker; %d packets from the worker to it'
+           % (after['lcore'][hs[0]], col('to_handshake', wk)))
+    return []
+
+
 def run(work: dc.Workdir) -> None:
-    args = client_args(__doc__.splitlines()[0])
+    args = client_args(__doc__.splitlines()[0], lambda ap: ap.add_argument(
+        '--handshakes', choices=('main', 'workers'), default='main',
+        help='[quic.roq] handshakes: on the main lcore or the worker'))
 
     pid = os.getpid()
     ns = 'mrtest_%d' % pid
@@ -205,7 +233,7 @@ def run(work: dc.Workdir) -> None:
     cert, key = run_roq.make_cert(work.path)
     conf_path = work.file('mrelay.conf')
     with open(conf_path, 'w', encoding='utf-8') as f:
-        f.write(config_text(cert, key))
+        f.write(config_text(cert, key, args.handshakes))
     summary_path = work.file('mrelay_summary.json')
     echo_out = work.file('echo.json')
 
@@ -290,6 +318,7 @@ def run(work: dc.Workdir) -> None:
         errors.append('/mrelay/quic after the call: %s' % during)
     if after.get('connections') != 0:
         errors.append('connection not released: %s' % after)
+    errors += handshake_rows(after, args.handshakes)
     try:
         dc.check_summary(summary, allowed_drops=('shutdown', 'quic_conn_limit', 'roq_congested'))
     except dc.TestFailed as e:

@@ -52,7 +52,8 @@ random_fill(void *buf, size_t len)
 }
 
 static int
-endpoint_setup(struct mr_app *app, const struct mr_conf_quic *cq, char *err, size_t errlen)
+endpoint_setup(struct mr_app *app, const struct mr_conf_quic *cq, bool hs_main, char *err,
+	       size_t errlen)
 {
 	struct mr_quic_endpoint_conf qc;
 	struct mr_quic_endpoint *ep;
@@ -92,6 +93,7 @@ endpoint_setup(struct mr_app *app, const struct mr_conf_quic *cq, char *err, siz
 	rc = mr_relay_quic_add(app->relay, &(struct mr_relay_quic_params){
 		.name = cq->name, .ep = ep, .port_id = cq->port, .local = cq->local,
 		.handshakes_per_poll = cq->handshakes_per_poll, .max_conns = cq->max_conns,
+		.handshake_lcore = hs_main,
 	});
 	if (rc < 0) {
 		mr_quic_endpoint_free(ep);
@@ -105,14 +107,47 @@ no_random:
 	return -EIO;
 }
 
+/*
+ * Whether endpoint @p cq makes its handshakes on the main lcore: asked for
+ * (handshakes = main, the default) and its port gives the main lcore a TX
+ * queue, the same on every such port (workers + transcoders).
+ */
+static bool
+hs_on_main(const struct mr_app *app, const struct mr_conf_quic *cq, uint16_t *txq)
+{
+	uint16_t q = app->node_txq[cq->port];
+
+	if (cq->handshakes_on_workers)
+		return false;
+	if (q == MR_NODE_NO_QUEUE || (*txq != MR_NODE_NO_QUEUE && q != *txq)) {
+		printf("mrelay: [quic.%s]: port %u has no TX queue for the main lcore: "
+		       "handshakes on the workers\n", cq->name, cq->port);
+		return false;
+	}
+	*txq = q;
+	return true;
+}
+
 int
 mr_app_quic_setup(struct mr_app *app, char *err, size_t errlen)
 {
-	uint16_t i;
+	bool hs_main[MR_CONF_MAX_QUIC];
+	uint16_t i, txq = MR_NODE_NO_QUEUE;
 	int rc;
 
+	for (i = 0; i < app->conf.n_quic; i++)
+		hs_main[i] = hs_on_main(app, &app->conf.quic[i], &txq);
+	if (txq != MR_NODE_NO_QUEUE) {
+		/* TLS handshakes off the workers: the main lcore, TX on its own queue */
+		rc = mr_relay_quic_hs_setup(app->relay, rte_get_main_lcore(), txq);
+		if (rc != 0) {
+			snprintf(err, errlen, "QUIC handshakes on the main lcore: %s",
+				 strerror(-rc));
+			return rc;
+		}
+	}
 	for (i = 0; i < app->conf.n_quic; i++) {
-		rc = endpoint_setup(app, &app->conf.quic[i], err, errlen);
+		rc = endpoint_setup(app, &app->conf.quic[i], hs_main[i], err, errlen);
 		if (rc != 0)
 			return rc;
 	}

@@ -17,6 +17,7 @@
 
 #include "mr_build.h"
 #include "mr_metrics.h"
+#include "mr_relay_quic.h"
 #include "mrelay.h"
 #include "unmap_guard.h"
 
@@ -124,6 +125,8 @@ mr_app_main_loop(struct mr_app *app, volatile sig_atomic_t *quit)
 		work += mr_port_watch_poll(app, now);
 		work += mr_node_poll(app, now);
 		work += mr_app_ng_poll(app);
+		/* QUIC handshakes, off the workers (mr_relay_quic_hs_setup()) */
+		work += mr_relay_quic_hs_poll(app->relay, now);
 		if (deadline_due(&next_hk, hk_period, now))
 			mr_streams_reclaim(app->streams);
 		if (stats_period != 0 && deadline_due(&next_stats, stats_period, now)) {

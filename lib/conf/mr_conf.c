@@ -114,12 +114,12 @@ static const char *const pairs_keys[K_PAIRS_N] = {
 enum {
 	K_QUIC_PORT, K_QUIC_LOCAL, K_QUIC_CERT, K_QUIC_KEY, K_QUIC_ALPN, K_QUIC_IDLE,
 	K_QUIC_HANDSHAKE, K_QUIC_MAX_CONNS, K_QUIC_RETRY_ABOVE, K_QUIC_DGRAM,
-	K_QUIC_SERVER_ID, K_QUIC_HS_PER_POLL, K_QUIC_N,
+	K_QUIC_SERVER_ID, K_QUIC_HS_PER_POLL, K_QUIC_HANDSHAKES, K_QUIC_N,
 };
 static const char *const quic_keys[K_QUIC_N] = {
 	"port", "local", "cert", "key", "alpn", "idle_timeout_ms", "handshake_timeout_ms",
 	"max_conns", "retry_above", "max_datagram_frame_size", "server_id",
-	"handshakes_per_poll",
+	"handshakes_per_poll", "handshakes",
 };
 
 enum { K_NG_LISTEN, K_NG_ACL, K_NG_PORT, K_NG_IDLE_MS, K_NG_CALLS_MAX, K_NG_N };
@@ -1233,6 +1233,13 @@ parse_quic(struct mr_conf_ctx *c, int idx, struct mr_conf_quic *q)
 			      &q->handshakes_per_poll);
 	if (ret == 0 && v[K_QUIC_SERVER_ID] != NULL)
 		ret = get_server_id(c, sn, v[K_QUIC_SERVER_ID], q);
+	if (ret == 0 && v[K_QUIC_HANDSHAKES] != NULL) {
+		if (strcmp(v[K_QUIC_HANDSHAKES], "workers") == 0)
+			q->handshakes_on_workers = true;
+		else if (strcmp(v[K_QUIC_HANDSHAKES], "main") != 0)
+			ret = conf_err(c, sn, "handshakes", "main or workers", "'%s'",
+				       v[K_QUIC_HANDSHAKES]);
+	}
 out:
 	sect_close(&s);
 	return ret;

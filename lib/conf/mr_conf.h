@@ -69,6 +69,7 @@ struct mr_conf_quic {
 	uint32_t retry_above;           /**< retry_above = 0..max_conns or never (default) */
 	uint32_t max_datagram_frame_size; /**< 64..1200, default 1200 */
 	uint16_t handshakes_per_poll;   /**< handshakes_per_poll = 1..64, default 1 */
+	bool handshakes_on_workers;     /**< handshakes = main (default) | workers */
 	uint8_t server_id_len;          /**< server_id = 1..14 octets in hex; default 0: random */
 	uint8_t server_id[14];
 };

@@ -31,8 +31,8 @@
 
 /* Columns of a list reply; the first add failure is remembered. */
 struct cols {
-	struct rte_tel_data *col[48];
-	const char *name[48];
+	struct rte_tel_data *col[64];
+	const char *name[64];
 	unsigned int n;
 	size_t bytes;      /* JSON size estimate of the rows so far */
 	int rc;
@@ -903,14 +903,16 @@ read_transcoders(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 #define QUIC_FIELDS(X) \
 	X(conns) X(bytes_held) X(tls_sessions) X(accepted) X(handshakes) X(rx_pkts) \
 	X(tx_pkts) X(dgrams_rx) X(dgrams_tx) X(dgrams_lost) X(path_changes) \
-	X(paths_validated) X(paths_failed) X(retries_sent) X(vn_sent) X(resets_sent)
+	X(paths_validated) X(paths_failed) X(retries_sent) X(vn_sent) X(resets_sent) \
+	X(handed_out) X(handed_in)
 
 /* One row per QUIC endpoint and worker, as the workers last published them (10 ms). */
 static int
 read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 {
 	struct rte_tel_data *ep, *lc, *roq_in, *roq_out, *deferred, *unlatch, *unlatch_lost;
-	struct rte_tel_data *held, *lim_conns, *lim_retry, *lim_hs;
+	struct rte_tel_data *held, *lim_conns, *lim_retry, *lim_hs, *role, *to_hs, *handed_off;
+	struct rte_tel_data *early, *bounced;
 	/* from the header's list: a build without QUIC has no lib/quic to ask */
 #define CLOSE_NAME_(sym, name) name,
 	static const char *const close_names[] = { MR_QUIC_CLOSE_REASONS(CLOSE_NAME_) };
@@ -931,6 +933,7 @@ read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	ep = col_new(&t, "endpoint", RTE_TEL_STRING_VAL);
 	lc = col_new(&t, "lcore", RTE_TEL_INT_VAL);
+	role = col_new(&t, "role", RTE_TEL_STRING_VAL);
 #define NEW_(f) f = col_new(&t, #f, RTE_TEL_U64_VAL);
 	QUIC_FIELDS(NEW_)
 #undef NEW_
@@ -945,6 +948,10 @@ read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 	unlatch = col_new(&t, "roq_unlatch", RTE_TEL_U64_VAL);
 	unlatch_lost = col_new(&t, "roq_unlatch_lost", RTE_TEL_U64_VAL);
 	held = col_new(&t, "roq_held", RTE_TEL_U64_VAL);
+	to_hs = col_new(&t, "to_handshake", RTE_TEL_U64_VAL);
+	handed_off = col_new(&t, "handed_off", RTE_TEL_U64_VAL);
+	early = col_new(&t, "early_dgrams", RTE_TEL_U64_VAL);
+	bounced = col_new(&t, "bounced", RTE_TEL_U64_VAL);
 	/* the endpoint's limits in force (quic_set), on each of its rows */
 	lim_conns = col_new(&t, "max_conns", RTE_TEL_U64_VAL);
 	lim_retry = col_new(&t, "retry_above", RTE_TEL_INT_VAL);
@@ -953,13 +960,15 @@ read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 		struct mr_relay_quic_limits lim = {0};
 
 		mr_relay_quic_limits(r, q, &lim);
-		for (w = 0; w < r->n_workers; w++) {
+		/* the workers' rows, then the handshake lcore's (worker index n_workers) */
+		for (w = 0; w <= r->n_workers; w++) {
 			struct mr_relay_quic_stats st;
 
 			if (mr_relay_quic_stats(r, q, w, &st) != 0)
 				continue;
 			col_str(&t, ep, mr_relay_quic_name(r, q));
-			col_int(&t, lc, (int)r->workers[w]->lcore_id);
+			col_int(&t, lc, (int)st.lcore);
+			col_str(&t, role, st.handshake_lcore ? "handshake" : "worker");
 #define ADD_(f) col_u64(&t, f, st.server.f);
 			QUIC_FIELDS(ADD_)
 #undef ADD_
@@ -971,6 +980,10 @@ read_quic(struct mr_ctl *c, const char *params, struct rte_tel_data *d)
 			col_u64(&t, unlatch, st.unlatch_reqs);
 			col_u64(&t, unlatch_lost, st.unlatch_lost);
 			col_u64(&t, held, st.roq_held);
+			col_u64(&t, to_hs, st.to_handshake);
+			col_u64(&t, handed_off, st.handed_off);
+			col_u64(&t, early, st.early_dgrams);
+			col_u64(&t, bounced, st.bounced);
 			col_u64(&t, lim_conns, lim.max_conns);
 			/* -1: never */
 			col_int(&t, lim_retry, lim.retry_above == UINT32_MAX ? -1 :

@@ -1194,12 +1194,21 @@ mr_quic_endpoint_limits(const struct mr_quic_endpoint *ep, uint32_t *max_conns,
 	*max_conns_cap = ep->conf.max_conns;
 }
 
+/* Connections @p owner holds, as the limits count them. */
+static uint32_t
+owner_held(const struct mr_quic_server *s, uint16_t owner)
+{
+	if (s->owner == MR_QUIC_OWNER_ROUTE && s->ops.owner_conns != NULL)
+		return s->ops.owner_conns(owner, s->arg);
+	return s->n_conns;
+}
+
 static bool
-retry_needed(const struct mr_quic_server *s)
+retry_needed(const struct mr_quic_server *s, uint32_t held)
 {
 	uint32_t above = __atomic_load_n(&s->ep->retry_above, __ATOMIC_RELAXED);
 
-	return above == 0 || (above != UINT32_MAX && s->n_conns >= above);
+	return above == 0 || (above != UINT32_MAX && held >= above);
 }
 
 static enum mr_quic_drop
@@ -1237,10 +1246,13 @@ accept_initial(struct mr_quic_server *s, uint16_t owner, const struct mr_quic_pa
 {
 	ngtcp2_pkt_hd hd;
 	ngtcp2_cid odcid;
+	uint32_t held;
 
 	if (ngtcp2_accept(&hd, pkt, len) != 0)
 		return count_drop(s, MR_QUIC_INITIAL_REJECTED);
-	if (s->n_conns >= __atomic_load_n(&s->ep->conns_limit, __ATOMIC_RELAXED))
+	held = owner_held(s, owner);
+	if (held >= __atomic_load_n(&s->ep->conns_limit, __ATOMIC_RELAXED) ||
+	    s->n_conns >= s->ep->conf.max_conns)
 		return count_drop(s, MR_QUIC_CONN_LIMIT);
 	if (hd.token.len > 0 && hd.token.base[0] == NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY) {
 		if (ngtcp2_crypto_verify_retry_token(&odcid, hd.token.base, hd.token.len,
@@ -1252,7 +1264,7 @@ accept_initial(struct mr_quic_server *s, uint16_t owner, const struct mr_quic_pa
 			return count_drop(s, MR_QUIC_RETRY_TOKEN);
 		return conn_new(s, owner, path, &hd, &odcid, pkt, len, now);
 	}
-	if (retry_needed(s))
+	if (retry_needed(s, held))
 		return send_retry(s, owner, path, &hd, now);
 	return conn_new(s, owner, path, &hd, NULL, pkt, len, now);
 }

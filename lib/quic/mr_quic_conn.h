@@ -187,6 +187,12 @@ struct mr_quic_server_ops {
 	void (*on_closing)(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg);
 	/** The connection is being released; @p c is invalid after return. */
 	void (*on_close)(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg);
+	/**
+	 * A handshake server's question: how many connections @p owner holds
+	 * now, for the endpoint's max_conns and retry_above. NULL (or another
+	 * server): the server's own count.
+	 */
+	uint32_t (*owner_conns)(uint16_t owner, void *arg);
 };
 
 /** Counters and gauges of one server (read by its owner, or after it stops). */

@@ -126,6 +126,8 @@ struct mr_relay {
 	/* QUIC endpoints (mr_relay_quic.h), fixed before the workers start. */
 	uint16_t n_quic;
 	struct mr_relay_quic *quic[16];  /**< MR_ROQ_MAX_ENDPOINTS */
+	/** The handshake lcore's QUIC state (mr_relay_quic_hs_setup()); NULL: none. */
+	struct mr_relay_hs *hs;
 	/** SRTP state per leg slot (mr_relay_srtp.c, mr_relay_srtp.h) */
 	struct mr_relay_srtp_leg *srtp;
 	uint32_t srtp_gen_last;          /**< main lcore: the last key generation given */

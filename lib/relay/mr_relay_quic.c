@@ -47,6 +47,18 @@ mr_relay_quic_drop_id(enum mr_quic_drop d)
 #define ROQ_CONN_FLOWS 8      /* flows a connection's close unlatches one by one */
 #define ROQ_HOLD_MAX 32       /* RoQ frames held for a leg waiting for its unlatch */
 #define ROQ_HOLD_MS 50        /* at most this long: then through, source_mismatch */
+#define HS_RING_IN_SIZE 4096  /* packets for the handshake lcore (MP/SC) */
+#define HS_EARLY_DGRAMS 16    /* RoQ datagrams an opening connection takes to its worker */
+#define HS_PENDING_MAX 64     /* connections that opened in one pass, handed over at its end */
+#define HS_PUBLISH_MS 10      /* the handshake lcore publishes its counters this often */
+/*
+ * Entries of a worker's QUIC ring are mbufs (64-octet aligned), some with
+ * a tag in their low bits: in one ring, a connection handed over by the
+ * handshake lcore comes before any packet it gives back to the worker.
+ */
+#define RING_TAG_HANDOFF 1u   /* an mbuf whose data is a struct hs_handoff */
+#define RING_TAG_BOUNCED 2u   /* a packet the handshake lcore gives back */
+#define RING_TAG_MASK 3u
 
 /* One QUIC endpoint: what every worker shares, fixed before they start. */
 struct mr_relay_quic {
@@ -59,6 +71,7 @@ struct mr_relay_quic {
 	uint16_t hs_budget;
 	uint16_t synth_port_be;         /* port of the made-up endpoints (rtp_port_min) */
 	uint32_t max_conns;
+	bool hs;                        /* new connections on the handshake lcore */
 	struct mr_endpoint local;
 	struct sockaddr_storage local_sa;
 	socklen_t local_sa_len;
@@ -93,6 +106,7 @@ struct worker_ep {
 	uint64_t roq_in;
 	uint64_t roq_out;
 	uint64_t hs_deferred;
+	uint64_t to_hs;
 	uint64_t unlatch_reqs;
 	uint64_t unlatch_lost;
 	uint64_t held;
@@ -122,12 +136,58 @@ struct mr_worker_quic {
 	struct worker_ep ep[MR_ROQ_MAX_ENDPOINTS];
 };
 
+/* A connection the handshake lcore hands to its worker: an mbuf's data. */
+struct hs_handoff {
+	struct mr_quic_conn *c;
+	uint16_t quic;                  /* endpoint index */
+	uint16_t n_dgrams;
+	/* RoQ datagrams (flow id + packet) it received before the hand-over */
+	struct rte_mbuf *dgrams[HS_EARLY_DGRAMS];
+};
+
+/* One endpoint on the handshake lcore. */
+struct hs_ep {
+	struct mr_relay_hs *hs;
+	const struct mr_relay_quic *q;
+	struct mr_quic_server *server;  /* owner MR_QUIC_OWNER_ROUTE */
+	uint16_t n_pending;
+	uint16_t hs_this_pass;
+	struct rte_mbuf *pending[HS_PENDING_MAX]; /* handoff mbufs of connections that opened */
+	uint64_t handed_off;
+	uint64_t early_dgrams;
+	uint64_t bounced;
+	uint64_t deferred;
+	uint32_t pub_seq;
+	struct mr_relay_quic_stats pub;
+};
+
+/*
+ * The handshake lcore: makes the new connections of the endpoints with
+ * handshakes there, so that their TLS work never stalls a worker's RTP.
+ */
+struct mr_relay_hs {
+	struct mr_worker *tx;           /* its TX context: drop counters, TX buffers */
+	struct rte_ring *ring;          /* MP/SC: packets the workers send it */
+	struct rte_ring *defer;         /* SP/SC: new-connection Initials past the budget */
+	struct rte_mbuf *spare;
+	uint64_t ns_mult;
+	uint64_t next_publish;          /* TSC */
+	bool reattach;                  /* on_open of a connection taken back: no record */
+	struct hs_ep ep[MR_ROQ_MAX_ENDPOINTS];
+};
+
 #define NO_SLOT UINT32_MAX
+
+static inline uint64_t
+ns_of(uint64_t ns_mult, uint64_t tsc)
+{
+	return (uint64_t)(((unsigned __int128)tsc * ns_mult) >> 32);
+}
 
 static inline uint64_t
 tsc_ns(const struct mr_worker_quic *wq, uint64_t tsc)
 {
-	return (uint64_t)(((unsigned __int128)tsc * wq->ns_mult) >> 32);
+	return ns_of(wq->ns_mult, tsc);
 }
 
 static inline void
@@ -231,9 +291,14 @@ quic_emit(struct mr_worker *w, const struct mr_relay_quic *q, struct roq_conn *r
 	send_one(w, q->port_id, out);
 }
 
-/* Everything a server has to send now (handshakes, ACKs, probes, stateless replies). */
+/*
+ * Everything @p server has to send now (handshakes, ACKs, probes,
+ * stateless replies), from lcore context @p w. @p spare keeps an mbuf
+ * for the next call.
+ */
 static unsigned int
-server_flush(struct mr_worker *w, struct mr_worker_quic *wq, struct worker_ep *e, uint64_t ns)
+server_flush(struct mr_worker *w, struct rte_mbuf **spare, struct mr_quic_server *server,
+	     const struct mr_relay_quic *q, uint64_t ns)
 {
 	struct mr_quic_path path;
 	unsigned int n = 0;
@@ -242,21 +307,21 @@ server_flush(struct mr_worker *w, struct mr_worker_quic *wq, struct worker_ep *e
 	for (;;) {
 		struct rte_mbuf *out;
 
-		if (wq->spare == NULL) {
-			wq->spare = rte_pktmbuf_alloc(w->relay->copy_pool);
+		if (*spare == NULL) {
+			*spare = rte_pktmbuf_alloc(w->relay->copy_pool);
 			/* nothing lost: ngtcp2 sends again when its timers say so */
-			if (wq->spare == NULL)
+			if (*spare == NULL)
 				break;
 		}
-		len = mr_quic_server_send(e->server, ns, rte_pktmbuf_mtod(wq->spare, uint8_t *),
-					  rte_pktmbuf_tailroom(wq->spare), &path);
+		len = mr_quic_server_send(server, ns, rte_pktmbuf_mtod(*spare, uint8_t *),
+					  rte_pktmbuf_tailroom(*spare), &path);
 		if (len == 0)
 			break;
-		out = wq->spare;
-		wq->spare = NULL;
+		out = *spare;
+		*spare = NULL;
 		out->data_len = (uint16_t)len;
 		out->pkt_len = (uint32_t)len;
-		quic_emit(w, e->q, NULL, out, &path);
+		quic_emit(w, q, NULL, out, &path);
 		n++;
 	}
 	return n;
@@ -491,6 +556,26 @@ roq_hold_poll(struct mr_worker *w, struct worker_ep *e, uint64_t now)
 	return n;
 }
 
+/* @p len octets in a new mbuf of the copy pool; NULL (counted) when none, or too long. */
+static struct rte_mbuf *
+copy_to_mbuf(struct mr_worker *w, const uint8_t *data, size_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(w->relay->copy_pool);
+	char *dst;
+
+	if (m == NULL) {
+		count(w, MR_DROP_MBUF_EXHAUSTED);
+		return NULL;
+	}
+	dst = len <= UINT16_MAX ? rte_pktmbuf_append(m, (uint16_t)len) : NULL;
+	if (dst == NULL) {
+		drop(w, m, MR_DROP_OVERSIZE);
+		return NULL;
+	}
+	memcpy(dst, data, len);
+	return m;
+}
+
 /*
  * A RoQ datagram: its RTP or RTCP packet becomes a frame from the
  * connection's made-up endpoint to the flow's (its leg's local endpoint),
@@ -511,7 +596,6 @@ on_datagram(struct mr_quic_conn *c, const uint8_t *data, size_t len, void *arg)
 	struct rte_mbuf *m;
 	size_t rtp_len;
 	uint64_t flow;
-	char *dst;
 	bool first;
 	int rc_apply;
 
@@ -529,17 +613,9 @@ on_datagram(struct mr_quic_conn *c, const uint8_t *data, size_t len, void *arg)
 		count(w, MR_DROP_ROQ_IN_FULL);
 		return;
 	}
-	m = rte_pktmbuf_alloc(w->relay->copy_pool);
-	if (m == NULL) {
-		count(w, MR_DROP_MBUF_EXHAUSTED);
+	m = copy_to_mbuf(w, rtp, rtp_len);
+	if (m == NULL)
 		return;
-	}
-	dst = rte_pktmbuf_append(m, (uint16_t)RTE_MIN(rtp_len, (size_t)UINT16_MAX));
-	if (dst == NULL || rtp_len > UINT16_MAX) {
-		drop(w, m, MR_DROP_OVERSIZE);
-		return;
-	}
-	memcpy(dst, rtp, rtp_len);
 	mr_roq_flow_endpoint(&flow_ep, (uint8_t)e->q->idx, flow, e->q->synth_port_be);
 	if (mr_pkt_tmpl_init(&t, &none, &none, 0, &rc->synth, &flow_ep) != 0) {
 		drop(w, m, MR_DROP_NO_LEG);
@@ -566,26 +642,44 @@ static const struct mr_quic_server_ops server_ops = {
 
 /* ---------- receiving ---------- */
 
+static void in_flush(struct mr_worker *w, struct worker_ep *e, uint64_t now);
+
+/* Feed one datagram to @p server of endpoint @p q, from lcore context @p w. Consumes m. */
+static void
+server_feed(struct mr_worker *w, struct mr_quic_server *server, const struct mr_relay_quic *q,
+	    struct rte_mbuf *m, const struct mr_pkt_info *pi, uint64_t ns)
+{
+	struct mr_quic_path path;
+	enum mr_quic_drop qd;
+
+	memcpy(&path.local, &q->local_sa, sizeof(path.local));
+	path.local_len = q->local_sa_len;
+	ep_to_sa(&pi->src, &path.remote, &path.remote_len);
+	qd = mr_quic_server_recv(server, &path,
+				 rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->payload_off),
+				 pi->payload_len, ns);
+	if (qd != MR_QUIC_OK)
+		drop(w, m, quic_drop_id[qd]);
+	else
+		rte_pktmbuf_free(m); /* terminated: its content is the connection's now */
+}
+
 /* Feed one datagram to this worker's server of its endpoint. Consumes m. */
 static void
 feed(struct mr_worker *w, struct worker_ep *e, struct rte_mbuf *m, const struct mr_pkt_info *pi,
      uint64_t now)
 {
+	server_feed(w, e->server, e->q, m, pi, tsc_ns(w->quic, now));
+	in_flush(w, e, now);
+}
+
+/* The RoQ frames a recv gave the relay, through the burst path of their legs. */
+static void
+in_flush(struct mr_worker *w, struct worker_ep *e, uint64_t now)
+{
 	struct mr_worker_quic *wq = w->quic;
-	struct mr_quic_path path;
-	enum mr_quic_drop qd;
 	uint16_t n;
 
-	memcpy(&path.local, &e->q->local_sa, sizeof(path.local));
-	path.local_len = e->q->local_sa_len;
-	ep_to_sa(&pi->src, &path.remote, &path.remote_len);
-	qd = mr_quic_server_recv(e->server, &path,
-				 rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->payload_off),
-				 pi->payload_len, tsc_ns(wq, now));
-	if (qd != MR_QUIC_OK)
-		drop(w, m, quic_drop_id[qd]);
-	else
-		rte_pktmbuf_free(m); /* terminated: its content is the connection's now */
 	if (wq->n_in != 0) {
 		/* the datagrams it carried, through the burst path of their legs */
 		n = wq->n_in;
@@ -617,12 +711,30 @@ to_ring(struct mr_worker *w, struct mr_worker *to, struct rte_mbuf *m)
 		drop(w, m, MR_DROP_QUIC_RING_FULL);
 }
 
-bool
-mr_relay_quic_in(struct mr_worker *w, struct rte_mbuf *m, const struct mr_pkt_info *pi,
-		 bool steer, uint64_t now)
+/* To the handshake lcore: a packet of no connection this worker holds. Consumes m. */
+static void
+to_hs(struct mr_worker *w, struct worker_ep *e, struct rte_mbuf *m)
+{
+	struct mr_relay_hs *hs = w->relay->hs;
+
+	if (unlikely(rte_ring_mp_enqueue(hs->ring, m) != 0)) {
+		drop(w, m, MR_DROP_QUIC_HANDSHAKE_QUEUE_FULL);
+		return;
+	}
+	e->to_hs++;
+}
+
+/*
+ * A QUIC datagram to endpoint @p q on worker @p w: to the worker its DCID
+ * names; there, to the worker's server, or to the handshake lcore when the
+ * endpoint's handshakes are there and the worker holds no connection of
+ * that DCID (unless the handshake lcore gave it back: @p bounced).
+ */
+static void
+quic_in(struct mr_worker *w, const struct mr_relay_quic *q, struct rte_mbuf *m,
+	const struct mr_pkt_info *pi, bool steer, bool bounced, uint64_t now)
 {
 	struct mr_relay *r = w->relay;
-	const struct mr_relay_quic *q = endpoint_of(r, &pi->dst);
 	const uint8_t *payload;
 	enum mr_quic_route_how how;
 	struct mr_quic_hdr h;
@@ -630,29 +742,33 @@ mr_relay_quic_in(struct mr_worker *w, struct rte_mbuf *m, const struct mr_pkt_in
 	enum mr_quic_drop qd;
 	uint16_t owner;
 
-	if (q == NULL)
-		return false;
-	if (unlikely(w->quic == NULL)) {
-		drop(w, m, MR_DROP_QUIC_NOT_IP);
-		return true;
-	}
 	payload = rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->payload_off);
 	qd = mr_quic_hdr_parse(payload, pi->payload_len, q->cid_len, &h);
 	if (qd == MR_QUIC_OK)
 		qd = mr_quic_route(q->cid, &h, pi->payload_len, &owner, &how);
 	if (unlikely(qd != MR_QUIC_OK)) {
 		drop(w, m, quic_drop_id[qd]);
-		return true;
+		return;
 	}
-	/* a client-chosen DCID: the worker the endpoint's packets are steered to */
-	if (how == MR_QUIC_ROUTE_HASH)
+	/*
+	 * A client-chosen DCID: with handshakes on the workers, the worker the
+	 * endpoint's packets are steered to; with a handshake lcore, the owner
+	 * the hash names, whose CIDs the connection will carry.
+	 */
+	if (how == MR_QUIC_ROUTE_HASH && !q->hs)
 		owner = steer ? mr_relay_endpoint_worker(r, &q->local) : w->index;
 	if (owner != w->index) {
 		to_ring(w, r->workers[owner], m);
-		return true;
+		return;
 	}
 	e = &w->quic->ep[q->idx];
-	if (how == MR_QUIC_ROUTE_HASH && h.kind == MR_QUIC_PKT_INITIAL) {
+	if (q->hs) {
+		if (!bounced && h.kind != MR_QUIC_PKT_UNKNOWN_VERSION &&
+		    !mr_quic_server_has_cid(e->server, h.dcid, h.dcid_len)) {
+			to_hs(w, e, m);
+			return;
+		}
+	} else if (how == MR_QUIC_ROUTE_HASH && h.kind == MR_QUIC_PKT_INITIAL) {
 		/* a new connection: a TLS handshake's work, within the budget */
 		if (e->hs_this_pass >= __atomic_load_n(&q->hs_budget, __ATOMIC_RELAXED) ||
 		    !rte_ring_empty(e->hs_ring)) {
@@ -660,11 +776,26 @@ mr_relay_quic_in(struct mr_worker *w, struct rte_mbuf *m, const struct mr_pkt_in
 				drop(w, m, MR_DROP_QUIC_HANDSHAKE_QUEUE_FULL);
 			else
 				e->hs_deferred++;
-			return true;
+			return;
 		}
 		e->hs_this_pass++;
 	}
 	feed(w, e, m, pi, now);
+}
+
+bool
+mr_relay_quic_in(struct mr_worker *w, struct rte_mbuf *m, const struct mr_pkt_info *pi,
+		 bool steer, uint64_t now)
+{
+	const struct mr_relay_quic *q = endpoint_of(w->relay, &pi->dst);
+
+	if (q == NULL)
+		return false;
+	if (unlikely(w->quic == NULL)) {
+		drop(w, m, MR_DROP_QUIC_NOT_IP);
+		return true;
+	}
+	quic_in(w, q, m, pi, steer, false, now);
 	return true;
 }
 
@@ -792,16 +923,87 @@ mr_relay_quic_out(struct mr_worker *w, struct rte_mbuf *m, uint8_t l2_len)
 
 /* ---------- the worker's loop ---------- */
 
+/*
+ * A connection from the handshake lcore: into this worker's server (its
+ * on_open gives it a slot), then the RoQ datagrams it brought, through
+ * the relay as if they had just arrived. Consumes @p rec.
+ */
+static void
+handoff_in(struct mr_worker *w, struct rte_mbuf *rec, uint64_t now)
+{
+	struct hs_handoff *h = rte_pktmbuf_mtod(rec, struct hs_handoff *);
+	struct worker_ep *e = &w->quic->ep[h->quic];
+	const uint8_t *d;
+	uint16_t i;
+	int rc;
+
+	rc = mr_quic_server_attach(e->server, h->c);
+	if (rc != 0) {
+		/* -ENOSPC released it; -EINVAL left it to us */
+		if (rc == -EINVAL)
+			mr_quic_conn_discard(h->c);
+		count(w, MR_DROP_QUIC_HANDOFF_FAILED);
+		mr_drop_count(w->ctr, MR_DROP_ROQ_NO_CONN, h->n_dgrams);
+	} else {
+		for (i = 0; i < h->n_dgrams; i++) {
+			d = rte_pktmbuf_mtod(h->dgrams[i], const uint8_t *);
+			on_datagram(h->c, d, h->dgrams[i]->data_len, e);
+			if (w->quic->n_in == RTE_DIM(w->quic->in))
+				in_flush(w, e, now);
+		}
+		in_flush(w, e, now);
+	}
+	rte_pktmbuf_free_bulk(h->dgrams, h->n_dgrams);
+	rte_pktmbuf_free(rec);
+}
+
+/* Free what a QUIC ring entry holds (shutdown): a packet, or a connection in transit. */
+static void
+ring_entry_free(void *p)
+{
+	uintptr_t v = (uintptr_t)p;
+	struct rte_mbuf *m = (struct rte_mbuf *)(v & ~(uintptr_t)RING_TAG_MASK);
+
+	mr_drop_count(mr_counters_self(), MR_DROP_SHUTDOWN, 1);
+	if (v & RING_TAG_HANDOFF) {
+		struct hs_handoff *h = rte_pktmbuf_mtod(m, struct hs_handoff *);
+
+		mr_quic_conn_discard(h->c);
+		rte_pktmbuf_free_bulk(h->dgrams, h->n_dgrams);
+	}
+	rte_pktmbuf_free(m);
+}
+
+/* Drop what a ring still holds, counted as shutdown, and free it. */
+static void
+ring_drain_free(struct rte_ring *ring)
+{
+	void *p;
+
+	if (ring == NULL)
+		return;
+	while (rte_ring_dequeue(ring, &p) == 0)
+		ring_entry_free(p);
+	rte_ring_free(ring);
+}
+
 /* One packet of the worker's QUIC ring: RoQ output or a QUIC datagram. Consumes m. */
 static void
-ring_one(struct mr_worker *w, struct rte_mbuf *m, uint64_t now)
+ring_one(struct mr_worker *w, void *entry, uint64_t now)
 {
+	uintptr_t v = (uintptr_t)entry;
+	struct rte_mbuf *m = (struct rte_mbuf *)(v & ~(uintptr_t)RING_TAG_MASK);
+	const struct mr_relay_quic *q;
 	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct mr_pkt_info pi;
 	mr_drop_reason_t reason;
 	uint8_t l2 = RTE_ETHER_HDR_LEN;
 	uint16_t et;
 
+	if (v & RING_TAG_HANDOFF) {
+		handoff_in(w, m, now);
+		return;
+	}
 	if (m->data_len >= RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN + 40) {
 		et = (uint16_t)(f[12] << 8 | f[13]);
 		if (et == RTE_ETHER_TYPE_VLAN) {
@@ -820,8 +1022,11 @@ ring_one(struct mr_worker *w, struct rte_mbuf *m, uint64_t now)
 		drop(w, m, reason);
 		return;
 	}
-	if (!mr_relay_quic_in(w, m, &pi, false, now))
+	q = endpoint_of(w->relay, &pi.dst);
+	if (q == NULL)
 		drop(w, m, MR_DROP_QUIC_NOT_IP);
+	else
+		quic_in(w, q, m, &pi, false, (v & RING_TAG_BOUNCED) != 0, now);
 }
 
 unsigned int
@@ -829,12 +1034,12 @@ mr_relay_quic_poll(struct mr_worker *w, uint64_t now)
 {
 	struct mr_worker_quic *wq = w->quic;
 	struct mr_relay *r = w->relay;
-	struct rte_mbuf *pkts[MR_RELAY_BURST_MAX];
+	void *pkts[MR_RELAY_BURST_MAX];
 	unsigned int work = 0, i, n;
 	uint64_t ns;
 	uint16_t k;
 
-	n = rte_ring_sc_dequeue_burst(w->quic_ring, (void **)pkts, r->burst, NULL);
+	n = rte_ring_sc_dequeue_burst(w->quic_ring, pkts, r->burst, NULL);
 	for (i = 0; i < n; i++)
 		ring_one(w, pkts[i], now);
 	work += n;
@@ -861,30 +1066,62 @@ mr_relay_quic_poll(struct mr_worker *w, uint64_t now)
 		ns = tsc_ns(wq, rte_rdtsc());
 		if (mr_quic_server_expiry(e->server) <= ns)
 			work += mr_quic_server_expire(e->server, ns);
-		work += server_flush(w, wq, e, ns);
+		work += server_flush(w, &wq->spare, e->server, e->q, ns);
 	}
 	return work;
+}
+
+/* Publish @p src for readers of any thread (a sequence count: even when stable). */
+static void
+stats_publish(uint32_t *seq, struct mr_relay_quic_stats *pub,
+	      const struct mr_relay_quic_stats *src)
+{
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	memcpy(pub, src, sizeof(*pub));
+	__atomic_store_n(seq, *seq + 1, __ATOMIC_RELEASE);
+}
+
+static void
+stats_read(const uint32_t *seqp, const struct mr_relay_quic_stats *pub,
+	   struct mr_relay_quic_stats *st)
+{
+	uint32_t seq;
+
+	for (;;) {
+		seq = __atomic_load_n(seqp, __ATOMIC_ACQUIRE);
+		if (seq & 1) {
+			rte_pause();
+			continue;
+		}
+		memcpy(st, pub, sizeof(*st));
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(seqp, __ATOMIC_RELAXED) == seq)
+			return;
+	}
 }
 
 void
 mr_relay_quic_tick(struct mr_worker *w)
 {
 	struct mr_worker_quic *wq = w->quic;
+	struct mr_relay_quic_stats st;
 	uint16_t k;
 
 	for (k = 0; k < w->relay->n_quic; k++) {
 		struct worker_ep *e = &wq->ep[k];
 
-		__atomic_store_n(&e->pub_seq, e->pub_seq + 1, __ATOMIC_RELAXED);
-		__atomic_thread_fence(__ATOMIC_RELEASE);
-		mr_quic_server_stats(e->server, &e->pub.server);
-		e->pub.roq_in = e->roq_in;
-		e->pub.roq_out = e->roq_out;
-		e->pub.handshakes_deferred = e->hs_deferred;
-		e->pub.unlatch_reqs = e->unlatch_reqs;
-		e->pub.unlatch_lost = e->unlatch_lost;
-		e->pub.roq_held = e->held;
-		__atomic_store_n(&e->pub_seq, e->pub_seq + 1, __ATOMIC_RELEASE);
+		memset(&st, 0, sizeof(st));
+		mr_quic_server_stats(e->server, &st.server);
+		st.roq_in = e->roq_in;
+		st.roq_out = e->roq_out;
+		st.handshakes_deferred = e->hs_deferred;
+		st.unlatch_reqs = e->unlatch_reqs;
+		st.unlatch_lost = e->unlatch_lost;
+		st.roq_held = e->held;
+		st.to_handshake = e->to_hs;
+		st.lcore = w->lcore_id;
+		stats_publish(&e->pub_seq, &e->pub, &st);
 	}
 }
 
@@ -893,22 +1130,22 @@ mr_relay_quic_stats(const struct mr_relay *r, uint16_t idx, uint16_t worker,
 		    struct mr_relay_quic_stats *st)
 {
 	const struct worker_ep *e;
-	uint32_t seq;
+	const struct hs_ep *he;
 
-	if (idx >= r->n_quic || worker >= r->n_workers || r->workers[worker]->quic == NULL)
+	if (idx >= r->n_quic || worker > r->n_workers)
+		return -ENOENT;
+	if (worker == r->n_workers) {
+		if (r->hs == NULL || !r->quic[idx]->hs)
+			return -ENOENT;
+		he = &r->hs->ep[idx];
+		stats_read(&he->pub_seq, &he->pub, st);
+		return 0;
+	}
+	if (r->workers[worker]->quic == NULL)
 		return -ENOENT;
 	e = &r->workers[worker]->quic->ep[idx];
-	for (;;) {
-		seq = __atomic_load_n(&e->pub_seq, __ATOMIC_ACQUIRE);
-		if (seq & 1) {
-			rte_pause();
-			continue;
-		}
-		memcpy(st, &e->pub, sizeof(*st));
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&e->pub_seq, __ATOMIC_RELAXED) == seq)
-			return 0;
-	}
+	stats_read(&e->pub_seq, &e->pub, st);
+	return 0;
 }
 
 int
@@ -938,6 +1175,373 @@ mr_relay_quic_limits_set(struct mr_relay *r, uint16_t idx, const struct mr_relay
 		return -EINVAL;
 	__atomic_store_n(&q->hs_budget, l->handshakes_per_poll, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/* ---------- the handshake lcore ---------- */
+
+/*
+ * A connection opened (inside recv): it gets its hand-over record now,
+ * and goes to its worker at the end of the pass, once what its handshake
+ * left to send (HANDSHAKE_DONE, ACKs) went out from here.
+ */
+static void
+hs_on_open(struct mr_quic_conn *c, void *arg)
+{
+	struct hs_ep *he = arg;
+	struct mr_relay_hs *hs = he->hs;
+	struct rte_mbuf *rec;
+	struct hs_handoff *h;
+
+	if (hs->reattach)
+		return;
+	rec = he->n_pending < HS_PENDING_MAX ? rte_pktmbuf_alloc(hs->tx->relay->copy_pool) : NULL;
+	if (rec == NULL || rte_pktmbuf_tailroom(rec) < sizeof(*h)) {
+		rte_pktmbuf_free(rec);
+		count(hs->tx, MR_DROP_QUIC_HANDOFF_FAILED);
+		mr_quic_conn_close(c, ROQ_APP_ERROR_NO_SLOT);
+		return;
+	}
+	h = rte_pktmbuf_mtod(rec, struct hs_handoff *);
+	h->c = c;
+	h->quic = he->q->idx;
+	h->n_dgrams = 0;
+	he->pending[he->n_pending++] = rec;
+	mr_quic_conn_set_user(c, rec);
+}
+
+/* RoQ datagrams before the hand-over travel with the connection. */
+static void
+hs_on_datagram(struct mr_quic_conn *c, const uint8_t *data, size_t len, void *arg)
+{
+	struct hs_ep *he = arg;
+	struct mr_worker *tx = he->hs->tx;
+	struct rte_mbuf *rec = mr_quic_conn_user(c), *m;
+	struct hs_handoff *h;
+
+	if (rec == NULL) {
+		count(tx, MR_DROP_ROQ_NO_CONN);
+		return;
+	}
+	h = rte_pktmbuf_mtod(rec, struct hs_handoff *);
+	if (h->n_dgrams == HS_EARLY_DGRAMS) {
+		count(tx, MR_DROP_ROQ_HANDOFF_FULL);
+		return;
+	}
+	m = copy_to_mbuf(tx, data, len);
+	if (m == NULL)
+		return;
+	h->dgrams[h->n_dgrams++] = m;
+	he->early_dgrams++;
+}
+
+/* Forget the hand-over record of a connection that goes before its hand-over. */
+static void
+hs_record_drop(struct hs_ep *he, struct mr_quic_conn *c)
+{
+	struct rte_mbuf *rec = mr_quic_conn_user(c);
+	struct hs_handoff *h;
+	uint16_t i;
+
+	if (rec == NULL)
+		return;
+	mr_quic_conn_set_user(c, NULL);
+	h = rte_pktmbuf_mtod(rec, struct hs_handoff *);
+	mr_drop_count(he->hs->tx->ctr, MR_DROP_ROQ_NO_CONN, h->n_dgrams);
+	rte_pktmbuf_free_bulk(h->dgrams, h->n_dgrams);
+	for (i = 0; i < he->n_pending; i++) {
+		if (he->pending[i] == rec) {
+			he->pending[i] = he->pending[--he->n_pending];
+			break;
+		}
+	}
+	rte_pktmbuf_free(rec);
+}
+
+static void
+hs_on_closing(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg)
+{
+	RTE_SET_USED(why);
+	hs_record_drop(arg, c);
+}
+
+static void
+hs_on_close(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg)
+{
+	RTE_SET_USED(why);
+	hs_record_drop(arg, c);
+}
+
+/*
+ * Connections a worker holds, as it last published them (10 ms ago at
+ * most), so that max_conns and retry_above mean what they mean with
+ * handshakes on the workers.
+ */
+static uint32_t
+hs_owner_conns(uint16_t owner, void *arg)
+{
+	const struct hs_ep *he = arg;
+	const struct mr_relay *r = he->hs->tx->relay;
+	struct mr_relay_quic_stats st;
+
+	if (owner >= r->n_workers || mr_relay_quic_stats(r, he->q->idx, owner, &st) != 0)
+		return UINT32_MAX;
+	return (uint32_t)RTE_MIN(st.server.conns, (uint64_t)UINT32_MAX);
+}
+
+static const struct mr_quic_server_ops hs_ops = {
+	.on_open = hs_on_open,
+	.on_datagram = hs_on_datagram,
+	.on_closing = hs_on_closing,
+	.on_close = hs_on_close,
+	.owner_conns = hs_owner_conns,
+};
+
+/*
+ * The connections that opened in this pass, to their workers: detached
+ * here, then on the worker's QUIC ring, ahead of any packet of theirs
+ * this lcore gives back later. A ring that is full takes it back here and
+ * closes it (quic_handoff_failed).
+ */
+static unsigned int
+hs_handoff(struct mr_relay_hs *hs, struct hs_ep *he)
+{
+	struct mr_relay *r = hs->tx->relay;
+	unsigned int n = 0;
+
+	while (he->n_pending != 0) {
+		struct rte_mbuf *rec = he->pending[--he->n_pending];
+		struct hs_handoff *h = rte_pktmbuf_mtod(rec, struct hs_handoff *);
+		struct mr_quic_conn *c = h->c;
+		struct mr_worker *to = r->workers[mr_quic_conn_owner(c)];
+
+		mr_quic_conn_set_user(c, NULL);
+		if (mr_quic_server_detach(he->server, c) != 0) {
+			/* closing already: it ends here */
+			mr_drop_count(hs->tx->ctr, MR_DROP_ROQ_NO_CONN, h->n_dgrams);
+			rte_pktmbuf_free_bulk(h->dgrams, h->n_dgrams);
+			rte_pktmbuf_free(rec);
+			continue;
+		}
+		if (rte_ring_mp_enqueue(to->quic_ring,
+					(void *)((uintptr_t)rec | RING_TAG_HANDOFF)) == 0) {
+			he->handed_off++;
+			n++;
+			continue;
+		}
+		hs->reattach = true;
+		if (mr_quic_server_attach(he->server, c) == 0)
+			mr_quic_conn_close(c, ROQ_APP_ERROR_NO_SLOT);
+		hs->reattach = false;
+		count(hs->tx, MR_DROP_QUIC_HANDOFF_FAILED);
+		mr_drop_count(hs->tx->ctr, MR_DROP_ROQ_NO_CONN, h->n_dgrams);
+		rte_pktmbuf_free_bulk(h->dgrams, h->n_dgrams);
+		rte_pktmbuf_free(rec);
+	}
+	return n;
+}
+
+/* Feed one datagram to the handshake server of its endpoint. Consumes m. */
+static void
+hs_feed(struct mr_relay_hs *hs, struct hs_ep *he, struct rte_mbuf *m,
+	const struct mr_pkt_info *pi, uint64_t now)
+{
+	server_feed(hs->tx, he->server, he->q, m, pi, ns_of(hs->ns_mult, now));
+}
+
+/*
+ * A packet a worker sent: Initials (new connections, within the budget)
+ * and packets of connections handshaking here go to the handshake server;
+ * the others go back to the worker their DCID names, which holds their
+ * connection by now or answers as for an unknown one.
+ */
+static void
+hs_in(struct mr_relay_hs *hs, struct rte_mbuf *m, bool deferred, uint64_t now)
+{
+	struct mr_relay *r = hs->tx->relay;
+	const struct mr_relay_quic *q;
+	enum mr_quic_route_how how;
+	struct mr_pkt_info pi;
+	struct mr_quic_hdr h;
+	mr_drop_reason_t reason;
+	enum mr_quic_drop qd;
+	struct hs_ep *he;
+	uint16_t owner;
+
+	reason = m->nb_segs != 1 ? MR_DROP_MULTISEG :
+		 mr_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, m->ol_flags,
+			      &pi);
+	q = reason == MR_DROP_NONE ? endpoint_of(r, &pi.dst) : NULL;
+	if (q == NULL || !q->hs) {
+		drop(hs->tx, m, reason != MR_DROP_NONE ? reason : MR_DROP_QUIC_NOT_IP);
+		return;
+	}
+	he = &hs->ep[q->idx];
+	qd = mr_quic_hdr_parse(rte_pktmbuf_mtod_offset(m, const uint8_t *, pi.payload_off),
+			       pi.payload_len, q->cid_len, &h);
+	if (qd == MR_QUIC_OK)
+		qd = mr_quic_route(q->cid, &h, pi.payload_len, &owner, &how);
+	if (qd != MR_QUIC_OK) {
+		drop(hs->tx, m, quic_drop_id[qd]);
+		return;
+	}
+	if (h.kind == MR_QUIC_PKT_UNKNOWN_VERSION ||
+	    mr_quic_server_has_cid(he->server, h.dcid, h.dcid_len)) {
+		hs_feed(hs, he, m, &pi, now);
+		return;
+	}
+	if (h.kind == MR_QUIC_PKT_INITIAL) {
+		/* a new connection: a TLS handshake's work, within the budget */
+		if (!deferred &&
+		    (he->hs_this_pass >= __atomic_load_n(&q->hs_budget, __ATOMIC_RELAXED) ||
+		     !rte_ring_empty(hs->defer))) {
+			if (rte_ring_sp_enqueue(hs->defer, m) != 0)
+				drop(hs->tx, m, MR_DROP_QUIC_HANDSHAKE_QUEUE_FULL);
+			else
+				he->deferred++;
+			return;
+		}
+		he->hs_this_pass++;
+		hs_feed(hs, he, m, &pi, now);
+		return;
+	}
+	if (rte_ring_mp_enqueue(r->workers[owner]->quic_ring,
+				(void *)((uintptr_t)m | RING_TAG_BOUNCED)) != 0) {
+		drop(hs->tx, m, MR_DROP_QUIC_RING_FULL);
+		return;
+	}
+	he->bounced++;
+}
+
+static void
+hs_publish(struct mr_relay_hs *hs, uint16_t n_quic)
+{
+	struct mr_relay_quic_stats st;
+	uint16_t k;
+
+	for (k = 0; k < n_quic; k++) {
+		struct hs_ep *he = &hs->ep[k];
+
+		if (he->server == NULL)
+			continue;
+		memset(&st, 0, sizeof(st));
+		mr_quic_server_stats(he->server, &st.server);
+		st.handshakes_deferred = he->deferred;
+		st.handed_off = he->handed_off;
+		st.early_dgrams = he->early_dgrams;
+		st.bounced = he->bounced;
+		st.lcore = hs->tx->lcore_id;
+		st.handshake_lcore = true;
+		stats_publish(&he->pub_seq, &he->pub, &st);
+	}
+}
+
+unsigned int
+mr_relay_quic_hs_poll(struct mr_relay *r, uint64_t now)
+{
+	struct mr_relay_hs *hs = r->hs;
+	void *pkts[MR_RELAY_BURST_MAX];
+	unsigned int work = 0, i, n;
+	uint16_t k;
+	uint64_t ns;
+
+	if (hs == NULL)
+		return 0;
+	n = rte_ring_sc_dequeue_burst(hs->ring, pkts, r->burst, NULL);
+	for (i = 0; i < n; i++)
+		hs_in(hs, pkts[i], false, now);
+	work += n;
+	for (k = 0; k < r->n_quic; k++) {
+		struct hs_ep *he = &hs->ep[k];
+		struct rte_mbuf *m;
+
+		if (he->server == NULL)
+			continue;
+		/* new connections that waited: the budget left of this pass */
+		while (he->hs_this_pass < __atomic_load_n(&he->q->hs_budget, __ATOMIC_RELAXED) &&
+		       rte_ring_sc_dequeue(hs->defer, (void **)&m) == 0) {
+			hs_in(hs, m, true, now);
+			work++;
+		}
+		he->hs_this_pass = 0;
+		ns = ns_of(hs->ns_mult, rte_rdtsc());
+		if (mr_quic_server_expiry(he->server) <= ns)
+			work += mr_quic_server_expire(he->server, ns);
+		work += server_flush(hs->tx, &hs->spare, he->server, he->q, ns);
+		work += hs_handoff(hs, he);
+	}
+	mr_relay_drain_tick(hs->tx, now, true);
+	if (now >= hs->next_publish) {
+		hs_publish(hs, r->n_quic);
+		hs->next_publish = now + r->tsc_hz / 1000 * HS_PUBLISH_MS;
+	}
+	/* new connections still waiting: come back without a nap */
+	return work + (rte_ring_empty(hs->defer) ? 0 : 1);
+}
+
+bool
+mr_relay_quic_hs_enabled(const struct mr_relay *r)
+{
+	return r->hs != NULL;
+}
+
+int
+mr_relay_quic_hs_setup(struct mr_relay *r, unsigned int lcore_id, uint16_t queue_id)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore_id);
+	struct mr_relay_hs *hs;
+	char name[RTE_RING_NAMESIZE];
+
+	if (r->hs != NULL)
+		return -EEXIST;
+	if (lcore_id >= RTE_MAX_LCORE || r->n_workers == 0 || r->n_quic != 0)
+		return -EINVAL;
+	hs = rte_zmalloc_socket("mr_relay_hs", sizeof(*hs), RTE_CACHE_LINE_SIZE, socket);
+	if (hs == NULL)
+		return -ENOMEM;
+	hs->tx = rte_zmalloc_socket("mr_hs_tx", sizeof(*hs->tx), RTE_CACHE_LINE_SIZE, socket);
+	snprintf(name, sizeof(name), "mr_qhs_in_%u", lcore_id);
+	hs->ring = rte_ring_create(name, HS_RING_IN_SIZE, socket, RING_F_SC_DEQ);
+	snprintf(name, sizeof(name), "mr_qhs_defer_%u", lcore_id);
+	hs->defer = rte_ring_create(name, HS_RING_SIZE, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (hs->tx == NULL || hs->ring == NULL || hs->defer == NULL)
+		goto nomem;
+	hs->tx->relay = r;
+	hs->tx->lcore_id = lcore_id;
+	hs->tx->queue_id = queue_id;
+	hs->tx->index = UINT16_MAX; /* no worker: owns no stream, no connection */
+	hs->tx->ctr = &mr_counters[lcore_id];
+	if (mr_relay_tx_buffers_init(hs->tx, socket) != 0)
+		goto nomem;
+	hs->ns_mult = (uint64_t)(((unsigned __int128)NS_PER_S << 32) / r->tsc_hz);
+	r->hs = hs;
+	return 0;
+nomem:
+	rte_ring_free(hs->ring);
+	rte_ring_free(hs->defer);
+	if (hs->tx != NULL)
+		mr_relay_tx_buffers_free(hs->tx);
+	rte_free(hs);
+	return -ENOMEM;
+}
+
+/* The handshake lcore's state: its connections released, what it holds counted as shutdown. */
+static void
+hs_free(struct mr_relay *r)
+{
+	struct mr_relay_hs *hs = r->hs;
+	uint16_t k;
+
+	if (hs == NULL)
+		return;
+	for (k = 0; k < r->n_quic; k++)
+		mr_quic_server_free(hs->ep[k].server); /* on_close frees the records */
+	ring_drain_free(hs->ring);
+	ring_drain_free(hs->defer);
+	if (hs->spare != NULL)
+		rte_pktmbuf_free(hs->spare);
+	mr_relay_tx_buffers_free(hs->tx);
+	rte_free(hs);
+	r->hs = NULL;
 }
 
 /* ---------- set-up ---------- */
@@ -993,21 +1597,6 @@ worker_quic_init(struct mr_relay *r, struct mr_worker *w)
 	return 0;
 }
 
-/* Drop what a ring still holds, counted as shutdown, and free it. */
-static void
-ring_drain_free(struct rte_ring *ring)
-{
-	struct rte_mbuf *m;
-
-	if (ring == NULL)
-		return;
-	while (rte_ring_dequeue(ring, (void **)&m) == 0) {
-		mr_drop_count(mr_counters_self(), MR_DROP_SHUTDOWN, 1);
-		rte_pktmbuf_free(m);
-	}
-	rte_ring_free(ring);
-}
-
 static void
 worker_ep_free(struct worker_ep *e)
 {
@@ -1041,8 +1630,10 @@ worker_ep_init(struct mr_worker *w, struct mr_relay_quic *q, struct mr_quic_endp
 		e->conns[i].next_free = i + 1 < q->max_conns ? i + 1 : NO_SLOT;
 	e->free_head = 0;
 	rc = mr_quic_server_create(ep, w->index, &server_ops, e, &e->server);
-	if (rc == 0)
+	if (rc == 0) {
 		mr_quic_server_stats(e->server, &e->pub.server);
+		e->pub.lcore = w->lcore_id;
+	}
 	return rc;
 }
 
@@ -1088,6 +1679,26 @@ mr_relay_quic_add(struct mr_relay *r, const struct mr_relay_quic_params *p)
 	q->max_conns = p->max_conns;
 	q->local = p->local;
 	ep_to_sa(&p->local, &q->local_sa, &q->local_sa_len);
+	if (p->handshake_lcore) {
+		struct hs_ep *he;
+
+		if (r->hs == NULL) {
+			rte_free(q);
+			return -EINVAL;
+		}
+		he = &r->hs->ep[q->idx];
+		he->hs = r->hs;
+		he->q = q;
+		he->pub.lcore = r->hs->tx->lcore_id;
+		he->pub.handshake_lcore = true;
+		rc = mr_quic_server_create(p->ep, MR_QUIC_OWNER_ROUTE, &hs_ops, he, &he->server);
+		if (rc != 0) {
+			memset(he, 0, sizeof(*he));
+			rte_free(q);
+			return rc;
+		}
+		q->hs = true;
+	}
 	for (i = 0; i < r->n_workers; i++) {
 		rc = worker_quic_init(r, r->workers[i]);
 		if (rc == 0)
@@ -1098,6 +1709,10 @@ mr_relay_quic_add(struct mr_relay *r, const struct mr_relay_quic_params *p)
 					worker_ep_free(&r->workers[i]->quic->ep[q->idx]);
 				if (i == 0)
 					break;
+			}
+			if (q->hs) {
+				mr_quic_server_free(r->hs->ep[q->idx].server);
+				memset(&r->hs->ep[q->idx], 0, sizeof(r->hs->ep[q->idx]));
 			}
 			rte_free(q);
 			return rc;
@@ -1112,6 +1727,7 @@ mr_relay_quic_free(struct mr_relay *r)
 {
 	uint16_t i, k;
 
+	hs_free(r);
 	for (i = 0; i < r->n_workers; i++) {
 		struct mr_worker *w = r->workers[i];
 

@@ -58,6 +58,12 @@ struct mr_relay_quic_stats {
 	uint64_t unlatch_reqs;    /**< RoQ legs asked to unlatch from a released connection */
 	uint64_t unlatch_lost;    /**< such requests lost (request ring full) */
 	uint64_t roq_held;        /**< RoQ frames held until their leg's unlatch */
+	uint64_t to_handshake;    /**< a worker's: packets it sent to the handshake lcore */
+	uint64_t handed_off;      /**< the handshake lcore's: open connections sent to workers */
+	uint64_t early_dgrams;    /**< the handshake lcore's: RoQ datagrams sent along with them */
+	uint64_t bounced;         /**< the handshake lcore's: packets given back to their worker */
+	unsigned int lcore;       /**< the lcore of this row */
+	bool handshake_lcore;     /**< the row is the handshake lcore's, not a worker's */
 };
 
 /**
@@ -74,7 +80,36 @@ struct mr_relay_quic_params {
 	struct mr_endpoint local;      /**< address and UDP port it listens on */
 	uint16_t handshakes_per_poll;  /**< new connections a worker takes per loop pass; 0: 1 */
 	uint32_t max_conns;            /**< the endpoint's connections per owner (its max_conns) */
+	/** Handshakes on the handshake lcore (mr_relay_quic_hs_setup() first), not the workers. */
+	bool handshake_lcore;
 };
+
+/**
+ * Give the relay a handshake lcore: new QUIC connections of the endpoints
+ * added with handshake_lcore are made there (TLS, about 1 ms of CPU each)
+ * and handed, once open, to the worker their CIDs name; the workers send
+ * it the packets of connections they do not hold. The lcore calls
+ * mr_relay_quic_hs_poll() in its loop and sends on TX queue @p queue_id
+ * of every port (its own: on the main lcore, the queue of its ARP/ND
+ * replies). After the workers were added, before any QUIC endpoint.
+ * @return
+ *   0, -EEXIST (already set up), -EINVAL, -ENOMEM.
+ */
+int mr_relay_quic_hs_setup(struct mr_relay *r, unsigned int lcore_id, uint16_t queue_id);
+
+/** Whether the relay has a handshake lcore. */
+bool mr_relay_quic_hs_enabled(const struct mr_relay *r);
+
+/**
+ * One pass of the handshake lcore: packets from the workers, new
+ * connections within each endpoint's handshakes_per_poll, timers, sends,
+ * hand-over of the connections that opened, TX. Only on its lcore.
+ * @param now
+ *   TSC now.
+ * @return
+ *   Work done (0: idle).
+ */
+unsigned int mr_relay_quic_hs_poll(struct mr_relay *r, uint64_t now);
 
 /**
  * Add a QUIC endpoint: a server on every worker, the workers' QUIC rings.
@@ -100,10 +135,12 @@ int mr_relay_quic_info(const struct mr_relay *r, uint16_t idx, uint16_t *port_id
 
 /**
  * The counters of QUIC endpoint @p idx on worker @p worker, as the worker
- * last published them (every housekeeping tick, 10 ms). Any thread.
+ * last published them (every housekeeping tick, 10 ms); @p worker equal
+ * to the number of workers: the handshake lcore's (every 10 ms). Any thread.
  *
  * @return
- *   0, or -ENOENT (no such endpoint or worker).
+ *   0, or -ENOENT (no such endpoint or worker, or the endpoint's
+ *   handshakes are not on a handshake lcore).
  */
 int mr_relay_quic_stats(const struct mr_relay *r, uint16_t idx, uint16_t worker,
 			struct mr_relay_quic_stats *st);

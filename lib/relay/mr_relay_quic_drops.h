@@ -79,7 +79,11 @@ extern "C" {
 	X(ROQ_NO_DATAGRAMS, "roq_no_datagrams", \
 	  "RTP for a RoQ leg whose peer takes no DATAGRAM frames") \
 	X(ROQ_IN_FULL, "roq_in_full", \
-	  "RoQ datagram beyond the burst one QUIC packet may hand the relay")
+	  "RoQ datagram beyond the burst one QUIC packet may hand the relay") \
+	X(QUIC_HANDOFF_FAILED, "quic_handoff_failed", \
+	  "open connection the handshake lcore could not hand to its worker (closed instead)") \
+	X(ROQ_HANDOFF_FULL, "roq_handoff_full", \
+	  "RoQ datagram of a connection waiting for its hand-over, beyond the 16 it carries")
 
 /** The QUIC drop reasons in the workers (see MR_QUIC_DROPS). */
 enum mr_relay_quic_drop {

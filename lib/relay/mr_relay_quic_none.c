@@ -134,3 +134,27 @@ mr_relay_quic_free(struct mr_relay *r)
 {
 	RTE_SET_USED(r);
 }
+
+int
+mr_relay_quic_hs_setup(struct mr_relay *r, unsigned int lcore_id, uint16_t queue_id)
+{
+	RTE_SET_USED(r);
+	RTE_SET_USED(lcore_id);
+	RTE_SET_USED(queue_id);
+	return -ENOTSUP;
+}
+
+bool
+mr_relay_quic_hs_enabled(const struct mr_relay *r)
+{
+	RTE_SET_USED(r);
+	return false;
+}
+
+unsigned int
+mr_relay_quic_hs_poll(struct mr_relay *r, uint64_t now)
+{
+	RTE_SET_USED(r);
+	RTE_SET_USED(now);
+	return 0;
+}

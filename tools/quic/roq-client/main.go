@@ -86,6 +86,7 @@ type options struct {
 	packets  [][]byte // -packets: sent as they are instead of generated RTP
 	dump     string
 	hold     time.Duration
+	connRate float64
 	noClose  bool
 	wait     time.Duration
 	timeout  time.Duration
@@ -381,6 +382,7 @@ func main() {
 	flag.StringVar(&o.sni, "sni", "localhost", "server name to send and verify")
 	flag.IntVar(&o.n, "n", 100, "RTP packets to send per connection")
 	flag.IntVar(&o.conns, "conns", 1, "connections to open, one after the other")
+	flag.Float64Var(&o.connRate, "conn-rate", 0, "start at most this many connections per second (0: back to back)")
 	flag.UintVar(&flow, "flow", 0, "RoQ flow identifier")
 	flag.IntVar(&o.size, "size", 160, "RTP payload octets (after the 12-octet header)")
 	flag.DurationVar(&o.interval, "interval", time.Millisecond, "pause between two packets")
@@ -448,6 +450,13 @@ func main() {
 		local.IP = raddr.IP
 	}
 	for i := 0; i < o.conns; i++ {
+		if o.connRate > 0 {
+			// paced on the start time, so a slow handshake does not lower the rate
+			next := start.Add(time.Duration(float64(i) / o.connRate * float64(time.Second)))
+			if d := time.Until(next); d > 0 {
+				time.Sleep(d)
+			}
+		}
 		// one socket per connection: each starts on a port of its own
 		pc, err := newRebindConn(local, 4<<20)
 		if err != nil {

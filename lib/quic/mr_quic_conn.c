@@ -1580,7 +1580,7 @@ mr_quic_server_detach(struct mr_quic_server *s, struct mr_quic_conn *c)
 {
 	unsigned int i;
 
-	if (c->s != s || !c->open || c->state != CONN_ACTIVE || c->close_requested)
+	if (c->s != s || !c->open)
 		return -EINVAL;
 	for (i = 0; i < c->n_cids; i++) {
 		struct cid_slot *e = table_find(s, c->cids[i].b, c->cids[i].len);

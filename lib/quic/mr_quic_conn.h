@@ -267,9 +267,12 @@ bool mr_quic_server_has_cid(const struct mr_quic_server *s, const uint8_t *cid, 
  * keys leave the CID table, its timer the heap, its bytes the server's
  * count; nothing is sent or freed, and no callback runs. Call it between
  * recv/expire and send only after send returned 0 (what it had to send is
- * sent). Its user pointer is cleared.
+ * sent). Its user pointer is cleared. A connection that opened and then
+ * started closing (mr_quic_conn_is_open() false) may be handed over too:
+ * it goes on with its closing or draining period on the new server, whose
+ * on_open runs for it but not on_closing (its owner asks).
  * @return
- *   0, or -EINVAL when @p c is not @p s's, not open, or closing.
+ *   0, or -EINVAL when @p c is not @p s's, or its handshake did not complete.
  */
 int mr_quic_server_detach(struct mr_quic_server *s, struct mr_quic_conn *c);
 

@@ -48,7 +48,7 @@ mr_relay_quic_drop_id(enum mr_quic_drop d)
 #define ROQ_HOLD_MAX 32       /* RoQ frames held for a leg waiting for its unlatch */
 #define ROQ_HOLD_MS 50        /* at most this long: then through, source_mismatch */
 #define HS_RING_IN_SIZE 4096  /* packets for the handshake lcore (MP/SC) */
-#define HS_EARLY_DGRAMS 16    /* RoQ datagrams an opening connection takes to its worker */
+#define HS_EARLY_DGRAMS 64    /* RoQ datagrams an opening connection takes to its worker */
 #define HS_PENDING_MAX 64     /* connections that opened in one pass, handed over at its end */
 #define HS_PUBLISH_MS 10      /* the handshake lcore publishes its counters this often */
 /*
@@ -951,6 +951,9 @@ handoff_in(struct mr_worker *w, struct rte_mbuf *rec, uint64_t now)
 			if (w->quic->n_in == RTE_DIM(w->quic->in))
 				in_flush(w, e, now);
 		}
+		/* closed on the handshake lcore after those: its legs let go now */
+		if (!mr_quic_conn_is_open(h->c))
+			on_closing(h->c, MR_QUIC_CLOSE_PEER, e);
 		in_flush(w, e, now);
 	}
 	rte_pktmbuf_free_bulk(h->dgrams, h->n_dgrams);
@@ -1258,13 +1261,6 @@ hs_record_drop(struct hs_ep *he, struct mr_quic_conn *c)
 }
 
 static void
-hs_on_closing(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg)
-{
-	RTE_SET_USED(why);
-	hs_record_drop(arg, c);
-}
-
-static void
 hs_on_close(struct mr_quic_conn *c, enum mr_quic_close_reason why, void *arg)
 {
 	RTE_SET_USED(why);
@@ -1291,7 +1287,6 @@ hs_owner_conns(uint16_t owner, void *arg)
 static const struct mr_quic_server_ops hs_ops = {
 	.on_open = hs_on_open,
 	.on_datagram = hs_on_datagram,
-	.on_closing = hs_on_closing,
 	.on_close = hs_on_close,
 	.owner_conns = hs_owner_conns,
 };

@@ -1065,6 +1065,61 @@ test_quic_conn_handoff(void)
 {
 	return handoff(UINT32_MAX);
 }
+
+/*
+ * The client closes before the hand-over (its CONNECTION_CLOSE reached the
+ * handshake server): the draining connection still moves, and the owner's
+ * server ends its draining period and releases everything.
+ */
+static int
+test_quic_conn_handoff_draining(void)
+{
+	struct mr_quic_server *hs = NULL;
+	ngtcp2_connection_close_error ccerr;
+	struct mr_quic_server_stats st;
+	uint8_t buf[MR_QUIC_MAX_PKT];
+	ngtcp2_path_storage ps;
+	struct mr_quic_conn *c;
+	ngtcp2_ssize n;
+	struct t t;
+	int rc = -1;
+
+	if (setup(&t, UINT32_MAX, MR_QUIC_ALPN_ROQ) != 0)
+		goto out;
+	mr_quic_server_free(t.srv);
+	t.srv = NULL;
+	if (mr_quic_server_create(t.ep, MR_QUIC_OWNER_ROUTE, &ops, &t, &hs) != 0)
+		goto out;
+	t.srv = hs;
+	if (handshake(&t) != 0)
+		goto out;
+	c = t.sc;
+	ngtcp2_connection_close_error_set_application_error(&ccerr, 0, NULL, 0);
+	ngtcp2_path_storage_zero(&ps);
+	n = ngtcp2_conn_write_connection_close(t.cl, &ps.path, NULL, buf, sizeof(buf), &ccerr,
+					       t.now);
+	MR_TEST_ASSERT(n > 0, "client CONNECTION_CLOSE");
+	to_server(&t, buf, (size_t)n);
+	client_free(&t);
+	MR_TEST_ASSERT(!mr_quic_conn_is_open(c), "draining on the handshake server");
+	MR_TEST_EQ(t.closings[MR_QUIC_CLOSE_PEER], 1);
+	MR_TEST_EQ(mr_quic_server_detach(hs, c), 0);
+	if (mr_quic_server_create(t.ep, mr_quic_conn_owner(c), &ops, &t, &t.srv) != 0)
+		goto out;
+	MR_TEST_EQ(mr_quic_server_attach(t.srv, c), 0);
+	MR_TEST_EQ(t.opened, 2);
+	pump(&t, 2000);
+	MR_TEST_EQ(t.closes[MR_QUIC_CLOSE_PEER], 1);
+	rc = check_released(&t);
+	mr_quic_server_stats(hs, &st);
+	MR_TEST_EQ(st.conns + st.bytes_held + st.tls_sessions, 0);
+out:
+	if (hs != t.srv)
+		mr_quic_server_free(hs);
+	teardown(&t);
+	return rc;
+}
+MR_REGISTER_TEST(quic, conn_handoff_draining, test_quic_conn_handoff_draining);
 MR_REGISTER_TEST(quic, conn_handoff, test_quic_conn_handoff);
 
 static int

@@ -36,6 +36,7 @@ static const char *const exported_names[] = {
 	"quic_pkt_discarded", "quic_closing", "quic_stateless_queue_full", "roq_truncated",
 	"roq_empty", "quic_handshake_queue_full", "quic_ring_full", "quic_not_ip",
 	"roq_no_conn", "roq_congested", "roq_too_big", "roq_no_datagrams", "roq_in_full",
+	"quic_handoff_failed", "roq_handoff_full",
 };
 
 /* The process's registry: every library of the relay registered, whole. */

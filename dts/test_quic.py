@@ -98,16 +98,22 @@ def quic_state(prefix: str) -> dict:
     return dc.telemetry(prefix, '/mrelay/quic')
 
 
-def short_client(nsx: list, client: str, cert: str) -> dict:
-    """One short connection (20 packets, no wait for echoes): roq-client's result."""
+def roq_client(nsx: list, client: str, cert: str, *args: str) -> dict:
+    """roq-client in the namespace to the endpoint with @args: its result line, and
+    'exit' and (when it printed no result) 'stderr'."""
     cl = subprocess.run(nsx + [client, '-addr', '%s:%d' % (afp.RELAY_IP, QUIC_PORT), '-ca', cert,
-                               '-n', '20', '-flow', str(FLOW), '-timeout', '1500ms',
-                               '-wait', '200ms'],
+                               *args],
                         capture_output=True, text=True, timeout=60, check=False)
     lines = [ln for ln in cl.stdout.splitlines() if ln.startswith('{')]
-    res = json.loads(lines[-1]) if lines else {}
+    res = json.loads(lines[-1]) if lines else {'stderr': cl.stderr.strip()[-400:]}
     res['exit'] = cl.returncode
     return res
+
+
+def short_client(nsx: list, client: str, cert: str) -> dict:
+    """One short connection (20 packets, no wait for echoes): roq-client's result."""
+    return roq_client(nsx, client, cert, '-n', '20', '-flow', str(FLOW), '-timeout', '1500ms',
+                      '-wait', '200ms')
 
 
 def dpdk_telemetry(prefix: str, cmd: str) -> dict:
@@ -131,15 +137,11 @@ def quick_conns(nsx: list, client: str, cert: str) -> List[str]:
     lcore, datagram and CONNECTION_CLOSE may both reach it before the
     hand-over; the datagram must reach the relay all the same, not be lost
     with the connection (roq_no_conn; the summary, checked in run())."""
-    cl = subprocess.run(nsx + [client, '-addr', '%s:%d' % (afp.RELAY_IP, QUIC_PORT),
-                               '-ca', cert, '-conns', str(QUICK_CONNS), '-n', '1',
-                               '-interval', '0', '-wait', '0', '-flow', str(QUICK_FLOW)],
-                        capture_output=True, text=True, timeout=60, check=False)
-    lines = [ln for ln in cl.stdout.splitlines() if ln.startswith('{')]
-    res = json.loads(lines[-1]) if lines else {}
+    res = roq_client(nsx, client, cert, '-conns', str(QUICK_CONNS), '-n', '1',
+                     '-interval', '0', '-wait', '0', '-flow', str(QUICK_FLOW))
     dc.log('quick connections: %s' % res)
     if res.get('opened') != QUICK_CONNS or res.get('sent') != QUICK_CONNS:
-        return ['quick connections: roq-client %s' % (res or cl.stderr.strip()[-400:])]
+        return ['quick connections: roq-client %s' % res]
     return []
 
 

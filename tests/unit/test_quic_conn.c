@@ -987,6 +987,20 @@ MR_REGISTER_TEST(quic, conn_stateless_input, test_quic_conn_stateless_input);
  * client goes on, through a NAT rebinding, to its close, and each server's
  * tables and bytes follow the connection.
  */
+/* setup(), with a handshake server in place of t's, and a handshake on it. */
+static int
+hs_handshake(struct t *t, uint32_t retry_above, struct mr_quic_server **hs)
+{
+	if (setup(t, retry_above, MR_QUIC_ALPN_ROQ) != 0)
+		return -1;
+	mr_quic_server_free(t->srv);
+	t->srv = NULL;
+	if (mr_quic_server_create(t->ep, MR_QUIC_OWNER_ROUTE, &ops, t, hs) != 0)
+		return -1;
+	t->srv = *hs;
+	return handshake(t);
+}
+
 static int
 handoff(uint32_t retry_above)
 {
@@ -998,14 +1012,7 @@ handoff(uint32_t retry_above)
 	struct t t;
 	int rc = -1;
 
-	if (setup(&t, retry_above, MR_QUIC_ALPN_ROQ) != 0)
-		goto out;
-	mr_quic_server_free(t.srv);
-	t.srv = NULL;
-	if (mr_quic_server_create(t.ep, MR_QUIC_OWNER_ROUTE, &ops, &t, &hs) != 0)
-		goto out;
-	t.srv = hs;
-	if (handshake(&t) != 0)
+	if (hs_handshake(&t, retry_above, &hs) != 0)
 		goto out;
 	c = t.sc;
 	owner = mr_quic_conn_owner(c);
@@ -1084,14 +1091,7 @@ test_quic_conn_handoff_draining(void)
 	struct t t;
 	int rc = -1;
 
-	if (setup(&t, UINT32_MAX, MR_QUIC_ALPN_ROQ) != 0)
-		goto out;
-	mr_quic_server_free(t.srv);
-	t.srv = NULL;
-	if (mr_quic_server_create(t.ep, MR_QUIC_OWNER_ROUTE, &ops, &t, &hs) != 0)
-		goto out;
-	t.srv = hs;
-	if (handshake(&t) != 0)
+	if (hs_handshake(&t, UINT32_MAX, &hs) != 0)
 		goto out;
 	c = t.sc;
 	ngtcp2_connection_close_error_set_application_error(&ccerr, 0, NULL, 0);

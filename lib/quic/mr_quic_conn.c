@@ -1321,6 +1321,46 @@ send_stateless_reset(struct mr_quic_server *s, const struct mr_quic_path *path,
 	}
 }
 
+/*
+ * The connection a datagram names: by its DCID, or (a short header) by a
+ * stateless reset token at its end, from a peer that lost its state.
+ */
+static struct cid_slot *
+conn_of(const struct mr_quic_server *s, const struct mr_quic_hdr *h, const uint8_t *pkt,
+	size_t len)
+{
+	struct cid_slot *e;
+
+	if (h->kind == MR_QUIC_PKT_UNKNOWN_VERSION)
+		return NULL;
+	e = table_find(s, h->dcid, h->dcid_len);
+	if (e == NULL && h->kind == MR_QUIC_PKT_SHORT &&
+	    len >= 1 + NGTCP2_STATELESS_RESET_TOKENLEN + NGTCP2_MIN_STATELESS_RESET_RANDLEN)
+		e = table_find(s, pkt + len - NGTCP2_STATELESS_RESET_TOKENLEN,
+			       NGTCP2_STATELESS_RESET_TOKENLEN | KEY_TOKEN);
+	return e;
+}
+
+enum mr_quic_drop
+mr_quic_server_recv_held(struct mr_quic_server *s, const struct mr_quic_path *path,
+			 const uint8_t *pkt, size_t len, uint64_t now, bool *held)
+{
+	struct mr_quic_hdr h;
+	struct cid_slot *e;
+	enum mr_quic_drop d;
+
+	*held = false;
+	d = mr_quic_hdr_parse(pkt, len, s->ep->cid_len, &h);
+	if (d != MR_QUIC_OK)
+		return MR_QUIC_OK; /* not ours to count: the caller hands it on */
+	e = conn_of(s, &h, pkt, len);
+	if (e == NULL)
+		return MR_QUIC_OK;
+	*held = true;
+	s->st.rx_pkts++;
+	return conn_recv(e->conn, path, pkt, len, now);
+}
+
 enum mr_quic_drop
 mr_quic_server_recv(struct mr_quic_server *s, const struct mr_quic_path *path,
 		    const uint8_t *pkt, size_t len, uint64_t now)
@@ -1335,11 +1375,9 @@ mr_quic_server_recv(struct mr_quic_server *s, const struct mr_quic_path *path,
 	d = mr_quic_hdr_parse(pkt, len, s->ep->cid_len, &h);
 	if (d != MR_QUIC_OK)
 		return count_drop(s, d);
-	if (h.kind != MR_QUIC_PKT_UNKNOWN_VERSION) {
-		e = table_find(s, h.dcid, h.dcid_len);
-		if (e != NULL)
-			return conn_recv(e->conn, path, pkt, len, now);
-	}
+	e = conn_of(s, &h, pkt, len);
+	if (e != NULL)
+		return conn_recv(e->conn, path, pkt, len, now);
 	switch (h.kind) {
 	case MR_QUIC_PKT_INITIAL:
 		if (len < MR_QUIC_MIN_INITIAL_DGRAM)
@@ -1360,13 +1398,6 @@ mr_quic_server_recv(struct mr_quic_server *s, const struct mr_quic_path *path,
 		send_version_negotiation(s, path, &h);
 		return MR_QUIC_OK;
 	case MR_QUIC_PKT_SHORT:
-		/* a stateless reset from a peer that lost its state? */
-		if (len >= 1 + NGTCP2_STATELESS_RESET_TOKENLEN + NGTCP2_MIN_STATELESS_RESET_RANDLEN) {
-			e = table_find(s, pkt + len - NGTCP2_STATELESS_RESET_TOKENLEN,
-				       NGTCP2_STATELESS_RESET_TOKENLEN | KEY_TOKEN);
-			if (e != NULL)
-				return conn_recv(e->conn, path, pkt, len, now);
-		}
 		/* one of our CIDs whose connection is gone: tell the peer */
 		if (s->owner != MR_QUIC_OWNER_ROUTE &&
 		    mr_quic_cid_decode(cc, h.dcid, h.dcid_len, &owner) == MR_QUIC_OK &&

@@ -320,6 +320,20 @@ enum mr_quic_drop mr_quic_server_recv(struct mr_quic_server *s, const struct mr_
 				      const uint8_t *pkt, size_t len, uint64_t now);
 
 /**
+ * As mr_quic_server_recv(), for a datagram only a connection the server
+ * holds may take (by its DCID, or by a peer's stateless reset token): one
+ * table lookup, where a caller that would look first and then call recv
+ * makes two. When none holds it, nothing is done or counted, @p held is
+ * false and the caller hands the datagram elsewhere (to the handshake
+ * server, say).
+ * @return
+ *   As mr_quic_server_recv(); MR_QUIC_OK when not held.
+ */
+enum mr_quic_drop mr_quic_server_recv_held(struct mr_quic_server *s,
+					   const struct mr_quic_path *path, const uint8_t *pkt,
+					   size_t len, uint64_t now, bool *held);
+
+/**
  * The next packet to send: stateless replies first, then the packets of
  * connections with something to send (handshake, ACKs, probes, path
  * challenges, CONNECTION_CLOSE). Call until it returns 0 after each recv

@@ -644,33 +644,71 @@ static const struct mr_quic_server_ops server_ops = {
 
 static void in_flush(struct mr_worker *w, struct worker_ep *e, uint64_t now);
 
-/* Feed one datagram to @p server of endpoint @p q, from lcore context @p w. Consumes m. */
-static void
+/*
+ * Feed one datagram to @p server of endpoint @p q, from lcore context
+ * @p w; with @p held_only, only when a connection of the server holds it
+ * (one lookup: mr_quic_server_recv_held()). Consumes m, unless it returns
+ * false (not held).
+ */
+static bool
 server_feed(struct mr_worker *w, struct mr_quic_server *server, const struct mr_relay_quic *q,
-	    struct rte_mbuf *m, const struct mr_pkt_info *pi, uint64_t ns)
+	    struct rte_mbuf *m, const struct mr_pkt_info *pi, uint64_t ns, bool held_only)
 {
+	const uint8_t *payload = rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->payload_off);
 	struct mr_quic_path path;
 	enum mr_quic_drop qd;
+	bool held = true;
 
 	memcpy(&path.local, &q->local_sa, sizeof(path.local));
 	path.local_len = q->local_sa_len;
 	ep_to_sa(&pi->src, &path.remote, &path.remote_len);
-	qd = mr_quic_server_recv(server, &path,
-				 rte_pktmbuf_mtod_offset(m, const uint8_t *, pi->payload_off),
-				 pi->payload_len, ns);
+	if (held_only)
+		qd = mr_quic_server_recv_held(server, &path, payload, pi->payload_len, ns, &held);
+	else
+		qd = mr_quic_server_recv(server, &path, payload, pi->payload_len, ns);
+	if (!held)
+		return false;
 	if (qd != MR_QUIC_OK)
 		drop(w, m, quic_drop_id[qd]);
 	else
 		rte_pktmbuf_free(m); /* terminated: its content is the connection's now */
+	return true;
 }
 
-/* Feed one datagram to this worker's server of its endpoint. Consumes m. */
-static void
+/*
+ * Feed one datagram to this worker's server of its endpoint (held_only:
+ * see server_feed()), then the RoQ frames it carried to the relay.
+ */
+static bool
 feed(struct mr_worker *w, struct worker_ep *e, struct rte_mbuf *m, const struct mr_pkt_info *pi,
-     uint64_t now)
+     uint64_t now, bool held_only)
 {
-	server_feed(w, e->server, e->q, m, pi, tsc_ns(w->quic, now));
+	if (!server_feed(w, e->server, e->q, m, pi, tsc_ns(w->quic, now), held_only))
+		return false;
 	in_flush(w, e, now);
+	return true;
+}
+
+/*
+ * The handshake budget: a new connection's Initial past this pass's
+ * budget, or behind others that wait, waits in @p defer (oldest first;
+ * full: quic_handshake_queue_full). @return whether it may be fed now
+ * (counted in *this_pass); false: it was taken.
+ */
+static bool
+budget_take(struct mr_worker *w, const struct mr_relay_quic *q, struct rte_ring *defer,
+	    uint16_t *this_pass, uint64_t *deferred, struct rte_mbuf *m)
+{
+	if (*this_pass >= __atomic_load_n(&q->hs_budget, __ATOMIC_RELAXED) ||
+	    !rte_ring_empty(defer)) {
+		if (rte_ring_sp_enqueue(defer, m) != 0)
+			drop(w, m, MR_DROP_QUIC_HANDSHAKE_QUEUE_FULL);
+		else
+			(*deferred)++;
+		return false;
+	}
+	(*this_pass)++;
+	return true;
 }
 
 /* The RoQ frames a recv gave the relay, through the burst path of their legs. */
@@ -762,25 +800,17 @@ quic_in(struct mr_worker *w, const struct mr_relay_quic *q, struct rte_mbuf *m,
 		return;
 	}
 	e = &w->quic->ep[q->idx];
-	if (q->hs) {
-		if (!bounced && h.kind != MR_QUIC_PKT_UNKNOWN_VERSION &&
-		    !mr_quic_server_has_cid(e->server, h.dcid, h.dcid_len)) {
+	if (q->hs && !bounced && h.kind != MR_QUIC_PKT_UNKNOWN_VERSION) {
+		/* not a connection of ours (yet): the handshake lcore's */
+		if (!feed(w, e, m, pi, now, true))
 			to_hs(w, e, m);
-			return;
-		}
-	} else if (how == MR_QUIC_ROUTE_HASH && h.kind == MR_QUIC_PKT_INITIAL) {
-		/* a new connection: a TLS handshake's work, within the budget */
-		if (e->hs_this_pass >= __atomic_load_n(&q->hs_budget, __ATOMIC_RELAXED) ||
-		    !rte_ring_empty(e->hs_ring)) {
-			if (rte_ring_sp_enqueue(e->hs_ring, m) != 0)
-				drop(w, m, MR_DROP_QUIC_HANDSHAKE_QUEUE_FULL);
-			else
-				e->hs_deferred++;
-			return;
-		}
-		e->hs_this_pass++;
+		return;
 	}
-	feed(w, e, m, pi, now);
+	/* a new connection here: a TLS handshake's work, within the budget */
+	if (!q->hs && how == MR_QUIC_ROUTE_HASH && h.kind == MR_QUIC_PKT_INITIAL &&
+	    !budget_take(w, q, e->hs_ring, &e->hs_this_pass, &e->hs_deferred, m))
+		return;
+	feed(w, e, m, pi, now, false);
 }
 
 bool
@@ -1060,7 +1090,7 @@ mr_relay_quic_poll(struct mr_worker *w, uint64_t now)
 				drop(w, m, MR_DROP_QUIC_NOT_IP); /* it parsed before it waited */
 				continue;
 			}
-			feed(w, e, m, &pi, now);
+			feed(w, e, m, &pi, now, false);
 			work++;
 		}
 		e->hs_this_pass = 0;
@@ -1335,14 +1365,6 @@ hs_handoff(struct mr_relay_hs *hs, struct hs_ep *he)
 	return n;
 }
 
-/* Feed one datagram to the handshake server of its endpoint. Consumes m. */
-static void
-hs_feed(struct mr_relay_hs *hs, struct hs_ep *he, struct rte_mbuf *m,
-	const struct mr_pkt_info *pi, uint64_t now)
-{
-	server_feed(hs->tx, he->server, he->q, m, pi, ns_of(hs->ns_mult, now));
-}
-
 /*
  * A packet a worker sent: Initials (new connections, within the budget)
  * and packets of connections handshaking here go to the handshake server;
@@ -1361,6 +1383,7 @@ hs_in(struct mr_relay_hs *hs, struct rte_mbuf *m, bool deferred, uint64_t now)
 	enum mr_quic_drop qd;
 	struct hs_ep *he;
 	uint16_t owner;
+	uint64_t ns;
 
 	reason = m->nb_segs != 1 ? MR_DROP_MULTISEG :
 		 mr_pkt_parse(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, m->ol_flags,
@@ -1379,24 +1402,18 @@ hs_in(struct mr_relay_hs *hs, struct rte_mbuf *m, bool deferred, uint64_t now)
 		drop(hs->tx, m, quic_drop_id[qd]);
 		return;
 	}
-	if (h.kind == MR_QUIC_PKT_UNKNOWN_VERSION ||
-	    mr_quic_server_has_cid(he->server, h.dcid, h.dcid_len)) {
-		hs_feed(hs, he, m, &pi, now);
+	ns = ns_of(hs->ns_mult, now);
+	/* a connection handshaking here; an unknown version (Version Negotiation) */
+	if (server_feed(hs->tx, he->server, q, m, &pi, ns,
+			h.kind != MR_QUIC_PKT_UNKNOWN_VERSION))
 		return;
-	}
 	if (h.kind == MR_QUIC_PKT_INITIAL) {
 		/* a new connection: a TLS handshake's work, within the budget */
-		if (!deferred &&
-		    (he->hs_this_pass >= __atomic_load_n(&q->hs_budget, __ATOMIC_RELAXED) ||
-		     !rte_ring_empty(hs->defer))) {
-			if (rte_ring_sp_enqueue(hs->defer, m) != 0)
-				drop(hs->tx, m, MR_DROP_QUIC_HANDSHAKE_QUEUE_FULL);
-			else
-				he->deferred++;
+		if (deferred)
+			he->hs_this_pass++;
+		else if (!budget_take(hs->tx, q, hs->defer, &he->hs_this_pass, &he->deferred, m))
 			return;
-		}
-		he->hs_this_pass++;
-		hs_feed(hs, he, m, &pi, now);
+		server_feed(hs->tx, he->server, q, m, &pi, ns, false);
 		return;
 	}
 	if (rte_ring_mp_enqueue(r->workers[owner]->quic_ring,

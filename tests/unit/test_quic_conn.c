@@ -88,6 +88,8 @@ struct t {
 	unsigned int to_seen;  /* server packets sent to cli_seen */
 	unsigned int to_other; /* server packets sent elsewhere */
 	unsigned int vn_rx;    /* Version Negotiation packets the test looked at */
+	bool recv_held;        /* to_server() through mr_quic_server_recv_held() */
+	unsigned int not_held; /* ... which held none of these */
 };
 
 /* ---- a self-signed certificate for "localhost", made with GnuTLS ---- */
@@ -424,6 +426,15 @@ to_server(struct t *t, const uint8_t *pkt, size_t len)
 	p.local_len = sizeof(t->srv_addr);
 	memcpy(&p.remote, &t->cli_seen, sizeof(t->cli_seen));
 	p.remote_len = sizeof(t->cli_seen);
+	if (t->recv_held) {
+		enum mr_quic_drop d;
+		bool held;
+
+		d = mr_quic_server_recv_held(t->srv, &p, pkt, len, t->now, &held);
+		if (!held)
+			t->not_held++;
+		return d;
+	}
 	return mr_quic_server_recv(t->srv, &p, pkt, len, t->now);
 }
 
@@ -1004,9 +1015,10 @@ hs_handshake(struct t *t, uint32_t retry_above, struct mr_quic_server **hs)
 static int
 handoff(uint32_t retry_above)
 {
-	struct mr_quic_server *hs = NULL, *other = NULL;
+	struct mr_quic_server *hs = NULL, *other = NULL, *owner_srv;
 	struct mr_quic_server_stats st;
 	const ngtcp2_cid *dcid;
+	uint64_t before_rx;
 	struct mr_quic_conn *c;
 	uint16_t owner, decoded;
 	struct t t;
@@ -1037,12 +1049,26 @@ handoff(uint32_t retry_above)
 	    mr_quic_server_create(t.ep, owner, &ops, &t, &t.srv) != 0)
 		goto out;
 	MR_TEST_EQ(mr_quic_server_attach(other, c), -EINVAL);
+	owner_srv = t.srv;
 	t.sc = NULL;
 	MR_TEST_EQ(mr_quic_server_attach(t.srv, c), 0);
 	MR_TEST_ASSERT(t.sc == c && t.opened == 2, "on_open on the owner's server");
 	MR_TEST_ASSERT(mr_quic_server_has_cid(t.srv, dcid->data, dcid->datalen), "owner knows it");
+	/* the owner's server holds it: recv_held takes every packet */
+	t.recv_held = true;
 	if (echo_some(&t, 7, 50) != 0)
 		goto out;
+	MR_TEST_EQ(t.not_held, 0);
+	/* the handshake server holds it no more: recv_held leaves them, uncounted */
+	t.srv = hs;
+	mr_quic_server_stats(hs, &st);
+	before_rx = st.rx_pkts;
+	MR_TEST_EQ(client_datagram(&t, 7, (const uint8_t *)"\x80\0\0\1", 4), 0);
+	MR_TEST_ASSERT(t.not_held >= 1, "not held by the handshake server");
+	mr_quic_server_stats(hs, &st);
+	MR_TEST_EQ(st.rx_pkts, before_rx);
+	t.srv = owner_srv;
+	t.recv_held = false;
 	t.cli_seen.sin_port = htons(50001);
 	if (echo_some(&t, 7, 20) != 0)
 		goto out;
